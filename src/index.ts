@@ -1,0 +1,24 @@
+/**
+ * positional-artefacts: the public API. Notebooks, the CLI and tests of public behaviour import from here.
+ * Each folder owns one section below; names are listed explicitly (no `export *`).
+ */
+
+// model
+export type {
+  Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch,
+} from "./model/types.js";
+// -- model exports (model-layer work adds here) --
+
+// analysis
+export { toLayerBatches } from "./analysis/batch.js";
+export type { LayerBatch } from "./analysis/batch.js";
+// -- analysis exports (analyses work adds here) --
+
+// data
+// -- data exports --
+
+// figures
+// -- figures exports --
+
+// report
+// -- report exports --
