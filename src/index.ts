@@ -8,6 +8,8 @@ export type {
   Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch,
 } from "./model/types.js";
 // -- model exports (model-layer work adds here) --
+export { readSafetensors, readSafetensorsHeader, writeSafetensors } from "./model/safetensors.js";
+export type { SafetensorsEntry, SafetensorsHeader, StoredDtype } from "./model/safetensors.js";
 
 // analysis
 export { toLayerBatches } from "./analysis/batch.js";

@@ -1,0 +1,210 @@
+/**
+ * Loads a Hugging Face checkpoint folder (config.json + model.safetensors, or sharded safetensors with
+ * model.safetensors.index.json) into float32 weights under canonical names, checked against the config.
+ *
+ * Canonical names are BertModel's without a prefix ("embeddings.word_embeddings.weight",
+ * "encoder.layer.3.attention.self.query.weight" ...). RoBERTa ("roberta.") and DistilBERT
+ * ("distilbert.", q_lin, sa_layer_norm, ffn.lin1 ...) keys are mapped onto them; DistilBERT's block has
+ * the same post-LN structure as BERT's, so one graph builder serves all three.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { configFieldNames, readConfig } from "./config.js";
+import { readSafetensorsHeader, readSafetensors, type StoredDtype } from "./safetensors.js";
+import type { Float32Tensor, LayerNormParams, ModelConfig, StaticTensors } from "./types.js";
+
+export interface Checkpoint {
+  dir: string;
+  config: ModelConfig;
+  /** float32 weights under canonical BertModel names (see the file comment). */
+  weights: Map<string, Float32Tensor>;
+  /** The stored dtype of most weight values. */
+  dtype: StoredDtype;
+  /** config.json and the weight files, with sizes and SHA-256 (for provenance). */
+  files: { name: string; bytes: number; sha256: string }[];
+}
+
+/** One tensor the graph needs: canonical name, expected shape, and the config fields that set it. */
+export interface ExpectedTensor {
+  name: string;
+  shape: number[];
+  /** e.g. "config.json vocab_size 20, hidden_size 8". */
+  because: string;
+}
+
+/** Every tensor the encoder graph needs for this config, in a stable order. */
+export function expectedTensors(config: ModelConfig): ExpectedTensor[] {
+  const f = configFieldNames(config.architecture);
+  const { hidden: H, intermediate: I, vocab: V, maxPositions: P, typeVocab: T } = config;
+  const h = `${f.hidden} ${H}`;
+  const out: ExpectedTensor[] = [];
+  const add = (name: string, shape: number[], because: string) => out.push({ name, shape, because: `config.json ${because}` });
+  add("embeddings.word_embeddings.weight", [V, H], `${f.vocab} ${V}, ${h}`);
+  if (config.positionEmbeddingType === "absolute") add("embeddings.position_embeddings.weight", [P, H], `${f.maxPositions} ${P}, ${h}`);
+  if (T > 0) add("embeddings.token_type_embeddings.weight", [T, H], `${f.typeVocab} ${T}, ${h}`);
+  add("embeddings.LayerNorm.weight", [H], h);
+  add("embeddings.LayerNorm.bias", [H], h);
+  for (let l = 0; l < config.layers; ++l) {
+    const p = `encoder.layer.${l}.`;
+    for (const m of ["query", "key", "value"]) {
+      add(`${p}attention.self.${m}.weight`, [H, H], h);
+      add(`${p}attention.self.${m}.bias`, [H], h);
+    }
+    add(`${p}attention.output.dense.weight`, [H, H], h);
+    add(`${p}attention.output.dense.bias`, [H], h);
+    add(`${p}attention.output.LayerNorm.weight`, [H], h);
+    add(`${p}attention.output.LayerNorm.bias`, [H], h);
+    add(`${p}intermediate.dense.weight`, [I, H], `${f.intermediate} ${I}, ${h}`);
+    add(`${p}intermediate.dense.bias`, [I], `${f.intermediate} ${I}`);
+    add(`${p}output.dense.weight`, [H, I], `${h}, ${f.intermediate} ${I}`);
+    add(`${p}output.dense.bias`, [H], h);
+    add(`${p}output.LayerNorm.weight`, [H], h);
+    add(`${p}output.LayerNorm.bias`, [H], h);
+  }
+  return out;
+}
+
+const DISTILBERT_PARTS: [RegExp, string][] = [
+  [/^transformer\.layer\.(\d+)\.attention\.q_lin\./, "encoder.layer.$1.attention.self.query."],
+  [/^transformer\.layer\.(\d+)\.attention\.k_lin\./, "encoder.layer.$1.attention.self.key."],
+  [/^transformer\.layer\.(\d+)\.attention\.v_lin\./, "encoder.layer.$1.attention.self.value."],
+  [/^transformer\.layer\.(\d+)\.attention\.out_lin\./, "encoder.layer.$1.attention.output.dense."],
+  [/^transformer\.layer\.(\d+)\.sa_layer_norm\./, "encoder.layer.$1.attention.output.LayerNorm."],
+  [/^transformer\.layer\.(\d+)\.ffn\.lin1\./, "encoder.layer.$1.intermediate.dense."],
+  [/^transformer\.layer\.(\d+)\.ffn\.lin2\./, "encoder.layer.$1.output.dense."],
+  [/^transformer\.layer\.(\d+)\.output_layer_norm\./, "encoder.layer.$1.output.LayerNorm."],
+];
+
+/**
+ * The canonical name of a checkpoint key, or null for keys the encoder does not use (heads such as
+ * cls.*, lm_head.*, vocab_*, pooler.*, and buffers such as position_ids).
+ */
+export function canonicalName(key: string, config: ModelConfig): string | null {
+  let k = key;
+  for (const prefix of ["bert.", "roberta.", "distilbert."]) if (k.startsWith(prefix)) { k = k.slice(prefix.length); break; }
+  // TF-converted checkpoints name LayerNorm parameters gamma/beta
+  k = k.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias");
+  if (config.architecture === "distilbert") {
+    for (const [re, to] of DISTILBERT_PARTS) if (re.test(k)) return k.replace(re, to);
+  }
+  if (/^embeddings\.(word_embeddings|position_embeddings|token_type_embeddings)\.weight$/.test(k)) return k;
+  if (/^embeddings\.LayerNorm\.(weight|bias)$/.test(k)) return k;
+  if (/^encoder\.layer\.\d+\.(attention\.(self\.(query|key|value)|output\.(dense|LayerNorm))|intermediate\.dense|output\.(dense|LayerNorm))\.(weight|bias)$/.test(k)) return k;
+  return null;
+}
+
+/** The safetensors files of a folder: model.safetensors, or the shards an index file lists. */
+function weightFiles(dir: string): string[] {
+  const single = path.join(dir, "model.safetensors");
+  if (fs.existsSync(single)) return [single];
+  const indexFile = path.join(dir, "model.safetensors.index.json");
+  if (fs.existsSync(indexFile)) {
+    let index: { weight_map?: Record<string, string> };
+    try {
+      index = JSON.parse(fs.readFileSync(indexFile, "utf8"));
+    } catch (err) {
+      throw new Error(`${indexFile}: not valid JSON (${(err as Error).message}); fix or re-download it`, { cause: err });
+    }
+    if (!index.weight_map || typeof index.weight_map !== "object") {
+      throw new Error(`${indexFile}: weight_map is missing; fix or re-download it`);
+    }
+    const shards = [...new Set(Object.values(index.weight_map))].sort();
+    return shards.map((s) => path.join(dir, s));
+  }
+  const bin = fs.existsSync(path.join(dir, "pytorch_model.bin"));
+  throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json${bin ? " (only pytorch_model.bin, which is not read)" : ""}; save the checkpoint with safetensors (save_pretrained(..., safe_serialization=True))`);
+}
+
+function sha256File(file: string): { bytes: number; sha256: string } {
+  const hash = crypto.createHash("sha256");
+  const fd = fs.openSync(file, "r");
+  const buf = Buffer.allocUnsafe(1 << 22);
+  let bytes = 0;
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, bytes)) > 0; bytes += n) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { bytes, sha256: hash.digest("hex") };
+}
+
+const fmt = (shape: number[]) => `[${shape.join(",")}]`;
+
+/**
+ * Loads and checks a checkpoint folder. Every needed tensor's presence and shape is checked against
+ * config.json before any weight is read, and all problems are reported in one error.
+ */
+export function loadCheckpoint(dir: string): Checkpoint {
+  const config = readConfig(dir);
+  const files = weightFiles(dir);
+  // canonical name -> where it is stored
+  const where = new Map<string, { file: string; key: string; shape: number[]; dtype: string }>();
+  const problems: string[] = [];
+  for (const file of files) {
+    if (!fs.existsSync(file)) { problems.push(`${path.basename(file)} is listed in model.safetensors.index.json but missing; re-download it`); continue; }
+    for (const e of readSafetensorsHeader(file).entries) {
+      const canon = canonicalName(e.name, config);
+      if (!canon) continue;
+      const prev = where.get(canon);
+      if (prev) { problems.push(`${path.basename(file)}: ${e.name} duplicates ${prev.key} in ${path.basename(prev.file)}; remove one`); continue; }
+      where.set(canon, { file, key: e.name, shape: e.shape, dtype: e.dtype });
+    }
+  }
+  const expected = expectedTensors(config);
+  const fileLabel = files.length === 1 ? path.basename(files[0]) : "model.safetensors.index.json";
+  for (const x of expected) {
+    const w = where.get(x.name);
+    if (!w) { problems.push(`${fileLabel}: ${x.name} is missing (expected shape ${fmt(x.shape)} from ${x.because})`); continue; }
+    if (w.shape.length !== x.shape.length || w.shape.some((d, i) => d !== x.shape[i])) {
+      problems.push(`${path.basename(w.file)}: ${w.key} has shape ${fmt(w.shape)}, expected ${fmt(x.shape)} from ${x.because}`);
+    }
+    if (w.dtype !== "F32" && w.dtype !== "F16" && w.dtype !== "BF16") {
+      problems.push(`${path.basename(w.file)}: ${w.key} has dtype ${w.dtype}; only F32, F16 and BF16 are supported, save the checkpoint in float32`);
+    }
+  }
+  if (problems.length) throw new Error(`${dir}: the checkpoint does not match config.json:\n  ${problems.join("\n  ")}`);
+
+  const needed = new Set(expected.map((x) => x.name));
+  const weights = new Map<string, Float32Tensor>();
+  const count: Record<string, number> = { F32: 0, F16: 0, BF16: 0 };
+  for (const file of files) {
+    const keys = new Set<string>();
+    for (const [canon, w] of where) if (w.file === file && needed.has(canon)) keys.add(w.key);
+    if (!keys.size) continue;
+    const { tensors } = readSafetensors(file, { only: (k) => keys.has(k) });
+    for (const [key, t] of tensors) {
+      weights.set(canonicalName(key, config)!, t);
+      count[t.storedAs] += t.data.length;
+    }
+  }
+  const dtype = (Object.keys(count) as StoredDtype[]).reduce((a, b) => (count[b] > count[a] ? b : a), "F32");
+  const hashed = [path.join(dir, "config.json"), ...files].map((f) => ({ name: path.relative(dir, f), ...sha256File(f) }));
+  return { dir, config, weights, dtype, files: hashed };
+}
+
+/** The static tensors the analyses read (position and token-type tables, LayerNorm gains and biases). */
+export function staticTensors(ckpt: Checkpoint): StaticTensors {
+  const { config, weights } = ckpt;
+  const w = (name: string) => {
+    const t = weights.get(name);
+    if (!t) throw new Error(`${ckpt.dir}: ${name} is not loaded; load the checkpoint with loadCheckpoint`);
+    return t;
+  };
+  const table = (name: string) => ({ rows: w(name).shape[0], data: w(name).data });
+  const ln = (layer: number, which: LayerNormParams["which"], prefix: string): LayerNormParams =>
+    ({ layer, which, gamma: w(`${prefix}.weight`).data, beta: w(`${prefix}.bias`).data });
+  const layerNorms: LayerNormParams[] = [ln(0, "embeddings", "embeddings.LayerNorm")];
+  for (let l = 1; l <= config.layers; ++l) {
+    layerNorms.push(ln(l, "attention", `encoder.layer.${l - 1}.attention.output.LayerNorm`));
+    layerNorms.push(ln(l, "output", `encoder.layer.${l - 1}.output.LayerNorm`));
+  }
+  return {
+    architecture: config.architecture,
+    hidden: config.hidden,
+    positionEmbeddings: config.positionEmbeddingType === "absolute" ? table("embeddings.position_embeddings.weight") : null,
+    positionOffset: config.architecture === "roberta" ? config.padTokenId + 1 : 0,
+    tokenTypeEmbeddings: config.typeVocab > 0 ? table("embeddings.token_type_embeddings.weight") : null,
+    layerNorms,
+  };
+}
