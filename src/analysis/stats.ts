@@ -173,7 +173,7 @@ export function rankOf(values: ArrayLike<number>, index: number, score: (x: numb
 }
 
 /** Pearson correlation from the five running sums; null when either variance is zero or n < 2. */
-export function pearson(n: number, sx: number, sy: number, sxx: number, syy: number, sxy: number): number | null {
+export function pearsonFromSums(n: number, sx: number, sy: number, sxx: number, syy: number, sxy: number): number | null {
   if (n < 2) return null;
   const vx = sxx - (sx * sx) / n, vy = syy - (sy * sy) / n;
   if (!(vx > 0 && vy > 0)) return null;
@@ -188,4 +188,149 @@ export function round6(x: number): number {
 /** Maps a typed array to plain rounded numbers for JSON. */
 export function toJsonArray(a: ArrayLike<number>, round = true): number[] {
   return Array.from(a, (x) => (round ? round6(x) : x));
+}
+
+/**
+ * Eigen-decomposition of a symmetric [n x n] matrix: Householder tridiagonalisation then the
+ * implicit QL algorithm (tred2/tql2, as in JAMA and EISPACK). Returns eigenvalues sorted
+ * descending and the eigenvectors as ROWS of `vectors` (vectors[j*n + k] = component k of vector j).
+ */
+export function symmetricEigen(a: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+  if (a.length !== n * n) throw new RangeError(`symmetricEigen: matrix has ${a.length} entries; expected ${n}x${n}`);
+  const V = Float64Array.from(a);
+  const d = new Float64Array(n), e = new Float64Array(n);
+  const at = (i: number, j: number) => i * n + j;
+  // tred2
+  for (let j = 0; j < n; ++j) d[j] = V[at(n - 1, j)];
+  for (let i = n - 1; i > 0; --i) {
+    let scale = 0, h = 0;
+    for (let k = 0; k < i; ++k) scale += Math.abs(d[k]);
+    if (scale === 0) {
+      e[i] = d[i - 1];
+      for (let j = 0; j < i; ++j) {
+        d[j] = V[at(i - 1, j)];
+        V[at(i, j)] = 0;
+        V[at(j, i)] = 0;
+      }
+    } else {
+      for (let k = 0; k < i; ++k) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      let f = d[i - 1], g = Math.sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (let j = 0; j < i; ++j) e[j] = 0;
+      for (let j = 0; j < i; ++j) {
+        f = d[j];
+        V[at(j, i)] = f;
+        g = e[j] + V[at(j, j)] * f;
+        for (let k = j + 1; k <= i - 1; ++k) {
+          g += V[at(k, j)] * d[k];
+          e[k] += V[at(k, j)] * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (let j = 0; j < i; ++j) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const hh = f / (h + h);
+      for (let j = 0; j < i; ++j) e[j] -= hh * d[j];
+      for (let j = 0; j < i; ++j) {
+        f = d[j];
+        g = e[j];
+        for (let k = j; k <= i - 1; ++k) V[at(k, j)] -= f * e[k] + g * d[k];
+        d[j] = V[at(i - 1, j)];
+        V[at(i, j)] = 0;
+      }
+    }
+    d[i] = h;
+  }
+  for (let i = 0; i < n - 1; ++i) {
+    V[at(n - 1, i)] = V[at(i, i)];
+    V[at(i, i)] = 1;
+    const h = d[i + 1];
+    if (h !== 0) {
+      for (let k = 0; k <= i; ++k) d[k] = V[at(k, i + 1)] / h;
+      for (let j = 0; j <= i; ++j) {
+        let g = 0;
+        for (let k = 0; k <= i; ++k) g += V[at(k, i + 1)] * V[at(k, j)];
+        for (let k = 0; k <= i; ++k) V[at(k, j)] -= g * d[k];
+      }
+    }
+    for (let k = 0; k <= i; ++k) V[at(k, i + 1)] = 0;
+  }
+  for (let j = 0; j < n; ++j) {
+    d[j] = V[at(n - 1, j)];
+    V[at(n - 1, j)] = 0;
+  }
+  if (n > 0) V[at(n - 1, n - 1)] = 1;
+  e[0] = 0;
+  // tql2
+  for (let i = 1; i < n; ++i) e[i - 1] = e[i];
+  if (n > 0) e[n - 1] = 0;
+  let f = 0, tst1 = 0;
+  const eps = 2 ** -52;
+  for (let l = 0; l < n; ++l) {
+    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
+    let m = l;
+    while (m < n) {
+      if (Math.abs(e[m]) <= eps * tst1) break;
+      m++;
+    }
+    if (m > l) {
+      let iter = 0;
+      do {
+        if (++iter > 100) throw new Error(`symmetricEigen: QL did not converge at eigenvalue ${l}; the matrix has non-finite entries`);
+        let g = d[l];
+        let p = (d[l + 1] - g) / (2 * e[l]);
+        let r = Math.hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const dl1 = d[l + 1];
+        let h = g - d[l];
+        for (let i = l + 2; i < n; ++i) d[i] -= h;
+        f += h;
+        p = d[m];
+        let c = 1, c2 = c, c3 = c, s = 0, s2 = 0;
+        const el1 = e[l + 1];
+        for (let i = m - 1; i >= l; --i) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
+          r = Math.hypot(p, e[i]);
+          e[i + 1] = s * r;
+          s = e[i] / r;
+          c = p / r;
+          p = c * d[i] - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]);
+          for (let k = 0; k < n; ++k) {
+            h = V[at(k, i + 1)];
+            V[at(k, i + 1)] = s * V[at(k, i)] + c * h;
+            V[at(k, i)] = c * V[at(k, i)] - s * h;
+          }
+        }
+        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (Math.abs(e[l]) > eps * tst1);
+    }
+    d[l] += f;
+    e[l] = 0;
+  }
+  // Sort descending; ties keep the lower index first, so the output is deterministic.
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y] - d[x] || x - y);
+  const values = new Float64Array(n), vectors = new Float64Array(n * n);
+  order.forEach((src, j) => {
+    values[j] = d[src];
+    for (let k = 0; k < n; ++k) vectors[j * n + k] = V[at(k, src)];
+  });
+  return { values, vectors };
 }

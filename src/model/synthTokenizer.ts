@@ -165,7 +165,7 @@ export function bytePairVocab(size?: number): { vocab: string[]; merges: string[
       }
     }
   }
-  for (let i = 0; vocab.length < limit; ++i) vocab.push(`madeupword${String(i).padStart(4, "0")}`);
+  for (let i = 0; size !== undefined && vocab.length < limit; ++i) vocab.push(`madeupword${String(i).padStart(4, "0")}`);
   vocab.push("<mask>");
   return { vocab, merges };
 }

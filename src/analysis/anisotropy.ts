@@ -1,0 +1,161 @@
+import type { LayerBatch } from "./batch.js";
+import type { Postprocessor, PostprocessName } from "./postprocess.js";
+import { createRandom } from "./random.js";
+import { RunningStats, cosine, integer, meanInterval, number, round6 } from "./stats.js";
+import { TokenSample, type LayerSample } from "./tokenSample.js";
+
+/** Options of {@link Anisotropy}. */
+export interface AnisotropyOptions {
+  /** Token vectors sampled per layer (uniformly, the same tokens in every layer); default 2000. */
+  sampleSize?: number;
+  /** Random pairs of sampled tokens from different sentences; default 1000 (the paper's 1000 pairs). */
+  pairs?: number;
+  /** Seed of the token sample and of the pair draw; default 0. */
+  seed?: number;
+  /** Let special tokens be sampled; default false (DESIGN.md §2). */
+  includeSpecial?: boolean;
+  /** Confidence level of the normal interval around each mean; default 0.95. */
+  level?: number;
+}
+
+/** Mean cosine with its confidence interval. */
+export interface CosineSummary {
+  mean: number | null;
+  low: number | null;
+  high: number | null;
+  /** Pairs with a defined cosine (a zero vector, e.g. fully clipped, has none). */
+  pairs: number;
+}
+
+export interface AnisotropyLayer {
+  layer: number;
+  /** Tokens in the layer's sample, and eligible tokens seen. */
+  sampled: number;
+  seen: number;
+  /** Pairs drawn (the same pairs for every variant). */
+  pairs: number;
+  /** Mean cosine of the raw vectors (null without pairs). */
+  raw: number | null;
+  clipped?: number | null;
+  zscore?: number | null;
+  allButTheTop?: number | null;
+  whitening?: number | null;
+  /** Mean and interval per variant ("raw" and each post-processing). */
+  ci: Partial<Record<"raw" | PostprocessName, CosineSummary>>;
+}
+
+export interface AnisotropyResult {
+  analysis: "anisotropy";
+  settings: Required<AnisotropyOptions> & { tokens: "all" | "non-special"; pairing: string; interval: string; variants: ("raw" | PostprocessName)[]; postprocessing: Record<string, unknown> };
+  layerIndices: number[];
+  layers: AnisotropyLayer[];
+}
+
+/**
+ * Anisotropy (Ethayarajh 2019; paper §4.1, Fig 6 left): the mean cosine of random token pairs from
+ * different sentences, per layer, raw and after each given post-processing, all on the same pairs.
+ * Streaming: keeps a seeded uniform sample of token vectors (TokenSample, exact merge); pairs are
+ * drawn from the sample at result time.
+ */
+export class Anisotropy {
+  readonly sample: TokenSample;
+  readonly #pairs: number;
+  readonly #level: number;
+
+  constructor({ sampleSize = 2000, pairs = 1000, seed = 0, includeSpecial = false, level = 0.95 }: AnisotropyOptions = {}) {
+    this.sample = new TokenSample({ size: sampleSize, seed, includeSpecial });
+    this.#pairs = integer(pairs, "pairs", 1);
+    this.#level = number(level, "level", 0.5, 0.999);
+  }
+
+  add(batch: LayerBatch): this {
+    this.sample.add(batch);
+    return this;
+  }
+
+  merge(other: Anisotropy): this {
+    this.sample.merge(other.sample);
+    return this;
+  }
+
+  result(postprocessors: readonly Postprocessor[] = []): AnisotropyResult {
+    const { size, seed, includeSpecial } = this.sample;
+    const layerIndices = this.sample.layers();
+    const layers = layerIndices.map((layer): AnisotropyLayer => {
+      const s = this.sample.layer(layer);
+      const pairs = drawPairs(s.sentence, this.#pairs, seed);
+      const out: AnisotropyLayer = { layer, sampled: s.n, seen: s.seen, pairs: pairs.length / 2, raw: null, ci: {} };
+      const variants: ["raw" | PostprocessName, Float32Array][] = [["raw", s.data]];
+      for (const p of postprocessors) variants.push([p.name, p.applyRows(layer, s.data, s.dim)]);
+      for (const [name, data] of variants) {
+        const summary = summarise(pairCosines(data, s.dim, pairs), this.#level);
+        out[name] = summary.mean;
+        out.ci[name] = summary;
+      }
+      return out;
+    });
+    return {
+      analysis: "anisotropy",
+      settings: {
+        sampleSize: size, pairs: this.#pairs, seed, includeSpecial, level: this.#level, tokens: includeSpecial ? "all" : "non-special",
+        pairing: "tokens drawn uniformly with replacement from the layer's sample; a pair from one sentence is redrawn",
+        interval: "normal approximation: mean ± z·sd/√pairs",
+        variants: ["raw", ...postprocessors.map((p) => p.name)],
+        postprocessing: Object.fromEntries(postprocessors.map((p) => [p.name, p.settings])),
+      },
+      layerIndices, layers,
+    };
+  }
+}
+
+/**
+ * Draws `count` index pairs (i, j) into a sample whose token k belongs to sentence[k], uniformly with
+ * replacement, redrawing any pair from one sentence. Deterministic in (seed, sentence array), so every
+ * layer of one TokenSample gets the same pairs. Returns [count x 2]; throws when every token comes
+ * from one sentence.
+ */
+export function drawPairs(sentence: Int32Array, count: number, seed: number): Int32Array {
+  const n = sentence.length;
+  const out = new Int32Array(count * 2);
+  if (count === 0) return out;
+  let distinct = false;
+  for (let i = 1; i < n && !distinct; ++i) distinct = sentence[i] !== sentence[0];
+  if (!distinct) throw new RangeError(`anisotropy: the token sample holds ${n} tokens from ${n ? "one sentence" : "no sentence"}; pairs need tokens from at least two sentences (add sentences or raise sampleSize)`);
+  const rng = createRandom(seed);
+  for (let k = 0; k < count; ++k) {
+    let i: number, j: number;
+    do {
+      i = rng.int(n);
+      j = rng.int(n);
+    } while (sentence[i] === sentence[j]);
+    out[2 * k] = i;
+    out[2 * k + 1] = j;
+  }
+  return out;
+}
+
+/** Cosine of each pair of rows (null where a row has zero norm). */
+export function pairCosines(data: Float32Array, dim: number, pairs: Int32Array): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (let k = 0; k < pairs.length; k += 2) out.push(cosine(data, pairs[k] * dim, data, pairs[k + 1] * dim, dim));
+  return out;
+}
+
+function summarise(cosines: (number | null)[], level: number): CosineSummary {
+  const s = new RunningStats();
+  for (const c of cosines) if (c !== null) s.add(c);
+  const ci = meanInterval(s, level);
+  return {
+    mean: s.count ? round6(s.mean) : null,
+    low: ci ? round6(ci.low) : null, high: ci ? round6(ci.high) : null, pairs: s.count,
+  };
+}
+
+/** One-shot: anisotropy of an iterable of layer batches. */
+export function anisotropy(batches: Iterable<LayerBatch>, options?: AnisotropyOptions, postprocessors?: readonly Postprocessor[]): AnisotropyResult {
+  const a = new Anisotropy(options);
+  for (const b of batches) a.add(b);
+  return a.result(postprocessors);
+}
+
+export type { LayerSample };

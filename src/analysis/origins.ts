@@ -1,0 +1,156 @@
+import type { StaticTensors, LayerNormParams } from "../model/types.js";
+import { integer, number, rankOf, round6 } from "./stats.js";
+
+/** Options of {@link outlierOrigins}. */
+export interface OriginOptions {
+  /**
+   * A position row "carries" a dimension when the dimension's value in that row lies at least this
+   * many standard deviations from the row's mean, with the outlier's sign; default 4 (a Gaussian row
+   * of 768 values exceeds 4 sd about once in 20 rows; the paper's spikes sit beyond 10).
+   */
+  minZ?: number;
+  /** Carrier rows listed per dimension, strongest first; default 10. */
+  top?: number;
+}
+
+/** How one position (or token-type) row holds the dimension. */
+export interface RowStrength {
+  /** Row of the embedding table. */
+  row: number;
+  /** Token position that uses the row (row - positionOffset); null for token-type rows. */
+  position: number | null;
+  value: number;
+  /** (value - row mean) / row sd (population sd). */
+  z: number;
+  /** 1-based rank of |value| within the row. */
+  absRank: number;
+}
+
+/** Rank of the dimension among one LayerNorm's parameters. */
+export interface LayerNormRank {
+  layer: number;
+  which: LayerNormParams["which"];
+  gamma: number;
+  beta: number;
+  /** 1-based rank of gamma[dim] among the gains, largest first (the paper's "among the 6 largest"). */
+  gammaRank: number;
+  /** 1-based rank of beta[dim] among the biases, largest first. */
+  betaRank: number;
+  /** 1-based rank of |beta[dim]| among |biases| (a min outlier's bias is large and negative). */
+  betaAbsRank: number;
+}
+
+export interface DimensionOrigin {
+  dim: number;
+  kind: "min" | "max" | null;
+  /** Position rows whose value at dim is that row's argmin / argmax, and their share of all rows. */
+  argminRows: { count: number; share: number; rows: number[] };
+  argmaxRows: { count: number; share: number; rows: number[] };
+  /** Rows passing minZ with the kind's sign (both signs when kind is null), strongest |z| first, at most `top`. */
+  carriers: RowStrength[];
+  /** Number of rows passing minZ (before the `top` cut). */
+  carrierCount: number;
+  /** The dimension's value in every position row (Fig 3-4 data across rows); [] without a table. */
+  positionValues: number[];
+  tokenTypes: RowStrength[];
+  layerNorms: LayerNormRank[];
+}
+
+export interface OriginResult {
+  analysis: "origins";
+  settings: { minZ: number; top: number };
+  architecture: StaticTensors["architecture"];
+  hidden: number;
+  positionRows: number;
+  positionOffset: number;
+  dimensions: DimensionOrigin[];
+}
+
+/**
+ * Where outlier dimensions come from (paper §3.2, Figs 3-4): which position-embedding rows carry
+ * each dimension and how strongly, its value in the token-type rows, and its rank among the gains
+ * and biases of every LayerNorm. A pure function of the checkpoint's static tensors.
+ */
+export function outlierOrigins(
+  tensors: StaticTensors,
+  dims: readonly (number | { dim: number; kind: "min" | "max" })[],
+  { minZ = 4, top = 10 }: OriginOptions = {},
+): OriginResult {
+  number(minZ, "minZ", 0);
+  integer(top, "top", 0);
+  const { hidden } = tensors;
+  const pe = tensors.positionEmbeddings;
+  const list = dims.map((d) => (typeof d === "number" ? { dim: d, kind: null } : { dim: d.dim, kind: d.kind as "min" | "max" | null }));
+  for (const { dim } of list) {
+    if (!Number.isInteger(dim) || dim < 0 || dim >= hidden) {
+      throw new RangeError(`invalid dimension: ${JSON.stringify(dim)}; expected an integer in [0, ${hidden - 1}] (hidden size ${hidden})`);
+    }
+  }
+  const peStats = pe ? rowStats(pe.data, pe.rows, hidden) : null;
+  const ttStats = tensors.tokenTypeEmbeddings ? rowStats(tensors.tokenTypeEmbeddings.data, tensors.tokenTypeEmbeddings.rows, hidden) : null;
+  const dimensions = list.map(({ dim, kind }): DimensionOrigin => {
+    const argminRows: number[] = [], argmaxRows: number[] = [], carriers: RowStrength[] = [], positionValues: number[] = [];
+    if (pe && peStats) {
+      for (let r = 0; r < pe.rows; ++r) {
+        const o = r * hidden, v = pe.data[o + dim];
+        positionValues.push(round6(v));
+        if (peStats.argmin[r] === dim) argminRows.push(r);
+        if (peStats.argmax[r] === dim) argmaxRows.push(r);
+        const z = peStats.sd[r] > 0 ? (v - peStats.mean[r]) / peStats.sd[r] : 0;
+        const signed = kind === "min" ? -z : kind === "max" ? z : Math.abs(z);
+        if (signed >= minZ) carriers.push(strength(pe.data, r, hidden, dim, peStats, r - tensors.positionOffset));
+      }
+    }
+    carriers.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.row - b.row);
+    const rows = pe ? pe.rows : 0;
+    const tokenTypes: RowStrength[] = [];
+    if (tensors.tokenTypeEmbeddings && ttStats) {
+      for (let r = 0; r < tensors.tokenTypeEmbeddings.rows; ++r) tokenTypes.push(strength(tensors.tokenTypeEmbeddings.data, r, hidden, dim, ttStats, null));
+    }
+    const layerNorms = tensors.layerNorms.map((ln): LayerNormRank => ({
+      layer: ln.layer, which: ln.which, gamma: round6(ln.gamma[dim]), beta: round6(ln.beta[dim]),
+      gammaRank: rankOf(ln.gamma, dim), betaRank: rankOf(ln.beta, dim), betaAbsRank: rankOf(ln.beta, dim, Math.abs),
+    }));
+    return {
+      dim, kind,
+      argminRows: { count: argminRows.length, share: rows ? round6(argminRows.length / rows) : 0, rows: argminRows },
+      argmaxRows: { count: argmaxRows.length, share: rows ? round6(argmaxRows.length / rows) : 0, rows: argmaxRows },
+      carriers: carriers.slice(0, top), carrierCount: carriers.length, positionValues, tokenTypes, layerNorms,
+    };
+  });
+  return {
+    analysis: "origins", settings: { minZ, top }, architecture: tensors.architecture, hidden,
+    positionRows: pe ? pe.rows : 0, positionOffset: tensors.positionOffset, dimensions,
+  };
+}
+
+interface RowStats { mean: Float64Array; sd: Float64Array; argmin: Int32Array; argmax: Int32Array }
+
+/** Mean, population sd, argmin and argmax of each row of a [rows x hidden] table. */
+export function rowStats(data: Float32Array, rows: number, hidden: number): RowStats {
+  const mean = new Float64Array(rows), sd = new Float64Array(rows), argmin = new Int32Array(rows), argmax = new Int32Array(rows);
+  for (let r = 0; r < rows; ++r) {
+    const o = r * hidden;
+    let s = 0, lo = 0, hi = 0;
+    for (let i = 0; i < hidden; ++i) {
+      const v = data[o + i];
+      s += v;
+      if (v < data[o + lo]) lo = i;
+      else if (v > data[o + hi]) hi = i;
+    }
+    const m = s / hidden;
+    let ss = 0;
+    for (let i = 0; i < hidden; ++i) ss += (data[o + i] - m) ** 2;
+    mean[r] = m;
+    sd[r] = Math.sqrt(ss / hidden);
+    argmin[r] = lo;
+    argmax[r] = hi;
+  }
+  return { mean, sd, argmin, argmax };
+}
+
+function strength(data: Float32Array, r: number, hidden: number, dim: number, st: RowStats, position: number | null): RowStrength {
+  const v = data[r * hidden + dim];
+  const z = st.sd[r] > 0 ? (v - st.mean[r]) / st.sd[r] : 0;
+  return { row: r, position, value: round6(v), z: round6(z), absRank: rankOf(data.subarray(r * hidden, (r + 1) * hidden), dim, Math.abs) };
+}

@@ -1,0 +1,193 @@
+import type { LayerBatch } from "./batch.js";
+import { integer, number, toJsonArray, round6 } from "./stats.js";
+
+/** Options of {@link OutlierCounter}. */
+export interface OutlierOptions {
+  /** Count special tokens ([CLS], [SEP], <s>, </s>) too; default false (DESIGN.md §2). */
+  includeSpecial?: boolean;
+  /**
+   * A dimension is an outlier in a layer when it is the argmin (or argmax) of at least this share of
+   * the layer's tokens; default 0.25. Uniform is 1/dim (0.0026 at 384), so 0.25 is about 100× chance,
+   * yet far below the 88-97% the paper reports for BERT/RoBERTa-base.
+   */
+  minShare?: number;
+  /**
+   * A persistent outlier must pass `minShare` in at least this many of layers 1..L; default half of
+   * L rounded up (null), so a dimension that dominates only one or two layers of a deep model is
+   * listed per layer but not as persistent (the large models' dims come and go with depth).
+   */
+  minLayers?: number | null;
+}
+
+/** Per-layer counts: how often each dimension was a token's argmin/argmax, and the mean vector. */
+export interface OutlierLayer {
+  layer: number;
+  tokens: number;
+  argmin: number[];
+  argmax: number[];
+  /** argmin / tokens per dimension; null when the layer had no tokens. */
+  minShare: number[] | null;
+  maxShare: number[] | null;
+  /** Mean token vector (Figs 1-2, 7-10); null when the layer had no tokens. */
+  mean: number[] | null;
+  /** Dimensions passing minShare in this layer, largest share first. */
+  outliers: { dim: number; kind: "min" | "max"; share: number }[];
+}
+
+/** One persistent outlier dimension. */
+export interface OutlierDimension {
+  dim: number;
+  kind: "min" | "max";
+  /** Share pooled over layers 1..L (all their tokens together), as the paper counts. */
+  share: number;
+  /** The layers (0..L) where the dimension passes minShare. */
+  layers: number[];
+}
+
+export interface OutlierResult {
+  analysis: "outliers";
+  settings: { includeSpecial: boolean; minShare: number; minLayers: number; tokens: "all" | "non-special" };
+  dim: number;
+  /** Layers covered, ascending. */
+  layerIndices: number[];
+  layers: OutlierLayer[];
+  /** Counts pooled over layers 1..L (layer 0, the embedding output, is reported only per layer). */
+  pooled: { layers: number[]; tokens: number; argmin: number[]; argmax: number[]; minShare: number[] | null; maxShare: number[] | null };
+  /** Persistent outliers, sorted by pooled share descending, then dim. */
+  dimensions: OutlierDimension[];
+}
+
+interface LayerState { tokens: number; argmax: Uint32Array; argmin: Uint32Array; sum: Float64Array }
+
+/**
+ * Counts, per layer, how often each dimension holds a token's largest and smallest value, and sums
+ * token vectors for the mean (paper §3.1). Exact merge: counts and float64 sums add.
+ */
+export class OutlierCounter {
+  readonly #includeSpecial: boolean;
+  readonly #minShare: number;
+  readonly #minLayers: number | null;
+  readonly #layers = new Map<number, LayerState>();
+  #dim = -1;
+
+  constructor({ includeSpecial = false, minShare = 0.25, minLayers = null }: OutlierOptions = {}) {
+    this.#includeSpecial = includeSpecial;
+    this.#minShare = number(minShare, "minShare", 0, 1);
+    this.#minLayers = minLayers === null ? null : integer(minLayers, "minLayers", 1);
+  }
+
+  add({ layer, dim, data, special }: LayerBatch): this {
+    const s = this.#state(layer, dim);
+    if (data.length !== special.length * dim) {
+      throw new RangeError(`layer ${layer}: data has ${data.length} values for ${special.length} tokens of dim ${dim}; pass a LayerBatch from toLayerBatches`);
+    }
+    for (let r = 0, n = special.length; r < n; ++r) {
+      if (special[r] && !this.#includeSpecial) continue;
+      const o = r * dim;
+      const [lo, hi] = argExtent(data, o, dim);
+      s.argmin[lo]++;
+      s.argmax[hi]++;
+      for (let i = 0; i < dim; ++i) s.sum[i] += data[o + i];
+      s.tokens++;
+    }
+    return this;
+  }
+
+  merge(other: OutlierCounter): this {
+    if (other.#includeSpecial !== this.#includeSpecial) throw new Error(`OutlierCounter.merge: includeSpecial differs (${other.#includeSpecial} vs ${this.#includeSpecial}); merge counters built with the same options`);
+    for (const [layer, o] of other.#layers) {
+      const s = this.#state(layer, o.argmin.length);
+      s.tokens += o.tokens;
+      for (let i = 0; i < o.argmin.length; ++i) {
+        s.argmin[i] += o.argmin[i];
+        s.argmax[i] += o.argmax[i];
+        s.sum[i] += o.sum[i];
+      }
+    }
+    return this;
+  }
+
+  #state(layer: number, dim: number): LayerState {
+    integer(layer, "layer", 0);
+    integer(dim, "dim", 1);
+    if (this.#dim >= 0 && this.#dim !== dim) {
+      throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${this.#dim}); feed batches of one model only`);
+    }
+    this.#dim = dim;
+    let s = this.#layers.get(layer);
+    if (!s) this.#layers.set(layer, (s = { tokens: 0, argmax: new Uint32Array(dim), argmin: new Uint32Array(dim), sum: new Float64Array(dim) }));
+    return s;
+  }
+
+  result(): OutlierResult {
+    const minShare = this.#minShare, dim = Math.max(this.#dim, 0);
+    const layerIndices = [...this.#layers.keys()].sort((a, b) => a - b);
+    const upper = layerIndices.filter((l) => l > 0);
+    const minLayers = this.#minLayers ?? Math.max(1, Math.ceil(upper.length / 2));
+    const layers: OutlierLayer[] = layerIndices.map((layer) => {
+      const s = this.#layers.get(layer)!;
+      const minS = s.tokens ? Array.from(s.argmin, (c) => c / s.tokens) : null;
+      const maxS = s.tokens ? Array.from(s.argmax, (c) => c / s.tokens) : null;
+      const outliers: OutlierLayer["outliers"] = [];
+      for (let i = 0; i < dim; ++i) {
+        if (minS && minS[i] >= minShare) outliers.push({ dim: i, kind: "min", share: round6(minS[i]) });
+        if (maxS && maxS[i] >= minShare) outliers.push({ dim: i, kind: "max", share: round6(maxS[i]) });
+      }
+      outliers.sort((a, b) => b.share - a.share || a.dim - b.dim);
+      return {
+        layer, tokens: s.tokens, argmin: Array.from(s.argmin), argmax: Array.from(s.argmax),
+        minShare: minS && toJsonArray(minS), maxShare: maxS && toJsonArray(maxS),
+        mean: s.tokens ? Array.from(s.sum, (x) => round6(x / s.tokens)) : null, outliers,
+      };
+    });
+    const pmin = new Array<number>(dim).fill(0), pmax = new Array<number>(dim).fill(0);
+    let ptokens = 0;
+    for (const l of upper) {
+      const s = this.#layers.get(l)!;
+      ptokens += s.tokens;
+      for (let i = 0; i < dim; ++i) { pmin[i] += s.argmin[i]; pmax[i] += s.argmax[i]; }
+    }
+    const dimensions: OutlierDimension[] = [];
+    for (const kind of ["min", "max"] as const) {
+      for (let i = 0; i < dim; ++i) {
+        const inLayers = layers.filter((l) => l.outliers.some((o) => o.dim === i && o.kind === kind)).map((l) => l.layer);
+        if (inLayers.filter((l) => l > 0).length < minLayers || upper.length === 0) continue;
+        dimensions.push({ dim: i, kind, share: round6((kind === "min" ? pmin[i] : pmax[i]) / ptokens), layers: inLayers });
+      }
+    }
+    dimensions.sort((a, b) => b.share - a.share || a.dim - b.dim || a.kind.localeCompare(b.kind));
+    return {
+      analysis: "outliers",
+      settings: { includeSpecial: this.#includeSpecial, minShare, minLayers, tokens: this.#includeSpecial ? "all" : "non-special" },
+      dim, layerIndices, layers,
+      pooled: {
+        layers: upper, tokens: ptokens, argmin: pmin, argmax: pmax,
+        minShare: ptokens ? pmin.map((c) => round6(c / ptokens)) : null,
+        maxShare: ptokens ? pmax.map((c) => round6(c / ptokens)) : null,
+      },
+      dimensions,
+    };
+  }
+}
+
+/** Positions of the smallest and largest of data[offset, offset + n); ties go to the lower index. */
+export function argExtent(data: ArrayLike<number>, offset: number, n: number): [number, number] {
+  let lo = offset, hi = offset;
+  for (let i = offset + 1; i < offset + n; ++i) {
+    if (data[i] < data[lo]) lo = i;
+    else if (data[i] > data[hi]) hi = i;
+  }
+  return [lo - offset, hi - offset];
+}
+
+/** One-shot: counts outliers over an iterable of layer batches. */
+export function countOutliers(batches: Iterable<LayerBatch>, options?: OutlierOptions): OutlierResult {
+  const c = new OutlierCounter(options);
+  for (const b of batches) c.add(b);
+  return c.result();
+}
+
+/** The persistent outlier dims of a result, unique and ascending (what clipping zeroes by default). */
+export function outlierDims(result: OutlierResult): number[] {
+  return [...new Set(result.dimensions.map((d) => d.dim))].sort((a, b) => a - b);
+}

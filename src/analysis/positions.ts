@@ -1,0 +1,133 @@
+import type { LayerBatch } from "./batch.js";
+import { integer, pearsonFromSums, round6 } from "./stats.js";
+
+/** Options of {@link PositionProfile}. */
+export interface PositionOptions {
+  /** Count special tokens too; default false (DESIGN.md §2). [CLS] always sits at position 0. */
+  includeSpecial?: boolean;
+  /** Token positions kept for the by-position means, 0..maxPositions-1; default 512. Later tokens still enter the correlation. */
+  maxPositions?: number;
+}
+
+export interface PositionLayer {
+  layer: number;
+  tokens: number;
+  /** Tokens at position >= maxPositions (in the correlation, not in byPosition). */
+  beyond: number;
+  /** Tokens per position 0..maxSeen. */
+  counts: number[];
+  /** Pearson r between each dimension's value and the token position; null where undefined. */
+  correlation: (number | null)[];
+  /** For each requested dim: mean value by position 0..maxSeen (null where no token), the heatmap row. */
+  byPosition: { dim: number; mean: (number | null)[] }[];
+}
+
+export interface PositionResult {
+  analysis: "positions";
+  settings: { includeSpecial: boolean; maxPositions: number; tokens: "all" | "non-special"; dims: number[] };
+  dim: number;
+  layerIndices: number[];
+  layers: PositionLayer[];
+}
+
+interface LayerState {
+  tokens: number;
+  counts: Float64Array;
+  sums: Float64Array;
+  sx: Float64Array; sxx: Float64Array; sxp: Float64Array;
+  sp: number; spp: number; beyond: number;
+}
+
+/**
+ * Each dimension's mean value by token position and layer (heatmap data), and its Pearson
+ * correlation with position over tokens (paper §3.3's claim that the outliers encode position).
+ * All state is float64 sums, so merge is exact.
+ */
+export class PositionProfile {
+  readonly #includeSpecial: boolean;
+  readonly #maxPositions: number;
+  readonly #layers = new Map<number, LayerState>();
+  #dim = -1;
+
+  constructor({ includeSpecial = false, maxPositions = 512 }: PositionOptions = {}) {
+    this.#includeSpecial = includeSpecial;
+    this.#maxPositions = integer(maxPositions, "maxPositions", 1);
+  }
+
+  add({ layer, dim, data, special, position }: LayerBatch): this {
+    const s = this.#state(layer, dim);
+    for (let r = 0, n = special.length; r < n; ++r) {
+      if (special[r] && !this.#includeSpecial) continue;
+      const p = position[r], o = r * dim;
+      s.tokens++;
+      s.sp += p;
+      s.spp += p * p;
+      const keep = p < this.#maxPositions;
+      if (keep) s.counts[p]++;
+      else s.beyond++;
+      for (let i = 0; i < dim; ++i) {
+        const x = data[o + i];
+        s.sx[i] += x;
+        s.sxx[i] += x * x;
+        s.sxp[i] += x * p;
+        if (keep) s.sums[p * dim + i] += x;
+      }
+    }
+    return this;
+  }
+
+  merge(other: PositionProfile): this {
+    if (other.#maxPositions !== this.#maxPositions || other.#includeSpecial !== this.#includeSpecial) {
+      throw new Error("PositionProfile.merge: options differ; merge profiles built with the same options");
+    }
+    for (const [layer, o] of other.#layers) {
+      const s = this.#state(layer, o.sx.length);
+      s.tokens += o.tokens;
+      s.sp += o.sp;
+      s.spp += o.spp;
+      s.beyond += o.beyond;
+      for (const k of ["counts", "sums", "sx", "sxx", "sxp"] as const) for (let i = 0; i < s[k].length; ++i) s[k][i] += o[k][i];
+    }
+    return this;
+  }
+
+  #state(layer: number, dim: number): LayerState {
+    integer(layer, "layer", 0);
+    integer(dim, "dim", 1);
+    if (this.#dim >= 0 && this.#dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${this.#dim}); feed batches of one model only`);
+    this.#dim = dim;
+    let s = this.#layers.get(layer);
+    if (!s) {
+      const P = this.#maxPositions;
+      s = { tokens: 0, counts: new Float64Array(P), sums: new Float64Array(P * dim), sx: new Float64Array(dim), sxx: new Float64Array(dim), sxp: new Float64Array(dim), sp: 0, spp: 0, beyond: 0 };
+      this.#layers.set(layer, s);
+    }
+    return s;
+  }
+
+  /** Results for the requested dims (by-position means); correlations are given for every dim. */
+  result(dims: readonly number[] = []): PositionResult {
+    const dim = Math.max(this.#dim, 0);
+    for (const d of dims) {
+      if (!Number.isInteger(d) || d < 0 || (this.#dim >= 0 && d >= dim)) throw new RangeError(`invalid dimension: ${JSON.stringify(d)}; expected an integer in [0, ${dim - 1}]`);
+    }
+    const layerIndices = [...this.#layers.keys()].sort((a, b) => a - b);
+    const layers = layerIndices.map((layer): PositionLayer => {
+      const s = this.#layers.get(layer)!;
+      let last = -1;
+      for (let p = 0; p < s.counts.length; ++p) if (s.counts[p] > 0) last = p;
+      const counts = Array.from(s.counts.subarray(0, last + 1));
+      const correlation = Array.from({ length: dim }, (_, i) => {
+        const r = pearsonFromSums(s.tokens, s.sx[i], s.sp, s.sxx[i], s.spp, s.sxp[i]);
+        return r === null ? null : round6(r);
+      });
+      const byPosition = dims.map((d) => ({ dim: d, mean: counts.map((c, p) => (c > 0 ? round6(s.sums[p * dim + d] / c) : null)) }));
+      return { layer, tokens: s.tokens, beyond: s.beyond, counts, correlation, byPosition };
+    });
+    return {
+      analysis: "positions",
+      settings: { includeSpecial: this.#includeSpecial, maxPositions: this.#maxPositions, tokens: this.#includeSpecial ? "all" : "non-special", dims: [...dims] },
+      dim, layerIndices, layers,
+    };
+  }
+}

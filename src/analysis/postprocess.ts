@@ -1,0 +1,212 @@
+import type { LayerBatch } from "./batch.js";
+import { VectorMoments, integer, number, symmetricEigen, toJsonArray } from "./stats.js";
+
+/** The post-processings compared with clipping (DESIGN.md §2: beside it, never instead of it). */
+export type PostprocessName = "clipped" | "zscore" | "allButTheTop" | "whitening";
+export const POSTPROCESS_NAMES: readonly PostprocessName[] = ["clipped", "zscore", "allButTheTop", "whitening"];
+
+/** A fitted, per-layer vector transform applied to batches while streaming. */
+export interface Postprocessor {
+  readonly name: PostprocessName;
+  /** Layers it can transform, ascending (clipping: every layer, also unlisted ones, when dims are global). */
+  readonly layers: number[] | "all";
+  /** Plain-JSON description of what was fitted (dims zeroed, components removed, sample size). */
+  readonly settings: Record<string, unknown>;
+  /** Transforms rows of data ([n x dim], row-major) of `layer` into a new array. */
+  applyRows(layer: number, data: Float32Array, dim: number): Float32Array;
+}
+
+/** Returns a copy of the batch with its vectors transformed (the index arrays are shared). */
+export function applyPostprocessor(p: Postprocessor, batch: LayerBatch): LayerBatch {
+  return { ...batch, data: p.applyRows(batch.layer, batch.data, batch.dim) };
+}
+
+/**
+ * Clipping (paper §4): sets the chosen dimensions to 0. `dims` is one list for every layer, or a
+ * map layer -> list (layers missing from the map are left unchanged, as the paper leaves BERT-large's
+ * layer 24).
+ */
+export function clipper(dims: readonly number[] | Readonly<Record<number, readonly number[]>>): Postprocessor {
+  const global = Array.isArray(dims);
+  const perLayer = new Map<number, number[]>();
+  if (!global) for (const [k, v] of Object.entries(dims)) perLayer.set(integer(Number(k), "clip layer", 0), [...(v as number[])].sort((a, b) => a - b));
+  const globalDims = global ? [...(dims as number[])].sort((a, b) => a - b) : [];
+  for (const d of global ? globalDims : [...perLayer.values()].flat()) integer(d, "clip dimension", 0);
+  return {
+    name: "clipped",
+    layers: global ? "all" : [...perLayer.keys()].sort((a, b) => a - b),
+    settings: global ? { dims: globalDims, layers: "all" } : { dims: Object.fromEntries([...perLayer].sort((a, b) => a[0] - b[0])) },
+    applyRows(layer, data, dim) {
+      const zero = global ? globalDims : perLayer.get(layer) ?? [];
+      for (const d of zero) if (d >= dim) throw new RangeError(`invalid clip dimension: ${d}; layer ${layer} has dim ${dim}`);
+      const out = Float32Array.from(data);
+      for (let o = 0; o < out.length; o += dim) for (const d of zero) out[o + d] = 0;
+      return out;
+    },
+  };
+}
+
+/** Options of {@link LayerMoments}. */
+export interface MomentOptions {
+  /** Fit on special tokens too; default false (DESIGN.md §2). */
+  includeSpecial?: boolean;
+}
+
+/** Streaming per-layer mean and covariance (float64, exact merge): what the fitted post-processings need. */
+export class LayerMoments {
+  readonly includeSpecial: boolean;
+  readonly #layers = new Map<number, VectorMoments>();
+
+  constructor({ includeSpecial = false }: MomentOptions = {}) {
+    this.includeSpecial = includeSpecial;
+  }
+
+  add({ layer, dim, data, special }: LayerBatch): this {
+    integer(layer, "layer", 0);
+    let m = this.#layers.get(layer);
+    const first = this.#layers.values().next().value as VectorMoments | undefined;
+    if (first && first.dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${first.dim}); feed batches of one model only`);
+    if (!m) this.#layers.set(layer, (m = new VectorMoments(dim)));
+    for (let r = 0; r < special.length; ++r) if (!special[r] || this.includeSpecial) m.add(data, r * dim);
+    return this;
+  }
+
+  merge(other: LayerMoments): this {
+    for (const [layer, o] of other.#layers) {
+      const m = this.#layers.get(layer);
+      if (m) m.merge(o);
+      else this.#layers.set(layer, new VectorMoments(o.dim).merge(o));
+    }
+    return this;
+  }
+
+  layers(): number[] {
+    return [...this.#layers.keys()].sort((a, b) => a - b);
+  }
+
+  /** The layer's moments; throws when the layer was never added or saw no token. */
+  get(layer: number): VectorMoments {
+    const m = this.#layers.get(layer);
+    if (!m || m.count === 0) throw new RangeError(`invalid layer: ${JSON.stringify(layer)}; no tokens were fitted for it (fitted layers: ${this.layers().join(", ") || "none"})`);
+    return m;
+  }
+}
+
+/** Per-dimension z-scoring: (x - mean) / sd with the fit's population sd; a constant dimension maps to 0. */
+export function zscorer(moments: LayerMoments): Postprocessor {
+  const fits = new Map<number, { mean: Float64Array; inv: Float64Array }>();
+  for (const layer of moments.layers()) {
+    const m = moments.get(layer), inv = new Float64Array(m.dim);
+    for (let i = 0; i < m.dim; ++i) {
+      const v = m.scatter[i * m.dim + i] / m.count;
+      inv[i] = v > 0 ? 1 / Math.sqrt(v) : 0;
+    }
+    fits.set(layer, { mean: Float64Array.from(m.mean), inv });
+  }
+  return {
+    name: "zscore", layers: moments.layers(), settings: { tokens: tokenCounts(moments) },
+    applyRows(layer, data, dim) {
+      const f = fitted(fits, layer, dim, "zscore");
+      const out = new Float32Array(data.length);
+      for (let o = 0; o < data.length; o += dim) for (let i = 0; i < dim; ++i) out[o + i] = (data[o + i] - f.mean[i]) * f.inv[i];
+      return out;
+    },
+  };
+}
+
+/** Options of {@link allButTheTop}. */
+export interface AllButTheTopOptions {
+  /** Principal components removed; default max(1, round(dim / 100)) (Mu & Viswanath 2018 suggest about d/100). */
+  components?: number | null;
+}
+
+/**
+ * All-but-the-top (Mu & Viswanath 2018): subtract the mean, then remove the projections on the top
+ * D principal directions of the fitted covariance.
+ */
+export function allButTheTop(moments: LayerMoments, { components = null }: AllButTheTopOptions = {}): Postprocessor {
+  const fits = new Map<number, { mean: Float64Array; top: Float64Array; k: number }>();
+  let used = 0;
+  for (const layer of moments.layers()) {
+    const m = moments.get(layer);
+    const k = components === null ? Math.max(1, Math.round(m.dim / 100)) : integer(components, "components", 0, m.dim);
+    used = k;
+    const { vectors } = symmetricEigen(m.covariance()!, m.dim);
+    fits.set(layer, { mean: Float64Array.from(m.mean), top: vectors.slice(0, k * m.dim), k });
+  }
+  return {
+    name: "allButTheTop", layers: moments.layers(), settings: { components: used, tokens: tokenCounts(moments) },
+    applyRows(layer, data, dim) {
+      const f = fitted(fits, layer, dim, "allButTheTop");
+      const out = new Float32Array(data.length), x = new Float64Array(dim);
+      for (let o = 0; o < data.length; o += dim) {
+        for (let i = 0; i < dim; ++i) x[i] = data[o + i] - f.mean[i];
+        for (let c = 0; c < f.k; ++c) {
+          let p = 0;
+          for (let i = 0; i < dim; ++i) p += f.top[c * dim + i] * x[i];
+          for (let i = 0; i < dim; ++i) x[i] -= p * f.top[c * dim + i];
+        }
+        for (let i = 0; i < dim; ++i) out[o + i] = x[i];
+      }
+      return out;
+    },
+  };
+}
+
+/** Options of {@link whitener}. */
+export interface WhiteningOptions {
+  /** Added to each eigenvalue as a fraction of the largest, so near-null directions do not explode; default 1e-6. */
+  eps?: number;
+}
+
+/**
+ * Whitening (Su et al. 2021): x' = (x - mean) U Λ^(-1/2), from the fitted covariance's eigenvectors
+ * U and eigenvalues Λ (all dimensions kept). Cosines equal those of ZCA whitening (a rotation apart).
+ */
+export function whitener(moments: LayerMoments, { eps = 1e-6 }: WhiteningOptions = {}): Postprocessor {
+  number(eps, "eps", 0);
+  const fits = new Map<number, { mean: Float64Array; basis: Float64Array; scale: Float64Array }>();
+  for (const layer of moments.layers()) {
+    const m = moments.get(layer);
+    const { values, vectors } = symmetricEigen(m.covariance()!, m.dim);
+    const floor = eps * Math.max(values[0], 0);
+    const scale = Float64Array.from(values, (v) => {
+      const s = Math.max(v, 0) + floor;
+      return s > 0 ? 1 / Math.sqrt(s) : 0;
+    });
+    fits.set(layer, { mean: Float64Array.from(m.mean), basis: vectors, scale });
+  }
+  return {
+    name: "whitening", layers: moments.layers(), settings: { eps, tokens: tokenCounts(moments) },
+    applyRows(layer, data, dim) {
+      const f = fitted(fits, layer, dim, "whitening");
+      const out = new Float32Array(data.length), x = new Float64Array(dim);
+      for (let o = 0; o < data.length; o += dim) {
+        for (let i = 0; i < dim; ++i) x[i] = data[o + i] - f.mean[i];
+        for (let c = 0; c < dim; ++c) {
+          let p = 0;
+          const bo = c * dim;
+          for (let i = 0; i < dim; ++i) p += f.basis[bo + i] * x[i];
+          out[o + c] = p * f.scale[c];
+        }
+      }
+      return out;
+    },
+  };
+}
+
+function fitted<T extends { mean: Float64Array }>(fits: Map<number, T>, layer: number, dim: number, name: string): T {
+  const f = fits.get(layer);
+  if (!f) throw new RangeError(`${name}: layer ${layer} was not fitted (fitted layers: ${[...fits.keys()].join(", ") || "none"}); fit on batches of every layer you apply it to`);
+  if (f.mean.length !== dim) throw new RangeError(`${name}: layer ${layer} has dim ${dim}, but the fit had dim ${f.mean.length}`);
+  return f;
+}
+
+function tokenCounts(moments: LayerMoments): Record<string, number> {
+  return Object.fromEntries(moments.layers().map((l) => [String(l), moments.get(l).count]));
+}
+
+/** The fitted mean of a layer as plain numbers (for reports). */
+export function fittedMean(moments: LayerMoments, layer: number): number[] {
+  return toJsonArray(moments.get(layer).mean);
+}

@@ -1,0 +1,175 @@
+import type { LayerBatch } from "./batch.js";
+import { hashUniform } from "./random.js";
+import { integer } from "./stats.js";
+
+/** Options of {@link TokenSample}. */
+export interface TokenSampleOptions {
+  /** Token vectors kept per layer; default 2000 (the paper's anisotropy uses 2000 sentences, one token each). */
+  size?: number;
+  /** Seed of the per-token hash keys; default 0. */
+  seed?: number;
+  /** Sample special tokens too; default false (DESIGN.md §2). */
+  includeSpecial?: boolean;
+}
+
+/** One layer's sample, in canonical order (ascending key). */
+export interface LayerSample {
+  layer: number;
+  n: number;
+  dim: number;
+  /** Row-major [n x dim]. */
+  data: Float32Array;
+  sentence: Int32Array;
+  position: Int32Array;
+  word: Int32Array;
+  /** Eligible tokens seen in this layer (the population the sample is drawn from). */
+  seen: number;
+}
+
+interface LayerState {
+  dim: number;
+  seen: number;
+  /** Max-heap of slot indices by (key, sentence, position). */
+  heap: number[];
+  keys: Float64Array;
+  sentence: Int32Array;
+  position: Int32Array;
+  word: Int32Array;
+  data: Float32Array;
+}
+
+/**
+ * A uniform random sample of token vectors without replacement, the same tokens in every layer:
+ * bottom-k sampling on a seeded hash of (sentence, position). A token's key does not depend on batch
+ * order, so the sample is identical however the corpus is batched or sharded, and merge is exact.
+ * Memory is size x dim floats per layer, whatever the corpus size.
+ */
+export class TokenSample {
+  readonly size: number;
+  readonly seed: number;
+  readonly includeSpecial: boolean;
+  readonly #layers = new Map<number, LayerState>();
+  #dim = -1;
+
+  constructor({ size = 2000, seed = 0, includeSpecial = false }: TokenSampleOptions = {}) {
+    this.size = integer(size, "size", 1);
+    this.seed = integer(seed, "seed", 0, 0xffffffff);
+    this.includeSpecial = includeSpecial;
+  }
+
+  add({ layer, dim, data, special, sentence, position, word }: LayerBatch): this {
+    const s = this.#state(layer, dim);
+    for (let r = 0, n = special.length; r < n; ++r) {
+      if (special[r] && !this.includeSpecial) continue;
+      s.seen++;
+      this.#offer(s, hashUniform(this.seed, sentence[r], position[r]), sentence[r], position[r], word[r], data, r * dim);
+    }
+    return this;
+  }
+
+  merge(other: TokenSample): this {
+    if (other.size !== this.size || other.seed !== this.seed || other.includeSpecial !== this.includeSpecial) {
+      throw new Error("TokenSample.merge: size, seed or includeSpecial differ; merge samples built with the same options");
+    }
+    for (const [layer, o] of other.#layers) {
+      const s = this.#state(layer, o.dim);
+      s.seen += o.seen;
+      for (const slot of o.heap) this.#offer(s, o.keys[slot], o.sentence[slot], o.position[slot], o.word[slot], o.data, slot * o.dim);
+    }
+    return this;
+  }
+
+  /** Layers seen, ascending. */
+  layers(): number[] {
+    return [...this.#layers.keys()].sort((a, b) => a - b);
+  }
+
+  /** One layer's sample in canonical order; throws for a layer never added. */
+  layer(layer: number): LayerSample {
+    const s = this.#layers.get(layer);
+    if (!s) throw new RangeError(`invalid layer: ${JSON.stringify(layer)}; the sample holds layers ${this.layers().join(", ") || "none"}`);
+    const slots = [...s.heap].sort((a, b) => compare(s, a, s.keys[b], s.sentence[b], s.position[b]));
+    const n = slots.length, dim = s.dim;
+    const out: LayerSample = {
+      layer, n, dim, data: new Float32Array(n * dim), sentence: new Int32Array(n), position: new Int32Array(n), word: new Int32Array(n), seen: s.seen,
+    };
+    slots.forEach((slot, i) => {
+      out.data.set(s.data.subarray(slot * dim, (slot + 1) * dim), i * dim);
+      out.sentence[i] = s.sentence[slot];
+      out.position[i] = s.position[slot];
+      out.word[i] = s.word[slot];
+    });
+    return out;
+  }
+
+  #state(layer: number, dim: number): LayerState {
+    integer(layer, "layer", 0);
+    integer(dim, "dim", 1);
+    if (this.#dim >= 0 && this.#dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${this.#dim}); feed batches of one model only`);
+    this.#dim = dim;
+    let s = this.#layers.get(layer);
+    if (!s) {
+      const k = this.size;
+      s = { dim, seen: 0, heap: [], keys: new Float64Array(k), sentence: new Int32Array(k), position: new Int32Array(k), word: new Int32Array(k), data: new Float32Array(k * dim) };
+      this.#layers.set(layer, s);
+    }
+    return s;
+  }
+
+  #offer(s: LayerState, key: number, sentence: number, position: number, word: number, src: Float32Array, offset: number): void {
+    const { heap } = s;
+    let slot: number;
+    if (heap.length < this.size) {
+      slot = heap.length;
+      heap.push(slot);
+      write(s, slot, key, sentence, position, word, src, offset);
+      siftUp(s, heap.length - 1);
+    } else {
+      // Replace the largest key only if the new token sorts before it.
+      slot = heap[0];
+      if (compare(s, slot, key, sentence, position) <= 0) return;
+      write(s, slot, key, sentence, position, word, src, offset);
+      siftDown(s, 0);
+    }
+  }
+}
+
+function write(s: LayerState, slot: number, key: number, sentence: number, position: number, word: number, src: Float32Array, offset: number): void {
+  s.keys[slot] = key;
+  s.sentence[slot] = sentence;
+  s.position[slot] = position;
+  s.word[slot] = word;
+  s.data.set(src.subarray(offset, offset + s.dim), slot * s.dim);
+}
+
+/** Orders slot a against (key, sentence, position): negative when a sorts first. */
+function compare(s: LayerState, a: number, key: number, sentence: number, position: number): number {
+  return s.keys[a] - key || s.sentence[a] - sentence || s.position[a] - position;
+}
+
+function greater(s: LayerState, a: number, b: number): boolean {
+  return compare(s, a, s.keys[b], s.sentence[b], s.position[b]) > 0;
+}
+
+function siftUp(s: LayerState, i: number): void {
+  const h = s.heap;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!greater(s, h[i], h[p])) break;
+    [h[i], h[p]] = [h[p], h[i]];
+    i = p;
+  }
+}
+
+function siftDown(s: LayerState, i: number): void {
+  const h = s.heap, n = h.length;
+  for (;;) {
+    const l = 2 * i + 1, r = l + 1;
+    let m = i;
+    if (l < n && greater(s, h[l], h[m])) m = l;
+    if (r < n && greater(s, h[r], h[m])) m = r;
+    if (m === i) return;
+    [h[i], h[m]] = [h[m], h[i]];
+    i = m;
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * The encoder: a model source in, batches of every layer's hidden states out (EncodedBatch).
+ *
+ * A Hugging Face folder is turned into an ONNX graph in memory (build.ts); an ONNX folder has its graph
+ * edited to expose every layer (surgery.ts); a hub id is downloaded first (source.ts). Sentences are
+ * tokenised lazily in windows, sorted by length within each window (stable) so that padding is small,
+ * and batched; each batch carries the input index of its rows, and nothing is kept after it is yielded,
+ * so memory stays flat however long the corpus is.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { canonicalName, loadCheckpoint, staticTensors as checkpointStaticTensors } from "./checkpoint.js";
+import { maxSequenceLength, readConfig } from "./config.js";
+import { detectSource } from "./export.js";
+import { buildOnnx } from "./onnx/build.js";
+import { DataType, decodeModel } from "./onnx/proto.js";
+import { exposeHiddenStates, refuseIfNotAnalysable } from "./onnx/surgery.js";
+import { EncoderSession, onnxruntimeVersion } from "./session.js";
+import { resolveSource, type SourceOptions } from "./source.js";
+import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
+import type { EncodedBatch, LayerNormParams, ModelConfig, StaticTensors } from "./types.js";
+
+export interface EncoderOptions extends SourceOptions {
+  /** ORT intra-op threads; defaults to PA_THREADS, else os.availableParallelism(). */
+  threads?: number;
+  /** Cap on the sequence length (specials included), below the model's own maximum; default: the model's. */
+  maxLength?: number;
+  /** Where warnings go (one per distinct message); default: a line on stderr. */
+  warn?: (message: string) => void;
+}
+
+export interface EncodeOptions {
+  /** Sentences per batch; default 32. */
+  batchSize?: number;
+  /** Called after each batch with the number of sentences encoded so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EncoderStats {
+  sentences: number;
+  /** Real tokens encoded, specials included, padding excluded. */
+  tokens: number;
+  /** Sentences cut to maxLength. */
+  truncated: number;
+}
+
+export interface Encoder {
+  /** Hub id with revision, or the absolute folder path. */
+  readonly id: string;
+  readonly config: ModelConfig;
+  /** Transformer blocks L; every batch has L + 1 layers. */
+  readonly layers: number;
+  readonly hidden: number;
+  /** Longest sequence, specials included. */
+  readonly maxLength: number;
+  /** Position table, token-type table and LayerNorm parameters (paper §3.2). */
+  staticTensors(): StaticTensors;
+  /** Encodes sentences in length-sorted batches; rows carry sentenceIndex into `sentences`. */
+  encode(sentences: string[], options?: EncodeOptions): AsyncGenerator<EncodedBatch>;
+  /** Totals over every encode() call. */
+  readonly stats: EncoderStats;
+  /** Model id, kind, file hashes, dtype, onnxruntime version, threads, maxLength. */
+  provenance(): Record<string, unknown>;
+  dispose(): Promise<void>;
+}
+
+/** Sentences tokenised at a time; sorting by length happens within such a window. */
+export const WINDOW = 4096;
+
+const warned = new Set<string>();
+/** Writes each distinct warning once per process (Plot's warn). */
+function warnOnce(message: string, sink?: (message: string) => void): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  (sink ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(message);
+}
+
+/** Opens a model source (folder or hub id) for encoding. Call dispose() when done. */
+export async function createEncoder(source: string, options: EncoderOptions = {}): Promise<Encoder> {
+  const resolved = await resolveSource(source, options);
+  const { dir, kind, id } = resolved;
+  let config: ModelConfig;
+  let bytes: Uint8Array;
+  let files: { name: string; bytes: number; sha256: string }[];
+  let dtype: string;
+  let statics: () => StaticTensors;
+  if (kind === "hf-folder") {
+    const ckpt = loadCheckpoint(dir);
+    config = ckpt.config;
+    bytes = buildOnnx(ckpt);
+    files = ckpt.files;
+    dtype = ckpt.dtype;
+    // keep only the static tensors' arrays alive, not every weight
+    const st = checkpointStaticTensors(ckpt);
+    statics = () => st;
+  } else {
+    const modelFile = path.join(dir, detectSource(dir).modelFile!);
+    if (!fs.existsSync(path.join(dir, "config.json"))) {
+      throw new Error(`${dir}: config.json missing beside ${path.relative(dir, modelFile)}; the encoder needs it for the architecture and maximum length, copy it from the original checkpoint`);
+    }
+    config = readConfig(dir);
+    const input = fs.readFileSync(modelFile);
+    refuseIfNotAnalysable(modelFile, input);
+    bytes = exposeHiddenStates(input, modelFile, { layers: config.layers }).model;
+    files = [fileEntry(dir, path.relative(dir, modelFile), input), fileEntry(dir, "config.json")];
+    dtype = "F32";
+    let cached: StaticTensors | undefined;
+    statics = () => (cached ??= onnxStaticTensors(modelFile, config));
+  }
+  const session = await EncoderSession.open(bytes, { threads: options.threads });
+  if (session.layers !== config.layers) {
+    await session.dispose();
+    throw new Error(`${dir}: the graph exposes ${session.layers} layers but config.json says ${config.layers}; re-export the checkpoint with \`artefacts export\``);
+  }
+  let tokenizer: SentenceTokenizer;
+  try {
+    const modelMax = Math.min(maxSequenceLength(config), options.maxLength ?? Infinity);
+    tokenizer = await SentenceTokenizer.load(dir, { maxLength: modelMax });
+  } catch (err) {
+    await session.dispose();
+    throw err;
+  }
+  return new OnnxEncoder(id, kind, config, session, tokenizer, files, dtype, statics, options.warn);
+}
+
+class OnnxEncoder implements Encoder {
+  readonly stats: EncoderStats = { sentences: 0, tokens: 0, truncated: 0 };
+  readonly layers: number;
+  readonly hidden: number;
+  readonly maxLength: number;
+  readonly #positionOffset: number;
+
+  constructor(
+    readonly id: string,
+    private readonly kind: string,
+    readonly config: ModelConfig,
+    private readonly session: EncoderSession,
+    private readonly tokenizer: SentenceTokenizer,
+    private readonly files: { name: string; bytes: number; sha256: string }[],
+    private readonly dtype: string,
+    private readonly statics: () => StaticTensors,
+    private readonly warn?: (message: string) => void,
+  ) {
+    this.layers = config.layers;
+    this.hidden = config.hidden;
+    this.maxLength = tokenizer.maxLength;
+    // HF RoBERTa numbers positions from padding_idx + 1
+    this.#positionOffset = config.architecture === "roberta" ? config.padTokenId + 1 : 0;
+  }
+
+  staticTensors(): StaticTensors {
+    return this.statics();
+  }
+
+  async *encode(sentences: string[], { batchSize = 32, onProgress }: EncodeOptions = {}): AsyncGenerator<EncodedBatch> {
+    if (!Array.isArray(sentences)) throw new TypeError(`sentences: expected an array of strings, got ${sentences === null ? "null" : typeof sentences}`);
+    if (sentences.length === 0) throw new RangeError("sentences: the list is empty; pass at least one sentence");
+    for (let i = 0; i < sentences.length; ++i) {
+      if (typeof sentences[i] !== "string") throw new TypeError(`sentences[${i}]: expected a string, got ${sentences[i] === null ? "null" : typeof sentences[i]}`);
+    }
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`invalid batchSize: ${JSON.stringify(batchSize)}; expected an integer >= 1`);
+    const total = sentences.length;
+    let done = 0;
+    for (let start = 0; start < total; start += WINDOW) {
+      const end = Math.min(total, start + WINDOW);
+      const window: TokenizedSentence[] = [];
+      for (let i = start; i < end; ++i) window.push(this.tokenizer.tokenize(sentences[i]));
+      // stable sort by length (Array.prototype.sort is stable), so ties keep input order
+      const order = Array.from(window, (_, k) => k).sort((a, b) => window[a].ids.length - window[b].ids.length);
+      for (let k = 0; k < order.length; k += batchSize) {
+        const rows = order.slice(k, k + batchSize);
+        const batch = await this.#run(rows.map((r) => window[r]), rows.map((r) => start + r));
+        done += rows.length;
+        onProgress?.(done, total);
+        yield batch;
+      }
+    }
+  }
+
+  async #run(rows: TokenizedSentence[], sentenceIndex: number[]): Promise<EncodedBatch> {
+    const B = rows.length;
+    const T = Math.max(...rows.map((r) => r.ids.length));
+    const ids = new BigInt64Array(B * T);
+    const mask = new BigInt64Array(B * T);
+    const inputIds = new Int32Array(B * T).fill(this.tokenizer.padId);
+    const attentionMask = new Uint8Array(B * T);
+    const positionIds = new Int32Array(B * T).fill(-1);
+    const specialMask = new Uint8Array(B * T).fill(1);
+    const wordIds = new Int32Array(B * T).fill(-1);
+    const truncated: boolean[] = [];
+    let truncatedHere = 0;
+    let tokens = 0;
+    for (let b = 0; b < B; ++b) {
+      const r = rows[b];
+      const o = b * T;
+      inputIds.set(r.ids, o);
+      specialMask.set(r.special, o);
+      wordIds.set(r.wordIds, o);
+      for (let i = 0; i < r.ids.length; ++i) {
+        attentionMask[o + i] = 1;
+        positionIds[o + i] = this.#positionOffset + i;
+        mask[o + i] = 1n;
+      }
+      tokens += r.ids.length;
+      truncated.push(r.truncated);
+      if (r.truncated) ++truncatedHere;
+    }
+    for (let k = 0; k < B * T; ++k) ids[k] = BigInt(inputIds[k]);
+    const layers = await this.session.run(ids, mask, B, T);
+    const hidden = layers[0].length / (B * T);
+    if (hidden !== this.hidden) throw new Error(`${this.id}: the graph returns width ${hidden}; config.json hidden size is ${this.hidden}`);
+    this.stats.sentences += B;
+    this.stats.tokens += tokens;
+    this.stats.truncated += truncatedHere;
+    if (truncatedHere) {
+      warnOnce(`${this.id}: sentences longer than ${this.maxLength} tokens are truncated to ${this.maxLength} (the model's maximum); encoder.stats.truncated counts them`, this.warn);
+    }
+    return {
+      sentenceIndex, batch: B, length: T, hidden, layers, inputIds, attentionMask, positionIds, specialMask, wordIds,
+      tokenCounts: rows.map((r) => r.ids.length),
+      tokens: rows.map((r) => r.tokens),
+      truncated,
+    };
+  }
+
+  provenance(): Record<string, unknown> {
+    return {
+      model: this.id,
+      kind: this.kind,
+      architecture: this.config.architecture,
+      layers: this.layers,
+      hidden: this.hidden,
+      files: this.files,
+      dtype: this.dtype,
+      onnxruntime: onnxruntimeVersion,
+      threads: this.session.threads,
+      maxLength: this.maxLength,
+      synthetic: this.config.raw.positional_artefacts_synthetic ?? null,
+    };
+  }
+
+  dispose(): Promise<void> {
+    return this.session.dispose();
+  }
+}
+
+function fileEntry(dir: string, name: string, data?: Uint8Array): { name: string; bytes: number; sha256: string } {
+  const bytes = data ?? fs.readFileSync(path.join(dir, name));
+  return { name, bytes: bytes.length, sha256: crypto.createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** Static tensors from an ONNX graph's initializers, found by their Hugging Face names. */
+export function onnxStaticTensors(file: string, config: ModelConfig): StaticTensors {
+  const graph = decodeModel(fs.readFileSync(file), file).graph;
+  const byName = new Map<string, { dims: number[]; data: Float32Array }>();
+  for (const t of graph?.initializer ?? []) {
+    const canon = t.name ? canonicalName(t.name, config) : null;
+    if (!canon || t.dataType !== DataType.FLOAT) continue;
+    const data = t.rawData && t.rawData.length
+      ? new Float32Array(t.rawData.buffer.slice(t.rawData.byteOffset, t.rawData.byteOffset + t.rawData.byteLength))
+      : Float32Array.from(t.floatData);
+    byName.set(canon, { dims: t.dims.map(Number), data });
+  }
+  const missing: string[] = [];
+  const get = (name: string) => {
+    const t = byName.get(name);
+    if (!t) missing.push(name);
+    return t;
+  };
+  const table = (name: string) => {
+    const t = get(name);
+    return t ? { rows: t.dims[0], data: t.data } : null;
+  };
+  const layerNorms: LayerNormParams[] = [];
+  const ln = (layer: number, which: LayerNormParams["which"], prefix: string) => {
+    const g = get(`${prefix}.weight`);
+    const b = get(`${prefix}.bias`);
+    if (g && b) layerNorms.push({ layer, which, gamma: g.data, beta: b.data });
+  };
+  ln(0, "embeddings", "embeddings.LayerNorm");
+  for (let l = 1; l <= config.layers; ++l) {
+    ln(l, "attention", `encoder.layer.${l - 1}.attention.output.LayerNorm`);
+    ln(l, "output", `encoder.layer.${l - 1}.output.LayerNorm`);
+  }
+  const positionEmbeddings = config.positionEmbeddingType === "absolute" ? table("embeddings.position_embeddings.weight") : null;
+  const tokenTypeEmbeddings = config.typeVocab > 0 ? table("embeddings.token_type_embeddings.weight") : null;
+  if (missing.length) {
+    throw new Error(`${file}: initializers ${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ` and ${missing.length - 4} more` : ""} not found under their Hugging Face names; the export renamed them, so read the static tensors from the Hugging Face folder instead (pass it to createEncoder)`);
+  }
+  return {
+    architecture: config.architecture,
+    hidden: config.hidden,
+    positionEmbeddings,
+    positionOffset: config.architecture === "roberta" ? config.padTokenId + 1 : 0,
+    tokenTypeEmbeddings,
+    layerNorms,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The one module that imports onnxruntime-node (transformers.js keeps ORT behind one door too).
+ * It opens an encoder graph, checks that it exposes every layer, runs padded batches and returns the
+ * hidden states as plain Float32Arrays. Tokenising, batching and slicing layers never touch ORT.
+ */
+import * as os from "node:os";
+import * as ort from "onnxruntime-node";
+
+export interface SessionOptions {
+  /** Intra-op threads; defaults to PA_THREADS, else os.availableParallelism(). */
+  threads?: number;
+}
+
+/** The onnxruntime-node version, for provenance. */
+export const onnxruntimeVersion: string = (ort.env as { versions?: { common?: string } }).versions?.common ?? "unknown";
+
+/** Resolves the thread count: option, then PA_THREADS, then the machine's parallelism. */
+export function resolveThreads(threads?: number): number {
+  if (threads !== undefined) {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`invalid threads: ${JSON.stringify(threads)}; expected an integer >= 1`);
+    return threads;
+  }
+  const env = process.env.PA_THREADS;
+  if (env !== undefined && env !== "") {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`PA_THREADS: ${JSON.stringify(env)} is not an integer >= 1; unset it or set a thread count`);
+    return n;
+  }
+  return os.availableParallelism();
+}
+
+/** An ORT session over a graph with outputs hidden_states.0 .. hidden_states.L (float32). */
+export class EncoderSession {
+  private constructor(
+    /** The file path, or "<in-memory model>" when opened from bytes. */
+    readonly file: string,
+    /** Transformer blocks L; run() returns L + 1 arrays. */
+    readonly layers: number,
+    readonly threads: number,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  /** Opens a graph from a file or its bytes and checks its inputs and hidden_states outputs. */
+  static async open(model: string | Uint8Array, { threads }: SessionOptions = {}): Promise<EncoderSession> {
+    const file = typeof model === "string" ? model : "<in-memory model>";
+    const n = resolveThreads(threads);
+    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: n, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+    let session: ort.InferenceSession;
+    try {
+      session = typeof model === "string"
+        ? await ort.InferenceSession.create(model, options)
+        : await ort.InferenceSession.create(model, options);
+    } catch (err) {
+      throw new Error(`${file}: onnxruntime cannot load the graph (${(err as Error).message.split("\n")[0]}); re-export it with \`artefacts export\``, { cause: err });
+    }
+    const names = session.outputNames;
+    const indices = names.map((name) => /^hidden_states\.(\d+)$/.exec(name)).filter((m) => m).map((m) => Number(m![1])).sort((a, b) => a - b);
+    const layers = indices.length - 1;
+    const problems: string[] = [];
+    if (layers < 1) problems.push(`no hidden_states.N outputs (found ${names.join(", ")})`);
+    else if (indices.some((v, i) => v !== i)) problems.push(`hidden_states outputs are not numbered 0..${layers} (found ${indices.join(", ")})`);
+    for (const input of ["input_ids", "attention_mask"]) {
+      if (!session.inputNames.includes(input)) problems.push(`input ${input} is missing (inputs: ${session.inputNames.join(", ")})`);
+    }
+    const unknown = session.inputNames.filter((name) => !["input_ids", "attention_mask", "token_type_ids"].includes(name));
+    if (unknown.length) problems.push(`unexpected inputs ${unknown.join(", ")}`);
+    if (problems.length) {
+      await session.release();
+      throw new Error(`${file}: ${problems.join("; ")}; export the checkpoint with \`artefacts export\``);
+    }
+    return new EncoderSession(file, layers, n, session);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /**
+   * Runs one padded batch: ids and mask are row-major [batch x length]. Returns L + 1 row-major
+   * [batch x length x hidden] arrays (ORT's own output buffers, not copies).
+   */
+  async run(ids: BigInt64Array, mask: BigInt64Array, batch: number, length: number): Promise<Float32Array[]> {
+    const dims = [batch, length];
+    if (ids.length !== batch * length || mask.length !== batch * length) {
+      throw new RangeError(`${this.file}: input_ids has ${ids.length} and attention_mask ${mask.length} values; expected batch ${batch} x length ${length} = ${batch * length}`);
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", ids, dims),
+      attention_mask: new ort.Tensor("int64", mask, dims),
+    };
+    // BERT graphs take token_type_ids; RoBERTa and DistilBERT graphs do not.
+    if (this.session.inputNames.includes("token_type_ids")) {
+      feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(ids.length), dims);
+    }
+    const fetches = Array.from({ length: this.layers + 1 }, (_, l) => `hidden_states.${l}`);
+    let out: ort.InferenceSession.ReturnType;
+    try {
+      out = await this.session.run(feeds, fetches);
+    } catch (err) {
+      const inputs = Object.entries(feeds).map(([name, t]) => `${name} ${t.type} [${t.dims.join(", ")}]`).join(", ");
+      throw new Error(`${this.file}: onnxruntime run failed with inputs ${inputs} (${(err as Error).message.split("\n")[0]}); check the graph with \`artefacts inspect\``, { cause: err });
+    }
+    let hidden = -1;
+    return fetches.map((name) => {
+      const t = out[name];
+      if (t.type !== "float32") throw new Error(`${this.file}: ${name} is ${t.type}; expected float32, re-export with \`artefacts export\` (fp16 and quantized graphs are not analysable)`);
+      const d = t.dims;
+      if (d.length !== 3 || d[0] !== batch || d[1] !== length || (hidden >= 0 && d[2] !== hidden)) {
+        throw new Error(`${this.file}: ${name} has dims [${d.join(", ")}]; expected [${batch}, ${length}, ${hidden >= 0 ? hidden : "hidden"}]`);
+      }
+      hidden = d[2];
+      return t.data as Float32Array;
+    });
+  }
+
+  dispose(): Promise<void> {
+    return this.session.release();
+  }
+}

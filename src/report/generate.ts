@@ -1,0 +1,100 @@
+/**
+ * Notebooks in, one HTML file out: executes each notebook in its own kernel (with parameter
+ * overrides), renders the report, and writes it atomically (a temporary file renamed into
+ * place), so a failure never leaves a partial or stale-looking file: an existing report is kept as it was.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cellSource, declaredParameters, executeNotebook, readNotebook, type Notebook } from "./execute.js";
+import { renderReport } from "./html.js";
+import { displayPath, reportProvenance } from "./provenance.js";
+
+export interface ReportOptions {
+  /** Notebook files, in report order. */
+  notebooks: string[];
+  /** The HTML file to write. */
+  out: string;
+  /** Model sources: notebooks declaring `models` get all of them, those declaring `model` the first (default: the notebooks' own defaults). */
+  models?: string[];
+  /** Overrides `sample` in notebooks that declare it (default: their own). */
+  sample?: number;
+  /** Overrides `seed` in notebooks that declare it (default: their own). */
+  seed?: number;
+  /** The report's title (default "Positional artefacts report"). */
+  title?: string;
+  /** The longest one cell may run, in ms (default 600000). */
+  cellTimeoutMs?: number;
+  /** The kernel command (default: this package's tslab). */
+  kernelArgv?: string[];
+  /** Progress messages, one line each (the CLI prints them on stderr). */
+  onProgress?: (message: string) => void;
+  /** The package root, for provenance (git commit, versions, relative paths); default: this package. */
+  root?: string;
+}
+
+/** The package root of this toolkit (dist/src/report -> three folders up). */
+export function packageRoot(): string {
+  return path.resolve(__dirname, "..", "..", "..");
+}
+
+/** The overrides each notebook gets from the report options; throws when an option fits no notebook. */
+export function planParameters(notebooks: readonly { file: string; notebook: Notebook }[], { models, sample, seed }: Pick<ReportOptions, "models" | "sample" | "seed">): Record<string, unknown>[] {
+  const declared = notebooks.map(({ notebook }) => {
+    const cell = notebook.cells.find((c) => c.cell_type === "code" && (c.metadata.tags ?? []).includes("parameters"));
+    return cell ? declaredParameters(cellSource(cell)) : new Map<string, string>();
+  });
+  const plans = declared.map((names) => {
+    const p: Record<string, unknown> = {};
+    if (models?.length && names.has("models")) p.models = models;
+    if (models?.length && names.has("model")) p.model = models[0];
+    if (sample !== undefined && names.has("sample")) p.sample = sample;
+    if (seed !== undefined && names.has("seed")) p.seed = seed;
+    return p;
+  });
+  const unused = (key: string) => !plans.some((p) => key in p);
+  if (models?.length && unused("model") && unused("models")) throw new RangeError(`--model: no notebook declares a model or models parameter (notebooks: ${notebooks.map((n) => n.file).join(", ")}); drop --model or add the parameter`);
+  if (sample !== undefined && unused("sample")) throw new RangeError(`--sample: no notebook declares a sample parameter; drop --sample or add the parameter`);
+  if (seed !== undefined && unused("seed")) throw new RangeError(`--seed: no notebook declares a seed parameter; drop --seed or add the parameter`);
+  return plans;
+}
+
+/** Executes the notebooks and writes the report to `out`; resolves with the absolute path written. */
+export async function generateReport(options: ReportOptions): Promise<string> {
+  const { notebooks, out, models, sample, seed, title = "Positional artefacts report", cellTimeoutMs = 600000, kernelArgv, onProgress, root = packageRoot() } = options;
+  if (notebooks.length === 0) throw new RangeError("notebooks: the list is empty; pass at least one .ipynb file");
+  const target = path.resolve(out);
+  if (!fs.existsSync(path.dirname(target))) throw new Error(`--out: folder ${JSON.stringify(path.dirname(target))} does not exist; create it first`);
+  const plotlyFile = require.resolve("plotly.js-dist-min/plotly.min.js", { paths: [root, __dirname] });
+  const read = notebooks.map((file) => ({ file, notebook: readNotebook(file) }));
+  const plans = planParameters(read, { models, sample, seed });
+  const executed: { file: string; notebook: Notebook; parameters: Record<string, unknown> }[] = [];
+  for (const [i, file] of notebooks.entries()) {
+    onProgress?.(`[${i + 1}/${notebooks.length}] ${displayPath(root, file)}: starting the kernel`);
+    const started = Date.now();
+    const notebook = await executeNotebook(file, { parameters: plans[i], cellTimeoutMs, kernelArgv, onProgress: (m) => onProgress?.(`[${i + 1}/${notebooks.length}] ${m}`) });
+    onProgress?.(`[${i + 1}/${notebooks.length}] ${displayPath(root, file)}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    executed.push({ file, notebook, parameters: plans[i] });
+  }
+  const provenance = reportProvenance({ root, notebooks: executed, settings: { models: models ?? null, sample: sample ?? null, seed: seed ?? null, cellTimeoutMs } });
+  const html = renderReport({
+    title,
+    notebooks: executed.map(({ file, notebook }) => ({ file: displayPath(root, file), notebook })),
+    provenance,
+    plotly: fs.readFileSync(plotlyFile, "utf8"),
+  });
+  writeAtomic(target, html);
+  onProgress?.(`wrote ${displayPath(root, target)} (${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB)`);
+  return target;
+}
+
+/** Writes `text` to a temporary file beside `file`, then renames it over `file`; the temporary file never survives a failure. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`${file}: cannot write the report (${(e as Error).message}); check the folder and free space`, { cause: e });
+  }
+}
