@@ -83,3 +83,14 @@ function perplexityCurve(raw: Record<string, unknown>): { step: number; perplexi
   });
   return out;
 }
+
+/** A short label for a model source: the folder name of a local path, else the hub id as given. */
+export function modelLabel(source: string): string {
+  const trimmed = source.replace(/[\\/]+$/, "");
+  return path.isAbsolute(trimmed) || trimmed.startsWith(".") ? path.basename(trimmed) : trimmed;
+}
+
+/** readTrainingLog, or null when the folder has no training_log.json (a hub id, a checkpoint trained elsewhere). */
+export function findTrainingLog(dir: string): TrainingLog | null {
+  return fs.existsSync(path.join(dir, "training_log.json")) ? readTrainingLog(dir) : null;
+}

@@ -8,6 +8,17 @@ export type {
   Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch,
 } from "./model/types.js";
 // -- model exports (model-layer work adds here) --
+export { createEncoder } from "./model/encoder.js";
+export type { Encoder, EncoderOptions, EncodeOptions, EncoderStats } from "./model/encoder.js";
+export { EncoderSession } from "./model/session.js";
+export { SentenceTokenizer } from "./model/tokenizer.js";
+export type { TokenizedSentence } from "./model/tokenizer.js";
+export { resolveSource } from "./model/source.js";
+export type { ResolvedSource, SourceOptions } from "./model/source.js";
+export { synthesize } from "./model/synth.js";
+export type { SynthOptions, SynthRecord, PlantedOutlier } from "./model/synth.js";
+export { meanPool, clsPool, l2normalize } from "./model/pooling.js";
+export type { MeanPoolOptions } from "./model/pooling.js";
 export { readSafetensors, readSafetensorsHeader, writeSafetensors } from "./model/safetensors.js";
 export type { SafetensorsEntry, SafetensorsHeader, StoredDtype } from "./model/safetensors.js";
 export { parseConfig, readConfig, maxSequenceLength } from "./model/config.js";
@@ -22,12 +33,103 @@ export type { ExportOptions, ExportResult, SourceInfo } from "./model/export.js"
 export { toLayerBatches } from "./analysis/batch.js";
 export type { LayerBatch } from "./analysis/batch.js";
 // -- analysis exports (analyses work adds here) --
+export { createRandom, hashUniform } from "./analysis/random.js";
+export type { Random } from "./analysis/random.js";
+export {
+  keyword, dot, cosine, RunningStats, meanInterval, normalQuantile, VectorMoments, rankOf, pearsonFromSums, symmetricEigen,
+} from "./analysis/stats.js";
+export { trainSoftmax, predict, predictProba, accuracy } from "./analysis/softmax.js";
+export type { SoftmaxOptions, SoftmaxModel } from "./analysis/softmax.js";
+export { TokenSample } from "./analysis/tokenSample.js";
+export type { TokenSampleOptions, LayerSample } from "./analysis/tokenSample.js";
+export { OutlierCounter, countOutliers, outlierDims, argExtent } from "./analysis/outliers.js";
+export type { OutlierOptions, OutlierResult, OutlierLayer, OutlierDimension } from "./analysis/outliers.js";
+export { outlierOrigins } from "./analysis/origins.js";
+export type { OriginOptions, OriginResult, DimensionOrigin, RowStrength, LayerNormRank } from "./analysis/origins.js";
+export { PositionProfile } from "./analysis/positions.js";
+export type { PositionOptions, PositionResult, PositionLayer } from "./analysis/positions.js";
+export { PositionProbe, neuronContributions, CONTRIBUTION_ROWS } from "./analysis/probe.js";
+export type { ProbeOptions, ProbeResult, ProbeLayer, ContributionRow } from "./analysis/probe.js";
+export { Anisotropy, anisotropy, drawPairs, pairCosines } from "./analysis/anisotropy.js";
+export type { AnisotropyOptions, AnisotropyResult, AnisotropyLayer, CosineSummary } from "./analysis/anisotropy.js";
+export { SelfSimilarity } from "./analysis/selfsim.js";
+export type { SelfSimOptions, SelfSimResult, SelfSimLayer } from "./analysis/selfsim.js";
+export {
+  clipper, zscorer, allButTheTop, whitener, LayerMoments, applyPostprocessor, POSTPROCESS_NAMES,
+} from "./analysis/postprocess.js";
+export type { Postprocessor, PostprocessName, AllButTheTopOptions, WhiteningOptions, MomentOptions } from "./analysis/postprocess.js";
+export { cosineContributions, layerContributions } from "./analysis/contributions.js";
+export type { ContributionOptions, ContributionResult, ContributionLayer } from "./analysis/contributions.js";
+export { runAnalyses, ANALYSIS_NAMES, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
+export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
+export { pearson, spearman, averageRanks } from "./analysis/correlation.js";
+export { WicScorer, evaluateWic, accuracyTable, bestCell, WIC_THRESHOLDS } from "./analysis/senses.js";
+export type { WicCell, WicScores, WicResult, WicOptions } from "./analysis/senses.js";
+export { StsScorer, evaluateSts, meanPoolBatch, clippedCosine } from "./analysis/sts.js";
+export type { ClipSpec, SentenceEncoder, Correlations, StsScores, StsLayer, StsBest, StsResult, StsOptions } from "./analysis/sts.js";
+export { evaluateSupervised, probeLayer, poolTexts, splitTrainTest } from "./analysis/supervised.js";
+export type { SupervisedOptions, SupervisedLayer, SupervisedResult } from "./analysis/supervised.js";
 
 // data
 // -- data exports --
+export { loadCorpus, corpusInfo, CORPUS_NAMES } from "./data/corpus.js";
+export type { CorpusName, CorpusInfo } from "./data/corpus.js";
+export { splitSentences, countWords } from "./data/sentences.js";
+export { sampleSentences } from "./data/sample.js";
+export type { SampleOptions } from "./data/sample.js";
+export { DataFileError } from "./data/formats/text.js";
+export { loadSst2, loadSst5, loadImdb } from "./data/formats/sentiment.js";
+export type { LabelledTexts } from "./data/formats/sentiment.js";
+export { loadQqp } from "./data/formats/qqp.js";
+export type { QqpData } from "./data/formats/qqp.js";
+export { loadStsB, loadSick, loadSentEvalSts } from "./data/formats/sts.js";
+export type { StsSet, StsSubset } from "./data/formats/sts.js";
+export { loadWic } from "./data/formats/wic.js";
+export type { SensePair, WicData } from "./data/formats/wic.js";
+export { buildSensePairs, WORDNET_SOURCE } from "./data/wordnet.js";
+export type { WordNetPairOptions, WordNetPairSet, WordNetSensePair, WordNetPos } from "./data/wordnet.js";
 
 // figures
 // -- figures exports --
+export { defaultModels, readTrainingLog, findTrainingLog, modelLabel } from "./defaults.js";
+export type { TrainingLog } from "./defaults.js";
+export { show, showMarkdown, showProvenance, summarize, displayBundle, setDisplaySink, FIGURE_MIME, TABLE_MIME, PROVENANCE_MIME } from "./figures/show.js";
+export type { DisplayBundle, DisplaySink } from "./figures/show.js";
+export { isFigureSpec } from "./figures/spec.js";
+export type { FigureSpec, TableSpec, TableData } from "./figures/spec.js";
+export { okabeIto, modelFamily, modelStyle, meanOfAllStyle, neuronStyle } from "./figures/palette.js";
+export type { Family, SeriesStyle } from "./figures/palette.js";
+export { plotConfig, baseLayout, scopeText, layerRange, gridLayout } from "./figures/layout.js";
+export { meanVectorsFigure, outlierShareFigure, topShareComparisonFigure } from "./figures/meanVectors.js";
+export type { MeanVectorsOptions, OutlierShareOptions, TopShareOptions } from "./figures/meanVectors.js";
+export { positionRowFigure, positionValuesFigure, layerNormRankFigure, originRowFigures } from "./figures/positionRow.js";
+export type { PositionRowOptions, PositionValuesOptions, LayerNormRankOptions } from "./figures/positionRow.js";
+export { valueByPositionFigure, positionCorrelationFigure } from "./figures/positions.js";
+export type { ValueByPositionOptions, PositionCorrelationOptions } from "./figures/positions.js";
+export { anisotropyFigure, selfSimilarityFigure, postprocessFigure, cosineContributionFigure } from "./figures/anisotropy.js";
+export type { AnisotropyFigureOptions, SelfSimilarityFigureOptions, CosineContributionOptions } from "./figures/anisotropy.js";
+export { wicTable, stsTable, supervisedTable, hyperparameterTable, paperPretrainingTable } from "./figures/tables.js";
+export type { PaperRows, StsRun } from "./figures/tables.js";
+export { probeAccuracyFigure, probeContributionFigure } from "./figures/probe.js";
+export type { ProbeAccuracyOptions, ProbeContributionOptions } from "./figures/probe.js";
+export { contributionHeatmapFigure } from "./figures/heatmap.js";
+export { wicLayerFigure, stsLayerFigure, supervisedLayerFigure } from "./figures/scores.js";
+export type { ContributionHeatmapOptions } from "./figures/heatmap.js";
+export { outlierNarrative, originNarrative, probeNarrative, anisotropyNarrative, wicNarrative, stsNarrative, supervisedNarrative, pretrainingNarrative, selfSimilarityNarrative, percent, missingDataNote } from "./figures/narrative.js";
+export type { DataKey } from "./figures/narrative.js";
 
 // report
 // -- report exports --
+export { Kernel, tslabArgv } from "./report/kernel.js";
+export type { ExecuteResult, KernelOptions, MimeBundle, Output } from "./report/kernel.js";
+export { executeNotebook, readNotebook, injectParameters, declaredParameters, NotebookError } from "./report/execute.js";
+export type { Cell, ExecuteOptions, Notebook } from "./report/execute.js";
+export { MarkdownRenderer, Slugger } from "./report/markdown.js";
+export type { Heading } from "./report/markdown.js";
+export { renderReport, CSP } from "./report/html.js";
+export type { ReportInput } from "./report/html.js";
+export { reportProvenance, modelProvenance, gitCommit, packageVersions } from "./report/provenance.js";
+export type { ModelProvenance, NotebookProvenance, ReportProvenance } from "./report/provenance.js";
+export { escapeHtml, scriptJson, stableStringify, toCsv } from "./report/escape.js";
+export { generateReport, writeAtomic } from "./report/generate.js";
+export type { ReportOptions } from "./report/generate.js";

@@ -97,6 +97,12 @@ export class WicScorer {
     return this;
   }
 
+  /** Appends another scorer's pairs after this one's (shards of a pair list, in order); exact. */
+  merge(other: WicScorer): this {
+    other.#labels.forEach((label, i) => this.add({ label, raw: other.#raw[i], clipped: other.#hasClipped ? other.#clipped[i] : null }));
+    return this;
+  }
+
   /**
    * Accuracy tables and best cells. searchLayers defaults to 1..L; heldOut (default seed 0, half the
    * pairs for selection) splits the pairs by a seeded shuffle; pass null to skip it.

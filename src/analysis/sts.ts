@@ -171,6 +171,15 @@ export class StsScorer {
     return this;
   }
 
+  /** Appends another scorer's pairs after this one's (shards of one set, in order); exact. Subset names must match. */
+  merge(other: StsScorer): this {
+    if (other.#subsets.join("\u0000") !== this.#subsets.join("\u0000")) {
+      throw new RangeError(`invalid merge: subsets ${JSON.stringify(other.#subsets)} differ from ${JSON.stringify(this.#subsets)}; merge shards of the same set`);
+    }
+    other.#gold.forEach((gold, i) => this.add({ subset: other.#subset[i], gold, raw: other.#raw[i], clipped: other.#hasClipped ? other.#clipped[i] : null }));
+    return this;
+  }
+
   /** Per-layer correlations; searchLayers (default 1..L) limits the best-layer search. */
   result({ searchLayers, settings = {} }: { searchLayers?: number[]; settings?: Record<string, unknown> } = {}): StsResult {
     const n = this.#gold.length;

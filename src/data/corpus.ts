@@ -157,17 +157,21 @@ function readBrown(): string[] {
 
 /** Joins Brown `word/tag` tokens into plain text: tags dropped, `` and '' become ", punctuation attached. */
 export function detokeniseBrown(tokens: string[]): string {
-  let s = "";
+  const parts: string[] = [];
   let attachNext = true;
   for (const t of tokens) {
     const slash = t.lastIndexOf("/");
-    let w = slash > 0 ? t.slice(0, slash) : t;
-    let attachPrev = false;
-    if (w === "``") { w = "\""; s += attachNext ? w : " " + w; attachNext = true; continue; }
-    if (w === "''") { w = "\""; attachPrev = true; }
-    else if (/^[,.;:?!)\]]+$/.test(w) || w === "'") attachPrev = true;
-    s += attachNext || attachPrev ? w : " " + w;
+    const w = slash > 0 ? t.slice(0, slash) : t;
+    if (w === "``") {
+      parts.push(attachNext ? "\"" : " \"");
+      attachNext = true;
+      continue;
+    }
+    const attachPrev = w === "''" || w === "'" || ATTACH_PREV.test(w);
+    parts.push(attachNext || attachPrev ? (w === "''" ? "\"" : w) : " " + w);
     attachNext = w === "(" || w === "[";
   }
-  return s;
+  return parts.join("");
 }
+
+const ATTACH_PREV = /^[,.;:?!)\]]+$/;

@@ -29,26 +29,19 @@ export function splitSentences(text: string): string[] {
   return out;
 }
 
+// A candidate end: a run of . ! ? then closing quotes/brackets, then one space and a non-space.
+const CANDIDATE = /([.!?])[.!?]*["'”’)\]]* (?=\S)/g;
+
 function splitParagraph(s: string, out: string[]): void {
   let start = 0;
-  for (let i = 0; i < s.length; ++i) {
-    const c = s[i];
-    if (c !== "." && c !== "!" && c !== "?") continue;
-    let end = i + 1;
-    while (end < s.length && (s[end] === "." || s[end] === "!" || s[end] === "?")) ++end;
-    while (end < s.length && CLOSERS.includes(s[end])) ++end;
-    if (end >= s.length || s[end] !== " ") {
-      i = end - 1;
-      continue;
-    }
-    const next = s[end + 1] ?? "";
-    if (!startsSentence(next) || (c === "." && end === i + 1 && isAbbreviation(s, start, i))) {
-      i = end - 1;
-      continue;
-    }
+  CANDIDATE.lastIndex = 0;
+  for (let m = CANDIDATE.exec(s); m; m = CANDIDATE.exec(s)) {
+    const end = m.index + m[0].length - 1; // index of the space
+    const next = s[end + 1];
+    const single = m[0].length === 2; // a lone period: the only case an abbreviation can explain
+    if (!startsSentence(next) || (m[1] === "." && single && isAbbreviation(s, start, m.index))) continue;
     out.push(s.slice(start, end));
     start = end + 1;
-    i = end;
   }
   if (start < s.length) out.push(s.slice(start));
 }

@@ -88,7 +88,7 @@ export function positionValuesFigure(origins: OriginResult, options: PositionVal
     y: range(0, last).map((p) => d.positionValues[p + offset]),
     style: neuronStyle(k),
   }));
-  if (series.length === 0) throw new Error(`positionValuesFigure: ${model} has no position embeddings or no dimensions were given; nothing to draw`);
+  const empty = series.length === 0 ? (origins.positionRows === 0 ? `${model} has no position embeddings` : "no outlier dimension was detected") : null;
   const title = options.title ?? `${model}: outlier dimensions' values in the position embeddings`;
   return {
     id: options.id ?? `position-values-${slug(model)}`,
@@ -97,6 +97,7 @@ export function positionValuesFigure(origins: OriginResult, options: PositionVal
     layout: baseLayout(title, {
       xaxis: axis(offset ? `token position (embedding row = position + ${offset})` : "token position (= embedding row)"),
       yaxis: axis("value in the position embedding"),
+      ...(empty ? { annotations: [emptyNote(empty)] } : {}),
     }),
     config: plotConfig(),
     table: seriesTable(series, "token position", "value"),
@@ -142,8 +143,26 @@ export function layerNormRankFigure(origins: OriginResult, options: LayerNormRan
     layout: baseLayout(title, {
       xaxis: axis("layer (0 = embeddings LN)", { dtick: 1 }),
       yaxis: axis(`rank among ${origins.hidden} values (1 = largest)`, { type: "log", autorange: "reversed" }),
+      ...(series.length === 0 ? { annotations: [emptyNote("no outlier dimension was detected")] } : {}),
     }),
     config: plotConfig(),
     table: seriesTable(series, "layer", "rank"),
   };
+}
+
+/** A centred note for a figure with nothing to draw. */
+function emptyNote(text: string): Record<string, unknown> {
+  return { text, showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: 14, color: "#555" } };
+}
+
+/**
+ * Figs 3-4 for whatever this model has: the row of token position 0 (Fig 3, BERT's [CLS] row) and
+ * the strongest carrier row of each outlier dimension (Fig 4 for RoBERTa's fourth row), without
+ * repeats; [] for a model without position embeddings.
+ */
+export function originRowFigures(tensors: StaticTensors, origins: OriginResult, options: Omit<PositionRowOptions, "row" | "position" | "id"> = {}): FigureSpec[] {
+  if (!tensors.positionEmbeddings) return [];
+  const rows = [tensors.positionOffset];
+  for (const d of origins.dimensions) if (d.carriers.length && !rows.includes(d.carriers[0].row)) rows.push(d.carriers[0].row);
+  return rows.map((row) => positionRowFigure(tensors, { ...options, row }));
 }

@@ -1,8 +1,9 @@
 /**
  * Displays figures, tables, markdown and provenance. Inside a tslab kernel each call emits one
  * Jupyter display_data message carrying the project's mime type (the report renders it) plus
- * text/plain; outside a kernel (plain node) it prints a short text summary to stdout. Every
- * function returns its argument, so `const fig = show(meanVectorsFigure(r))` keeps the spec.
+ * text/plain; outside a kernel (plain node) it prints a short text summary to stdout. show()
+ * returns its spec, so `const fig = show(meanVectorsFigure(r))` keeps it; showMarkdown and
+ * showProvenance return nothing, because tslab prints the value of a cell's last expression.
  */
 import type { FigureSpec, TableSpec } from "./spec.js";
 import { isFigureSpec } from "./spec.js";
@@ -36,17 +37,15 @@ export function show<T extends FigureSpec | TableSpec>(spec: T): T {
   return spec;
 }
 
-/** Shows narrative text (markdown) computed from results; returns it. */
-export function showMarkdown(text: string): string {
+/** Shows narrative text (markdown) computed from results. */
+export function showMarkdown(text: string): void {
   emit({ data: { "text/markdown": text, "text/plain": text }, metadata: {} }, text);
-  return text;
 }
 
-/** Shows one model's provenance block (call once per model); returns it. */
-export function showProvenance<P extends object>(provenance: P): P {
+/** Shows one model's provenance block (call once per model); the report collects it. */
+export function showProvenance(provenance: object): void {
   const summary = provenanceSummary(provenance);
   emit({ data: { [PROVENANCE_MIME]: toPlainJson(provenance), "text/plain": summary }, metadata: {} }, summary);
-  return provenance;
 }
 
 /** The display_data content for a figure or table: the project's mime type plus text/plain. */

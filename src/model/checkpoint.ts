@@ -163,7 +163,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
       problems.push(`${path.basename(w.file)}: ${w.key} has dtype ${w.dtype}; only F32, F16 and BF16 are supported, save the checkpoint in float32`);
     }
   }
-  if (problems.length) throw new Error(`${dir}: the checkpoint does not match config.json:\n  ${problems.join("\n  ")}`);
+  if (problems.length) throw new Error(`${dir}: the checkpoint does not match config.json; use the config.json saved with these weights, or re-save the checkpoint:\n  ${problems.join("\n  ")}`);
 
   const needed = new Set(expected.map((x) => x.name));
   const weights = new Map<string, Float32Tensor>();

@@ -148,7 +148,7 @@ function checkOutDir(src: string, outDir: string): void {
     stat = fs.statSync(outDir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new Error(`${outDir}: cannot use as the output folder (${(err as NodeJS.ErrnoException).code}); choose a writable --out`, { cause: err });
+      throw new Error(`${outDir}: cannot create the output folder (${(err as NodeJS.ErrnoException).code}); choose a writable --out`, { cause: err });
     }
   }
   if (!stat) return;

@@ -64,7 +64,7 @@ export interface SynthRecord {
 
 /** Planted magnitudes: the position spike dwarfs N(0, 0.02); beta dominates LN noise (|z| < 6) in every layer. */
 export const PLANT = { positionValue: 1, layerNormGamma: 2, layerNormBeta: 16 } as const;
-const STD = 0.02;
+const STD = 0.02; // HF initializer_range
 const LN_STD = 0.02;
 
 /** mulberry32: a 32-bit seeded PRNG returning uniforms in [0, 1) (Tommy Ettinger, public domain). */

@@ -55,7 +55,9 @@ export const WORDPIECE_MIN_VOCAB =
 export function wordPieceVocab(size?: number): string[] {
   const base = [
     ...WORDPIECE_SPECIALS, ...PUNCTUATION, ...DIGITS, ...LETTERS,
-    ...LETTERS.map((c) => "##" + c), ...DIGITS.map((c) => "##" + c), ...SUFFIXES,
+    // "##s" is also a suffix, whose (later) id tokenizers have always used: this slot stays reserved so
+    // that every id, and so every existing synthetic checkpoint, is unchanged, and no token is listed twice
+    ...LETTERS.map((c) => (c === "s" ? "[reserved0]" : "##" + c)), ...DIGITS.map((c) => "##" + c), ...SUFFIXES,
   ];
   const seen = new Set(base);
   const words = COMMON_WORDS.filter((w) => !seen.has(w) && (seen.add(w), true));

@@ -126,14 +126,19 @@ export class SentenceTokenizer {
   /** Word index of each content token (see the file comment); throws when the pieces cannot be aligned. */
   #wordIdsOf(sentence: string, content: number[]): Int32Array {
     const out = new Int32Array(content.length);
-    const words = sentence.split(/[ \t\n\r\v\f]+/).filter((w) => w !== "");
-    const leadingSpace = /^[ \t\n\r\v\f]/.test(sentence);
+    const words: string[] = [];
+    const spaced: boolean[] = [];
+    for (const m of sentence.matchAll(/[^ \t\n\r\v\f]+/g)) {
+      words.push(m[0]);
+      // byte-level BPE glues a single preceding space (not a tab or newline) to the word: "Ġword"
+      spaced.push(m.index! > 0 && sentence[m.index! - 1] === " ");
+    }
     let j = 0;
     const fail = (why: string): never => {
       throw new Error(`tokenizer ${this.dir}: cannot map the tokens of ${JSON.stringify(sentence.length > 80 ? sentence.slice(0, 77) + "..." : sentence)} to its words (${why}); report this sentence with the model id`);
     };
     for (let w = 0; w < words.length; ++w) {
-      const pieces = this.#pieces(this.byteLevel && (w > 0 || leadingSpace) ? " " + words[w] : words[w]);
+      const pieces = this.#pieces(this.byteLevel && spaced[w] ? " " + words[w] : words[w]);
       for (;;) {
         if (pieces.every((id, k) => content[j + k] === id)) break;
         // byte-level BPE gives extra spaces their own token ("Ġ"): it belongs to the word it precedes

@@ -95,7 +95,8 @@ export function injectParameters(nb: Notebook, parameters: Record<string, unknow
     }
     if (kind === "const") throw new RangeError(`${file}: parameter ${JSON.stringify(name)} is declared with const; declare it with let so it can be overridden`);
   }
-  const source = names.map((n) => `${n} = ${JSON.stringify(parameters[n])};`).join("\n");
+  // A block, so tslab does not echo the last assignment's value as the cell's result.
+  const source = ["{", ...names.map((n) => `  ${n} = ${JSON.stringify(parameters[n])};`), "}"].join("\n");
   const injected: Cell = { cell_type: "code", execution_count: null, metadata: { tags: ["injected-parameters"] }, outputs: [], source };
   return { ...nb, cells: [...nb.cells.slice(0, at + 1), injected, ...nb.cells.slice(at + 1)] };
 }

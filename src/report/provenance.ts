@@ -63,11 +63,15 @@ export function gitCommit(dir: string): string | null {
 export function packageVersions(root: string, names: readonly string[] = TRACKED_PACKAGES): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const name of [...names].sort()) {
-    try {
-      const file = require.resolve(`${name}/package.json`, { paths: [root] });
-      out[name] = String(JSON.parse(fs.readFileSync(file, "utf8")).version);
-    } catch {
-      out[name] = null;
+    // Look the folder up directly: packages whose "exports" hide package.json cannot be require.resolve'd.
+    out[name] = null;
+    for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+      const file = path.join(dir, "node_modules", ...name.split("/"), "package.json");
+      if (fs.existsSync(file)) {
+        out[name] = String(JSON.parse(fs.readFileSync(file, "utf8")).version);
+        break;
+      }
+      if (path.dirname(dir) === dir) break;
     }
   }
   return out;

@@ -21,14 +21,13 @@ test("displayBundle carries the project mime (typed arrays as plain arrays) and 
   assert.deepEqual(Object.keys(displayBundle(table).data), [TABLE_MIME, "text/plain"]);
 });
 
-test("show, showMarkdown and showProvenance send one bundle each to the sink and return their argument", () => {
+test("show, showMarkdown and showProvenance send one bundle each to the sink; show returns its spec", () => {
   const got: DisplayBundle[] = [];
   setDisplaySink((b) => got.push(b));
   try {
     assert.equal(show(figure), figure);
-    assert.equal(showMarkdown("**x**"), "**x**");
-    const p = { model: "m", seed: 1 };
-    assert.equal(showProvenance(p), p);
+    showMarkdown("**x**");
+    showProvenance({ model: "m", seed: 1 });
   } finally {
     setDisplaySink(undefined);
   }

@@ -80,7 +80,7 @@ test("loadCheckpoint lists every shape mismatch and missing tensor at once, nami
   delete out["encoder.layer.0.output.LayerNorm.bias"];
   writeSafetensors(file, out);
   assert.throws(() => loadCheckpoint(s.dir), (err: Error) => {
-    assert.match(err.message, /the checkpoint does not match config\.json:/);
+    assert.match(err.message, /the checkpoint does not match config\.json; use the config\.json saved with these weights, or re-save the checkpoint:/);
     assert.match(err.message, /model\.safetensors: encoder\.layer\.0\.output\.LayerNorm\.bias is missing \(expected shape \[8\] from config\.json hidden_size 8\)/);
     assert.match(err.message, /model\.safetensors: encoder\.layer\.1\.attention\.self\.query\.weight has shape \[16,8\], expected \[8,8\] from config\.json hidden_size 8/);
     return true;

@@ -44,7 +44,7 @@ function realRows(layer: Float32Array, fx: ReferenceFixture, sentence: number): 
 }
 
 for (const [folder, reference, opset, layerNormOps] of CASES) {
-  test(`exposeHiddenStates on the torch.onnx.export opset ${opset} graph ${folder} matches the PyTorch reference at every layer`, async () => {
+  test(`exposeHiddenStates on the torch.onnx.export opset ${opset} graph ${folder} matches the PyTorch reference at every layer`, async (t) => {
     const file = onnxFile(folder);
     const bytes = new Uint8Array(fs.readFileSync(file));
     // the fixture really is what its name says: one output, and LayerNorm decomposed (14) or fused (17)
@@ -72,6 +72,7 @@ for (const [folder, reference, opset, layerNormOps] of CASES) {
         }
       }
       assert.ok(worst <= TOLERANCE);
+      t.diagnostic(`max |delta| ${worst}`);
     } finally {
       await session.dispose();
     }

@@ -169,6 +169,15 @@ def save_safetensors(path, tensors, metadata):
         return "own writer"
 
 
+def reader_fields(log):
+    """Top-level fields src/defaults.ts readTrainingLog reads: final_perplexity (all held-out windows),
+    evaluations [{step, perplexity}] (256 held-out windows), hyperparameters (= args)."""
+    out = {"final_perplexity": log["final"]["heldout_ppl"], "final_heldout_loss": log["final"]["heldout_loss"],
+           "hyperparameters": log["args"]}
+    out.update(log)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--positions", choices=["absolute", "none"], required=True)
@@ -238,7 +247,7 @@ def main():
     gd = torch.Generator().manual_seed(a.seed + 11)
     gm = torch.Generator().manual_seed(a.seed + 13)
     perm, pi, epoch = torch.randperm(len(train), generator=gd), 0, 0
-    log = {"steps": [], "evals": []}
+    log = {"steps": [], "evaluations": []}
     run_loss, run_n, t_start = 0.0, 0, time.time()
     stopped_early = None
     step = 0
@@ -269,8 +278,8 @@ def main():
             run_loss, run_n = 0.0, 0
         if step % a.eval_every == 0:
             l, n = evaluate(model, eval_small)
-            log["evals"].append({"step": step, "heldout_loss": l, "heldout_ppl": math.exp(l), "masked_tokens": n,
-                                 "windows": len(sub)})
+            log["evaluations"].append({"step": step, "heldout_loss": l, "perplexity": math.exp(l), "masked_tokens": n,
+                                       "windows": len(sub)})
             print("EVAL step %d heldout loss %.4f ppl %.1f" % (step, l, math.exp(l)), flush=True)
         if a.deadline and time.time() > a.deadline:
             stopped_early = "deadline passed at step %d of %d; schedule was for %d steps" % (step, a.steps, a.steps)
@@ -305,7 +314,7 @@ def main():
         "python": platform.python_version(), "safetensors_writer": writer,
         "optimizer": "AdamW betas (0.9, 0.98) eps 1e-6, weight decay %.3g on matrices/embeddings (not biases/LayerNorm), clip %.3g, linear warm-up %d steps then linear (polynomial power 1) decay to 0" % (a.wd, a.clip, warm),
     })
-    json.dump(log, open(os.path.join(a.out, "training_log.json"), "w"), indent=1)
+    json.dump(reader_fields(log), open(os.path.join(a.out, "training_log.json"), "w"), indent=1)
     print("saved", a.out, flush=True)
 
 

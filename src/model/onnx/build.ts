@@ -81,6 +81,12 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
 
 /** Builds the encoder graph of a loaded checkpoint; returns the serialised ModelProto. */
 export function buildOnnx(ckpt: Checkpoint): Uint8Array {
+  let bytes = 0;
+  for (const t of ckpt.weights.values()) bytes += t.data.byteLength;
+  // protobuf messages are limited to 2 GiB; larger models need ONNX external data, not written here
+  if (bytes > 2 ** 31 - 2 ** 24) {
+    throw new RangeError(`${ckpt.dir}: ${(bytes / 2 ** 30).toFixed(2)} GiB of float32 weights exceed the 2 GiB limit of a single ONNX file; models this large are not supported by buildOnnx`);
+  }
   return encodeModel(buildOnnxModel(ckpt));
 }
 

@@ -156,3 +156,25 @@ for (const [name, dir] of goldens) {
     }
   });
 }
+
+test("buildOnnx(roberta) matches Hugging Face RobertaModel on padded rows (test/fixtures/model-core, SYNTHETIC)", async () => {
+  const dir = path.join(ROOT, "test/fixtures/model-core");
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, "synth-roberta-hidden.json"), "utf8"));
+  const raw = fs.readFileSync(path.join(dir, "synth-roberta-hidden.f32"));
+  const golden = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  const session = await ort.InferenceSession.create(buildOnnx(loadCheckpoint(path.join(dir, "synth-roberta"))), { intraOpNumThreads: 1 });
+  try {
+    const out = await session.run(feeds(session.inputNames, { ids: meta.input_ids, mask: meta.attention_mask }));
+    const [layers, , , ] = meta.shape as number[];
+    const n = golden.length / layers;
+    for (let l = 0; l < layers; ++l) {
+      const data = out[`hidden_states.${l}`].data as Float32Array;
+      assert.equal(data.length, n);
+      // every token, padding included: padded rows must use position row padding_idx as HF does
+      const worst = data.reduce((m, v, i) => Math.max(m, Math.abs(v - golden[l * n + i])), 0);
+      assert.ok(worst <= TOLERANCE, `hidden_states.${l}: max |onnx - HF| = ${worst}, tolerance ${TOLERANCE}`);
+    }
+  } finally {
+    await session.release();
+  }
+});

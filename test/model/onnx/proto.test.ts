@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { decodeModel, encodeModel, graphProto, nodeProto, attributeProto, tensorProto, valueInfo, type ModelProto } from "../../../src/model/onnx/proto.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -76,4 +78,16 @@ test("decodeModel accepts packed and unpacked repeated int64 (proto2 and proto3 
 test("decodeModel names the file and byte on a truncated message", () => {
   const bytes = encodeModel(sample());
   assert.throws(() => decodeModel(bytes.subarray(0, bytes.length - 3), "bad.onnx"), /bad\.onnx: .* at byte \d+; the ONNX file is corrupt or not an ONNX model/);
+});
+
+const TORCH_EXPORT = path.resolve(__dirname, "../../../../test/fixtures/onnx/synth-bert-op14/onnx/model.onnx");
+test("decodeModel/encodeModel round-trip a real torch.onnx export to the same model", { skip: !fs.existsSync(TORCH_EXPORT) && "fixture not present" }, () => {
+  const file = TORCH_EXPORT;
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const first = decodeModel(bytes, file);
+  const again = encodeModel(first);
+  // same length: every field is written back (order of fields may differ from torch's writer, content may not)
+  assert.equal(again.length, bytes.length);
+  assert.deepEqual(decodeModel(again, file), first);
+  assert.equal(hex(encodeModel(decodeModel(again))), hex(again));
 });

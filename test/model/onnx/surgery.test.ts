@@ -212,3 +212,41 @@ for (const [folder, ref, layers] of fixtures) {
     }
   });
 }
+
+test("exposeHiddenStates recognises onnxruntime's fused EmbedLayerNormalization and SkipLayerNormalization", async () => {
+  // SYNTHETIC fused graph, hidden 2: h0 = EmbedLN(ids); h_a = SkipLN(h0 W, h0); h1 = SkipLN(h_a, h_a)
+  const f32 = (name: string, dims: number[], v: number[]) => tensorProto({ name, dims, dataType: DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(v).buffer) });
+  const ms = "com.microsoft";
+  const eps = attributeProto({ name: "epsilon", type: 1, f: 1e-12 });
+  const graph = graphProto({
+    node: [
+      nodeProto({ opType: "Cast", name: "c", input: ["input_ids"], output: ["ids32"], attribute: [attributeProto({ name: "to", type: 2, i: DataType.INT32 })] }),
+      nodeProto({ opType: "EmbedLayerNormalization", domain: ms, name: "emb", input: ["ids32", "", "word", "pos", "", "gamma", "beta"], output: ["h0", "mask_index"], attribute: [eps] }),
+      nodeProto({ opType: "MatMul", name: "mm", input: ["h0", "W"], output: ["hw"] }),
+      nodeProto({ opType: "SkipLayerNormalization", domain: ms, name: "sln1", input: ["hw", "h0", "gamma", "beta"], output: ["ha"], attribute: [eps] }),
+      nodeProto({ opType: "SkipLayerNormalization", domain: ms, name: "sln2", input: ["ha", "ha", "gamma", "beta"], output: ["last_hidden_state"], attribute: [eps] }),
+    ],
+    // word rows: 0 -> [0, 1], 1 -> [3, 1]; positions zero; W swaps the two dims
+    initializer: [f32("word", [2, 2], [0, 1, 3, 1]), f32("pos", [4, 2], [0, 0, 0, 0, 0, 0, 0, 0]), f32("gamma", [2], [1, 1]), f32("beta", [2], [0, 0]), f32("W", [2, 2], [0, 1, 1, 0])],
+    input: [valueInfo("input_ids", DataType.INT64, ["batch", "sequence"]), valueInfo("attention_mask", DataType.INT64, ["batch", "sequence"])],
+    output: [valueInfo("last_hidden_state", DataType.FLOAT, ["batch", "sequence", 2])],
+  });
+  const bytes = encodeModel({ irVersion: 8, opsetImport: [{ domain: "", version: 17 }, { domain: ms, version: 1 }], metadataProps: [], graph });
+  assert.deepEqual(findLayerNorms(decodeModel(bytes).graph!, "m").map((n) => n.kind), ["EmbedLayerNormalization", "SkipLayerNormalization", "SkipLayerNormalization"]);
+  const r = exposeHiddenStates(bytes, "model.onnx");
+  assert.equal(r.layers, 1);
+  const session = await ort.InferenceSession.create(r.model, { intraOpNumThreads: 1 });
+  try {
+    const out = await session.run({
+      input_ids: new ort.Tensor("int64", BigInt64Array.from([0n, 1n]), [1, 2]),
+      attention_mask: new ort.Tensor("int64", BigInt64Array.from([1n, 1n]), [1, 2]),
+    });
+    // h0: [0,1] -> [-1,1]; [3,1] -> [1,-1]. ha = LN(swap(h0) + h0) = LN([0,0]) = [0,0]; h1 = LN(0) = [0,0]
+    const h0 = out["hidden_states.0"].data as Float32Array;
+    [-1, 1, 1, -1].forEach((v, i) => assert.ok(Math.abs(h0[i] - v) < 1e-5, `hidden_states.0[${i}] = ${h0[i]}, expected ${v}`));
+    assert.deepEqual(out["hidden_states.0"].dims, [1, 2, 2]);
+    assert.deepEqual(out["hidden_states.1"].data, out.last_hidden_state.data);
+  } finally {
+    await session.release();
+  }
+});

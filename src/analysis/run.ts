@@ -1,0 +1,263 @@
+import type { Encoder } from "../model/encoder.js";
+import type { EncodedBatch } from "../model/types.js";
+import { Anisotropy, type AnisotropyOptions, type AnisotropyResult } from "./anisotropy.js";
+import { toLayerBatches, type LayerBatch } from "./batch.js";
+import { cosineContributions, type ContributionResult } from "./contributions.js";
+import { outlierOrigins, type OriginOptions, type OriginResult } from "./origins.js";
+import { OutlierCounter, outlierDims, type OutlierOptions, type OutlierResult } from "./outliers.js";
+import { PositionProfile, type PositionResult } from "./positions.js";
+import {
+  LayerMoments, allButTheTop, applyPostprocessor, clipper, whitener, zscorer, type AllButTheTopOptions, type Postprocessor, type WhiteningOptions,
+} from "./postprocess.js";
+import { PositionProbe, type ProbeOptions, type ProbeResult } from "./probe.js";
+import { SelfSimilarity, type SelfSimResult } from "./selfsim.js";
+import { integer } from "./stats.js";
+
+/** The analyses runAnalyses can run; "postprocess" adds the z-score, all-but-the-top and whitening anisotropy variants. */
+export const ANALYSIS_NAMES = ["outliers", "origins", "positions", "probe", "anisotropy", "selfsim", "contributions", "postprocess"] as const;
+export type AnalysisName = (typeof ANALYSIS_NAMES)[number];
+
+export interface RunProgress {
+  /** "fit" (the first pass over fitSentences sentences, for the clipped dims), "encode" (the main pass) or "result". */
+  stage: "fit" | "encode" | "result";
+  done: number;
+  total: number;
+  /** For stage "result": the analysis being finished. */
+  analysis?: string;
+}
+
+/** Options of {@link runAnalyses}. */
+export interface RunOptions {
+  /** Analyses to run; default all. Outliers are always counted (the others need them) and always reported. */
+  only?: readonly string[];
+  /** Seed of every random choice (token samples, pairs, probe split and training, word choice); default 0. */
+  seed?: number;
+  /** Include special tokens in every statistic; default false (DESIGN.md §2). */
+  includeSpecial?: boolean;
+  /**
+   * The first N sentences form the fit sample: they are encoded once more up front to detect the
+   * outliers that clipping zeroes (the clipped self-similarity is streamed, so the dims must be known
+   * before the main pass), and their tokens fit the z-score, all-but-the-top and whitening transforms.
+   * Default 200 (capped at the sample size).
+   */
+  fitSentences?: number;
+  /** Clip these dims (every layer) instead of the fit sample's persistent outliers. */
+  clipDims?: readonly number[] | null;
+  /** Sentences per encoder batch; default 32. */
+  batchSize?: number;
+  onProgress?: (p: RunProgress) => void;
+  outliers?: Omit<OutlierOptions, "includeSpecial">;
+  origins?: OriginOptions;
+  anisotropy?: Omit<AnisotropyOptions, "includeSpecial" | "seed">;
+  probe?: Omit<ProbeOptions, "includeSpecial" | "seed">;
+  selfsim?: { minOccurrences?: number; maxWords?: number };
+  allButTheTop?: AllButTheTopOptions;
+  whitening?: WhiteningOptions;
+}
+
+export interface AnalysisResults {
+  provenance: Record<string, unknown>;
+  settings: {
+    only: AnalysisName[];
+    seed: number;
+    includeSpecial: boolean;
+    tokens: "all" | "non-special";
+    fitSentences: number;
+    batchSize: number;
+  };
+  sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
+  clip: { dims: number[]; source: "option" | "fit-sample" | "none"; fitSentences: number; matchesOutliers: boolean | null };
+  outliers: OutlierResult;
+  origins?: OriginResult;
+  positions?: PositionResult;
+  probe?: ProbeResult;
+  anisotropy?: AnisotropyResult;
+  selfsim?: { raw: SelfSimResult; clipped: SelfSimResult };
+  contributions?: ContributionResult;
+}
+
+/**
+ * Runs the chosen analyses on `sentences` with one main streaming pass over the encoder (plus a short
+ * fit pass over the first `fitSentences` when a clipped result is needed), feeding every accumulator
+ * the same LayerBatches. Returns plain JSON; the same inputs and seed give byte-identical JSON.
+ */
+export async function runAnalyses(encoder: Encoder, sentences: string[], opts: RunOptions = {}): Promise<AnalysisResults> {
+  const { seed = 0, includeSpecial = false, batchSize = 32, onProgress, clipDims = null } = opts;
+  integer(seed, "seed", 0, 0xffffffff);
+  integer(batchSize, "batchSize", 1);
+  if (!Array.isArray(sentences) || sentences.length === 0) throw new RangeError("sentences: the sample is empty; pass at least two sentences (anisotropy pairs tokens from different sentences)");
+  const only = resolveOnly(opts.only);
+  const want = (n: AnalysisName) => only.includes(n);
+  const fitSentences = Math.min(integer(opts.fitSentences ?? 200, "fitSentences", 1), sentences.length);
+  const needsClip = want("anisotropy") || want("selfsim") || want("contributions") || want("postprocess");
+  const needsAnisotropy = want("anisotropy") || want("selfsim") || want("contributions") || want("postprocess");
+  if (clipDims) for (const d of clipDims) if (!Number.isInteger(d) || d < 0 || d >= encoder.hidden) throw new RangeError(`invalid clip dimension: ${JSON.stringify(d)}; expected an integer in [0, ${encoder.hidden - 1}] (hidden size ${encoder.hidden})`);
+
+  // Fit pass: the persistent outliers of the first fitSentences sentences decide what clipping zeroes.
+  let clip: AnalysisResults["clip"] = { dims: [], source: "none", fitSentences, matchesOutliers: null };
+  if (needsClip) {
+    if (clipDims) clip = { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null };
+    else {
+      const fit = new OutlierCounter({ ...opts.outliers, includeSpecial });
+      for await (const enc of encoder.encode(sentences.slice(0, fitSentences), { batchSize, onProgress: (done, total) => onProgress?.({ stage: "fit", done, total }) })) {
+        for (const b of toLayerBatches(enc)) fit.add(b);
+      }
+      clip = { dims: outlierDims(fit.result()), source: "fit-sample", fitSentences, matchesOutliers: null };
+    }
+  }
+  const clipping = clipper(clip.dims);
+
+  const outliers = new OutlierCounter({ ...opts.outliers, includeSpecial });
+  const positions = want("positions") ? new PositionProfile({ includeSpecial, maxPositions: encoder.maxLength }) : null;
+  const probe = want("probe") ? new PositionProbe({ ...opts.probe, includeSpecial, seed }) : null;
+  const aniso = needsAnisotropy ? new Anisotropy({ ...opts.anisotropy, includeSpecial, seed }) : null;
+  const moments = want("postprocess") ? new LayerMoments({ includeSpecial }) : null;
+  let words: Map<string, string> = new Map();
+  const wordKey = (s: number, w: number) => words.get(`${s}:${w}`) ?? null;
+  const selfsimOpts = { wordKey, seed, minOccurrences: opts.selfsim?.minOccurrences ?? 5, maxWords: opts.selfsim?.maxWords ?? 1000 };
+  const eligible = want("selfsim") ? frequentWords(sentences, selfsimOpts.minOccurrences) : null;
+  const selfRaw = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible }) : null;
+  const selfClip = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible }) : null;
+
+  let tokens = 0, truncated = 0;
+  for await (const enc of encoder.encode(sentences, { batchSize, onProgress: (done, total) => onProgress?.({ stage: "encode", done, total }) })) {
+    if (selfRaw) words = batchWords(enc);
+    for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) truncated++;
+    for (const t of enc.tokenCounts) tokens += t;
+    for (const lb of toLayerBatches(enc)) {
+      outliers.add(lb);
+      positions?.add(lb);
+      probe?.add(lb);
+      aniso?.add(lb);
+      if (moments) moments.add(fitRows(lb, fitSentences));
+      if (selfRaw && selfClip) {
+        selfRaw.add(lb);
+        selfClip.add(applyPostprocessor(clipping, lb));
+      }
+    }
+  }
+
+  const step = (analysis: string, done: number, total: number) => onProgress?.({ stage: "result", done, total, analysis });
+  const outlierResult = outliers.result();
+  const dims = outlierDims(outlierResult);
+  if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
+  const results: AnalysisResults = {
+    provenance: {},
+    settings: { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize },
+    sample: { sentences: sentences.length, tokens, truncated, layers: outlierResult.layerIndices },
+    clip,
+    outliers: outlierResult,
+  };
+  const total = only.length;
+  if (want("origins")) {
+    step("origins", 0, total);
+    results.origins = outlierOrigins(encoder.staticTensors(), outlierResult.dimensions.map(({ dim, kind }) => ({ dim, kind })), opts.origins);
+  }
+  if (positions) {
+    step("positions", 1, total);
+    results.positions = positions.result(dims);
+  }
+  if (probe) {
+    step("probe", 2, total);
+    results.probe = probe.result(dims);
+  }
+  if (aniso) {
+    step("anisotropy", 3, total);
+    const post: Postprocessor[] = [clipping];
+    if (moments) post.push(zscorer(moments), allButTheTop(moments, opts.allButTheTop), whitener(moments, opts.whitening));
+    const a = aniso.result(post);
+    if (want("anisotropy") || want("postprocess") || want("selfsim")) results.anisotropy = a;
+    if (selfRaw && selfClip) {
+      step("selfsim", 4, total);
+      const raw = new Map(a.layers.map((l) => [l.layer, l.raw]));
+      const clipped = new Map(a.layers.map((l) => [l.layer, l.clipped ?? null]));
+      results.selfsim = { raw: selfRaw.result(raw), clipped: selfClip.result(clipped) };
+    }
+    if (want("contributions")) {
+      step("contributions", 5, total);
+      results.contributions = cosineContributions(aniso, [clipping], { pairs: a.settings.pairs });
+    }
+  }
+  results.provenance = {
+    ...encoder.provenance(),
+    package: packageVersions(),
+    node: process.version,
+    seed,
+    settings: results.settings,
+    sampleSizes: { sentences: sentences.length, tokens, fitSentences },
+  };
+  return results;
+}
+
+/** Validates `only`; default all analyses. */
+export function resolveOnly(only?: readonly string[]): AnalysisName[] {
+  if (!only || only.length === 0) return [...ANALYSIS_NAMES];
+  for (const n of only) {
+    if (!(ANALYSIS_NAMES as readonly string[]).includes(n)) throw new RangeError(`invalid analysis: ${JSON.stringify(n)}; expected one of ${ANALYSIS_NAMES.join(", ")}`);
+  }
+  return ANALYSIS_NAMES.filter((n) => n === "outliers" || only.includes(n));
+}
+
+/**
+ * Word keys of one encoded batch: "sentence:word" -> the word's subword tokens joined, with the
+ * WordPiece "##" and byte-level "Ġ" / SentencePiece "▁" markers removed.
+ */
+export function batchWords(enc: EncodedBatch): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let b = 0; b < enc.batch; ++b) {
+    const toks = enc.tokens[b], s = enc.sentenceIndex[b];
+    for (let i = 0; i < toks.length; ++i) {
+      const w = enc.wordIds[b * enc.length + i];
+      if (w < 0) continue;
+      const piece = toks[i].replace(/^##/, "").replace(/^[\u0120\u2581]/, "");
+      const k = `${s}:${w}`;
+      out.set(k, (out.get(k) ?? "") + piece);
+    }
+  }
+  return out;
+}
+
+/**
+ * Lower-cased letter/digit words occurring in at least `min` distinct sentences: the self-similarity
+ * candidates (a cheap text pass, so no word vectors are kept for words that cannot qualify).
+ */
+export function frequentWords(sentences: readonly string[], min: number): Set<string> {
+  const counts = new Map<string, number>();
+  for (const s of sentences) {
+    for (const w of new Set(s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  return new Set([...counts].filter(([, c]) => c >= min).map(([w]) => w));
+}
+
+/** The rows of a batch whose sentence index is below n (the fit sample). */
+function fitRows(lb: LayerBatch, n: number): LayerBatch {
+  let all = true;
+  for (let r = 0; r < lb.sentence.length && all; ++r) all = lb.sentence[r] < n;
+  if (all) return lb;
+  const rows: number[] = [];
+  for (let r = 0; r < lb.sentence.length; ++r) if (lb.sentence[r] < n) rows.push(r);
+  const data = new Float32Array(rows.length * lb.dim);
+  rows.forEach((r, k) => data.set(lb.data.subarray(r * lb.dim, (r + 1) * lb.dim), k * lb.dim));
+  return {
+    layer: lb.layer, dim: lb.dim, data,
+    special: Uint8Array.from(rows, (r) => lb.special[r]), position: Int32Array.from(rows, (r) => lb.position[r]),
+    sentence: Int32Array.from(rows, (r) => lb.sentence[r]), word: Int32Array.from(rows, (r) => lb.word[r]),
+  };
+}
+
+function packageVersions(): Record<string, string | null> {
+  const version = (name: string): string | null => {
+    try {
+      return (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      return null;
+    }
+  };
+  let own: string | null = null;
+  try {
+    own = (require("../../../package.json") as { version: string }).version;
+  } catch {
+    own = null;
+  }
+  return { "positional-artefacts": own, "onnxruntime-node": version("onnxruntime-node"), "@huggingface/transformers": version("@huggingface/transformers") };
+}

@@ -1,0 +1,126 @@
+/**
+ * `artefacts analyze`: runs the paper's analyses (all, or a subset) on a seeded sentence sample and
+ * writes one results JSON, atomically (a temporary file renamed into place).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { formatHelp, intOption, parseArgs, type OptionSpec } from "./args.js";
+import { createEncoder } from "../model/encoder.js";
+import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
+import { loadCorpus, corpusInfo } from "../data/corpus.js";
+import { sampleSentences } from "../data/sample.js";
+
+const spec: Record<string, OptionSpec> = {
+  model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id (required)" },
+  corpus: { type: "string", help: "bundled corpus (sotu, moby-dick, brown, default) or a text file", default: "default" },
+  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; outliers always)` },
+  sample: { type: "string", help: "sentences drawn from the corpus (seeded)", default: "1000" },
+  "min-words": { type: "string", help: "drawn sentences have at least this many words", default: "4" },
+  "max-words": { type: "string", help: "drawn sentences have at most this many words", default: "40" },
+  seed: { type: "string", help: "seed of the sentence draw and of every analysis", default: "0" },
+  "include-special": { type: "boolean", help: "include [CLS]/[SEP] (<s>/</s>) tokens in every statistic" },
+  "fit-sentences": { type: "string", help: "first sentences of the sample used to pick the clipped dims and fit whitening etc.", default: "200" },
+  clip: { type: "list", help: "clip these dims instead of the detected outliers (comma-separated)" },
+  "batch-size": { type: "string", help: "sentences per encoder batch", default: "32" },
+  threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  out: { type: "string", help: "results JSON file (required)" },
+};
+
+const usage =
+  "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sample N] [--seed S] [--include-special] --out results.json";
+
+const description =
+  "Encodes a seeded sample of corpus sentences once and runs the analyses: outliers (argmin/argmax shares, mean\n" +
+  "vectors), origins (position rows, LayerNorm ranks), positions (value by position), probe (position probe and\n" +
+  "neuron contributions), anisotropy (raw and clipped), selfsim (raw and clipped, adjusted), contributions\n" +
+  "(per-dimension share of the cosine), postprocess (z-score, all-but-the-top, whitening anisotropy).\n" +
+  "Progress goes to stderr; the JSON is written to --out atomically.";
+
+export const summary = "run the paper's analyses on a sample and write a results JSON";
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv, spec, "analyze");
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(formatHelp(usage, description, spec) + "\n");
+    return 0;
+  }
+  const o = args.options;
+  let settings;
+  try {
+    if (o.model === undefined) throw new RangeError("artefacts analyze: --model is required (see --help)");
+    if (o.out === undefined) throw new RangeError("artefacts analyze: --out is required (see --help)");
+    if (args.positionals.length) throw new RangeError(`artefacts analyze: unexpected argument ${JSON.stringify(args.positionals[0])}; sentences come from --corpus`);
+    const only = resolveOnly(o.only as string[] | undefined);
+    settings = {
+      model: o.model as string, corpus: o.corpus as string, only,
+      sample: intOption(o.sample, "sample", 2), seed: intOption(o.seed, "seed", 0, 0xffffffff),
+      minWords: intOption(o["min-words"], "min-words", 1), maxWords: intOption(o["max-words"], "max-words", 1),
+      includeSpecial: o["include-special"] === true, fitSentences: intOption(o["fit-sentences"], "fit-sentences", 1),
+      clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
+      batchSize: intOption(o["batch-size"], "batch-size", 1),
+      threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
+      out: path.resolve(o.out as string),
+    };
+    if (settings.maxWords < settings.minWords) throw new RangeError(`invalid --max-words: ${settings.maxWords}; expected >= --min-words (${settings.minWords})`);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  let sentences: string[];
+  let corpus;
+  try {
+    corpus = corpusInfo(settings.corpus);
+    sentences = sampleSentences(loadCorpus(settings.corpus), { n: settings.sample, seed: settings.seed, minWords: settings.minWords, maxWords: settings.maxWords });
+  } catch (err) {
+    process.stderr.write(`--corpus ${settings.corpus}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const encoder = await createEncoder(settings.model, { threads: settings.threads }).catch((err: Error) => {
+    process.stderr.write(`--model ${settings.model}: ${err.message}\n`);
+    return null;
+  });
+  if (!encoder) return 1;
+  const t0 = Date.now();
+  let lastLine = "";
+  try {
+    const results = await runAnalyses(encoder, sentences, {
+      only: settings.only, seed: settings.seed, includeSpecial: settings.includeSpecial, fitSentences: settings.fitSentences,
+      clipDims: settings.clip, batchSize: settings.batchSize,
+      onProgress: ({ stage, done, total, analysis }) => {
+        const line = stage === "result" ? `analyze: computing ${analysis}` : `analyze: ${stage} ${done}/${total} sentences`;
+        if (line !== lastLine) process.stderr.write(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+        lastLine = line;
+      },
+    });
+    results.provenance = {
+      ...results.provenance,
+      corpus: { ...corpus, sample: settings.sample, minWords: settings.minWords, maxWords: settings.maxWords, seed: settings.seed },
+    };
+    writeAtomic(settings.out, JSON.stringify(results) + "\n");
+    process.stderr.write(`analyze: wrote ${settings.out} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`artefacts analyze: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await encoder.dispose();
+  }
+}
+
+/** Writes to a temporary name beside the target, then renames, so a failure never leaves a partial file. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`${file}: cannot write the results (${(err as Error).message}); check that the folder exists and is writable`, { cause: err });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * `artefacts encode`: sentence vectors from one layer, mean- or first-token-pooled, optionally
+ * L2-normalised. With `--layer last --pooling mean --normalize` on a sentence-transformers BERT folder
+ * this is the sentence-transformers embedding.
+ */
+import * as fs from "node:fs";
+import { formatHelp, intOption, parseArgs, type OptionSpec } from "./args.js";
+import { createEncoder } from "../model/encoder.js";
+import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
+
+const spec: Record<string, OptionSpec> = {
+  model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id org/name[@revision] (required)" },
+  layer: { type: "string", help: "layer to pool: 0 (embeddings) .. L, or last", default: "last" },
+  pooling: { type: "string", help: "mean (over non-padding tokens) or cls (first token)", default: "mean" },
+  normalize: { type: "boolean", help: "scale each vector to unit L2 norm" },
+  "include-special": { type: "boolean", help: "mean pooling includes [CLS]/[SEP] (<s>/</s>), as sentence-transformers does (default)" },
+  "exclude-special": { type: "boolean", help: "mean pooling leaves special tokens out" },
+  json: { type: "boolean", help: "write one JSON object (model, layer, pooling, normalize, dim, vectors, truncated)" },
+  "batch-size": { type: "string", help: "sentences per batch", default: "32" },
+  file: { type: "string", help: "read sentences from this file, one per line (blank lines skipped)" },
+  threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+};
+
+const usage =
+  "artefacts encode --model SRC [--layer K|last] [--pooling mean|cls] [--normalize] [--include-special|--exclude-special] " +
+  "[--json] [--batch-size N] [--file FILE] [SENTENCE...]";
+
+const description =
+  "Encodes sentences to vectors. Sentences come from the arguments, else --file (one per line), else stdin\n" +
+  "(one per line). Default output: one line per sentence, the vector's values separated by spaces, in input order.\n" +
+  "Sentences longer than the model's maximum are truncated (a warning on stderr; --json reports which).";
+
+export const summary = "encode sentences to vectors (layer, pooling, normalisation)";
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv, spec, "encode");
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(formatHelp(usage, description, spec) + "\n");
+    return 0;
+  }
+  const o = args.options;
+  let settings;
+  try {
+    if (o.model === undefined) throw new RangeError("artefacts encode: --model is required (see --help)");
+    if (o["include-special"] && o["exclude-special"]) throw new RangeError("artefacts encode: --include-special and --exclude-special contradict each other; pass one");
+    const pooling = o.pooling as string;
+    if (pooling !== "mean" && pooling !== "cls") throw new RangeError(`invalid --pooling: ${JSON.stringify(pooling)}; expected one of mean, cls`);
+    if (pooling === "cls" && (o["include-special"] || o["exclude-special"])) throw new RangeError("artefacts encode: --include-special/--exclude-special apply to --pooling mean only");
+    const layer: number | "last" = o.layer === "last" ? "last" : intOption(o.layer, "layer", 0);
+    settings = {
+      model: o.model as string,
+      layer,
+      pooling,
+      normalize: o.normalize === true,
+      includeSpecial: o["exclude-special"] !== true,
+      batchSize: intOption(o["batch-size"], "batch-size", 1),
+      threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
+    };
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  let sentences: string[];
+  try {
+    sentences = args.positionals.length ? args.positionals : readLines(o.file as string | undefined);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+  if (sentences.length === 0) {
+    process.stderr.write(`artefacts encode: no sentences${o.file ? ` in ${o.file}` : " on stdin"}; pass sentences as arguments, with --file, or on stdin\n`);
+    return 2;
+  }
+
+  let encoder;
+  try {
+    encoder = await createEncoder(settings.model, {
+      threads: settings.threads,
+      onProgress: (m) => process.stderr.write(`artefacts encode: ${m}\n`),
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const layer: number = settings.layer === "last" ? encoder.layers : settings.layer;
+    if (layer > encoder.layers) throw new RangeError(`invalid --layer: ${layer}; ${encoder.id} has layers 0..${encoder.layers}`);
+    const dim = encoder.hidden;
+    const vectors = new Float32Array(sentences.length * dim);
+    const truncated: number[] = [];
+    const progress = sentences.length >= 256;
+    let lastReport = 0;
+    for await (const batch of encoder.encode(sentences, {
+      batchSize: settings.batchSize,
+      onProgress: (done, total) => {
+        if (progress && (done === total || Date.now() - lastReport > 1000)) {
+          lastReport = Date.now();
+          process.stderr.write(`artefacts encode: ${done}/${total} sentences\n`);
+        }
+      },
+    })) {
+      const pooled = settings.pooling === "mean" ? meanPool(batch, layer, { includeSpecial: settings.includeSpecial }) : clsPool(batch, layer);
+      if (settings.normalize) l2normalize(pooled, dim);
+      batch.sentenceIndex.forEach((s, b) => {
+        vectors.set(pooled.subarray(b * dim, (b + 1) * dim), s * dim);
+        if (batch.truncated[b]) truncated.push(s);
+      });
+    }
+    truncated.sort((a, b) => a - b);
+    const rows = Array.from({ length: sentences.length }, (_, s) => Array.from(vectors.subarray(s * dim, (s + 1) * dim)));
+    if (o.json) {
+      const out = {
+        model: encoder.id,
+        layer,
+        pooling: settings.pooling,
+        normalize: settings.normalize,
+        includeSpecial: settings.pooling === "mean" ? settings.includeSpecial : null,
+        dim,
+        vectors: rows,
+        truncated,
+        provenance: encoder.provenance(),
+      };
+      await write(JSON.stringify(out) + "\n");
+    } else {
+      await write(rows.map((r) => r.join(" ")).join("\n") + "\n");
+    }
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return err instanceof RangeError || err instanceof TypeError ? 2 : 1;
+  } finally {
+    await encoder.dispose();
+  }
+}
+
+function readLines(file: string | undefined): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file ?? 0, "utf8");
+  } catch (err) {
+    throw new Error(`${file ?? "stdin"}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path`, { cause: err });
+  }
+  return text.split(/\r?\n/).filter((line) => line.trim() !== "");
+}
+
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}

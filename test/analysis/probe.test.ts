@@ -1,0 +1,65 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PositionProbe, neuronContributions } from "../../src/analysis/probe.js";
+import { createRandom } from "../../src/analysis/random.js";
+import { lb, split } from "./fixtures.js";
+
+test("neuronContributions is |W[row, i] · v_i|", () => {
+  // W = [[1, -2], [3, 0.5]]; v = (2, -4): row 1 -> (|3·2|, |0.5·-4|) = (6, 2); row 0 -> (2, 8)
+  const W = Float32Array.from([1, -2, 3, 0.5]);
+  assert.deepEqual(Array.from(neuronContributions(W, 2, 1, [9, 2, -4], 1, new Float64Array(2))), [6, 2]);
+  assert.deepEqual(Array.from(neuronContributions(W, 2, 0, [2, -4], 0, new Float64Array(2))), [2, 8]);
+});
+
+// SYNTHETIC: 60 sentences of 4 tokens; dims 0-3 hold 3 at the token's position (one-hot) plus noise,
+// dim 4 is always 0 (so its contribution is exactly 0), dim 5 is noise. [CLS] at position 0 is special.
+function corpus(layer: number) {
+  const g = createRandom(21), data: number[] = [], sentence: number[] = [], position: number[] = [], special: number[] = [];
+  for (let s = 0; s < 60; ++s) {
+    for (let p = 0; p < 4; ++p) {
+      for (let i = 0; i < 6; ++i) data.push(i === 4 ? 0 : (i === p ? 3 : 0) + 0.1 * g.normal());
+      sentence.push(s); position.push(p); special.push(p === 0 ? 1 : 0);
+    }
+  }
+  return lb({ layer, dim: 6, data, sentence, position, special, word: position.map((p) => p - 1) });
+}
+const opts = { epochs: 40, batchSize: 16, lr: 0.05, seed: 3 };
+
+test("PositionProbe decodes a planted position code on held-out sentences and ranks its neurons", () => {
+  const r = new PositionProbe({ ...opts, includeSpecial: true }).add(corpus(1)).result([1, 4]);
+  const l = r.layers[0];
+  assert.equal(l.classes, 4);
+  assert.equal(l.trainTokens + l.testTokens, 240);
+  assert.ok(l.testTokens > 0 && l.testTokens % 4 === 0, "whole sentences are held out");
+  assert.equal(l.accuracy, 1);
+  assert.equal(l.dims[1].contribution, 0);
+  assert.equal(l.dims[1].rank, 6);
+  assert.ok(l.dims[0].rank <= 4);
+  assert.equal(l.meanContribution, Number((l.contributions.reduce((a, b) => a + b, 0) / 6).toPrecision(7)));
+  assert.deepEqual(l.heatmap.counts.length, 4);
+  assert.equal(l.heatmap.byPosition[1].mean[2], 0);
+  assert.ok(l.heatmap.highestOther.every((h) => h.dim !== 1 && h.dim !== 4));
+  assert.deepEqual([r.settings.contribution, r.settings.bias, r.settings.maxClasses, r.settings.testFraction], ["true-row", false, 300, 0.2]);
+});
+
+test("PositionProbe excludes special tokens by default (position 0 then has no class data)", () => {
+  const l = new PositionProbe(opts).add(corpus(1)).result().layers[0];
+  assert.equal(l.trainTokens + l.testTokens, 180);
+  assert.equal(l.heatmap.counts[0], 0);
+});
+
+test("PositionProbe gives identical JSON for any batching or sharding", () => {
+  const b = corpus(2);
+  const whole = JSON.stringify(new PositionProbe(opts).add(b).result([0]));
+  const [p, q] = split(b, 37);
+  assert.equal(JSON.stringify(new PositionProbe(opts).add(q).add(p).result([0])), whole);
+  assert.equal(JSON.stringify(new PositionProbe(opts).add(p).merge(new PositionProbe(opts).add(q)).result([0])), whole);
+});
+
+test("PositionProbe caps classes at maxClasses and rejects bad options and dims", () => {
+  const l = new PositionProbe({ ...opts, maxClasses: 2, includeSpecial: true }).add(corpus(1)).result().layers[0];
+  assert.equal(l.classes, 2);
+  assert.ok(l.droppedTrain > 0 && l.unseenTest > 0);
+  assert.throws(() => new PositionProbe({ contribution: "sum" as never }), /invalid contribution: "sum"; expected one of true-row, predicted-row/);
+  assert.throws(() => new PositionProbe(opts).add(corpus(1)).result([6]), /invalid dimension: 6; expected an integer in \[0, 5\]/);
+});
