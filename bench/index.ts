@@ -44,13 +44,15 @@ const TARGETS = { ours_vs_torch_min: 1.3, overhead_vs_bare_max: 0.1 };
 
 const spec: Record<string, OptionSpec> = {
   quick: { type: "boolean", help: "small sizes (64 / 32 sentences, 1 repeat, memory 200 vs 2000) to check the bench runs" },
-  models: { type: "list", help: "which models: minilm, synth-base (default: both)" },
+  models: { type: "list", help: "which models: minilm, synth-base, or none (default: both)" },
   threads: { type: "string", help: "threads for onnxruntime and torch (default: PA_THREADS, else all cores)" },
   sentences: { type: "string", help: "sentences for MiniLM throughput (default: PA_BENCH_SENTENCES, else 256)" },
   "synth-sentences": { type: "string", help: "sentences for the 12 x 768 model (default: PA_BENCH_SYNTH_SENTENCES, else 64)" },
   repeats: { type: "string", help: "timed passes per system; the median is reported (default: 3)" },
   memory: { type: "string", help: "sentence counts of the memory runs, or none (default: PA_BENCH_MEMORY, else 2000,20000)" },
   "no-torch": { type: "boolean", help: "skip the PyTorch reference" },
+  "no-analyses": { type: "boolean", help: "skip the analyses measurements (issue 3 item 5)" },
+  "analyses-memory": { type: "string", help: "sentence counts of the memory runs with the analyses, or none (default: as --memory)" },
 };
 
 interface ModelPlan {
@@ -218,8 +220,10 @@ async function main(argv: string[]): Promise<number> {
   const nSynth = o["synth-sentences"] !== undefined ? intOption(o["synth-sentences"], "synth-sentences", 1) : quick ? 32 : envInt("PA_BENCH_SYNTH_SENTENCES", 64);
   const memSpec = (o.memory as string | undefined) ?? process.env.PA_BENCH_MEMORY ?? (quick ? "200,2000" : "2000,20000");
   const memory = memSpec === "none" ? [] : memSpec.split(",").map((v) => intOption(v, "memory", 1));
-  const models = (o.models as string[] | undefined) ?? ["minilm", "synth-base"];
-  for (const m of models) if (!["minilm", "synth-base"].includes(m)) throw new RangeError(`invalid --models: ${JSON.stringify(m)}; expected minilm or synth-base`);
+  const aSpec = (o["analyses-memory"] as string | undefined) ?? memSpec;
+  const analysesMemory = aSpec === "none" ? [] : aSpec.split(",").map((v) => intOption(v, "analyses-memory", 1));
+  const models = ((o.models as string[] | undefined) ?? ["minilm", "synth-base"]).filter((m) => m !== "none");
+  for (const m of models) if (!["minilm", "synth-base"].includes(m)) throw new RangeError(`invalid --models: ${JSON.stringify(m)}; expected minilm, synth-base or none`);
 
   const haveMini = fs.existsSync(path.join(MINILM_DIR, "model.safetensors"));
   if (!haveMini && (models.includes("minilm") || memory.length)) {
@@ -234,7 +238,9 @@ async function main(argv: string[]): Promise<number> {
   if (memory.length) memoryLine("memory", MINILM_DIR, "all-MiniLM-L6-v2", memory, threads, false);
 
   const hook = analysisHook();
-  if (!hook.available) {
+  if (o["no-analyses"] === true) {
+    process.stdout.write(JSON.stringify({ analyses: { status: "skipped (--no-analyses)" } }) + "\n");
+  } else if (!hook.available) {
     process.stdout.write(JSON.stringify({ analyses: { status: "not measured", reason: hook.reason } }) + "\n");
   } else if (haveMini) {
     log("analyses: extraction alone vs extraction + every analysis on the same sentences");
@@ -255,7 +261,7 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       await encoder.dispose();
     }
-    if (memory.length) memoryLine("analyses_memory", MINILM_DIR, "all-MiniLM-L6-v2", memory, threads, true);
+    if (analysesMemory.length) memoryLine("analyses_memory", MINILM_DIR, "all-MiniLM-L6-v2", analysesMemory, threads, true);
   }
   return 0;
 }

@@ -84,15 +84,18 @@ export class Anisotropy {
     const layers = layerIndices.map((layer): AnisotropyLayer => {
       const s = this.sample.layer(layer);
       const pairs = drawPairs(s.sentence, this.#pairs, seed);
-      const out: AnisotropyLayer = { layer, sampled: s.n, seen: s.seen, pairs: pairs.length / 2, raw: null, ci: {} };
+      const out = { layer, sampled: s.n, seen: s.seen, pairs: pairs.length / 2, raw: null } as Omit<AnisotropyLayer, "ci"> & { ci?: AnisotropyLayer["ci"] };
+      const ci: AnisotropyLayer["ci"] = {};
       const variants: ["raw" | PostprocessName, Float32Array][] = [["raw", s.data]];
       for (const p of postprocessors) variants.push([p.name, p.applyRows(layer, s.data, s.dim)]);
       for (const [name, data] of variants) {
         const summary = summarise(pairCosines(data, s.dim, pairs), this.#level);
         out[name] = summary.mean;
-        out.ci[name] = summary;
+        ci[name] = summary;
       }
-      return out;
+      // ci last, so the JSON reads layer, sizes, raw, clipped, ... then the intervals
+      out.ci = ci;
+      return out as AnisotropyLayer;
     });
     return {
       analysis: "anisotropy",

@@ -56,6 +56,8 @@ export interface MomentOptions {
 export class LayerMoments {
   readonly includeSpecial: boolean;
   readonly #layers = new Map<number, VectorMoments>();
+  /** Eigen-decompositions of each layer's covariance, cached until the next add or merge. */
+  readonly #eigen = new Map<number, { values: Float64Array; vectors: Float64Array }>();
 
   constructor({ includeSpecial = false }: MomentOptions = {}) {
     this.includeSpecial = includeSpecial;
@@ -67,12 +69,14 @@ export class LayerMoments {
     const first = this.#layers.values().next().value as VectorMoments | undefined;
     if (first && first.dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${first.dim}); feed batches of one model only`);
     if (!m) this.#layers.set(layer, (m = new VectorMoments(dim)));
+    this.#eigen.delete(layer);
     for (let r = 0; r < special.length; ++r) if (!special[r] || this.includeSpecial) m.add(data, r * dim);
     return this;
   }
 
   merge(other: LayerMoments): this {
     for (const [layer, o] of other.#layers) {
+      this.#eigen.delete(layer);
       const m = this.#layers.get(layer);
       if (m) m.merge(o);
       else this.#layers.set(layer, new VectorMoments(o.dim).merge(o));
@@ -82,6 +86,16 @@ export class LayerMoments {
 
   layers(): number[] {
     return [...this.#layers.keys()].sort((a, b) => a - b);
+  }
+
+  /** Eigenvalues (descending) and eigenvectors (rows) of the layer's covariance; computed once. */
+  eigen(layer: number): { values: Float64Array; vectors: Float64Array } {
+    let e = this.#eigen.get(layer);
+    if (!e) {
+      const m = this.get(layer);
+      this.#eigen.set(layer, (e = symmetricEigen(m.covariance()!, m.dim)));
+    }
+    return e;
   }
 
   /** The layer's moments; throws when the layer was never added or saw no token. */
@@ -131,7 +145,7 @@ export function allButTheTop(moments: LayerMoments, { components = null }: AllBu
     const m = moments.get(layer);
     const k = components === null ? Math.max(1, Math.round(m.dim / 100)) : integer(components, "components", 0, m.dim);
     used = k;
-    const { vectors } = symmetricEigen(m.covariance()!, m.dim);
+    const { vectors } = moments.eigen(layer);
     fits.set(layer, { mean: Float64Array.from(m.mean), top: vectors.slice(0, k * m.dim), k });
   }
   return {
@@ -168,7 +182,7 @@ export function whitener(moments: LayerMoments, { eps = 1e-6 }: WhiteningOptions
   const fits = new Map<number, { mean: Float64Array; basis: Float64Array; scale: Float64Array }>();
   for (const layer of moments.layers()) {
     const m = moments.get(layer);
-    const { values, vectors } = symmetricEigen(m.covariance()!, m.dim);
+    const { values, vectors } = moments.eigen(layer);
     const floor = eps * Math.max(values[0], 0);
     const scale = Float64Array.from(values, (v) => {
       const s = Math.max(v, 0) + floor;

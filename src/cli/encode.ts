@@ -5,7 +5,6 @@
  */
 import * as fs from "node:fs";
 import { formatHelp, intOption, parseArgs, type OptionSpec } from "./args.js";
-import { createEncoder } from "../model/encoder.js";
 import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
 
 const spec: Record<string, OptionSpec> = {
@@ -80,6 +79,8 @@ export async function run(argv: string[]): Promise<number> {
 
   let encoder;
   try {
+    // loaded here so that --help and option errors do not load onnxruntime and transformers.js
+    const { createEncoder } = require("../model/encoder.js") as typeof import("../model/encoder.js");
     encoder = await createEncoder(settings.model, {
       threads: settings.threads,
       onProgress: (m) => process.stderr.write(`artefacts encode: ${m}\n`),

@@ -20,6 +20,12 @@ export function percent(share: number): string {
   return `${(Math.round(share * 1000) / 10).toFixed(1)}%`;
 }
 
+/** "3" when all values round alike, else "min–max" with `digits` decimals. */
+export function span(values: readonly number[], digits = 3): string {
+  const lo = fixed(Math.min(...values), digits), hi = fixed(Math.max(...values), digits);
+  return lo === hi ? lo : `${lo}–${hi}`;
+}
+
 /** A number with `digits` decimals, "n/a" for null. */
 export function fixed(v: number | null | undefined, digits = 3): string {
   return v === null || v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits);
@@ -55,7 +61,7 @@ export function outlierNarrative(result: OutlierResult, { model = "this model" }
       lines.push(
         `- dimension **${d.dim}** is the ${d.kind === "min" ? "smallest" : "largest"} value (${d.kind === "min" ? "argmin" : "argmax"}) of ` +
         `**${percent(d.share)}** of token vectors pooled over layers 1–${upper[upper.length - 1].layer}; ` +
-        `from ${percent(low.share)} (layer ${low.layer}) to ${percent(top.share)} (layer ${top.layer}).`,
+        (percent(low.share) === percent(top.share) ? `${percent(top.share)} in every layer.` : `from ${percent(low.share)} (layer ${low.layer}) to ${percent(top.share)} (layer ${top.layer}).`),
       );
     }
   }
@@ -83,7 +89,7 @@ export function originNarrative(origins: OriginResult, { model = "this model" }:
       parts.push(`it is the ${d.kind === "max" ? "argmax" : "argmin"} of ${rows.count} of ${origins.positionRows} position rows (${percent(rows.share)})`);
       if (d.carriers.length) {
         const c = d.carriers[0];
-        parts.push(`its strongest carrier is row ${c.row} (token position ${c.position}), value ${fixed(c.value)}, z = ${fixed(c.z, 1)}, rank ${c.absRank} by |value|; ${d.carrierCount} rows pass |z| ≥ ${origins.settings.minZ}`);
+        parts.push(`its strongest carrier is row ${c.row} (token position ${c.position}), value ${fixed(c.value)}, z = ${fixed(c.z, 1)}, rank ${c.absRank} by |value|; ${d.carrierCount} row${d.carrierCount === 1 ? "" : "s"} pass${d.carrierCount === 1 ? "es" : ""} |z| ≥ ${origins.settings.minZ}`);
       } else parts.push(`no position row holds it at |z| ≥ ${origins.settings.minZ}`);
     }
     const first = d.layerNorms.filter((l) => l.which === "attention");
@@ -91,7 +97,7 @@ export function originNarrative(origins: OriginResult, { model = "this model" }:
       const bestGamma = first.reduce((a, b) => (b.gammaRank < a.gammaRank ? b : a));
       const bestBeta = first.reduce((a, b) => (b.betaAbsRank < a.betaAbsRank ? b : a));
       parts.push(
-        `in the first LayerNorm of each block its gain ranks between ${Math.min(...first.map((l) => l.gammaRank))} and ${Math.max(...first.map((l) => l.gammaRank))} of ${origins.hidden} ` +
+        `in the first LayerNorm of each block its gain ranks ${span(first.map((l) => l.gammaRank), 0)} of ${origins.hidden} ` +
         `(best in layer ${bestGamma.layer}) and its |bias| ranks as high as ${bestBeta.betaAbsRank} (layer ${bestBeta.layer})`,
       );
     }
@@ -115,8 +121,8 @@ export function probeNarrative(probe: ProbeResult, { model = "this model" }: { m
     const ranks = layers.map((l) => l.dims.find((e) => e.dim === d)?.rank ?? null).filter((r): r is number => r !== null);
     const ratio = layers.map((l) => { const c = l.dims.find((e) => e.dim === d)?.contribution; return c !== undefined && l.meanContribution ? c / l.meanContribution : null; }).filter((r): r is number => r !== null);
     if (ranks.length) {
-      lines.push(`Neuron ${d} ranks ${Math.min(...ranks)}–${Math.max(...ranks)} of ${probe.layers[0].contributions.length} by contribution across layers, ` +
-        `${fixed(Math.min(...ratio), 1)}–${fixed(Math.max(...ratio), 1)} times the mean over all neurons.`);
+      lines.push(`Neuron ${d} ranks ${span(ranks, 0)} of ${probe.layers[0].contributions.length} by contribution across layers, ` +
+        `${span(ratio, 1)} times the mean over all neurons.`);
     }
   }
   if (probe.settings.dims.length === 0) lines.push("No persistent outlier was found, so no neuron is singled out; the mean over all neurons is shown alone.");
@@ -155,7 +161,10 @@ export function wicNarrative(r: WicResult, { model = "this model" }: { model?: s
   ];
   if (r.raw.heldOut) {
     lines.push(`Picked on one half and scored on the other, the raw accuracy is ${percent(r.raw.heldOut.evaluation)}` +
-      (r.clipped?.heldOut ? ` and the clipped ${percent(r.clipped.heldOut.evaluation)}` : "") + "; the gap to the best cell is the optimism of choosing the cell on the scored pairs.");
+      (r.clipped?.heldOut ? ` and the clipped ${percent(r.clipped.heldOut.evaluation)}` : "") +
+      (r.raw.best && r.raw.heldOut.evaluation < r.raw.best.accuracy
+        ? "; the drop from the best cell shows how much choosing the cell on the scored pairs flatters it."
+        : `; not lower than the best cell here, so on ${formatCount(r.sizes.evaluation)} held-out pairs the selection effect is within noise.`));
   }
   lines.push("", "The paper (Luo et al. 2021, Table 1) reports 67.5% (BERT-base) and 69.0% (RoBERTa-base) on the WiC training set, 68.4% and 69.9% after clipping, against a 50.0% baseline.");
   return lines.join("\n");
@@ -219,7 +228,7 @@ export function pretrainingNarrative(runs: { model: string; outliers: OutlierRes
 export type DataKey = "wic" | "stsb" | "sick" | "sts12" | "sts13" | "sts14" | "sts15" | "sts16" | "sst2" | "sst5" | "imdb";
 
 const dataHelp: Record<DataKey, { what: string; where: string; file: string }> = {
-  wic: { what: "WiC (Pilehvar & Camacho-Collados 2019)", where: "https://pilehvar.github.io/wic/ (WiC_dataset.zip)", file: "train/train.data.txt (its gold labels train/train.gold.txt are read from beside it)" },
+  wic: { what: "WiC (Pilehvar & Camacho-Collados 2019)", where: "https://pilehvar.github.io/wic/ (WiC_dataset.zip)", file: "train/train.data.txt, with its labels train/train.gold.txt as `data.wicGold`" },
   stsb: { what: "STS-B", where: "SentEval's data/downstream/get_transfer_data.bash, or GLUE", file: "STSBenchmark/sts-test.csv (SentEval) or STS-B/dev.tsv (GLUE)" },
   sick: { what: "SICK-R", where: "SentEval's data/downstream/get_transfer_data.bash", file: "SICK/SICK_test_annotated.txt" },
   sts12: { what: "STS12", where: "SentEval's data/downstream/get_transfer_data.bash", file: "the STS/STS12-en-test folder (STS.input.*.txt with STS.gs.*.txt)" },
@@ -243,7 +252,9 @@ export function missingDataNote(keys: readonly DataKey[], { notebook = "NN" }: {
     if (!h) throw new RangeError(`invalid data key: ${JSON.stringify(k)}; expected one of ${Object.keys(dataHelp).join(", ")}`);
     lines.push(`- \`data.${k}\`: ${h.what}, from ${h.where}; pass ${h.file}.`);
   }
-  const example = `{${keys.slice(0, 2).map((k) => `"${k}": "/path/to/${k}"`).join(", ")}}`;
+  const example = keys[0] === "wic"
+    ? `{"wic": "/path/to/train.data.txt", "wicGold": "/path/to/train.gold.txt"}`
+    : `{${keys.slice(0, 2).map((k) => `"${k}": "/path/to/${k}"`).join(", ")}}`;
   lines.push("", `Then set \`data = ${example};\` in the parameters cell and rerun notebook ${notebook}, ` +
     `or inject the same object as the notebook's \`data\` parameter when generating the report.`);
   return lines.join("\n");

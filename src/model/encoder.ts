@@ -250,12 +250,25 @@ function fileEntry(dir: string, name: string, data?: Uint8Array): { name: string
   return { name, bytes: bytes.length, sha256: crypto.createHash("sha256").update(bytes).digest("hex") };
 }
 
+/**
+ * The canonical Hugging Face name of an ONNX initializer: its name, or the name after dropping leading
+ * module prefixes ("model.", "bert." ...) that exporters wrap around the encoder; null when neither is one.
+ */
+export function initializerName(name: string, config: ModelConfig): string | null {
+  for (let i = -1; i < name.length; i = name.indexOf(".", i + 1)) {
+    const canon = canonicalName(name.slice(i + 1), config);
+    if (canon) return canon;
+    if (name.indexOf(".", i + 1) < 0) break;
+  }
+  return null;
+}
+
 /** Static tensors from an ONNX graph's initializers, found by their Hugging Face names. */
 export function onnxStaticTensors(file: string, config: ModelConfig): StaticTensors {
   const graph = decodeModel(fs.readFileSync(file), file).graph;
   const byName = new Map<string, { dims: number[]; data: Float32Array }>();
   for (const t of graph?.initializer ?? []) {
-    const canon = t.name ? canonicalName(t.name, config) : null;
+    const canon = t.name ? initializerName(t.name, config) : null;
     if (!canon || t.dataType !== DataType.FLOAT) continue;
     const data = t.rawData && t.rawData.length
       ? new Float32Array(t.rawData.buffer.slice(t.rawData.byteOffset, t.rawData.byteOffset + t.rawData.byteLength))

@@ -5,7 +5,7 @@
 
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
-/** Escapes text for HTML element content and quoted attribute values. */
+/** Escapes text for HTML element content and for quoted attribute values. */
 export function escapeHtml(text: string): string {
   return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }

@@ -109,7 +109,9 @@ export function cellError(outputs: readonly Output[], reply: { ename?: string; e
   if (reply.ename) return { ename: reply.ename, evalue: reply.evalue ?? "" };
   const stderr = outputs.filter((o) => o.output_type === "stream" && o.name === "stderr").map((o) => (o as { text: string }).text).join("");
   const lines = stderr.split("\n");
-  const head = lines.findIndex((l) => /^[A-Za-z_$][\w$]*(\s\[[^\]]*\])?: /.test(l));
+  // An Error's name ends in Error or Exception; any other "Name: message" counts only right above a stack trace.
+  let head = lines.findIndex((l) => /^[A-Za-z_$][\w$]*(Error|Exception)(\s\[[^\]]*\])?: /.test(l));
+  if (head < 0) head = lines.findIndex((l, i) => /^[A-Za-z_$][\w$]*: /.test(l) && /^\s+at /.test(lines[i + 1] ?? ""));
   if (head >= 0) {
     const [, ename, first] = /^([A-Za-z_$][\w$]*(?:\s\[[^\]]*\])?): (.*)$/.exec(lines[head])!;
     const more = [];

@@ -7,7 +7,7 @@
  * | case                       | expectation                                        |
  * |----------------------------|----------------------------------------------------|
  * | outliers, per layer 0..2   | dim 7 is the "min" outlier with share 1            |
- * | persistent outliers        | exactly [{dim 7, min, share 1, layers [0, 1, 2]}]  |
+ * | persistent outliers        | {dim 7, min, share 1, layers [0, 1, 2]} first      |
  * | origins                    | strongest carrier is row 0 (position 0), z < -4    |
  * | origins, LayerNorm ranks   | |beta[7]| ranks 1st and gamma[7] 1st in every LN    |
  * | anisotropy clipped         | clipping dim 7 lowers the mean cosine in layers 1-2 |
@@ -43,9 +43,17 @@ after(async () => {
 });
 
 test("planted outlier: dim 7 is the min of every token in every layer", () => {
-  for (const l of results.outliers.layers) assert.deepEqual(l.outliers[0], { dim: 7, kind: "min", share: 1 }, `layer ${l.layer}`);
-  assert.deepEqual(results.outliers.dimensions, [{ dim: 7, kind: "min", share: 1, layers: [0, 1, 2] }]);
-  assert.deepEqual(results.clip, { dims: [7], source: "fit-sample", fitSentences: 20, matchesOutliers: true });
+  for (const l of results.outliers.layers) {
+    assert.deepEqual(l.outliers.find((o) => o.kind === "min"), { dim: 7, kind: "min", share: 1 }, `layer ${l.layer}`);
+    assert.equal(l.minShare![7], 1);
+  }
+  // With L = 2, minLayers is ceil(2/2) = 1, so the seeded random weights' own max in layer 2 (dim 2) is
+  // listed too; it is not planted, and it is absent from layers 0-1.
+  assert.deepEqual(results.outliers.dimensions, [
+    { dim: 7, kind: "min", share: 1, layers: [0, 1, 2] },
+    { dim: 2, kind: "max", share: 0.5536913, layers: [2] },
+  ]);
+  assert.deepEqual(results.clip, { dims: [2, 7], source: "fit-sample", fitSentences: 20, matchesOutliers: true });
 });
 
 test("planted outlier: position row 0 carries it and the LayerNorms restore it", () => {

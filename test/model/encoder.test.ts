@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createEncoder, onnxStaticTensors } from "../../src/model/encoder.js";
+import { createEncoder, initializerName, onnxStaticTensors } from "../../src/model/encoder.js";
+import { readConfig } from "../../src/model/config.js";
+import { decodeModel, encodeModel } from "../../src/model/onnx/proto.js";
 import { synthesize } from "../../src/model/synth.js";
 import { exportOnnx } from "../../src/model/export.js";
 import type { EncodedBatch } from "../../src/model/types.js";
@@ -46,12 +48,13 @@ test("Encoder.encode batches sentences by length (stable) and every row carries 
     assert.equal(enc.maxLength, 24);
     const progress: [number, number][] = [];
     const batches = await collect(enc.encode(SENTENCES, { batchSize: 2, onProgress: (d, t) => progress.push([d, t]) }));
-    // token counts: 12, 3, 6, 5, 3 -> sorted stable: 1 (3), 4 (3), 3 (5), 2 (6), 0 (12)
-    assert.deepEqual(batches.map((b) => b.sentenceIndex), [[1, 4], [3, 2], [0]]);
-    assert.deepEqual(batches.map((b) => b.tokenCounts), [[3, 3], [4, 5], [12]]);
-    assert.deepEqual(batches.map((b) => b.length), [3, 5, 12]);
+    // token counts 16, 3, 7, 7, 3 ("hello" is he ##l ##l ##o, "walked" walk ##ed in the synthetic vocabulary);
+    // stable sort by count: 1 (3), 4 (3), 2 (7), 3 (7), 0 (16)
+    assert.deepEqual(batches.map((b) => b.sentenceIndex), [[1, 4], [2, 3], [0]]);
+    assert.deepEqual(batches.map((b) => b.tokenCounts), [[3, 3], [7, 7], [16]]);
+    assert.deepEqual(batches.map((b) => b.length), [3, 7, 16]);
     assert.deepEqual(progress, [[2, 5], [4, 5], [5, 5]]);
-    assert.deepEqual(enc.stats, { sentences: 5, tokens: 3 + 3 + 4 + 5 + 12, truncated: 0 });
+    assert.deepEqual(enc.stats, { sentences: 5, tokens: 16 + 3 + 7 + 7 + 3, truncated: 0 });
   } finally {
     await enc.dispose();
   }
@@ -64,18 +67,17 @@ test("Encoder.encode fills every EncodedBatch field; padding gets -1 positions a
     const [b] = await collect(enc.encode(["Water", "Hello world"], { batchSize: 8 }));
     assert.deepEqual(b.sentenceIndex, [0, 1]);
     assert.equal(b.batch, 2);
-    assert.equal(b.length, 5);
+    assert.equal(b.length, 7);
     assert.equal(b.hidden, 8);
     assert.equal(b.layers.length, 3);
-    for (const l of b.layers) assert.equal(l.length, 2 * 5 * 8);
-    assert.deepEqual(b.tokens, [["[CLS]", "water", "[SEP]"], ["[CLS]", "he", "##l", "##l", "##o", "world", "[SEP]"].slice(0, 0).concat(b.tokens[1])]);
-    assert.deepEqual(b.tokens[0], ["[CLS]", "water", "[SEP]"]);
-    assert.deepEqual(Array.from(b.attentionMask), [1, 1, 1, 0, 0, 1, 1, 1, 1, 1]);
-    assert.deepEqual(Array.from(b.positionIds), [0, 1, 2, -1, -1, 0, 1, 2, 3, 4]);
-    assert.deepEqual(Array.from(b.specialMask), [1, 0, 1, 1, 1, 1, 0, 0, 0, 1]);
-    assert.deepEqual(Array.from(b.wordIds), [-1, 0, -1, -1, -1, -1, 0, 0, 1, -1]);
-    assert.equal(b.inputIds[3], 0); // [PAD]
-    assert.deepEqual(b.tokenCounts, [3, 5]);
+    for (const l of b.layers) assert.equal(l.length, 2 * 7 * 8);
+    assert.deepEqual(b.tokens, [["[CLS]", "water", "[SEP]"], ["[CLS]", "he", "##l", "##l", "##o", "world", "[SEP]"]]);
+    assert.deepEqual(Array.from(b.attentionMask), [1, 1, 1, 0, 0, 0, 0, /**/ 1, 1, 1, 1, 1, 1, 1]);
+    assert.deepEqual(Array.from(b.positionIds), [0, 1, 2, -1, -1, -1, -1, /**/ 0, 1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(Array.from(b.specialMask), [1, 0, 1, 1, 1, 1, 1, /**/ 1, 0, 0, 0, 0, 0, 1]);
+    assert.deepEqual(Array.from(b.wordIds), [-1, 0, -1, -1, -1, -1, -1, /**/ -1, 0, 0, 0, 0, 1, -1]);
+    assert.deepEqual(Array.from(b.inputIds.subarray(3, 7)), [0, 0, 0, 0]); // [PAD]
+    assert.deepEqual(b.tokenCounts, [3, 7]);
     assert.deepEqual(b.truncated, [false, false]);
   } finally {
     await enc.dispose();
@@ -117,11 +119,13 @@ test("Encoder truncates long sentences to maxLength, counts them and warns once"
   try {
     assert.equal(enc.maxLength, 6);
     const batches = await collect(enc.encode(SENTENCES, { batchSize: 2 }));
-    // sentences 0 (12 tokens) and 2 (6 tokens... exactly 6: not truncated); only 0 is cut
+    // token counts 16, 3, 7, 7, 3: sentences 0, 2 and 3 are cut to 6
     const rows = batches.flatMap((b) => b.sentenceIndex.map((s, r) => [s, b.truncated[r], b.tokenCounts[r]] as const)).sort((x, y) => x[0] - y[0]);
-    assert.deepEqual(rows, [[0, true, 6], [1, false, 3], [2, false, 6], [3, false, 5], [4, false, 3]]);
-    await collect(enc.encode(["The people said hello again and again", "and again and again and again"], { batchSize: 1 }));
+    assert.deepEqual(rows, [[0, true, 6], [1, false, 3], [2, true, 6], [3, true, 6], [4, false, 3]]);
     assert.equal(enc.stats.truncated, 3);
+    // 12 and 8 tokens: two more, and still one warning
+    await collect(enc.encode(["The people said hello again and again", "and again and again and again"], { batchSize: 1 }));
+    assert.equal(enc.stats.truncated, 5);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /sentences longer than 6 tokens are truncated to 6 \(the model's maximum\); encoder.stats.truncated counts them/);
   } finally {
@@ -174,16 +178,31 @@ test("createEncoder on an exported ONNX folder gives the same hidden states and 
   }
 });
 
-test("static tensors of a torch.onnx.export folder whose initializers lost their names: a clear error", async () => {
-  // the opset-14 torch export keeps LayerNorm names but folds the position table into a renamed constant or keeps it;
-  // either way the call must succeed with the right shapes or throw naming the missing initializers
-  const dir = path.join(FIXTURES, "onnx", "synth-bert-op14");
-  const config = (await import("../../src/model/config.js")).readConfig(dir);
+test("onnxStaticTensors reads a torch.onnx.export graph's initializers under their Hugging Face names, prefixes dropped", async () => {
+  // the fixture export wraps the model ("model.embeddings.LayerNorm.weight"); it came from models/synth-bert
+  const src = await createEncoder(path.join(FIXTURES, "models", "synth-bert"), { threads: 1 });
   try {
-    const st = onnxStaticTensors(path.join(dir, "onnx", "model.onnx"), config);
-    assert.equal(st.layerNorms.length, 2 * config.layers + 1);
-    assert.equal(st.positionEmbeddings!.data.length, config.maxPositions * config.hidden);
-  } catch (err) {
-    assert.match((err as Error).message, /model\.onnx: initializers .* not found under their Hugging Face names; the export renamed them, so read the static tensors from the Hugging Face folder instead/);
+    for (const opset of [14, 17]) {
+      const dir = path.join(FIXTURES, "onnx", `synth-bert-op${opset}`);
+      const st = onnxStaticTensors(path.join(dir, "onnx", "model.onnx"), readConfig(dir));
+      const ref = src.staticTensors();
+      assert.deepEqual(st.positionEmbeddings, ref.positionEmbeddings, `op${opset} position table`);
+      assert.deepEqual(st.tokenTypeEmbeddings, ref.tokenTypeEmbeddings, `op${opset} token types`);
+      assert.deepEqual(st.layerNorms, ref.layerNorms, `op${opset} LayerNorms`);
+    }
+  } finally {
+    await src.dispose();
   }
+  assert.equal(initializerName("model.encoder.layer.1.output.LayerNorm.bias", readConfig(path.join(FIXTURES, "models", "synth-bert"))), "encoder.layer.1.output.LayerNorm.bias");
+  assert.equal(initializerName("onnx::MatMul_330", readConfig(path.join(FIXTURES, "models", "synth-bert"))), null);
+});
+
+test("onnxStaticTensors names the initializers it cannot find", () => {
+  const dir = path.join(FIXTURES, "onnx", "synth-bert-op14");
+  const model = decodeModel(fs.readFileSync(path.join(dir, "onnx", "model.onnx")));
+  model.graph!.initializer.forEach((t, i) => { t.name = `w${i}`; });
+  const file = path.join(tmp, "renamed.onnx");
+  fs.writeFileSync(file, encodeModel(model));
+  assert.throws(() => onnxStaticTensors(file, readConfig(dir)),
+    /renamed\.onnx: initializers embeddings\.LayerNorm\.weight, embeddings\.LayerNorm\.bias, .* and 8 more not found under their Hugging Face names; the export renamed them, so read the static tensors from the Hugging Face folder instead/);
 });

@@ -46,6 +46,9 @@ test("cellError takes ename/evalue from the reply, else from tslab's stderr or i
     ename: "TypeScript", evalue: "1:5 - Type 'string' is not assignable to type 'number'.; 2:1 - Cannot find name 'x'.",
   });
   assert.deepEqual(cellError(stderr("something odd\n"), {}), { ename: "Error", evalue: "something odd" });
+  // Printed text that looks like "name: value" is not mistaken for the error.
+  assert.deepEqual(cellError(stderr("note: hello\nevalmachine.<anonymous>:3\n   ^\n\nReferenceError: model is not defined\n    at x\n"), {}), { ename: "ReferenceError", evalue: "model is not defined" });
+  assert.deepEqual(cellError(stderr("note: hello\nBoom: custom\n    at x\n"), {}), { ename: "Boom", evalue: "custom" });
 });
 
 test("readNotebook names the file when it is not nbformat 4 JSON", () => {

@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { generateReport } from "../../src/report/generate.js";
 import { openReport } from "../browser/chromium.js";
 
-const fixtures = path.resolve(__dirname, "..", "..", "..", "test", "fixtures", "notebooks", "unsafe");
+const root = path.resolve(__dirname, "..", "..", "..");
+const fixtures = path.join(root, "test", "fixtures", "notebooks", "unsafe");
+const output = path.join(root, "test", "output");
 
 // Data that tries to run script: in sentences (the corpus), in a model id, in file names, in the title.
 const modelId = `"><img src=x onerror=alert('model')>`;
@@ -14,24 +15,19 @@ const notebookName = `"><img src=x onerror=alert('file')>.ipynb`;
 const corpusName = `<script>alert('corpus-file')<script>.txt`;
 
 test("data holding <script> and onerror= renders as text in Chromium: nothing runs, nothing is injected", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-safety-"));
+  // Inside the package (test/output is git-ignored), so the kernel finds node_modules from the notebook's folder.
+  fs.mkdirSync(output, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(output, "safety-"));
   try {
-    fs.copyFileSync(path.join(fixtures, "unsafe.ipynb"), path.join(dir, notebookName));
     fs.copyFileSync(path.join(fixtures, "corpus.txt"), path.join(dir, corpusName));
     const sentences = fs.readFileSync(path.join(fixtures, "corpus.txt"), "utf8").split("\n").filter((s) => s !== "");
     assert.ok(sentences[0].includes("<script>") && sentences[1].includes("onerror=alert(1)"), "the corpus holds the attacks");
-    // The corpus path reaches the notebook as an injected parameter, the model id as --model.
-    const out = await generateReport({
-      notebooks: [path.join(dir, notebookName)], out: path.join(dir, "report.html"), models: [modelId],
-      title: `<script>alert('title')</script>`,
-    });
-    const parameters = fs.readFileSync(path.join(dir, notebookName), "utf8");
-    assert.ok(parameters.includes('let corpus = \\"corpus.txt\\"'), "the fixture declares corpus");
-    // Point the notebook at the hostile file name through its parameter, as a user would.
-    const nb = JSON.parse(parameters);
+    // The notebook reads the hostile corpus file name through its parameters cell; the model id comes in as --model.
+    const nb = JSON.parse(fs.readFileSync(path.join(fixtures, "unsafe.ipynb"), "utf8"));
+    assert.deepEqual(nb.cells[1].metadata.tags, ["parameters"]);
     nb.cells[1].source = `let corpus = ${JSON.stringify(corpusName)};\nlet model = "model";`;
     fs.writeFileSync(path.join(dir, notebookName), JSON.stringify(nb));
-    await generateReport({ notebooks: [path.join(dir, notebookName)], out, models: [modelId], title: `<script>alert('title')</script>` });
+    const out = await generateReport({ notebooks: [path.join(dir, notebookName)], out: path.join(dir, "report.html"), models: [modelId], title: `<script>alert('title')</script>` });
 
     const html = fs.readFileSync(out, "utf8");
     assert.ok(html.includes(`Provenance recorded for &quot;&gt;&lt;img src=x onerror=alert(&#39;model&#39;)&gt;`));

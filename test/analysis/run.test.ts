@@ -1,0 +1,77 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { synthesize } from "../../src/model/synth.js";
+import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
+import { createEncoder, type Encoder } from "../../src/model/encoder.js";
+import { runAnalyses, resolveOnly, batchWords, frequentWords, ANALYSIS_NAMES, type RunOptions } from "../../src/analysis/run.js";
+import { createRandom } from "../../src/analysis/random.js";
+import type { EncodedBatch } from "../../src/model/types.js";
+
+// SYNTHETIC 2-layer, 16-wide BERT with a planted max outlier in dim 3; sentences of common words (seeded).
+let dir: string, encoder: Encoder;
+const g = createRandom(8), words = COMMON_WORDS.slice(0, 60);
+const sentences = Array.from({ length: 30 }, () => Array.from({ length: 3 + g.int(6) }, () => words[g.int(words.length)]).join(" "));
+const opts: RunOptions = {
+  seed: 2, fitSentences: 10, anisotropy: { pairs: 100, sampleSize: 200 }, probe: { maxTrainTokens: 200, maxTestTokens: 50, epochs: 2 },
+  selfsim: { minOccurrences: 3 },
+};
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "run-"));
+  await synthesize({ arch: "bert", layers: 2, hidden: 16, heads: 2, seed: 4, plantOutlier: { dim: 3, sign: "max" }, out: path.join(dir, "m") });
+  encoder = await createEncoder(path.join(dir, "m"), { threads: 1 });
+});
+
+after(async () => {
+  await encoder?.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("runAnalyses runs every analysis and gives byte-identical JSON for any batch size", async () => {
+  const a = await runAnalyses(encoder, sentences, { ...opts, batchSize: 7 });
+  const b = await runAnalyses(encoder, sentences, { ...opts, batchSize: 32 });
+  assert.equal(JSON.stringify({ ...a, settings: null, provenance: null }), JSON.stringify({ ...b, settings: null, provenance: null }));
+  assert.deepEqual(a.settings.only, [...ANALYSIS_NAMES]);
+  for (const k of ["origins", "positions", "probe", "anisotropy", "selfsim", "contributions"] as const) assert.ok(a[k], k);
+  assert.deepEqual(a.outliers.dimensions.map((d) => [d.dim, d.kind]).filter(([d]) => d === 3), [[3, "max"]]);
+  const l1 = a.anisotropy!.layers[1];
+  for (const v of ["raw", "clipped", "zscore", "allButTheTop", "whitening"] as const) assert.equal(typeof l1[v], "number", v);
+  assert.ok(a.selfsim!.raw.layers.length === 3 && a.selfsim!.raw.layers[0].words > 0);
+  assert.equal(a.selfsim!.clipped.layers[1].anisotropy, l1.clipped);
+  assert.equal(a.selfsim!.raw.layers[1].anisotropy, l1.raw);
+  assert.equal(a.sample.sentences, 30);
+  assert.equal(a.provenance.seed, 2);
+  // the probe and positions report the detected outlier dims
+  assert.deepEqual(a.probe!.settings.dims, a.outliers.dimensions.map((d) => d.dim).filter((d, i, all) => all.indexOf(d) === i).sort((x, y) => x - y));
+});
+
+test("runAnalyses with --only runs the subset (outliers always) and honours clipDims", async () => {
+  const r = await runAnalyses(encoder, sentences, { ...opts, only: ["anisotropy"], clipDims: [5] });
+  assert.deepEqual(r.settings.only, ["outliers", "anisotropy"]);
+  assert.equal(r.probe, undefined);
+  assert.deepEqual(r.clip, { dims: [5], source: "option", fitSentences: 10, matchesOutliers: null });
+  assert.deepEqual(r.anisotropy!.settings.postprocessing, { clipped: { dims: [5], layers: "all" } });
+});
+
+test("runAnalyses rejects an empty sample, unknown analyses and out-of-range clip dims", async () => {
+  await assert.rejects(runAnalyses(encoder, []), /^RangeError: sentences: the sample is empty/);
+  await assert.rejects(runAnalyses(encoder, sentences, { only: ["nope"] }), /invalid analysis: "nope"; expected one of outliers, origins/);
+  await assert.rejects(runAnalyses(encoder, sentences, { clipDims: [16] }), /invalid clip dimension: 16; expected an integer in \[0, 15\]/);
+});
+
+test("resolveOnly keeps the canonical order and always includes outliers", () => {
+  assert.deepEqual(resolveOnly(["probe", "origins"]), ["outliers", "origins", "probe"]);
+  assert.deepEqual(resolveOnly(), [...ANALYSIS_NAMES]);
+});
+
+test("batchWords joins a word's subwords without WordPiece/BPE markers; frequentWords counts sentences", () => {
+  const enc = {
+    batch: 1, length: 5, sentenceIndex: [4], tokens: [["[CLS]", "play", "##ing", "Ġcat", "[SEP]"]], wordIds: Int32Array.from([-1, 0, 0, 1, -1]),
+  } as unknown as EncodedBatch;
+  assert.deepEqual([...batchWords(enc)], [["4:0", "playing"], ["4:1", "cat"]]);
+  // "the" is in 2 sentences (twice in the first, counted once), "cat" in 1
+  assert.deepEqual([...frequentWords(["The cat, the dog.", "the end"], 2)], ["the"]);
+});

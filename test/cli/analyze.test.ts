@@ -1,0 +1,57 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { synthesize } from "../../src/model/synth.js";
+import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
+import { createRandom } from "../../src/analysis/random.js";
+
+const bin = path.join(__dirname, "..", "..", "..", "bin", "artefacts.js");
+let dir: string, model: string, corpus: string;
+const cli = (...args: string[]) => spawnSync(process.execPath, [bin, "analyze", ...args], { encoding: "utf8", env: { ...process.env, PA_THREADS: "1" } });
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "analyze-cli-"));
+  model = path.join(dir, "model");
+  // SYNTHETIC checkpoint with a planted min outlier in dim 5, and a seeded corpus file of common words.
+  await synthesize({ arch: "bert", layers: 2, hidden: 16, heads: 2, seed: 2, plantOutlier: { dim: 5, sign: "min" }, out: model });
+  const g = createRandom(1), words = COMMON_WORDS.slice(0, 80);
+  corpus = path.join(dir, "corpus.txt");
+  fs.writeFileSync(corpus, Array.from({ length: 40 }, () => Array.from({ length: 4 + g.int(6) }, () => words[g.int(80)]).join(" ")).join("\n") + "\n");
+});
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("artefacts analyze writes a results JSON with provenance, outliers.dimensions and anisotropy.layers", () => {
+  const out = path.join(dir, "r.json");
+  const r = cli("--model", model, "--corpus", corpus, "--sample", "30", "--fit-sentences", "10", "--only", "anisotropy,origins", "--seed", "3", "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /analyze: encode 30\/30 sentences/);
+  const j = JSON.parse(fs.readFileSync(out, "utf8"));
+  assert.deepEqual(j.outliers.dimensions.find((d: { kind: string }) => d.kind === "min"), { dim: 5, kind: "min", share: 1, layers: [0, 1, 2] });
+  assert.deepEqual(Object.keys(j.anisotropy.layers[0]).slice(0, 6), ["layer", "sampled", "seen", "pairs", "raw", "clipped"]);
+  assert.equal(j.provenance.corpus.sample, 30);
+  assert.equal(j.provenance.seed, 3);
+  assert.equal(j.settings.includeSpecial, false);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+  // same inputs, same bytes
+  const out2 = path.join(dir, "r2.json");
+  assert.equal(cli("--model", model, "--corpus", corpus, "--sample", "30", "--fit-sentences", "10", "--only", "anisotropy,origins", "--seed", "3", "--out", out2).status, 0);
+  assert.equal(fs.readFileSync(out2, "utf8"), fs.readFileSync(out, "utf8"));
+});
+
+test("artefacts analyze explains bad input and leaves no partial file", () => {
+  assert.match(cli("--corpus", corpus, "--out", "x.json").stderr, /--model is required/);
+  assert.match(cli("--model", model, "--only", "bogus", "--out", "x.json").stderr, /invalid analysis: "bogus"; expected one of outliers/);
+  assert.match(cli("--model", model, "--sample", "1", "--out", "x.json").stderr, /invalid --sample: "1"; expected an integer >= 2/);
+  const tooMany = cli("--model", model, "--corpus", corpus, "--sample", "500", "--out", path.join(dir, "no.json"));
+  assert.equal(tooMany.status, 1);
+  assert.match(tooMany.stderr, /^--corpus .*corpus\.txt: /);
+  const bad = cli("--model", model, "--corpus", corpus, "--sample", "20", "--only", "outliers", "--out", path.join(dir, "missing", "r.json"));
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /missing\/r\.json: cannot write the results/);
+  assert.equal(fs.existsSync(path.join(dir, "missing")), false);
+  assert.match(cli("--help").stdout, /usage: artefacts analyze --model SRC/);
+});

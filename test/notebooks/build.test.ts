@@ -1,0 +1,49 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as api from "../../src/index.js";
+
+// The generator is plain JS under tools/ (not compiled); load it from the source tree.
+const root = path.resolve(__dirname, "..", "..", "..");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const build = require(path.join(root, "tools", "notebooks", "build.js")) as {
+  parseSource(file: string, text: string): { type: string; tags: string[]; source: string }[];
+  toNotebook(name: string, cells: { type: string; tags: string[]; source: string }[]): Record<string, unknown>;
+};
+const srcDir = path.join(root, "tools", "notebooks", "src");
+const sources = fs.readdirSync(srcDir).filter((f) => f.endsWith(".nb")).sort();
+
+test("there is one notebook source per figure group, 01-07", () => {
+  assert.deepEqual(sources.map((f) => f.slice(0, 2)), ["01", "02", "03", "04", "05", "06", "07"]);
+});
+
+test("parseSource splits cells on %% markers and rejects unknown markers", () => {
+  const cells = build.parseSource("x.nb", "%% markdown\n# T\n\n%% code parameters\nlet a = 1;\n%% code\nf();\n");
+  assert.deepEqual(cells, [{ type: "markdown", tags: [], source: "# T" }, { type: "code", tags: ["parameters"], source: "let a = 1;" }, { type: "code", tags: [], source: "f();" }]);
+  assert.throws(() => build.parseSource("x.nb", "%% python\n"), /x\.nb:1: unknown cell marker/);
+  assert.throws(() => build.toNotebook("00-x", cells.slice(0, 1)), /0 cells tagged parameters/);
+});
+
+for (const f of sources) {
+  const name = f.replace(/\.nb$/, "");
+  test(`notebooks/${name}.ipynb is built from its source, with the tslab kernelspec, one parameters cell and no outputs`, () => {
+    const expected = JSON.stringify(build.toNotebook(name, build.parseSource(f, fs.readFileSync(path.join(srcDir, f), "utf8"))), null, 1) + "\n";
+    const file = path.join(root, "notebooks", `${name}.ipynb`);
+    assert.equal(fs.readFileSync(file, "utf8"), expected, `${file} is out of date; run node tools/notebooks/build.js`);
+    const nb = JSON.parse(expected);
+    assert.deepEqual(nb.metadata.kernelspec, { name: "tslab", display_name: "TypeScript", language: "typescript" });
+    const params = nb.cells.filter((c: { metadata: { tags?: string[] } }) => c.metadata.tags?.includes("parameters"));
+    assert.equal(params.length, 1);
+    assert.match(params[0].source.join(""), /^let (model|models)\b/m);
+    for (const c of nb.cells) if (c.cell_type === "code") assert.deepEqual(c.outputs, []);
+  });
+
+  test(`notebooks/${name} calls only names the public API exports`, () => {
+    const text = fs.readFileSync(path.join(srcDir, f), "utf8");
+    const used = new Set([...text.matchAll(/\bpa\.([A-Za-z_]\w*)/g)].map((m) => m[1]));
+    const types = new Set(["FigureSpec", "TableSpec", "StsSet", "StsResult", "LabelledTexts", "SupervisedResult", "AnalysisResults", "TrainingLog"]);
+    const missing = [...used].filter((n) => !(n in api) && !types.has(n));
+    assert.deepEqual(missing, []);
+  });
+}
