@@ -35,6 +35,13 @@ export interface ExecuteOptions {
   kernelArgv?: string[];
   /** Called before each code cell runs with a one-line message. */
   onProgress?: (message: string) => void;
+  /** How messages and errors name the notebook (default: `file` as given). */
+  name?: string;
+  /**
+   * A kernel already starting in the notebook's folder, so a caller can start the next
+   * notebook's kernel while this one runs (default: start one here). It is shut down at the end either way.
+   */
+  kernel?: Promise<Kernel>;
 }
 
 /** A cell failed (or timed out); `cell` is its 1-based position in the notebook file. */
@@ -126,33 +133,44 @@ export function cellError(outputs: readonly Output[], reply: { ename?: string; e
 
 /** Executes the notebook in `file`; returns the executed notebook (outputs and execution counts filled). */
 export async function executeNotebook(file: string, options: ExecuteOptions = {}): Promise<Notebook> {
-  const { parameters = {}, cellTimeoutMs = 600000, startTimeoutMs = 60000, kernelArgv, onProgress } = options;
-  const original = readNotebook(file);
-  const nb = injectParameters(original, parameters, file);
+  const { parameters = {}, cellTimeoutMs = 600000, startTimeoutMs = 60000, kernelArgv, onProgress, name = file } = options;
+  let nb: Notebook;
+  try {
+    nb = injectParameters(readNotebook(file), parameters, name);
+  } catch (e) {
+    // The caller's kernel is ours to stop, even when the notebook never runs.
+    await options.kernel?.then((k) => k.shutdown(), () => undefined);
+    throw e;
+  }
   // Positions in the file as the author sees it: the injected cell shares its parameters cell's number.
   const positions: number[] = [];
   for (let i = 0, n = 0; i < nb.cells.length; ++i) positions.push((nb.cells[i].metadata.tags ?? []).includes("injected-parameters") ? n : ++n);
   const code = nb.cells.map((c, i) => [c, i] as const).filter(([c]) => c.cell_type === "code" && cellSource(c).trim() !== "");
-  const kernel = await Kernel.start({ cwd: path.dirname(path.resolve(file)), startTimeoutMs, ...(kernelArgv ? { argv: kernelArgv } : {}) });
+  const kernel = await (options.kernel ?? startKernelFor(file, { startTimeoutMs, kernelArgv }));
   const cells = nb.cells.map((c) => ({ ...c, ...(c.cell_type === "code" ? { outputs: [] as Output[], execution_count: null } : {}) }));
   try {
     for (const [k, [cell, i]] of code.entries()) {
-      onProgress?.(`${file}: cell ${positions[i]} (${k + 1}/${code.length} code cells)`);
+      onProgress?.(`${name}: cell ${positions[i]} (${k + 1}/${code.length} code cells)`);
       let r;
       try {
         r = await kernel.execute(cellSource(cell), { timeoutMs: cellTimeoutMs });
       } catch (e) {
-        throw new NotebookError(file, positions[i], "KernelError", (e as Error).message, { cause: e });
+        throw new NotebookError(name, positions[i], "KernelError", (e as Error).message, { cause: e });
       }
       cells[i].outputs = r.outputs;
       cells[i].execution_count = r.executionCount;
       if (r.status !== "ok") {
         const { ename, evalue } = cellError(r.outputs, r);
-        throw new NotebookError(file, positions[i], ename, evalue);
+        throw new NotebookError(name, positions[i], ename, evalue);
       }
     }
   } finally {
     await kernel.shutdown();
   }
   return { ...nb, cells };
+}
+
+/** Starts a kernel in the notebook's folder, where Jupyter starts it. */
+export function startKernelFor(file: string, { startTimeoutMs = 60000, kernelArgv }: { startTimeoutMs?: number; kernelArgv?: string[] } = {}): Promise<Kernel> {
+  return Kernel.start({ cwd: path.dirname(path.resolve(file)), startTimeoutMs, ...(kernelArgv ? { argv: kernelArgv } : {}) });
 }

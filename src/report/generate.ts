@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cellSource, declaredParameters, executeNotebook, readNotebook, type Notebook } from "./execute.js";
+import { cellSource, declaredParameters, executeNotebook, readNotebook, startKernelFor, type Notebook } from "./execute.js";
+import type { Kernel } from "./kernel.js";
 import { renderReport } from "./html.js";
 import { displayPath, reportProvenance } from "./provenance.js";
 
@@ -68,12 +69,28 @@ export async function generateReport(options: ReportOptions): Promise<string> {
   const read = notebooks.map((file) => ({ file, notebook: readNotebook(file) }));
   const plans = planParameters(read, { models, sample, seed });
   const executed: { file: string; notebook: Notebook; parameters: Record<string, unknown> }[] = [];
-  for (const [i, file] of notebooks.entries()) {
-    onProgress?.(`[${i + 1}/${notebooks.length}] ${displayPath(root, file)}: starting the kernel`);
-    const started = Date.now();
-    const notebook = await executeNotebook(file, { parameters: plans[i], cellTimeoutMs, kernelArgv, onProgress: (m) => onProgress?.(`[${i + 1}/${notebooks.length}] ${m}`) });
-    onProgress?.(`[${i + 1}/${notebooks.length}] ${displayPath(root, file)}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    executed.push({ file, notebook, parameters: plans[i] });
+  // The next notebook's kernel starts while the current one runs: a tslab start is seconds of compiler set-up.
+  const start = (i: number) => {
+    const k = startKernelFor(notebooks[i], { kernelArgv });
+    k.catch(() => undefined); // its failure surfaces when the notebook runs
+    return k;
+  };
+  let next: Promise<Kernel> | null = start(0);
+  try {
+    for (const [i, file] of notebooks.entries()) {
+      const name = displayPath(root, file);
+      const step = `[${i + 1}/${notebooks.length}]`;
+      onProgress?.(`${step} ${name}: starting`);
+      const started = Date.now();
+      const kernel: Promise<Kernel> = next!;
+      next = i + 1 < notebooks.length ? start(i + 1) : null;
+      const notebook = await executeNotebook(file, { parameters: plans[i], cellTimeoutMs, kernel, name, onProgress: (m) => onProgress?.(`${step} ${m}`) });
+      onProgress?.(`${step} ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      executed.push({ file, notebook, parameters: plans[i] });
+    }
+  } finally {
+    // A failure leaves the prefetched kernel unused: stop it.
+    await next?.then((k) => k.shutdown(), () => undefined);
   }
   const provenance = reportProvenance({ root, notebooks: executed, settings: { models: models ?? null, sample: sample ?? null, seed: seed ?? null, cellTimeoutMs } });
   const html = renderReport({

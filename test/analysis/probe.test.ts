@@ -63,3 +63,11 @@ test("PositionProbe caps classes at maxClasses and rejects bad options and dims"
   assert.throws(() => new PositionProbe({ contribution: "sum" as never }), /invalid contribution: "sum"; expected one of true-row, predicted-row/);
   assert.throws(() => new PositionProbe(opts).add(corpus(1)).result([6]), /invalid dimension: 6; expected an integer in \[0, 5\]/);
 });
+
+test("PositionProbe with contribution \"predicted-row\" uses the argmax class's row (same as true-row when every prediction is right)", () => {
+  const t = new PositionProbe({ ...opts, includeSpecial: true }).add(corpus(1)).result([0]).layers[0];
+  const p = new PositionProbe({ ...opts, includeSpecial: true, contribution: "predicted-row" }).add(corpus(1)).result([0]);
+  assert.equal(p.settings.contribution, "predicted-row");
+  // accuracy is 1, so the predicted row is the true row for every held-out token
+  assert.deepEqual(p.layers[0].contributions, t.contributions);
+});

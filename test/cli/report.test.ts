@@ -35,8 +35,8 @@ test("artefacts report exits 1 naming the notebook, cell and error of a failing 
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stdout, "");
     const lines = r.stderr.trim().split("\n");
-    assert.equal(lines[0], "artefacts report: [1/1] test/fixtures/notebooks/02-fail.ipynb: starting the kernel");
-    assert.equal(lines[lines.length - 1], `artefacts report: ${failing}: cell 3 failed: RangeError: planted failure at n=2`);
+    assert.equal(lines[0], "artefacts report: [1/1] test/fixtures/notebooks/02-fail.ipynb: starting");
+    assert.equal(lines[lines.length - 1], "artefacts report: test/fixtures/notebooks/02-fail.ipynb: cell 3 failed: RangeError: planted failure at n=2");
     assert.deepEqual(fs.readdirSync(dir), []);
   } finally {
     fs.rmSync(dir, { recursive: true });
