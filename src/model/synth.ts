@@ -164,6 +164,10 @@ export async function synthesize(options: SynthOptions): Promise<string> {
     const entries = fs.statSync(out).isDirectory() ? fs.readdirSync(out) : null;
     if (entries === null) throw new Error(`${out}: exists and is not a folder; choose another --out`);
     if (entries.length && !o.overwrite) throw new Error(`${out}: folder exists and is not empty; choose another --out or pass --force`);
+    // --force replaces only an earlier synthetic checkpoint, never an arbitrary folder
+    if (entries.length && !isSynthFolder(out)) {
+      throw new Error(`${out}: folder is not a checkpoint written by \`artefacts synth\` (no "positional_artefacts_synthetic" in config.json); refusing to replace it, choose another --out or remove it yourself`);
+    }
   }
   const files = synthFiles(o);
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -179,6 +183,15 @@ export async function synthesize(options: SynthOptions): Promise<string> {
     throw err;
   }
   return out;
+}
+
+/** True when dir/config.json records a synthetic checkpoint. */
+function isSynthFolder(dir: string): boolean {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).positional_artefacts_synthetic?.synthetic === true;
+  } catch {
+    return false;
+  }
 }
 
 type TensorMap = Record<string, { shape: number[]; data: Float32Array; dtype?: StoredDtype }>;

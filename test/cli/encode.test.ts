@@ -79,6 +79,11 @@ test("artefacts encode reads sentences from --file and from stdin, normalises, a
   const s = cli(["--model", model, "--json", "--normalize"], `${SENTENCES[0]}\n${long}\n`);
   assert.equal(s.status, 0, s.stderr);
   assert.deepEqual(JSON.parse(s.stdout).vectors, out.vectors);
+  // 300 sentences count as long input: progress lines on stderr, vectors on stdout
+  const many = cli(["--model", model], Array.from({ length: 300 }, (_, i) => SENTENCES[i % 3]).join("\n"));
+  assert.equal(many.status, 0, many.stderr);
+  assert.equal(many.stdout.trimEnd().split("\n").length, 300);
+  assert.match(many.stderr, /artefacts encode: 300\/300 sentences/);
 });
 
 test("artefacts encode rejects bad options with exit 2, naming them", () => {

@@ -175,8 +175,14 @@ test("synthesize rejects bad options before writing anything, naming the option"
   fs.writeFileSync(path.join(busy, "keep.txt"), "x");
   await assert.rejects(synthesize(small({ out: busy })), /folder exists and is not empty; choose another --out or pass --force/);
   assert.deepEqual(fs.readdirSync(busy), ["keep.txt"]);
-  await synthesize(small({ out: busy, overwrite: true }));
-  assert.ok(!fs.existsSync(path.join(busy, "keep.txt")));
+  // overwrite replaces an earlier synthetic checkpoint, never another folder
+  await assert.rejects(synthesize(small({ out: busy, overwrite: true })), /busy: folder is not a checkpoint written by `artefacts synth` .*; refusing to replace it/);
+  assert.deepEqual(fs.readdirSync(busy), ["keep.txt"]);
+  const earlier = await synthesize(small({ seed: 1 }));
+  fs.writeFileSync(path.join(earlier, "extra.txt"), "x");
+  await synthesize(small({ out: earlier, seed: 2, overwrite: true }));
+  assert.ok(!fs.existsSync(path.join(earlier, "extra.txt")));
+  assert.equal(readJson(earlier, "config.json").positional_artefacts_synthetic.seed, 2);
   assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes(".tmp-")), []);
 });
 
