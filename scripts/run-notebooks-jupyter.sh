@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Executes notebooks with Debian's Jupyter (nbconvert + nbclient, /usr/bin/python3) and the tslab
-# kernel, as a user opening them in Jupyter would, failing on the first cell error.
+# Executes notebooks with Debian's Jupyter (nbclient, what `jupyter nbconvert --execute` runs, on
+# /usr/bin/python3) and the tslab kernel, as a user opening them in Jupyter would, failing on the
+# first cell error.
 #
 #   scripts/run-notebooks-jupyter.sh [NOTEBOOK.ipynb ...]     (default: notebooks/*.ipynb)
 #
@@ -58,11 +59,31 @@ status=0
 for nb in "${NOTEBOOKS[@]}"; do
   start=$(date +%s)
   echo "run-notebooks-jupyter: $nb" >&2
-  # nbconvert starts the kernel in the notebook's folder, as Jupyter does.
-  if "$PYTHON" -m nbconvert --to notebook --execute \
-      --ExecutePreprocessor.kernel_name=tslab \
-      --ExecutePreprocessor.timeout="$TIMEOUT" \
-      --output-dir="$OUT" "$nb"; then
+  # nbclient (what nbconvert --execute runs) with the kernel started in the notebook's folder, as
+  # Jupyter does. tslab sends no ename/evalue, so on an error the cell's stderr is printed too.
+  if "$PYTHON" - "$nb" "$OUT" "$TIMEOUT" <<'PY'
+import os, sys
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+path, out, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3])
+nb = nbformat.read(path, as_version=4)
+
+def on_error(cell, cell_index, execute_reply):
+    content = execute_reply.get("content", {})
+    stderr = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    errors = "".join(f"{o.get('ename')}: {o.get('evalue')}\n" for o in cell.get("outputs", []) if o.get("output_type") == "error")
+    sys.stderr.write(f"{path}: cell {cell_index + 1} failed: {content.get('ename') or 'error'}: {content.get('evalue') or ''}\n{errors}{stderr}")
+
+client = NotebookClient(nb, timeout=timeout, kernel_name="tslab", resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}, on_cell_error=on_error)
+try:
+    client.execute()
+except CellExecutionError:
+    sys.exit(1)
+nbformat.write(nb, os.path.join(out, os.path.basename(path)))
+PY
+  then
     echo "run-notebooks-jupyter: $nb: ok in $(( $(date +%s) - start )) s" >&2
   else
     echo "run-notebooks-jupyter: $nb: FAILED (see the cell error above)" >&2

@@ -71,6 +71,13 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
+  // Ctrl-C or a kill ends the run through process.exit, whose handler kills the kernels (tslab treats SIGINT as an interrupt and would live on).
+  const stop = (signal: NodeJS.Signals) => {
+    process.stderr.write(`artefacts report: stopped by ${signal}; no report written\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   try {
     const started = Date.now();
     const file = await generateReport(options);

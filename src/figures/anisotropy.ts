@@ -65,7 +65,7 @@ export function anisotropyFigure(models: { model: string; result: AnisotropyResu
     title,
     data: traces,
     layout: baseLayout(`${title}<br><sup>${scope}</sup>`, {
-      xaxis: axis("layer (0 = embeddings)", { dtick: 1 }), yaxis: axis("average cosine similarity"), margin: { l: 64, r: 24, t: 76, b: 56 },
+      xaxis: axis("layer (0 = embeddings)", { dtick: 1 }), yaxis: axis("average cosine similarity"), margin: { l: 64, r: 24, t: 76, b: 104 },
     }),
     config: plotConfig(),
     table: seriesTable(series, "layer", "average cosine"),
@@ -89,7 +89,7 @@ export function postprocessFigure(result: AnisotropyResult, { model = "model", i
     title: t,
     data: series.map((s) => lineTrace(s)),
     layout: baseLayout(`${t}<br><sup>same ${formatCount(result.settings.pairs)} token pairs for every variant; seed ${result.settings.seed}</sup>`, {
-      xaxis: axis("layer (0 = embeddings)", { dtick: 1 }), yaxis: axis("average cosine similarity"), margin: { l: 64, r: 24, t: 76, b: 56 },
+      xaxis: axis("layer (0 = embeddings)", { dtick: 1 }), yaxis: axis("average cosine similarity"), margin: { l: 64, r: 24, t: 76, b: 104 },
     }),
     config: plotConfig(),
     table: seriesTable(series, "layer", "average cosine"),
@@ -153,7 +153,7 @@ export function selfSimilarityFigure(
     layout: baseLayout(`${title}<br><sup>${formatCount(words)} words with at least ${s.settings.minOccurrences} occurrences; mean cosine over all pairs i ≠ j${adjusted ? " minus the layer's anisotropy" : ""}</sup>`, {
       xaxis: axis("layer (0 = embeddings)", { dtick: 1 }),
       yaxis: axis(adjusted ? "self-similarity − anisotropy" : "self-similarity (average cosine)"),
-      margin: { l: 64, r: 24, t: 76, b: 56 },
+      margin: { l: 64, r: 24, t: 76, b: 104 },
     }),
     config: plotConfig(),
     table: seriesTable(series, "layer", adjusted ? "self-similarity - anisotropy" : "self-similarity"),
@@ -190,7 +190,7 @@ export function cosineContributionFigure(result: ContributionResult, options: Co
     title,
     data: series.map((s) => lineTrace(s)),
     layout: baseLayout(`${title}<br><sup>${formatCount(result.settings.pairs)} random token pairs; the terms of all dimensions sum to the mean cosine</sup>`, {
-      xaxis: axis("layer (0 = embeddings)", { dtick: 1 }), yaxis: axis("contribution to the average cosine"), margin: { l: 64, r: 24, t: 76, b: 56 },
+      xaxis: axis("layer (0 = embeddings)", { dtick: 1 }), yaxis: axis("contribution to the average cosine"), margin: { l: 64, r: 24, t: 76, b: 104 },
     }),
     config: plotConfig(),
     table: seriesTable(series, "layer", "value"),

@@ -19,10 +19,11 @@ export function baseLayout(title: string, extra: Record<string, unknown> = {}): 
   return {
     title: { text: title, x: 0.02, xanchor: "left" },
     font: { family: "Helvetica, Arial, sans-serif", size: 13, color: "#222" },
-    margin: { l: 64, r: 24, t: 56, b: 56 },
+    margin: { l: 64, r: 24, t: 56, b: 104 },
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
-    legend: { orientation: "h", x: 0, y: -0.18 },
+    // Below the x-axis title, so long series names never cover the plot or the axis.
+    legend: { orientation: "h", x: 0, xanchor: "left", y: -0.3, yanchor: "top" },
     hovermode: "closest",
     ...extra,
   };

@@ -45,7 +45,7 @@ export function valueByPositionFigure(result: PositionResult, dim: number, optio
       colorbar: { title: { text: "mean value" } }, hovertemplate: "position %{x}<br>layer %{y}<br>mean %{z:.3f}<extra></extra>",
     }],
     layout: baseLayout(`${title}<br><sup>${scope}</sup>`, {
-      xaxis: axis("token position"), yaxis: axis("layer", { dtick: 1 }), margin: { l: 64, r: 24, t: 76, b: 56 },
+      xaxis: axis("token position"), yaxis: axis("layer", { dtick: 1 }), margin: { l: 64, r: 24, t: 76, b: 104 },
     }),
     config: plotConfig(),
     table: { columns: ["layer", "token position", "tokens", "mean value"], rows: table },

@@ -30,7 +30,7 @@ export function probeAccuracyFigure(models: { model: string; result: ProbeResult
     title,
     data: series.map((x) => lineTrace(x)),
     layout: baseLayout(`${title}<br><sup>bias-free linear probe, up to ${s.maxClasses} positions, ${s.epochs} epochs; ${formatCount(test)} held-out tokens per layer; special tokens ${s.includeSpecial ? "included" : "excluded"}</sup>`, {
-      xaxis: axis("layer", { dtick: 1 }), yaxis: axis("accuracy (held-out tokens)", { range: [0, 1.02] }), margin: { l: 64, r: 24, t: 76, b: 56 },
+      xaxis: axis("layer", { dtick: 1 }), yaxis: axis("accuracy (held-out tokens)", { range: [0, 1.02] }), margin: { l: 64, r: 24, t: 76, b: 104 },
     }),
     config: plotConfig(),
     table: seriesTable(series, "layer", "accuracy"),
@@ -64,7 +64,7 @@ export function probeContributionFigure(result: ProbeResult, options: ProbeContr
     title,
     data: series.map((s) => lineTrace(s)),
     layout: baseLayout(`${title}<br><sup>|w_i · v_i| averaged over held-out tokens; ${row}</sup>`, {
-      xaxis: axis("layer", { dtick: 1 }), yaxis: axis("contribution |w_i v_i|"), margin: { l: 64, r: 24, t: 76, b: 56 },
+      xaxis: axis("layer", { dtick: 1 }), yaxis: axis("contribution |w_i v_i|"), margin: { l: 64, r: 24, t: 76, b: 104 },
     }),
     config: plotConfig(),
     table: seriesTable(series, "layer", "contribution"),

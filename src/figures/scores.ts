@@ -15,7 +15,7 @@ function figure(id: string, title: string, yTitle: string, series: Series[], sub
   return {
     id, title,
     data: series.map((s) => lineTrace(s)),
-    layout: baseLayout(`${title}<br><sup>${sub}</sup>`, { xaxis: axis("layer (0 = embeddings)", { dtick: 1 }), yaxis: axis(yTitle), margin: { l: 64, r: 24, t: 76, b: 56 } }),
+    layout: baseLayout(`${title}<br><sup>${sub}</sup>`, { xaxis: axis("layer (0 = embeddings)", { dtick: 1 }), yaxis: axis(yTitle), margin: { l: 64, r: 24, t: 76, b: 104 } }),
     config: plotConfig(),
     table: seriesTable(series, "layer", yTitle),
   };

@@ -54,3 +54,32 @@ test("defaultNotebooks lists notebooks/*.ipynb in name order", () => {
     fs.rmSync(dir, { recursive: true });
   }
 });
+
+test("artefacts report stopped by SIGTERM leaves no kernel process and no file", async () => {
+  const { spawn } = await import("node:child_process");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-cli-"));
+  try {
+    const out = path.join(dir, "r.html");
+    const child = spawn(process.execPath, [bin, "report", "--notebooks", path.join(root, "test", "fixtures", "notebooks", "01-basic.ipynb"), "--out", out], { cwd: root });
+    let stderr = "";
+    child.stderr.on("data", (b) => { stderr += b; });
+    // Wait until a cell runs, so the kernel is up.
+    await new Promise<void>((resolve) => { const t = setInterval(() => { if (/cell \d/.test(stderr)) { clearInterval(t); resolve(); } }, 100); });
+    const kernels = () => spawnSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean).map(Number);
+    const pids = kernels();
+    assert.equal(pids.length >= 1, true, "a kernel runs as a child");
+    child.kill("SIGTERM");
+    const code = await new Promise((resolve) => child.on("exit", (c) => resolve(c)));
+    assert.equal(code, 143);
+    assert.match(stderr, /stopped by SIGTERM; no report written/);
+    // Gone, or a zombie waiting for its new parent to reap it: either way no longer running.
+    const running = (pid: number) => {
+      try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8")); } catch { return false; }
+    };
+    for (let i = 0; i < 50 && pids.some(running); ++i) await new Promise((r) => setTimeout(r, 100));
+    for (const pid of pids) assert.equal(running(pid), false, `kernel ${pid} still runs`);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});

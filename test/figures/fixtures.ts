@@ -1,11 +1,18 @@
 /**
  * Small synthetic results for the figure tests (labelled synthetic: no model produced them).
- * Built with the real accumulators from hand-made token vectors, so the figures see the exact
- * shapes the analyses return.
+ * Outlier, position and origin results come from the real accumulators fed hand-made vectors; the
+ * others are hand-written objects of the analyses' result types, small enough to check by hand.
  */
 import { OutlierCounter, type OutlierResult } from "../../src/analysis/outliers.js";
 import type { LayerBatch } from "../../src/analysis/batch.js";
 import type { StaticTensors } from "../../src/model/types.js";
+import type { AnisotropyResult } from "../../src/analysis/anisotropy.js";
+import type { ProbeResult } from "../../src/analysis/probe.js";
+import type { SelfSimResult } from "../../src/analysis/selfsim.js";
+import type { WicResult } from "../../src/analysis/senses.js";
+import type { StsResult } from "../../src/analysis/sts.js";
+import type { SupervisedResult } from "../../src/analysis/supervised.js";
+import type { ContributionResult } from "../../src/analysis/contributions.js";
 
 /** A LayerBatch of `rows` tokens (none special) from row-major values. */
 export function layerBatch(layer: number, dim: number, values: number[]): LayerBatch {
@@ -42,14 +49,6 @@ export function syntheticTensors(positionOffset = 0): StaticTensors {
     ],
   };
 }
-
-import type { AnisotropyResult } from "../../src/analysis/anisotropy.js";
-import type { ProbeResult } from "../../src/analysis/probe.js";
-import type { SelfSimResult } from "../../src/analysis/selfsim.js";
-import type { WicResult } from "../../src/analysis/senses.js";
-import type { StsResult } from "../../src/analysis/sts.js";
-import type { SupervisedResult } from "../../src/analysis/supervised.js";
-import type { ContributionResult } from "../../src/analysis/contributions.js";
 
 /** Synthetic anisotropy: layers 0-1, raw 0.5 / 0.8, clipped 0.1 / 0.2, intervals ±0.05. */
 export function syntheticAnisotropy(): AnisotropyResult {

@@ -1,13 +1,15 @@
 /**
  * JSON snapshots of figure specs (Observable Plot's test/plot-snapshot.js, for JSON): numbers are
- * rounded to 3 decimals first, then compared with test/output/<name>.json. A missing snapshot is
- * written (review and commit it); a mismatch writes <name>-changed.json beside it and fails.
+ * rounded to 3 decimals first, then compared with test/figures/snapshots/<name>.json (committed).
+ * A missing snapshot is written there (review and commit it); a mismatch writes
+ * test/output/<name>-changed.json (git-ignored) and fails.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 
-/** test/output in the source tree (tests run from dist/test/figures). */
+/** Committed snapshots, and the git-ignored folder for changed ones, in the source tree (tests run from dist/test/figures). */
+export const snapshotDir = path.resolve(__dirname, "..", "..", "..", "test", "figures", "snapshots");
 export const outputDir = path.resolve(__dirname, "..", "..", "..", "test", "output");
 
 /** A deep copy of `value` with every number rounded to `digits` decimals (-0 becomes 0). */
@@ -23,10 +25,10 @@ export function roundNumbers(value: unknown, digits = 3): unknown {
 /** Asserts that `spec` matches test/output/<name>.json after rounding. */
 export function assertSnapshot(name: string, spec: unknown): void {
   const text = JSON.stringify(roundNumbers(spec), null, 1) + "\n";
-  const file = path.join(outputDir, `${name}.json`);
+  const file = path.join(snapshotDir, `${name}.json`);
   const changed = path.join(outputDir, `${name}-changed.json`);
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(outputDir, { recursive: true });
+    fs.mkdirSync(snapshotDir, { recursive: true });
     fs.writeFileSync(file, text);
     return;
   }
@@ -35,6 +37,7 @@ export function assertSnapshot(name: string, spec: unknown): void {
     if (fs.existsSync(changed)) fs.unlinkSync(changed);
     return;
   }
+  fs.mkdirSync(outputDir, { recursive: true });
   fs.writeFileSync(changed, text);
-  assert.fail(`${name}: the figure spec differs from test/output/${name}.json; see test/output/${name}-changed.json (delete the snapshot to accept the change)`);
+  assert.fail(`${name}: the figure spec differs from test/figures/snapshots/${name}.json; see test/output/${name}-changed.json (copy it over the snapshot to accept the change)`);
 }

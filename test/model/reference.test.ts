@@ -29,6 +29,7 @@ const CASES: [string, string, string][] = [
   ["synth-bert", "onnx/synth-bert-op14", "torch.onnx.export opset 14 folder of synth-bert, through the surgery"],
   ["synth-bert", "onnx/synth-bert-op17", "torch.onnx.export opset 17 folder of synth-bert, through the surgery"],
   ["synth-roberta", "onnx/synth-roberta-op14", "torch.onnx.export opset 14 folder of synth-roberta, through the surgery"],
+  ["synth-distilbert", "onnx/synth-distilbert-op17", "torch.onnx.export opset 17 folder of synth-distilbert, through the surgery"],
 ];
 
 /** Encodes the fixture's sentences in batches of 2 (so batches differ in padding) and checks every layer. */

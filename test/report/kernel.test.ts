@@ -83,6 +83,14 @@ test("Kernel.execute stops a cell that runs past its timeout and kills the kerne
   assert.deepEqual(connectionFiles(), []);
 });
 
+test("Kernel.execute rejects, with the exit code, when the kernel process dies in a cell", async () => {
+  const kernel = await Kernel.start({ cwd: fixtures });
+  await assert.rejects(kernel.execute(`console.error("dying"); process.exit(7);`), /exited \(code 7, signal null\) while running/);
+  await kernel.shutdown();
+  assert.equal(kernel.exited, true);
+  assert.deepEqual(connectionFiles(), []);
+});
+
 test("Kernel.start fails with the kernel's output when the command exits at once", async () => {
   await assert.rejects(
     Kernel.start({ cwd: fixtures, argv: [process.execPath, "-e", "console.error('no kernel here'); process.exit(3)"], startTimeoutMs: 10000 }),
