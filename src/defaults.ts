@@ -30,10 +30,11 @@ export interface TrainingLog {
 }
 
 /**
- * Reads `<dir>/training_log.json`. Perplexity is taken from `final_perplexity` /
- * `finalPerplexity` / `valid_perplexity` when present, else from the last entry of the evaluation
- * list (`evaluations`, `eval`, `history` or `log`: objects with `step` and `perplexity` or
- * `ppl`, or `loss` as mean cross-entropy in nats, perplexity = exp(loss)). Settings come from
+ * Reads `<dir>/training_log.json` (as tools/train/train.py writes it). Perplexity is taken from
+ * `final_perplexity` / `finalPerplexity` / `valid_perplexity` / `final.heldout_ppl` when present,
+ * else from the last entry of the evaluation list (`evaluations`, `evals`, `eval`, `history` or
+ * `log`: objects with `step` and `perplexity`, `ppl` or `heldout_ppl`, or a loss in nats
+ * (`heldout_loss`, `valid_loss`, ...), perplexity = exp(loss)). Settings come from
  * `hyperparameters`, `config` or `args`.
  */
 export function readTrainingLog(dir: string): TrainingLog {
@@ -52,7 +53,8 @@ export function readTrainingLog(dir: string): TrainingLog {
   }
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object at the top level`);
   const curve = perplexityCurve(raw);
-  const explicit = firstNumber(raw, ["final_perplexity", "finalPerplexity", "valid_perplexity", "validPerplexity", "perplexity"]);
+  const final = raw.final && typeof raw.final === "object" ? firstNumber(raw.final as Record<string, unknown>, ["heldout_ppl", "perplexity", "ppl"]) : null;
+  const explicit = firstNumber(raw, ["final_perplexity", "finalPerplexity", "valid_perplexity", "validPerplexity", "perplexity"]) ?? final;
   const hyper = [raw.hyperparameters, raw.config, raw.args].find((v) => v && typeof v === "object" && !Array.isArray(v));
   return {
     file,
@@ -69,14 +71,14 @@ function firstNumber(o: Record<string, unknown>, keys: string[]): number | null 
 }
 
 function perplexityCurve(raw: Record<string, unknown>): { step: number; perplexity: number }[] {
-  const list = [raw.evaluations, raw.eval, raw.history, raw.log].find(Array.isArray) as unknown[] | undefined;
+  const list = [raw.evaluations, raw.evals, raw.eval, raw.history, raw.log].find(Array.isArray) as unknown[] | undefined;
   if (!list) return [];
   const out: { step: number; perplexity: number }[] = [];
   list.forEach((e, i) => {
     if (!e || typeof e !== "object") return;
     const r = e as Record<string, unknown>;
-    const ppl = firstNumber(r, ["perplexity", "ppl", "valid_perplexity", "val_perplexity"]);
-    const loss = firstNumber(r, ["valid_loss", "val_loss", "eval_loss"]);
+    const ppl = firstNumber(r, ["perplexity", "ppl", "heldout_ppl", "valid_perplexity", "val_perplexity"]);
+    const loss = firstNumber(r, ["heldout_loss", "valid_loss", "val_loss", "eval_loss"]);
     const value = ppl ?? (loss !== null ? Math.exp(loss) : null);
     if (value === null) return;
     out.push({ step: firstNumber(r, ["step", "steps", "update"]) ?? i, perplexity: value });

@@ -30,6 +30,13 @@ test("readTrainingLog falls back to the last evaluation, converting a loss in na
   assert.equal(readTrainingLog(logDir({})).finalPerplexity, null);
 });
 
+test("readTrainingLog reads tools/train's layout: final.heldout_ppl and evals with heldout_ppl", () => {
+  const log = readTrainingLog(logDir({ evals: [{ step: 200, heldout_loss: 6.5, heldout_ppl: 700 }], final: { heldout_ppl: 386.07 }, args: { layers: 4 } }));
+  assert.equal(log.finalPerplexity, 386.07);
+  assert.deepEqual(log.perplexityCurve, [{ step: 200, perplexity: 700 }]);
+  assert.deepEqual(log.hyperparameters, { layers: 4 });
+});
+
 test("readTrainingLog names the file and the fix when the log is missing or broken", () => {
   assert.throws(() => readTrainingLog(path.join(os.tmpdir(), "no-such-model")), /training_log\.json: cannot read the training log; train the model first/);
   assert.throws(() => readTrainingLog(logDir("{")), /training_log\.json: not valid JSON/);

@@ -25,6 +25,8 @@ export function baseLayout(title: string, extra: Record<string, unknown> = {}): 
     // Below the x-axis title, so long series names never cover the plot or the axis.
     legend: { orientation: "h", x: 0, xanchor: "left", y: -0.3, yanchor: "top" },
     hovermode: "closest",
+    // Plotly hides the legend of a one-series figure; keep it, since the series name says what is drawn.
+    showlegend: true,
     ...extra,
   };
 }
@@ -99,11 +101,14 @@ export function gridLayout(
   const { rows, columns: cols } = gridShape(panelTitles.length, columns);
   const out: Record<string, unknown> = {};
   const annotations: Record<string, unknown>[] = [];
+  const height = Math.max(320, 220 * rows + 80);
+  // About 64 px between rows, so a panel title never sits on the tick labels of the panel above.
+  const gapY = rows > 1 ? 64 / (height - 140) : 0;
   const w = (1 - gap * (cols - 1)) / cols;
-  const h = (1 - gap * 1.6 * (rows - 1)) / rows;
+  const h = (1 - gapY * (rows - 1)) / rows;
   panelTitles.forEach((title, k) => {
     const r = Math.floor(k / cols), c = k % cols;
-    const x0 = c * (w + gap), y1 = 1 - r * (h + gap * 1.6);
+    const x0 = c * (w + gap), y1 = 1 - r * (h + gapY);
     const ids = axisIds(k);
     const bottom = r === rows - 1 || k + cols >= panelTitles.length;
     out[ids.xKey] = axis(bottom ? xTitle : "", { domain: [round6(x0), round6(x0 + w)], anchor: ids.y });
@@ -114,7 +119,7 @@ export function gridLayout(
     });
   });
   out.annotations = annotations;
-  out.height = Math.max(320, 200 * rows + 80);
+  out.height = height;
   return out;
 }
 

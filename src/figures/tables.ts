@@ -117,13 +117,19 @@ export function supervisedTable(runs: { model: string; result: SupervisedResult 
   };
 }
 
+/** Logged arguments that describe the training run's machinery, not the model: left out of Table 4 by default. */
+export const hyperparameterOmit: readonly string[] = ["out", "workdir", "deadline", "dry_run", "threads", "log_every", "eval_every"];
+
 /**
  * Table 4: the pre-training settings of the models trained here (from their training logs), beside
  * the paper's fairseq settings for its RoBERTa-base pair.
  */
-export function hyperparameterTable(logs: { model: string; log: TrainingLog }[], { id = "table-4-pretraining", title }: { id?: string; title?: string } = {}): TableSpec {
+export function hyperparameterTable(
+  logs: { model: string; log: TrainingLog }[],
+  { id = "table-4-pretraining", title, omit = hyperparameterOmit }: { id?: string; title?: string; omit?: readonly string[] } = {},
+): TableSpec {
   const keys: string[] = [];
-  for (const { log } of logs) for (const k of Object.keys(log.hyperparameters)) if (!keys.includes(k)) keys.push(k);
+  for (const { log } of logs) for (const k of Object.keys(log.hyperparameters)) if (!keys.includes(k) && !omit.includes(k)) keys.push(k);
   const show = (v: unknown): Cell => (v === undefined ? null : typeof v === "number" || typeof v === "string" ? v : JSON.stringify(v));
   const rows: Cell[][] = keys.map((k) => [k, ...logs.map(({ log }) => show(log.hyperparameters[k]))]);
   rows.push(["final validation perplexity", ...logs.map(({ log }) => (log.finalPerplexity === null ? null : r2(log.finalPerplexity)))]);

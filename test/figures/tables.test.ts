@@ -34,7 +34,7 @@ test("supervisedTable gives accuracy x 100, the change after clipping and the pa
 
 test("hyperparameterTable lines up the logged settings of each model and its perplexity", () => {
   const log = (h: Record<string, unknown>, p: number | null) => ({ file: "x", finalPerplexity: p, perplexityCurve: [], hyperparameters: h, raw: {} });
-  const t = hyperparameterTable([{ model: "pos", log: log({ layers: 4, lr: 0.001 }, 12.345) }, { model: "nopos", log: log({ layers: 4, steps: 10 }, null) }]);
+  const t = hyperparameterTable([{ model: "pos", log: log({ layers: 4, lr: 0.001, workdir: "/tmp/x" }, 12.345) }, { model: "nopos", log: log({ layers: 4, steps: 10 }, null) }]);
   assert.deepEqual(t.columns, ["setting", "pos", "nopos"]);
   assert.deepEqual(t.rows, [["layers", 4, 4], ["lr", 0.001, null], ["steps", null, 10], ["final validation perplexity", 12.35, null]]);
   assert.equal(paperPretrainingTable().rows.length, 14);
