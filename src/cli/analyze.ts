@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatHelp, intOption, parseArgs, type OptionSpec } from "./args.js";
+import { parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
 import { createEncoder } from "../model/encoder.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
@@ -39,35 +39,11 @@ const description =
 export const summary = "run the paper's analyses on a sample and write a results JSON";
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
+  const args = parseCommand(argv, spec, "analyze", usage, description);
+  if (typeof args === "number") return args;
+  let settings: AnalyzeSettings;
   try {
-    args = parseArgs(argv, spec, "analyze");
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(formatHelp(usage, description, spec) + "\n");
-    return 0;
-  }
-  const o = args.options;
-  let settings;
-  try {
-    if (o.model === undefined) throw new RangeError("artefacts analyze: --model is required (see --help)");
-    if (o.out === undefined) throw new RangeError("artefacts analyze: --out is required (see --help)");
-    if (args.positionals.length) throw new RangeError(`artefacts analyze: unexpected argument ${JSON.stringify(args.positionals[0])}; sentences come from --corpus`);
-    const only = resolveOnly(o.only as string[] | undefined);
-    settings = {
-      model: o.model as string, corpus: o.corpus as string, only,
-      sample: intOption(o.sample, "sample", 2), seed: intOption(o.seed, "seed", 0, 0xffffffff),
-      minWords: intOption(o["min-words"], "min-words", 1), maxWords: intOption(o["max-words"], "max-words", 1),
-      includeSpecial: o["include-special"] === true, fitSentences: intOption(o["fit-sentences"], "fit-sentences", 1),
-      clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
-      batchSize: intOption(o["batch-size"], "batch-size", 1),
-      threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
-      out: path.resolve(o.out as string),
-    };
-    if (settings.maxWords < settings.minWords) throw new RangeError(`invalid --max-words: ${settings.maxWords}; expected >= --min-words (${settings.minWords})`);
+    settings = readSettings(args);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
@@ -123,4 +99,27 @@ export function writeAtomic(file: string, text: string): void {
     fs.rmSync(tmp, { force: true });
     throw new Error(`${file}: cannot write the results (${(err as Error).message}); check that the folder exists and is writable`, { cause: err });
   }
+}
+
+type AnalyzeSettings = ReturnType<typeof readSettings>;
+
+/** Checks the options and resolves their defaults; throws RangeError naming the option. */
+function readSettings(args: ParsedArgs) {
+  const o = args.options;
+  if (o.model === undefined) throw new RangeError("artefacts analyze: --model is required (see --help)");
+  if (o.out === undefined) throw new RangeError("artefacts analyze: --out is required (see --help)");
+  if (args.positionals.length) throw new RangeError(`artefacts analyze: unexpected argument ${JSON.stringify(args.positionals[0])}; sentences come from --corpus`);
+  const only = resolveOnly(o.only as string[] | undefined);
+  const settings = {
+    model: o.model as string, corpus: o.corpus as string, only,
+    sample: intOption(o.sample, "sample", 2), seed: intOption(o.seed, "seed", 0, 0xffffffff),
+    minWords: intOption(o["min-words"], "min-words", 1), maxWords: intOption(o["max-words"], "max-words", 1),
+    includeSpecial: o["include-special"] === true, fitSentences: intOption(o["fit-sentences"], "fit-sentences", 1),
+    clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
+    batchSize: intOption(o["batch-size"], "batch-size", 1),
+    threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
+    out: path.resolve(o.out as string),
+  };
+  if (settings.maxWords < settings.minWords) throw new RangeError(`invalid --max-words: ${settings.maxWords}; expected >= --min-words (${settings.minWords})`);
+  return settings;
 }

@@ -74,3 +74,22 @@ export function intOption(value: unknown, name: string, min = -Infinity, max = I
   }
   return n;
 }
+
+/**
+ * Parses a subcommand's argv, answering `--help` and usage errors itself (help on stdout, exit 0;
+ * the error on stderr, exit 2). Returns the parsed arguments, or the exit code when it already answered.
+ */
+export function parseCommand(argv: string[], spec: Record<string, OptionSpec>, command: string, usage: string, description: string): ParsedArgs | number {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv, spec, command);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(formatHelp(usage, description, spec) + "\n");
+    return 0;
+  }
+  return args;
+}

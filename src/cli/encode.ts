@@ -4,7 +4,7 @@
  * this is the sentence-transformers embedding.
  */
 import * as fs from "node:fs";
-import { formatHelp, intOption, parseArgs, type OptionSpec } from "./args.js";
+import { parseCommand, intOption, type OptionSpec } from "./args.js";
 import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
 
 const spec: Record<string, OptionSpec> = {
@@ -32,17 +32,8 @@ const description =
 export const summary = "encode sentences to vectors (layer, pooling, normalisation)";
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv, spec, "encode");
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(formatHelp(usage, description, spec) + "\n");
-    return 0;
-  }
+  const args = parseCommand(argv, spec, "encode", usage, description);
+  if (typeof args === "number") return args;
   const o = args.options;
   let settings;
   try {

@@ -2,7 +2,7 @@
  * `artefacts export SRC --out DIR`: writes an ONNX folder whose graph outputs every layer's hidden state
  * (hidden_states.0..L and last_hidden_state), from a Hugging Face folder or an existing ONNX export.
  */
-import { formatHelp, parseArgs, type OptionSpec } from "./args.js";
+import { parseCommand, type OptionSpec } from "./args.js";
 import { exportOnnx } from "../model/export.js";
 
 const spec: Record<string, OptionSpec> = {
@@ -21,17 +21,8 @@ const description =
 export const summary = "export a checkpoint to an ONNX folder that outputs every layer's hidden states";
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv, spec, "export");
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(formatHelp(usage, description, spec) + "\n");
-    return 0;
-  }
+  const args = parseCommand(argv, spec, "export", usage, description);
+  if (typeof args === "number") return args;
   if (args.positionals.length !== 1) {
     process.stderr.write(`artefacts export: expected one SRC folder, got ${args.positionals.length} (${args.positionals.map((p) => JSON.stringify(p)).join(", ") || "none"}); usage: ${usage}\n`);
     return 2;

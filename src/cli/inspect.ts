@@ -2,7 +2,7 @@
  * `artefacts inspect SRC [--json]`: prints a model folder's architecture, sizes, dtype, source kind and
  * the hidden-state outputs its graph has (ONNX folder) or will have once exported (Hugging Face folder).
  */
-import { formatHelp, parseArgs, type OptionSpec } from "./args.js";
+import { parseCommand, type OptionSpec } from "./args.js";
 import { inspectSource, type SourceInfo } from "../model/export.js";
 
 const spec: Record<string, OptionSpec> = {
@@ -41,17 +41,8 @@ export function formatInfo(info: SourceInfo): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv, spec, "inspect");
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(formatHelp(usage, description, spec) + "\n");
-    return 0;
-  }
+  const args = parseCommand(argv, spec, "inspect", usage, description);
+  if (typeof args === "number") return args;
   if (args.positionals.length !== 1) {
     process.stderr.write(`artefacts inspect: expected one SRC folder, got ${args.positionals.length}; usage: ${usage}\n`);
     return 2;

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatHelp, intOption, parseArgs, type OptionSpec } from "./args.js";
+import { parseCommand, intOption, type OptionSpec } from "./args.js";
 import { generateReport, packageRoot } from "../report/generate.js";
 
 const spec: Record<string, OptionSpec> = {
@@ -36,17 +36,8 @@ export function defaultNotebooks(root = packageRoot()): string[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv, spec, "report");
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(formatHelp(usage, description, spec) + "\n");
-    return 0;
-  }
+  const args = parseCommand(argv, spec, "report", usage, description);
+  if (typeof args === "number") return args;
   const o = args.options;
   let options;
   try {

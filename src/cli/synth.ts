@@ -2,7 +2,7 @@
  * `artefacts synth`: writes a SYNTHETIC Hugging Face checkpoint (seeded random weights, not trained),
  * optionally with a planted positional outlier, for tests and reference fixtures.
  */
-import { formatHelp, intOption, parseArgs, type OptionSpec } from "./args.js";
+import { parseCommand, intOption, type OptionSpec } from "./args.js";
 import { synthesize, type PlantedOutlier } from "../model/synth.js";
 import type { Architecture } from "../model/types.js";
 import type { StoredDtype } from "../model/safetensors.js";
@@ -40,17 +40,8 @@ const description =
 export const summary = "write a seeded SYNTHETIC checkpoint (Hugging Face folder), optionally with a planted outlier";
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv, spec, "synth");
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(formatHelp(usage, description, spec) + "\n");
-    return 0;
-  }
+  const args = parseCommand(argv, spec, "synth", usage, description);
+  if (typeof args === "number") return args;
   const o = args.options;
   try {
     if (args.positionals.length) throw new RangeError(`artefacts synth: unexpected argument ${JSON.stringify(args.positionals[0])}; every setting is an option (see --help)`);
