@@ -7,10 +7,10 @@
  * ("distilbert.", q_lin, sa_layer_norm, ffn.lin1 ...) keys are mapped onto them; DistilBERT's block has
  * the same post-LN structure as BERT's, so one graph builder serves all three.
  */
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configFieldNames, readConfig } from "./config.js";
+import { fileEntry } from "./files.js";
 import { readSafetensorsHeader, readSafetensors, type StoredDtype } from "./safetensors.js";
 import type { Float32Tensor, LayerNormParams, ModelConfig, StaticTensors } from "./types.js";
 
@@ -116,18 +116,6 @@ function weightFiles(dir: string): string[] {
   throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json${bin ? " (only pytorch_model.bin, which is not read)" : ""}; save the checkpoint with safetensors (save_pretrained(..., safe_serialization=True))`);
 }
 
-function sha256File(file: string): { bytes: number; sha256: string } {
-  const hash = crypto.createHash("sha256");
-  const fd = fs.openSync(file, "r");
-  const buf = Buffer.allocUnsafe(1 << 22);
-  let bytes = 0;
-  try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, bytes)) > 0; bytes += n) hash.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { bytes, sha256: hash.digest("hex") };
-}
 
 const fmt = (shape: number[]) => `[${shape.join(",")}]`;
 
@@ -179,7 +167,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
     }
   }
   const dtype = (Object.keys(count) as StoredDtype[]).reduce((a, b) => (count[b] > count[a] ? b : a), "F32");
-  const hashed = [path.join(dir, "config.json"), ...files].map((f) => ({ name: path.relative(dir, f), ...sha256File(f) }));
+  const hashed = [path.join(dir, "config.json"), ...files].map((f) => fileEntry(dir, path.relative(dir, f)));
   return { dir, config, weights, dtype, files: hashed };
 }
 

@@ -7,12 +7,12 @@
  * and batched; each batch carries the input index of its rows, and nothing is kept after it is yielded,
  * so memory stays flat however long the corpus is.
  */
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { canonicalName, loadCheckpoint, staticTensors as checkpointStaticTensors } from "./checkpoint.js";
 import { maxSequenceLength, readConfig } from "./config.js";
 import { detectSource } from "./export.js";
+import { fileEntry } from "./files.js";
 import { buildOnnx } from "./onnx/build.js";
 import { DataType, decodeModel } from "./onnx/proto.js";
 import { exposeHiddenStates, refuseIfNotAnalysable } from "./onnx/surgery.js";
@@ -243,11 +243,6 @@ class OnnxEncoder implements Encoder {
   dispose(): Promise<void> {
     return this.session.dispose();
   }
-}
-
-function fileEntry(dir: string, name: string, data?: Uint8Array): { name: string; bytes: number; sha256: string } {
-  const bytes = data ?? fs.readFileSync(path.join(dir, name));
-  return { name, bytes: bytes.length, sha256: crypto.createHash("sha256").update(bytes).digest("hex") };
 }
 
 /**

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadCheckpoint } from "./checkpoint.js";
 import { readConfig } from "./config.js";
+import { fileEntry } from "./files.js";
 import { buildOnnx, IR_VERSION, OPSET } from "./onnx/build.js";
 import { DataType, decodeModel } from "./onnx/proto.js";
 import { exposeHiddenStates, refuseIfNotAnalysable } from "./onnx/surgery.js";
@@ -123,19 +124,6 @@ export function inspectSource(dir: string): SourceInfo {
 
 function sha256(bytes: Uint8Array): string {
   return crypto.createHash("sha256").update(bytes).digest("hex");
-}
-
-function fileEntry(dir: string, name: string): { name: string; bytes: number; sha256: string } {
-  const hash = crypto.createHash("sha256");
-  const fd = fs.openSync(path.join(dir, name), "r");
-  const buf = Buffer.allocUnsafe(1 << 22);
-  let bytes = 0;
-  try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, bytes)) > 0; bytes += n) hash.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { name, bytes, sha256: hash.digest("hex") };
 }
 
 /** Checks outDir before any work: it must be absent, empty, or a previous export. */

@@ -5,10 +5,10 @@
  * Nothing here reads a clock, so the same inputs give the same block.
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { hashFile } from "../model/files.js";
 import { stableStringify } from "./escape.js";
 import type { Notebook } from "./execute.js";
 
@@ -78,8 +78,9 @@ export function packageVersions(root: string, names: readonly string[] = TRACKED
 }
 
 /** SHA-256 of a file, hex. */
+/** A file's sha256 (hex), streamed. */
 export function sha256File(file: string): string {
-  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  return hashFile(file).sha256;
 }
 
 /** A project mime value as an object: kernels may send JSON mime data as an object or as a JSON string. */
