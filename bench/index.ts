@@ -9,7 +9,9 @@
  *    same thread count. Warm-up first, then the median of the repeats. Targets: ours >= 1.3 x torch,
  *    ours at most 10% slower than bare.
  * 2. {memory: ...}: peak RSS of a child process streaming 2,000 and 20,000 sentences (must stay flat).
- * 3. {analyses: ...}: extraction time and peak memory with the analyses (src/analysis/run.ts) when present.
+ * 3. {analyses: ...}: on the CLI's default analyze sample (1,000 sentences), extraction alone vs runAnalyses,
+ *    split into streaming work, the fit pass and each result-time cost (bench/analyses.ts); then
+ *    {analyses_memory: ...}: peak RSS of runAnalyses at the --analyses-memory sentence counts.
  *
  * Models: the real all-MiniLM-L6-v2 (PA_MINILM_DIR, see scripts/fetch-minilm.sh) and a SYNTHETIC
  * BERT-base-sized model (12 x 768, seeded random weights, synthesised once into the cache).
@@ -30,7 +32,7 @@ import { buildOnnx } from "../src/model/onnx/build.js";
 import { resolveThreads } from "../src/model/session.js";
 import { synthesize } from "../src/model/synth.js";
 import { SentenceTokenizer } from "../src/model/tokenizer.js";
-import { analysisHook } from "./analyses.js";
+import { analyzeSample, measureAnalyses } from "./analyses.js";
 import { BareSession, type PaddedBatch } from "./bare.js";
 import { benchSentences } from "./sentences.js";
 
@@ -53,6 +55,7 @@ const spec: Record<string, OptionSpec> = {
   "no-torch": { type: "boolean", help: "skip the PyTorch reference" },
   "no-analyses": { type: "boolean", help: "skip the analyses measurements (issue 3 item 5)" },
   "analyses-memory": { type: "string", help: "sentence counts of the memory runs with the analyses, or none (default: as --memory)" },
+  "analyses-sentences": { type: "string", help: "sentences of the analyses cost line (default: 1000, the CLI's default sample; --quick: 100)" },
 };
 
 interface ModelPlan {
@@ -237,27 +240,16 @@ async function main(argv: string[]): Promise<number> {
 
   if (memory.length) memoryLine("memory", MINILM_DIR, "all-MiniLM-L6-v2", memory, threads, false);
 
-  const hook = analysisHook();
   if (o["no-analyses"] === true) {
     process.stdout.write(JSON.stringify({ analyses: { status: "skipped (--no-analyses)" } }) + "\n");
-  } else if (!hook.available) {
-    process.stdout.write(JSON.stringify({ analyses: { status: "not measured", reason: hook.reason } }) + "\n");
   } else if (haveMini) {
-    log("analyses: extraction alone vs extraction + every analysis on the same sentences");
-    const sentences = await benchSentences(MINILM_DIR, { n: nMini });
+    const n = o["analyses-sentences"] !== undefined ? intOption(o["analyses-sentences"], "analyses-sentences", 2) : quick ? 100 : 1000;
+    log(`analyses: extraction alone vs runAnalyses (every analysis) on the CLI's default sample (${n} sentences, default corpus, 4..40 words, seed 0)`);
+    const sentences = analyzeSample(n);
     const encoder = await createEncoder(MINILM_DIR, { threads });
     try {
-      await oursPass(encoder, sentences);
-      const plain: number[] = [];
-      const withA: number[] = [];
-      for (let r = 0; r < repeats; ++r) {
-        plain.push((await oursPass(encoder, sentences)).seconds);
-        const t0 = performance.now();
-        await hook.run(encoder, sentences);
-        withA.push((performance.now() - t0) / 1000);
-      }
-      const overhead = median(withA) / median(plain) - 1;
-      process.stdout.write(JSON.stringify({ analyses: { model: "all-MiniLM-L6-v2", sentences: sentences.length, threads, extraction_s: r3(median(plain)), with_analyses_s: r3(median(withA)), overhead: r3(overhead), target_max: 0.1, meets: overhead <= 0.1, seconds: { plain: plain.map(r3), with_analyses: withA.map(r3) } } }) + "\n");
+      const line = await measureAnalyses(encoder, sentences);
+      process.stdout.write(JSON.stringify({ analyses: { model: "all-MiniLM-L6-v2", threads, ...line, load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length } }) + "\n");
     } finally {
       await encoder.dispose();
     }

@@ -13,14 +13,14 @@ import { performance } from "node:perf_hooks";
 import { toLayerBatches } from "../src/analysis/batch.js";
 import { createEncoder } from "../src/model/encoder.js";
 import { formatHelp, intOption, parseArgs, type OptionSpec } from "../src/cli/args.js";
-import { analysisHook } from "./analyses.js";
+import { runAll } from "./analyses.js";
 import { benchSentences } from "./sentences.js";
 
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "Hugging Face or ONNX model folder (required)" },
   n: { type: "string", help: "sentences to stream (required)" },
   threads: { type: "string", help: "onnxruntime intra-op threads (default: PA_THREADS, else all cores)" },
-  analyses: { type: "boolean", help: "also feed every batch to the analyses (src/analysis/run.ts), when present" },
+  analyses: { type: "boolean", help: "run every analysis (src/analysis/run.ts, runAnalyses) instead of only reading the batches" },
 };
 
 /** Peak resident set in MiB: [maxRSS, VmHWM or null]. */
@@ -51,13 +51,12 @@ async function main(argv: string[]): Promise<number> {
   const sentences = await benchSentences(model, { n });
   const ready = peakMiB();
   const encoder = await createEncoder(model, { threads });
-  const hook = args.options.analyses ? analysisHook() : null;
-  if (hook && !hook.available) throw new Error(`bench/memory: --analyses: ${hook.reason}; run without --analyses`);
+  const analyses = args.options.analyses === true;
   const t0 = performance.now();
   let tokens = 0;
   let checksum = 0;
-  if (hook) {
-    await hook.run(encoder, sentences);
+  if (analyses) {
+    await runAll(encoder, sentences);
     tokens = encoder.stats.tokens;
   } else {
     for await (const batch of encoder.encode(sentences, { batchSize: 32 })) {
@@ -75,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   await encoder.dispose();
   process.stdout.write(JSON.stringify({
     n, tokens, seconds: Math.round(seconds * 100) / 100, threads: (encoder.provenance().threads as number),
-    analyses: hook ? "runAnalyses" : "none",
+    analyses: analyses ? "runAnalyses" : "none",
     peak_mb: peak.vmhwm_mb ?? peak.maxrss_mb, ...peak, input_ready_mb: ready.vmhwm_mb ?? ready.maxrss_mb,
     checksum_finite: Number.isFinite(checksum),
   }) + "\n");

@@ -83,11 +83,13 @@ export class Anisotropy {
     const layerIndices = this.sample.layers();
     const layers = layerIndices.map((layer): AnisotropyLayer => {
       const s = this.sample.layer(layer);
-      const pairs = drawPairs(s.sentence, this.#pairs, seed);
-      const out = { layer, sampled: s.n, seen: s.seen, pairs: pairs.length / 2, raw: null } as Omit<AnisotropyLayer, "ci"> & { ci?: AnisotropyLayer["ci"] };
+      const drawn = drawPairs(s.sentence, this.#pairs, seed);
+      const out = { layer, sampled: s.n, seen: s.seen, pairs: drawn.length / 2, raw: null } as Omit<AnisotropyLayer, "ci"> & { ci?: AnisotropyLayer["ci"] };
       const ci: AnisotropyLayer["ci"] = {};
-      const variants: ["raw" | PostprocessName, Float32Array][] = [["raw", s.data]];
-      for (const p of postprocessors) variants.push([p.name, p.applyRows(layer, s.data, s.dim)]);
+      // Post-processings transform each row on its own, so only the rows in some pair are transformed.
+      const used = pairedRows(s.data, s.dim, drawn), pairs = used.pairs;
+      const variants: ["raw" | PostprocessName, Float32Array][] = [["raw", used.data]];
+      for (const p of postprocessors) variants.push([p.name, p.applyRows(layer, used.data, s.dim)]);
       for (const [name, data] of variants) {
         const summary = summarise(pairCosines(data, s.dim, pairs), this.#level);
         out[name] = summary.mean;
@@ -135,6 +137,23 @@ export function drawPairs(sentence: Int32Array, count: number, seed: number): In
     out[2 * k + 1] = j;
   }
   return out;
+}
+
+/**
+ * The rows of `data` ([n x dim], row-major) that occur in `pairs`, compacted in order of first
+ * occurrence, and the pairs renumbered to index them: the same cosines at a fraction of the cost of
+ * transforming every row (1000 pairs touch about 1,260 of 2,000 sampled rows).
+ */
+export function pairedRows(data: Float32Array, dim: number, pairs: Int32Array): { data: Float32Array; pairs: Int32Array } {
+  const index = new Map<number, number>(), out = new Int32Array(pairs.length);
+  for (let k = 0; k < pairs.length; ++k) {
+    let j = index.get(pairs[k]);
+    if (j === undefined) index.set(pairs[k], (j = index.size));
+    out[k] = j;
+  }
+  const rows = new Float32Array(index.size * dim);
+  for (const [r, j] of index) rows.set(data.subarray(r * dim, (r + 1) * dim), j * dim);
+  return { data: rows, pairs: out };
 }
 
 /** Cosine of each pair of rows (null where a row has zero norm). */

@@ -1,5 +1,5 @@
 import type { Postprocessor, PostprocessName } from "./postprocess.js";
-import { drawPairs, type Anisotropy } from "./anisotropy.js";
+import { drawPairs, pairedRows, type Anisotropy } from "./anisotropy.js";
 import { integer, round6, toJsonArray } from "./stats.js";
 import type { LayerSample } from "./tokenSample.js";
 
@@ -44,9 +44,10 @@ export function cosineContributions(anisotropy: Anisotropy, postprocessors: read
   const layers: ContributionLayer[] = [];
   for (const layer of sample.layers()) {
     const s = sample.layer(layer);
-    const idx = drawPairs(s.sentence, pairs, pairSeed);
-    layers.push(layerContributions(s, s.data, idx, "raw", top));
-    for (const p of postprocessors) layers.push(layerContributions(s, p.applyRows(layer, s.data, s.dim), idx, p.name, top));
+    // only the rows in some pair are (copied and) transformed; the sums are the same
+    const used = pairedRows(s.data, s.dim, drawPairs(s.sentence, pairs, pairSeed));
+    layers.push(layerContributions(s, used.data, used.pairs, "raw", top));
+    for (const p of postprocessors) layers.push(layerContributions(s, p.applyRows(layer, used.data, s.dim), used.pairs, p.name, top));
   }
   return {
     analysis: "contributions",

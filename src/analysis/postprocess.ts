@@ -39,7 +39,7 @@ export function clipper(dims: readonly number[] | Readonly<Record<number, readon
     applyRows(layer, data, dim) {
       const zero = global ? globalDims : perLayer.get(layer) ?? [];
       for (const d of zero) if (d >= dim) throw new RangeError(`invalid clip dimension: ${d}; layer ${layer} has dim ${dim}`);
-      const out = Float32Array.from(data);
+      const out = data.slice();
       for (let o = 0; o < out.length; o += dim) for (const d of zero) out[o + d] = 0;
       return out;
     },
@@ -70,7 +70,10 @@ export class LayerMoments {
     if (first && first.dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${first.dim}); feed batches of one model only`);
     if (!m) this.#layers.set(layer, (m = new VectorMoments(dim)));
     this.#eigen.delete(layer);
-    for (let r = 0; r < special.length; ++r) if (!special[r] || this.includeSpecial) m.add(data, r * dim);
+    const rows = new Int32Array(special.length);
+    let count = 0;
+    for (let r = 0; r < special.length; ++r) if (!special[r] || this.includeSpecial) rows[count++] = r;
+    m.addRows(data, rows, count);
     return this;
   }
 
@@ -197,7 +200,24 @@ export function whitener(moments: LayerMoments, { eps = 1e-6 }: WhiteningOptions
       const out = new Float32Array(data.length), x = new Float64Array(dim);
       for (let o = 0; o < data.length; o += dim) {
         for (let i = 0; i < dim; ++i) x[i] = data[o + i] - f.mean[i];
-        for (let c = 0; c < dim; ++c) {
+        let c = 0;
+        // four components per pass over x; each is still summed in index order
+        for (; c + 4 <= dim; c += 4) {
+          const b0 = c * dim, b1 = b0 + dim, b2 = b1 + dim, b3 = b2 + dim;
+          let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+          for (let i = 0; i < dim; ++i) {
+            const v = x[i];
+            p0 += f.basis[b0 + i] * v;
+            p1 += f.basis[b1 + i] * v;
+            p2 += f.basis[b2 + i] * v;
+            p3 += f.basis[b3 + i] * v;
+          }
+          out[o + c] = p0 * f.scale[c];
+          out[o + c + 1] = p1 * f.scale[c + 1];
+          out[o + c + 2] = p2 * f.scale[c + 2];
+          out[o + c + 3] = p3 * f.scale[c + 3];
+        }
+        for (; c < dim; ++c) {
           let p = 0;
           const bo = c * dim;
           for (let i = 0; i < dim; ++i) p += f.basis[bo + i] * x[i];

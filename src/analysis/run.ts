@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { Encoder } from "../model/encoder.js";
 import type { EncodedBatch } from "../model/types.js";
 import { Anisotropy, type AnisotropyOptions, type AnisotropyResult } from "./anisotropy.js";
@@ -46,6 +47,12 @@ export interface RunOptions {
   /** Sentences per encoder batch; default 32. */
   batchSize?: number;
   onProgress?: (p: RunProgress) => void;
+  /**
+   * When given, seconds spent per phase are added to it (for `npm run bench`): "fit" (the fit pass,
+   * encoding included), "encode" (waiting for the encoder in the main pass), "split" (toLayerBatches
+   * and word keys), "add.NAME" (each accumulator's add), "result.NAME" (each result-time computation).
+   */
+  timings?: Record<string, number>;
   outliers?: Omit<OutlierOptions, "includeSpecial">;
   origins?: OriginOptions;
   anisotropy?: Omit<AnisotropyOptions, "includeSpecial" | "seed">;
@@ -82,7 +89,8 @@ export interface AnalysisResults {
  * the same LayerBatches. Returns plain JSON; the same inputs and seed give byte-identical JSON.
  */
 export async function runAnalyses(encoder: Encoder, sentences: string[], opts: RunOptions = {}): Promise<AnalysisResults> {
-  const { seed = 0, includeSpecial = false, batchSize = 32, onProgress, clipDims = null } = opts;
+  const { seed = 0, includeSpecial = false, batchSize = 32, onProgress, clipDims = null, timings } = opts;
+  const clock = stopwatch(timings);
   integer(seed, "seed", 0, 0xffffffff);
   integer(batchSize, "batchSize", 1);
   if (!Array.isArray(sentences) || sentences.length === 0) throw new RangeError("sentences: the sample is empty; pass at least two sentences (anisotropy pairs tokens from different sentences)");
@@ -98,11 +106,13 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   if (needsClip) {
     if (clipDims) clip = { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null };
     else {
+      clock.start();
       const fit = new OutlierCounter({ ...opts.outliers, includeSpecial });
       for await (const enc of encoder.encode(sentences.slice(0, fitSentences), { batchSize, onProgress: (done, total) => onProgress?.({ stage: "fit", done, total }) })) {
         for (const b of toLayerBatches(enc)) fit.add(b);
       }
       clip = { dims: outlierDims(fit.result()), source: "fit-sample", fitSentences, matchesOutliers: null };
+      clock.lap("fit");
     }
   }
   const clipping = clipper(clip.dims);
@@ -120,24 +130,46 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   const selfClip = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible }) : null;
 
   let tokens = 0, truncated = 0;
+  clock.start();
   for await (const enc of encoder.encode(sentences, { batchSize, onProgress: (done, total) => onProgress?.({ stage: "encode", done, total }) })) {
+    clock.lap("encode");
     if (selfRaw) words = batchWords(enc);
     for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) truncated++;
     for (const t of enc.tokenCounts) tokens += t;
-    for (const lb of toLayerBatches(enc)) {
+    const layerBatches = toLayerBatches(enc);
+    clock.lap("split");
+    for (const lb of layerBatches) {
       outliers.add(lb);
-      positions?.add(lb);
-      probe?.add(lb);
-      aniso?.add(lb);
-      if (moments) moments.add(fitRows(lb, fitSentences));
+      clock.lap("add.outliers");
+      if (positions) {
+        positions.add(lb);
+        clock.lap("add.positions");
+      }
+      if (probe) {
+        probe.add(lb);
+        clock.lap("add.probe");
+      }
+      if (aniso) {
+        aniso.add(lb);
+        clock.lap("add.anisotropy");
+      }
+      if (moments) {
+        moments.add(fitRows(lb, fitSentences));
+        clock.lap("add.moments");
+      }
       if (selfRaw && selfClip) {
         selfRaw.add(lb);
         selfClip.add(applyPostprocessor(clipping, lb));
+        clock.lap("add.selfsim");
       }
     }
   }
+  clock.lap("encode");
 
-  const step = (analysis: string, done: number, total: number) => onProgress?.({ stage: "result", done, total, analysis });
+  const step = (analysis: string, done: number, total: number) => {
+    clock.start();
+    onProgress?.({ stage: "result", done, total, analysis });
+  };
   const outlierResult = outliers.result();
   const dims = outlierDims(outlierResult);
   if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
@@ -152,30 +184,39 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   if (want("origins")) {
     step("origins", 0, total);
     results.origins = outlierOrigins(encoder.staticTensors(), outlierResult.dimensions.map(({ dim, kind }) => ({ dim, kind })), opts.origins);
+    clock.lap("result.origins");
   }
   if (positions) {
     step("positions", 1, total);
     results.positions = positions.result(dims);
+    clock.lap("result.positions");
   }
   if (probe) {
     step("probe", 2, total);
     results.probe = probe.result(dims);
+    clock.lap("result.probe");
   }
   if (aniso) {
     step("anisotropy", 3, total);
     const post: Postprocessor[] = [clipping];
-    if (moments) post.push(zscorer(moments), allButTheTop(moments, opts.allButTheTop), whitener(moments, opts.whitening));
+    if (moments) {
+      post.push(zscorer(moments), allButTheTop(moments, opts.allButTheTop), whitener(moments, opts.whitening));
+      clock.lap("result.postprocessFit");
+    }
     const a = aniso.result(post);
+    clock.lap("result.anisotropy");
     if (want("anisotropy") || want("postprocess") || want("selfsim")) results.anisotropy = a;
     if (selfRaw && selfClip) {
       step("selfsim", 4, total);
       const raw = new Map(a.layers.map((l) => [l.layer, l.raw]));
       const clipped = new Map(a.layers.map((l) => [l.layer, l.clipped ?? null]));
       results.selfsim = { raw: selfRaw.result(raw), clipped: selfClip.result(clipped) };
+      clock.lap("result.selfsim");
     }
     if (want("contributions")) {
       step("contributions", 5, total);
       results.contributions = cosineContributions(aniso, [clipping], { pairs: a.settings.pairs });
+      clock.lap("result.contributions");
     }
   }
   results.provenance = {
@@ -227,6 +268,22 @@ export function frequentWords(sentences: readonly string[], min: number): Set<st
     for (const w of new Set(s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])) counts.set(w, (counts.get(w) ?? 0) + 1);
   }
   return new Set([...counts].filter(([, c]) => c >= min).map(([w]) => w));
+}
+
+/** Adds the seconds since the last start or lap to `timings[phase]`; does nothing without timings. */
+function stopwatch(timings: Record<string, number> | undefined): { start(): void; lap(phase: string): void } {
+  let t = 0;
+  if (!timings) return { start() {}, lap() {} };
+  return {
+    start() {
+      t = performance.now();
+    },
+    lap(phase) {
+      const now = performance.now();
+      timings[phase] = (timings[phase] ?? 0) + (now - t) / 1000;
+      t = now;
+    },
+  };
 }
 
 /** The rows of a batch whose sentence index is below n (the fit sample). */

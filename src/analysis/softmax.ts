@@ -60,7 +60,8 @@ export function trainSoftmax(x: Float32Array, y: Int32Array, n: number, dim: num
   const b = bias ? new Float32Array(classes) : null;
   const gW = new Float64Array(W.length), mW = new Float64Array(W.length), vW = new Float64Array(W.length);
   const gb = new Float64Array(classes), mb = new Float64Array(classes), vb = new Float64Array(classes);
-  const z = new Float64Array(classes);
+  // Z: the mini-batch's probabilities minus the one-hot labels, row-major [batchSize x classes]
+  const Z = new Float64Array(Math.min(batchSize, n) * classes);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   const losses: number[] = [];
@@ -72,15 +73,55 @@ export function trainSoftmax(x: Float32Array, y: Int32Array, n: number, dim: num
       const end = Math.min(n, start + batchSize), m = end - start;
       gW.fill(0);
       gb.fill(0);
+      // forward: every row's softmax, then the gradient of its cross-entropy wrt the logits
+      let t = start;
+      for (; t + 2 <= end; t += 2) softmaxPair(W, b, x, order[t] * dim, order[t + 1] * dim, dim, classes, Z, (t - start) * classes);
+      for (; t < end; ++t) softmaxInto(W, b, x, order[t] * dim, dim, classes, Z, (t - start) * classes);
       for (let t = start; t < end; ++t) {
-        const r = order[t], xo = r * dim;
-        softmaxRow(W, b, x, xo, dim, classes, z);
-        loss -= Math.log(Math.max(z[y[r]], 1e-300));
-        z[y[r]] -= 1;
-        for (let c = 0; c < classes; ++c) {
-          const g = z[c];
-          if (g === 0) continue;
-          const wo = c * dim;
+        const r = order[t], zo = (t - start) * classes;
+        loss -= Math.log(Math.max(Z[zo + y[r]], 1e-300));
+        Z[zo + y[r]] -= 1;
+      }
+      // backward: gW[c] += Z[t, c] x_t over the batch's rows in order (the same sums, in the same
+      // order, as one row at a time; four rows per pass over gW[c])
+      let c = 0;
+      for (; c + 2 <= classes; c += 2) {
+        // two classes at once: each x value loaded serves both rows of gW
+        const wa = c * dim, wb = wa + dim;
+        let t = 0;
+        for (; t + 4 <= m; t += 4) {
+          const z0 = t * classes + c, z1 = z0 + classes, z2 = z1 + classes, z3 = z2 + classes;
+          const g0 = Z[z0], g1 = Z[z1], g2 = Z[z2], g3 = Z[z3], h0 = Z[z0 + 1], h1 = Z[z1 + 1], h2 = Z[z2 + 1], h3 = Z[z3 + 1];
+          const x0 = order[start + t] * dim, x1 = order[start + t + 1] * dim, x2 = order[start + t + 2] * dim, x3 = order[start + t + 3] * dim;
+          for (let i = 0; i < dim; ++i) {
+            const v0 = x[x0 + i], v1 = x[x1 + i], v2 = x[x2 + i], v3 = x[x3 + i];
+            gW[wa + i] = gW[wa + i] + g0 * v0 + g1 * v1 + g2 * v2 + g3 * v3;
+            gW[wb + i] = gW[wb + i] + h0 * v0 + h1 * v1 + h2 * v2 + h3 * v3;
+          }
+          gb[c] = gb[c] + g0 + g1 + g2 + g3;
+          gb[c + 1] = gb[c + 1] + h0 + h1 + h2 + h3;
+        }
+        for (; t < m; ++t) {
+          const g = Z[t * classes + c], h = Z[t * classes + c + 1], xo = order[start + t] * dim;
+          for (let i = 0; i < dim; ++i) {
+            gW[wa + i] += g * x[xo + i];
+            gW[wb + i] += h * x[xo + i];
+          }
+          gb[c] += g;
+          gb[c + 1] += h;
+        }
+      }
+      for (; c < classes; ++c) {
+        const wo = c * dim;
+        let t = 0;
+        for (; t + 4 <= m; t += 4) {
+          const g0 = Z[t * classes + c], g1 = Z[(t + 1) * classes + c], g2 = Z[(t + 2) * classes + c], g3 = Z[(t + 3) * classes + c];
+          const x0 = order[start + t] * dim, x1 = order[start + t + 1] * dim, x2 = order[start + t + 2] * dim, x3 = order[start + t + 3] * dim;
+          for (let i = 0; i < dim; ++i) gW[wo + i] = gW[wo + i] + g0 * x[x0 + i] + g1 * x[x1 + i] + g2 * x[x2 + i] + g3 * x[x3 + i];
+          gb[c] = gb[c] + g0 + g1 + g2 + g3;
+        }
+        for (; t < m; ++t) {
+          const g = Z[t * classes + c], xo = order[start + t] * dim;
           for (let i = 0; i < dim; ++i) gW[wo + i] += g * x[xo + i];
           gb[c] += g;
         }
@@ -107,29 +148,98 @@ export function trainSoftmax(x: Float32Array, y: Int32Array, n: number, dim: num
   return { W, b, classes, dim, losses, settings: { bias, epochs, batchSize, lr, seed, l2, initScale } };
 }
 
-/** Writes softmax(W x + b) of row x[xo, xo+dim) into z (max-shifted, so exp never overflows). */
-function softmaxRow(W: Float32Array, b: Float32Array | null, x: ArrayLike<number>, xo: number, dim: number, classes: number, z: Float64Array): void {
-  let max = -Infinity;
-  for (let c = 0; c < classes; ++c) {
+/**
+ * Writes softmax(W x + b) of row x[xo, xo+dim) into z[zo, zo+classes) (max-shifted, so exp never
+ * overflows). Four classes share each pass over x; each logit is still summed in index order.
+ */
+function softmaxInto(W: Float32Array, b: Float32Array | null, x: ArrayLike<number>, xo: number, dim: number, classes: number, z: Float64Array, zo: number): void {
+  let c = 0;
+  for (; c + 4 <= classes; c += 4) {
+    const w0 = c * dim, w1 = w0 + dim, w2 = w1 + dim, w3 = w2 + dim;
+    let s0 = b ? b[c] : 0, s1 = b ? b[c + 1] : 0, s2 = b ? b[c + 2] : 0, s3 = b ? b[c + 3] : 0;
+    for (let i = 0; i < dim; ++i) {
+      const v = x[xo + i];
+      s0 += W[w0 + i] * v;
+      s1 += W[w1 + i] * v;
+      s2 += W[w2 + i] * v;
+      s3 += W[w3 + i] * v;
+    }
+    z[zo + c] = s0;
+    z[zo + c + 1] = s1;
+    z[zo + c + 2] = s2;
+    z[zo + c + 3] = s3;
+  }
+  for (; c < classes; ++c) {
     let s = b ? b[c] : 0;
     const wo = c * dim;
     for (let i = 0; i < dim; ++i) s += W[wo + i] * x[xo + i];
-    z[c] = s;
-    if (s > max) max = s;
+    z[zo + c] = s;
   }
+  normalise(z, zo, classes);
+}
+
+/**
+ * softmaxInto for two rows at once (rows at xa and xb, outputs at zo and zo + classes): four classes
+ * and two rows share each pass, so every W value loaded serves two rows. Same sums, same order.
+ */
+function softmaxPair(W: Float32Array, b: Float32Array | null, x: ArrayLike<number>, xa: number, xb: number, dim: number, classes: number, z: Float64Array, zo: number): void {
+  const zb = zo + classes;
+  let c = 0;
+  for (; c + 4 <= classes; c += 4) {
+    const w0 = c * dim, w1 = w0 + dim, w2 = w1 + dim, w3 = w2 + dim;
+    let a0 = b ? b[c] : 0, a1 = b ? b[c + 1] : 0, a2 = b ? b[c + 2] : 0, a3 = b ? b[c + 3] : 0;
+    let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    for (let i = 0; i < dim; ++i) {
+      const u = x[xa + i], v = x[xb + i];
+      const k0 = W[w0 + i], k1 = W[w1 + i], k2 = W[w2 + i], k3 = W[w3 + i];
+      a0 += k0 * u;
+      a1 += k1 * u;
+      a2 += k2 * u;
+      a3 += k3 * u;
+      b0 += k0 * v;
+      b1 += k1 * v;
+      b2 += k2 * v;
+      b3 += k3 * v;
+    }
+    z[zo + c] = a0;
+    z[zo + c + 1] = a1;
+    z[zo + c + 2] = a2;
+    z[zo + c + 3] = a3;
+    z[zb + c] = b0;
+    z[zb + c + 1] = b1;
+    z[zb + c + 2] = b2;
+    z[zb + c + 3] = b3;
+  }
+  for (; c < classes; ++c) {
+    const wo = c * dim;
+    let sa = b ? b[c] : 0, sb = sa;
+    for (let i = 0; i < dim; ++i) {
+      sa += W[wo + i] * x[xa + i];
+      sb += W[wo + i] * x[xb + i];
+    }
+    z[zo + c] = sa;
+    z[zb + c] = sb;
+  }
+  normalise(z, zo, classes);
+  normalise(z, zb, classes);
+}
+
+/** Turns the logits z[zo, zo+classes) into probabilities in place (max-shifted softmax). */
+function normalise(z: Float64Array, zo: number, classes: number): void {
+  let max = -Infinity;
+  for (let k = zo; k < zo + classes; ++k) if (z[k] > max) max = z[k];
   let sum = 0;
-  for (let c = 0; c < classes; ++c) sum += z[c] = Math.exp(z[c] - max);
-  for (let c = 0; c < classes; ++c) z[c] /= sum;
+  for (let k = zo; k < zo + classes; ++k) sum += z[k] = Math.exp(z[k] - max);
+  for (let k = zo; k < zo + classes; ++k) z[k] /= sum;
 }
 
 /** Class probabilities of each row of x: row-major [n x classes]. */
 export function predictProba(model: SoftmaxModel, x: Float32Array, n: number): Float64Array {
   const { W, b, classes, dim } = model;
   if (x.length !== n * dim) throw new RangeError(`predictProba: x has ${x.length} values; expected n x dim = ${n} x ${dim}`);
-  const out = new Float64Array(n * classes), z = new Float64Array(classes);
+  const out = new Float64Array(n * classes);
   for (let r = 0; r < n; ++r) {
-    softmaxRow(W, b, x, r * dim, dim, classes, z);
-    out.set(z, r * classes);
+    softmaxInto(W, b, x, r * dim, dim, classes, out, r * classes);
   }
   return out;
 }

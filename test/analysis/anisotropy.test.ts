@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Anisotropy, drawPairs, pairCosines, anisotropy } from "../../src/analysis/anisotropy.js";
+import { Anisotropy, drawPairs, pairCosines, pairedRows, anisotropy } from "../../src/analysis/anisotropy.js";
 import { clipper } from "../../src/analysis/postprocess.js";
 import { lb, split, close } from "./fixtures.js";
 
@@ -53,4 +53,13 @@ test("Anisotropy reports null for zero vectors and fails clearly on a one-senten
   assert.throws(() => new Anisotropy().add(one).result(), /^RangeError: anisotropy: the token sample holds 2 tokens from one sentence; pairs need tokens from at least two sentences/);
   assert.throws(() => new Anisotropy({ pairs: 0 }), /invalid pairs: 0/);
   assert.deepEqual(new Anisotropy().result().layers, []);
+});
+
+test("pairedRows keeps the paired rows in order of first use and renumbers the pairs", () => {
+  // 4 rows of dim 2; pairs (2, 0), (2, 3): rows 2, 0, 3 are kept as 0, 1, 2; row 1 is dropped
+  const data = Float32Array.from([0, 1, 10, 11, 20, 21, 30, 31]);
+  const r = pairedRows(data, 2, Int32Array.from([2, 0, 2, 3]));
+  assert.deepEqual(Array.from(r.data), [20, 21, 0, 1, 30, 31]);
+  assert.deepEqual(Array.from(r.pairs), [0, 1, 0, 2]);
+  assert.deepEqual(pairCosines(r.data, 2, r.pairs), pairCosines(data, 2, Int32Array.from([2, 0, 2, 3])));
 });

@@ -62,6 +62,17 @@ test("runAnalyses rejects an empty sample, unknown analyses and out-of-range cli
   await assert.rejects(runAnalyses(encoder, sentences, { clipDims: [16] }), /invalid clip dimension: 16; expected an integer in \[0, 15\]/);
 });
 
+test("runAnalyses with timings adds seconds per phase and leaves the results unchanged", async () => {
+  const timings: Record<string, number> = {};
+  const a = await runAnalyses(encoder, sentences, { ...opts, timings });
+  const b = await runAnalyses(encoder, sentences, opts);
+  assert.equal(JSON.stringify({ ...a, provenance: {} }), JSON.stringify({ ...b, provenance: {} }));
+  const phases = ["fit", "encode", "split", "add.outliers", "add.positions", "add.probe", "add.anisotropy", "add.moments", "add.selfsim",
+    "result.origins", "result.positions", "result.probe", "result.postprocessFit", "result.anisotropy", "result.selfsim", "result.contributions"];
+  assert.deepEqual(Object.keys(timings).sort(), [...phases].sort());
+  for (const p of phases) assert.ok(timings[p] >= 0 && Number.isFinite(timings[p]), `${p}: ${timings[p]}`);
+});
+
 test("resolveOnly keeps the canonical order and always includes outliers", () => {
   assert.deepEqual(resolveOnly(["probe", "origins"]), ["outliers", "origins", "probe"]);
   assert.deepEqual(resolveOnly(), [...ANALYSIS_NAMES]);

@@ -93,6 +93,33 @@ test("symmetricEigen reconstructs a random 12x12 symmetric matrix (A v = λ v, o
   }
 });
 
+test("symmetricEigen on a random 120x120 symmetric matrix: A v = λ v and orthonormal vectors to 1e-9", () => {
+  // a size where the tridiagonal QL needs many sweeps and the transposed storage covers every loop
+  const n = 120, g = createRandom(17), a = new Float64Array(n * n);
+  for (let i = 0; i < n; ++i) for (let j = i; j < n; ++j) a[i * n + j] = a[j * n + i] = g.normal() + (i === j ? 3 : 0);
+  const { values, vectors } = symmetricEigen(a, n);
+  for (let j = 0; j < n; ++j) {
+    if (j > 0) assert.ok(values[j] <= values[j - 1], `values[${j}] = ${values[j]} > values[${j - 1}] = ${values[j - 1]}`);
+    for (let i = 0; i < n; ++i) close(dot(a, i * n, vectors, j * n, n), values[j] * vectors[j * n + i], 1e-9);
+    for (let k = j; k < n; ++k) close(dot(vectors, j * n, vectors, k * n, n), j === k ? 1 : 0, 1e-9);
+  }
+});
+
+test("VectorMoments.addRows equals add() row by row, for chunks of 64 and a remainder", () => {
+  // 150 rows = chunks of 64, 64 and 22; every third row skipped via the row list
+  const dim = 5, g = createRandom(9), data = new Float64Array(240 * dim);
+  for (let i = 0; i < data.length; ++i) data[i] = g.normal() * (1 + (i % dim)) + (i % dim === 2 ? 40 : 0);
+  const rows = Int32Array.from({ length: 240 }, (_, i) => i).filter((r) => r % 3 !== 1).slice(0, 150);
+  const a = new VectorMoments(dim), b = new VectorMoments(dim);
+  for (const r of rows) a.add(data, r * dim);
+  b.addRows(data, rows.subarray(0, 40)).addRows(data, rows.subarray(40), 110);
+  assert.equal(b.count, 150);
+  for (let i = 0; i < dim; ++i) close(b.mean[i], a.mean[i], 1e-12);
+  const ca = a.covariance()!, cb = b.covariance()!;
+  for (let i = 0; i < ca.length; ++i) close(cb[i], ca[i], 1e-10 * Math.max(1, Math.abs(ca[i])));
+  assert.equal(new VectorMoments(dim).addRows(data, rows, 0).covariance(), null);
+});
+
 test("round6 keeps 7 significant digits", () => {
   assert.equal(round6(0.123456789), 0.1234568);
   assert.equal(round6(-12345678.9), -12345680);
