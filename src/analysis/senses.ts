@@ -12,6 +12,7 @@
  * indices are 0-based positions among the whitespace-separated words of the sentence, which is what
  * EncodedBatch.wordIds counts (src/model/tokenizer.ts), so index i selects the tokens with wordIds == i.
  */
+import { PairCosines } from "./pairCosines.js";
 import type { SensePair } from "../data/formats/wic.js";
 import { createRandom } from "./random.js";
 import { cosine } from "./stats.js";
@@ -79,27 +80,17 @@ export function bestCell(table: readonly number[][], layers: readonly number[], 
 /** Collects per-pair cosines (one per layer, raw and optionally clipped) with gold labels. */
 export class WicScorer {
   readonly #labels: boolean[] = [];
-  readonly #raw: number[][] = [];
-  readonly #clipped: number[][] = [];
-  #layers = -1;
-  #hasClipped: boolean | null = null;
+  readonly #cos = new PairCosines();
 
   add({ label, raw, clipped = null }: { label: boolean; raw: ArrayLike<number>; clipped?: ArrayLike<number> | null }): this {
-    if (this.#layers < 0) this.#layers = raw.length;
-    if (raw.length !== this.#layers || (clipped && clipped.length !== this.#layers)) {
-      throw new RangeError(`invalid cosines: ${raw.length} layers, expected ${this.#layers} as in the first pair`);
-    }
-    if (this.#hasClipped === null) this.#hasClipped = clipped !== null;
-    if (this.#hasClipped !== (clipped !== null)) throw new RangeError("invalid cosines: give clipped cosines for every pair or for none");
+    this.#cos.push(raw, clipped);
     this.#labels.push(label);
-    this.#raw.push(Array.from(raw));
-    if (clipped) this.#clipped.push(Array.from(clipped));
     return this;
   }
 
   /** Appends another scorer's pairs after this one's (shards of a pair list, in order); exact. */
   merge(other: WicScorer): this {
-    other.#labels.forEach((label, i) => this.add({ label, raw: other.#raw[i], clipped: other.#hasClipped ? other.#clipped[i] : null }));
+    other.#labels.forEach((label, i) => this.add({ label, raw: other.#cos.raw[i], clipped: other.#cos.clippedAt(i) }));
     return this;
   }
 
@@ -111,7 +102,7 @@ export class WicScorer {
     searchLayers?: number[]; thresholds?: readonly number[]; heldOut?: { seed: number; selectionFraction?: number } | null; source?: string; settings?: Record<string, unknown>;
   } = {}): WicResult {
     const n = this.#labels.length;
-    const L = Math.max(this.#layers, 0);
+    const L = this.#cos.layers;
     const search = searchLayers ?? Array.from({ length: Math.max(L - 1, 0) }, (_, i) => i + 1);
     const all = Array.from({ length: n }, (_, i) => i);
     let split: { selection: number[]; evaluation: number[] } | null = null;
@@ -144,8 +135,8 @@ export class WicScorer {
       sizes: { pairs: n, same, different: n - same, selection: split?.selection.length ?? 0, evaluation: split?.evaluation.length ?? 0 },
       baseline: n > 0 ? same / n : 0,
       thresholds: [...thresholds],
-      raw: scores(this.#raw),
-      clipped: this.#hasClipped ? scores(this.#clipped) : null,
+      raw: scores(this.#cos.raw),
+      clipped: this.#cos.hasClipped ? scores(this.#cos.clipped) : null,
       settings: { ...settings, searchLayers: search, heldOut: held, rule: "same sense when cosine > threshold" },
     };
   }

@@ -9,6 +9,7 @@
  * from statistics by default, so the default mean covers the sentence's own tokens only, and
  * `includeSpecial: true` adds [CLS] and [SEP] (the sentence-transformers mean). Padding never enters.
  */
+import { PairCosines } from "./pairCosines.js";
 import type { EncodedBatch } from "../model/types.js";
 import type { StsSet } from "../data/formats/sts.js";
 import { pearson, spearman } from "./correlation.js";
@@ -142,10 +143,7 @@ export class StsScorer {
   readonly #skipped: number[];
   readonly #gold: number[] = [];
   readonly #subset: number[] = [];
-  readonly #raw: number[][] = [];
-  readonly #clipped: number[][] = [];
-  #layers = -1;
-  #hasClipped: boolean | null = null;
+  readonly #cos = new PairCosines();
 
   constructor(subsets: readonly string[], skipped: readonly number[] = subsets.map(() => 0)) {
     if (subsets.length === 0) throw new RangeError("invalid subsets: []; name at least one subset");
@@ -158,16 +156,9 @@ export class StsScorer {
     if (!Number.isInteger(subset) || subset < 0 || subset >= this.#subsets.length) {
       throw new RangeError(`invalid subset: ${JSON.stringify(subset)}; expected 0..${this.#subsets.length - 1}`);
     }
-    if (this.#layers < 0) this.#layers = raw.length;
-    if (raw.length !== this.#layers || (clipped && clipped.length !== this.#layers)) {
-      throw new RangeError(`invalid cosines: ${raw.length} layers, expected ${this.#layers} as in the first pair`);
-    }
-    if (this.#hasClipped === null) this.#hasClipped = clipped !== null;
-    if (this.#hasClipped !== (clipped !== null)) throw new RangeError("invalid cosines: give clipped cosines for every pair or for none");
+    this.#cos.push(raw, clipped);
     this.#gold.push(gold);
     this.#subset.push(subset);
-    this.#raw.push(Array.from(raw));
-    if (clipped) this.#clipped.push(Array.from(clipped));
     return this;
   }
 
@@ -176,19 +167,19 @@ export class StsScorer {
     if (other.#subsets.join("\u0000") !== this.#subsets.join("\u0000")) {
       throw new RangeError(`invalid merge: subsets ${JSON.stringify(other.#subsets)} differ from ${JSON.stringify(this.#subsets)}; merge shards of the same set`);
     }
-    other.#gold.forEach((gold, i) => this.add({ subset: other.#subset[i], gold, raw: other.#raw[i], clipped: other.#hasClipped ? other.#clipped[i] : null }));
+    other.#gold.forEach((gold, i) => this.add({ subset: other.#subset[i], gold, raw: other.#cos.raw[i], clipped: other.#cos.clippedAt(i) }));
     return this;
   }
 
   /** Per-layer correlations; searchLayers (default 1..L) limits the best-layer search. */
   result({ searchLayers, settings = {} }: { searchLayers?: number[]; settings?: Record<string, unknown> } = {}): StsResult {
     const n = this.#gold.length;
-    const L = Math.max(this.#layers, 0);
+    const L = this.#cos.layers;
     const search = searchLayers ?? Array.from({ length: Math.max(L - 1, 0) }, (_, i) => i + 1);
     const perSubset = this.#subsets.map((_, s) => this.#subset.reduce<number[]>((acc, x, i) => (x === s ? (acc.push(i), acc) : acc), []));
     const layers: StsLayer[] = [];
     for (let l = 0; l < L; ++l) {
-      layers.push({ layer: l, raw: this.#scores(this.#raw, l, perSubset), clipped: this.#hasClipped ? this.#scores(this.#clipped, l, perSubset) : null });
+      layers.push({ layer: l, raw: this.#scores(this.#cos.raw, l, perSubset), clipped: this.#cos.hasClipped ? this.#scores(this.#cos.clipped, l, perSubset) : null });
     }
     const pick = (get: (x: StsLayer) => number | null | undefined): StsBest | null => {
       let best: StsBest | null = null;
@@ -205,7 +196,7 @@ export class StsScorer {
       layers,
       best: {
         raw: { all: pick((x) => x.raw.all.spearman), wmean: pick((x) => x.raw.wmean.spearman) },
-        clipped: this.#hasClipped ? { all: pick((x) => x.clipped?.all.spearman), wmean: pick((x) => x.clipped?.wmean.spearman) } : null,
+        clipped: this.#cos.hasClipped ? { all: pick((x) => x.clipped?.all.spearman), wmean: pick((x) => x.clipped?.wmean.spearman) } : null,
       },
       settings: { ...settings, searchLayers: search },
     };
