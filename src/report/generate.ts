@@ -86,7 +86,7 @@ export async function generateReport(options: ReportOptions): Promise<string> {
       next = i + 1 < notebooks.length ? start(i + 1) : null;
       const notebook = await executeNotebook(file, { parameters: plans[i], cellTimeoutMs, kernel, name, onProgress: (m) => onProgress?.(`${step} ${m}`) });
       onProgress?.(`${step} ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      executed.push({ file, notebook, parameters: plans[i] });
+      executed.push({ file, notebook: relativeToRoot(notebook, root), parameters: plans[i] });
     }
   } finally {
     // A failure leaves the prefetched kernel unused: stop it.
@@ -102,6 +102,22 @@ export async function generateReport(options: ReportOptions): Promise<string> {
   writeAtomic(target, html);
   onProgress?.(`wrote ${displayPath(root, target)} (${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB)`);
   return target;
+}
+
+/**
+ * The notebook with every "<root>/" inside its outputs' strings removed: paths inside the checkout
+ * (the default models, say) read relative to it, as `displayPath` shows notebook files, so the same
+ * inputs give the same report bytes in any clone.
+ */
+export function relativeToRoot(notebook: Notebook, root: string): Notebook {
+  const prefix = path.resolve(root) + path.sep;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return v.split(prefix).join("");
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return { ...notebook, cells: notebook.cells.map((c) => (c.outputs ? { ...c, outputs: walk(c.outputs) as typeof c.outputs } : c)) };
 }
 
 /** Writes `text` to a temporary file beside `file`, then renames it over `file`; the temporary file never survives a failure. */

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readNotebook } from "../../src/report/execute.js";
-import { generateReport, planParameters, writeAtomic } from "../../src/report/generate.js";
+import { generateReport, planParameters, relativeToRoot, writeAtomic } from "../../src/report/generate.js";
 
 const fixtures = path.resolve(__dirname, "..", "..", "..", "test", "fixtures", "notebooks");
 const basic = path.join(fixtures, "01-basic.ipynb");
@@ -73,4 +73,25 @@ test("writeAtomic replaces the file in one step and removes its temporary file w
 test("generateReport refuses an empty notebook list and a missing output folder", async () => {
   await assert.rejects(generateReport({ notebooks: [], out: "/tmp/x.html" }), /^RangeError: notebooks: the list is empty/);
   await assert.rejects(generateReport({ notebooks: [basic], out: "/nonexistent-pa/x.html" }), /--out: folder "\/nonexistent-pa" does not exist; create it first/);
+});
+
+test("relativeToRoot shows paths inside the checkout relative to it in every output, and leaves other paths alone", () => {
+  const root = path.join(os.tmpdir(), "pa-root");
+  const nb = {
+    nbformat: 4, nbformat_minor: 5, metadata: {},
+    cells: [
+      { cell_type: "markdown", metadata: {}, source: `see ${root}/models/x` },
+      {
+        cell_type: "code", metadata: {}, source: "", execution_count: 1,
+        outputs: [
+          { output_type: "stream", name: "stderr", text: `warning: ${root}/models/mlm-pos: truncated` },
+          { output_type: "display_data", metadata: {}, data: { "application/json": { model: `${root}/models/mlm-pos`, other: "/elsewhere/models/y", n: 3 } } },
+        ],
+      },
+    ],
+  };
+  const out = relativeToRoot(nb as never, root) as unknown as typeof nb;
+  assert.equal(out.cells[0].source, `see ${root}/models/x`); // markdown sources are the notebook's own text
+  assert.equal((out.cells[1].outputs![0] as { text: string }).text, "warning: models/mlm-pos: truncated");
+  assert.deepEqual((out.cells[1].outputs![1] as { data: unknown }).data, { "application/json": { model: "models/mlm-pos", other: "/elsewhere/models/y", n: 3 } });
 });
