@@ -9,6 +9,9 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import assert from "node:assert/strict";
+import { createEncoder } from "../../src/model/encoder.js";
+import { hashFile } from "../../src/model/files.js";
 
 /** Agreement required with the PyTorch reference (issue item 9). */
 export const TOLERANCE = 1e-4;
@@ -100,4 +103,56 @@ export function assertClose(expected: Float32Array, actual: Float32Array, where:
     );
   }
   return m.maxDelta;
+}
+
+/** What {@link checkAgreement} needs of a fixture: the sentences and the Python tokenizer's output. */
+export interface AgreementFixture {
+  sentences: string[];
+  input_ids: number[][];
+  tokens: string[][];
+  /** L + 1. */
+  layers: number;
+  hidden: number;
+}
+
+/**
+ * Encodes the fixture's sentences with createEncoder in batches of 2 (so batches differ in padding) and
+ * checks ids, token strings and every layer against `expected(layer, sentence)`; returns the largest |delta|.
+ */
+export async function checkAgreement(fx: AgreementFixture, source: string, label: string, expected: (layer: number, sentence: number) => Float32Array): Promise<number> {
+  const encoder = await createEncoder(source, { threads: 1 });
+  try {
+    assert.equal(encoder.layers + 1, fx.layers, `${label}: layers`);
+    assert.equal(encoder.hidden, fx.hidden, `${label}: hidden`);
+    const seen = new Set<number>();
+    let worst = 0;
+    for await (const b of encoder.encode(fx.sentences, { batchSize: 2 })) {
+      for (let r = 0; r < b.batch; ++r) {
+        const s = b.sentenceIndex[r];
+        seen.add(s);
+        const n = b.tokenCounts[r];
+        const o = r * b.length;
+        // tokenisation agreement with the Python tokenizer, ids and strings
+        assert.deepEqual(Array.from(b.inputIds.subarray(o, o + n)), fx.input_ids[s], `${label}: sentence ${s} input_ids`);
+        assert.deepEqual(b.tokens[r], fx.tokens[s], `${label}: sentence ${s} tokens`);
+        for (let l = 0; l < fx.layers; ++l) {
+          // the encoder pads on the right: the real tokens are the first n rows of the row
+          const actual = b.layers[l].subarray(o * b.hidden, (o + n) * b.hidden);
+          worst = Math.max(worst, assertClose(expected(l, s), actual, { fixture: label, sentence: s, layer: l, hidden: fx.hidden, tokens: fx.tokens[s] }));
+        }
+      }
+    }
+    assert.equal(seen.size, fx.sentences.length, `${label}: every sentence encoded once`);
+    return worst;
+  } finally {
+    await encoder.dispose();
+  }
+}
+
+/** The fixture was made from these very files (`files`: name -> sha256): otherwise a regenerated checkpoint would test nothing. */
+export function assertSameFiles(files: Record<string, string>, dir: string, fix: string, names: string[] = Object.keys(files)): void {
+  for (const name of names) {
+    const file = path.join(dir, name);
+    assert.equal(hashFile(file).sha256, files[name], `${file}: sha256 differs from the fixture it was compared with; ${fix}`);
+  }
 }

@@ -7,13 +7,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createEncoder } from "../../src/model/encoder.js";
+import { TOLERANCE, assertSameFiles, checkAgreement } from "../model/referenceFixture.js";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
-const TOLERANCE = 1e-4;
 
 interface ShippedFixture {
   name: string;
@@ -31,42 +29,8 @@ for (const name of ["mlm-pos", "mlm-nopos"]) {
   test(`shipped model ${name}: createEncoder matches the PyTorch fixture at every layer within ${TOLERANCE}`, async (t) => {
     const dir = path.join(ROOT, "models", name);
     const fx = JSON.parse(fs.readFileSync(path.join(ROOT, "test", "fixtures", "shipped", `${name}.json`), "utf8")) as ShippedFixture;
-    for (const [file, sha] of Object.entries(fx.files)) {
-      const actual = crypto.createHash("sha256").update(fs.readFileSync(path.join(dir, file))).digest("hex");
-      assert.equal(actual, sha, `${dir}/${file}: sha256 differs from the fixture; regenerate with tools/train/make_fixtures.py`);
-    }
-    const encoder = await createEncoder(dir, { threads: 1 });
-    let worst = 0;
-    const seen = new Set<number>();
-    try {
-      assert.equal(encoder.layers + 1, fx.layers, "layers");
-      assert.equal(encoder.hidden, fx.hidden, "hidden");
-      for await (const b of encoder.encode(fx.sentences, { batchSize: 2 })) {
-        for (let r = 0; r < b.batch; ++r) {
-          const s = b.sentenceIndex[r];
-          seen.add(s);
-          const n = b.tokenCounts[r];
-          const o = r * b.length;
-          assert.deepEqual(Array.from(b.inputIds.subarray(o, o + n)), fx.input_ids[s], `sentence ${s} input_ids`);
-          assert.deepEqual(b.tokens[r], fx.tokens[s], `sentence ${s} tokens`);
-          for (let l = 0; l < fx.layers; ++l) {
-            const actual = b.layers[l].subarray(o * b.hidden, (o + n) * b.hidden);
-            const expected = fx.hidden_states[s][l];
-            assert.equal(actual.length, expected.length, `sentence ${s} layer ${l} size`);
-            for (let i = 0; i < expected.length; ++i) {
-              const d = Math.abs(actual[i] - expected[i]);
-              if (!(d <= TOLERANCE)) {
-                assert.fail(`${name} sentence ${s} layer ${l} token ${Math.floor(i / fx.hidden)} dim ${i % fx.hidden}: ${actual[i]} vs ${expected[i]} (|delta| ${d} > ${TOLERANCE})`);
-              }
-              worst = Math.max(worst, d);
-            }
-          }
-        }
-      }
-    } finally {
-      await encoder.dispose();
-    }
-    assert.equal(seen.size, fx.sentences.length, "every sentence encoded once");
+    assertSameFiles(fx.files, dir, "regenerate with tools/train/make_fixtures.py");
+    const worst = await checkAgreement(fx, dir, name, (l, s) => Float32Array.from(fx.hidden_states[s][l]));
     t.diagnostic(`max |delta| ${worst}`);
   });
 }
