@@ -41,7 +41,21 @@ test("artefacts export reports usage errors with exit code 2 and bad input with 
   assert.match(artefacts(["export", "--help"]).stdout, /usage: artefacts export SRC --out DIR/);
 });
 
-test("artefacts export into a read-only folder fails with EACCES and leaves nothing", { skip: process.getuid?.() !== 0 && "needs root to run as nobody" }, () => {
+test("artefacts export under a regular file fails with ENOTDIR and leaves nothing", () => {
+  const s = writeSyntheticCheckpoint(path.join(tmp, "synth-notdir"), "bert", { seed: 2 });
+  const file = path.join(tmp, "a-file");
+  fs.writeFileSync(file, "x");
+  const r = artefacts(["export", s.dir, "--out", path.join(file, "out")]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /a-file\/out: cannot create the output folder \(ENOTDIR\); choose a writable --out/);
+  assert.equal(fs.readFileSync(file, "utf8"), "x");
+  assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes("a-file") && f !== "a-file"), []);
+});
+
+// Root ignores file modes, so this runs the CLI as nobody; that needs a checkout nobody can read
+// (a clone under a 0700 folder is not), else it is skipped and the ENOTDIR test above covers the path.
+const nobodyCanRun = process.getuid?.() === 0 && artefacts(["--help"], { uid: 65534, gid: 65534 }).status === 0;
+test("artefacts export into a read-only folder fails with EACCES and leaves nothing", { skip: !nobodyCanRun && "needs root and a checkout that user nobody can read" }, () => {
   const s = writeSyntheticCheckpoint(path.join(tmp, "synth-ro"), "bert", { seed: 2 });
   for (const p of [s.dir, ...fs.readdirSync(s.dir).map((f) => path.join(s.dir, f))]) fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
   const ro = path.join(tmp, "readonly");
