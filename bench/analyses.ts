@@ -4,10 +4,12 @@
  *
  * Sample: the CLI's default (`artefacts analyze`): 1,000 sentences of the default corpus, 4..40 words,
  * seed 0. Extraction alone is one pass of `encoder.encode` (batch 32) over those sentences; the
- * analyses are one call of `runAnalyses` with every analysis, whose `timings` option splits its time
- * into the fit pass, the encoder's share of the main pass, the streaming work (splitting batches into
- * layers and every accumulator's `add`) and each result-time computation (probe training, the
- * z-score / all-but-the-top / whitening fits, anisotropy, self-similarity, contributions, ...).
+ * analyses are one call of `runAnalyses` with every analysis (default backend: onnxruntime linear
+ * algebra), whose `timings` option splits its time into the encoder's share, the streaming work
+ * (splitting batches into layers, every accumulator's `add`, the fit-sample moments, picking the
+ * clipped dims) and each result-time computation (probe training, the z-score / all-but-the-top /
+ * whitening fits, anisotropy, self-similarity, contributions, ...). The 10% target is on
+ * total / extraction - 1: everything runAnalyses adds, result-time work included.
  */
 import { performance } from "node:perf_hooks";
 import { runAnalyses } from "../src/analysis/run.js";
@@ -21,8 +23,8 @@ export function analyzeSample(n = 1000, seed = 0): string[] {
 }
 
 /** Runs every analysis over the sentences (batch 32, as the CLI), adding seconds per phase to `timings`. */
-export function runAll(encoder: Encoder, sentences: string[], timings?: Record<string, number>): Promise<unknown> {
-  return runAnalyses(encoder, sentences, { batchSize: 32, timings });
+export function runAll(encoder: Encoder, sentences: string[], timings?: Record<string, number>, linalg: "onnxruntime" | "js" = "onnxruntime"): Promise<unknown> {
+  return runAnalyses(encoder, sentences, { batchSize: 32, timings, linalg });
 }
 
 /** Seconds of one extraction pass (batch 32) and the real tokens it produced. */
@@ -36,42 +38,40 @@ export async function extractionPass(encoder: Encoder, sentences: string[]): Pro
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
- * One bench line: extraction alone vs the analyses on the same sentences and encoder. `overhead.streaming`
- * is the cost the 10% target applies to most naturally (work done per batch while streaming, excluding
- * result-time fits); the fit pass re-encodes the first 200 sentences; the probe is a training procedure.
+ * One bench line: extraction alone vs the analyses on the same sentences and encoder. `overhead.total`
+ * (what runAnalyses adds, as a fraction of extraction) is what the 10% target applies to; the other
+ * overheads split it: streaming (per-batch work), results (result-time computations), encode (the
+ * encoder's own time inside runAnalyses beyond a plain extraction pass: GC and cache effects).
  */
-export async function measureAnalyses(encoder: Encoder, sentences: string[]): Promise<Record<string, unknown>> {
+export async function measureAnalyses(encoder: Encoder, sentences: string[], linalg: "onnxruntime" | "js" = "onnxruntime"): Promise<Record<string, unknown>> {
   await extractionPass(encoder, sentences.slice(0, 64)); // warm-up
+  await runAll(encoder, sentences.slice(0, 64), undefined, linalg); // warm-up of the kernels
   const plain = await extractionPass(encoder, sentences);
   const timings: Record<string, number> = {};
   const t0 = performance.now();
-  await runAll(encoder, sentences, timings);
+  await runAll(encoder, sentences, timings, linalg);
   const total = (performance.now() - t0) / 1000;
   const sum = (prefix: string) => Object.entries(timings).filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
-  const streaming = (timings.split ?? 0) + sum("add.");
+  const streaming = (timings.split ?? 0) + sum("add.") + (timings.fit ?? 0);
   const results = sum("result.");
-  const fit = timings.fit ?? 0;
   const pick = (prefix: string) => Object.fromEntries(Object.entries(timings).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), r3(v)]));
   return {
+    linalg,
     sentences: sentences.length, tokens: plain.tokens,
     extraction_s: r3(plain.seconds),
     total_s: r3(total),
-    main_pass_encode_s: r3(timings.encode ?? 0),
+    encode_s: r3(timings.encode ?? 0),
     streaming_s: r3(streaming),
-    fit_pass_s: r3(fit),
     result_s: r3(results),
     overhead: {
-      streaming: r3(streaming / plain.seconds),
-      // the z-score / all-but-the-top / whitening moments: O(dim²) per token, but only on the fit sentences
-      streaming_without_moments: r3((streaming - (timings["add.moments"] ?? 0)) / plain.seconds),
-      fit_pass: r3(fit / plain.seconds),
-      results_without_probe: r3((results - (timings["result.probe"] ?? 0)) / plain.seconds),
-      probe_training: r3((timings["result.probe"] ?? 0) / plain.seconds),
       total: r3(total / plain.seconds - 1),
+      streaming: r3(streaming / plain.seconds),
+      results: r3(results / plain.seconds),
+      encode: r3((timings.encode ?? 0) / plain.seconds - 1),
     },
     target_max: 0.1,
-    meets: { streaming: streaming / plain.seconds <= 0.1, total: total / plain.seconds - 1 <= 0.1 },
-    add_s: { split: r3(timings.split ?? 0), ...pick("add.") },
+    meets: total / plain.seconds - 1 <= 0.1,
+    add_s: { split: r3(timings.split ?? 0), ...pick("add."), fit: r3(timings.fit ?? 0) },
     result_time_s: pick("result."),
   };
 }

@@ -55,8 +55,11 @@ export type { AnisotropyOptions, AnisotropyResult, AnisotropyLayer, CosineSummar
 export { SelfSimilarity } from "./analysis/selfsim.js";
 export type { SelfSimOptions, SelfSimResult, SelfSimLayer } from "./analysis/selfsim.js";
 export {
-  clipper, zscorer, allButTheTop, whitener, LayerMoments, applyPostprocessor, POSTPROCESS_NAMES,
+  clipper, zscorer, allButTheTop, whitener, LayerMoments, applyPostprocessor, applyRowsWith, POSTPROCESS_NAMES,
 } from "./analysis/postprocess.js";
+export { jsLinalg } from "./analysis/linalg.js";
+export type { Linalg, SoftmaxStackOptions } from "./analysis/linalg.js";
+export { createOrtLinalg } from "./model/linalg.js";
 export type { Postprocessor, PostprocessName, AllButTheTopOptions, WhiteningOptions, MomentOptions } from "./analysis/postprocess.js";
 export { cosineContributions, layerContributions } from "./analysis/contributions.js";
 export type { ContributionOptions, ContributionResult, ContributionLayer } from "./analysis/contributions.js";

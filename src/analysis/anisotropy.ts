@@ -1,5 +1,6 @@
 import type { LayerBatch } from "./batch.js";
-import type { Postprocessor, PostprocessName } from "./postprocess.js";
+import type { Linalg } from "./linalg.js";
+import { applyRowsWith, type Postprocessor, type PostprocessName } from "./postprocess.js";
 import { createRandom } from "./random.js";
 import { RunningStats, cosine, integer, meanInterval, number, round6 } from "./stats.js";
 import { TokenSample, type LayerSample } from "./tokenSample.js";
@@ -79,17 +80,40 @@ export class Anisotropy {
   }
 
   result(postprocessors: readonly Postprocessor[] = []): AnisotropyResult {
+    return this.#result(postprocessors, (p, layer, data, dim) => p.applyRows(layer, data, dim));
+  }
+
+  /**
+   * result() with each dense post-processing (whitening) applied through `linalg` (one matrix product
+   * per layer instead of O(dim²) JS loops per row); with jsLinalg it equals result().
+   */
+  async resultWith(linalg: Linalg, postprocessors: readonly Postprocessor[] = []): Promise<AnisotropyResult> {
+    const done = new Map<string, Float32Array>();
+    for (const layer of this.sample.layers()) {
+      const { used, dim } = this.#paired(layer);
+      for (const p of postprocessors) if (p.linear) done.set(`${p.name}\u0000${layer}`, await applyRowsWith(linalg, p, layer, used.data, dim));
+    }
+    return this.#result(postprocessors, (p, layer, data, dim) => done.get(`${p.name}\u0000${layer}`) ?? p.applyRows(layer, data, dim));
+  }
+
+  /** The layer's sample, its pairs, and the rows those pairs use. */
+  #paired(layer: number): { s: LayerSample; dim: number; drawn: Int32Array; used: { data: Float32Array; pairs: Int32Array } } {
+    const s = this.sample.layer(layer);
+    const drawn = drawPairs(s.sentence, this.#pairs, this.sample.seed);
+    return { s, dim: s.dim, drawn, used: pairedRows(s.data, s.dim, drawn) };
+  }
+
+  #result(postprocessors: readonly Postprocessor[], apply: (p: Postprocessor, layer: number, data: Float32Array, dim: number) => Float32Array): AnisotropyResult {
     const { size, seed, includeSpecial } = this.sample;
     const layerIndices = this.sample.layers();
     const layers = layerIndices.map((layer): AnisotropyLayer => {
-      const s = this.sample.layer(layer);
-      const drawn = drawPairs(s.sentence, this.#pairs, seed);
+      const { s, drawn, used } = this.#paired(layer);
       const out = { layer, sampled: s.n, seen: s.seen, pairs: drawn.length / 2, raw: null } as Omit<AnisotropyLayer, "ci"> & { ci?: AnisotropyLayer["ci"] };
       const ci: AnisotropyLayer["ci"] = {};
       // Post-processings transform each row on its own, so only the rows in some pair are transformed.
-      const used = pairedRows(s.data, s.dim, drawn), pairs = used.pairs;
+      const pairs = used.pairs;
       const variants: ["raw" | PostprocessName, Float32Array][] = [["raw", used.data]];
-      for (const p of postprocessors) variants.push([p.name, p.applyRows(layer, used.data, s.dim)]);
+      for (const p of postprocessors) variants.push([p.name, apply(p, layer, used.data, s.dim)]);
       for (const [name, data] of variants) {
         const summary = summarise(pairCosines(data, s.dim, pairs), this.#level);
         out[name] = summary.mean;

@@ -24,25 +24,36 @@ export interface LayerBatch {
  * Splits a padded EncodedBatch into one LayerBatch per layer, dropping padding rows.
  * The per-token index arrays are shared by every layer of the batch; `data` is a fresh compact copy
  * only when the batch has padding (otherwise a view of the encoder's buffer).
+ *
+ * `scratch` (optional): buffers reused across calls, one per layer, grown as needed; the compact
+ * copies are then views into them, valid only until the next call with the same scratch. For a
+ * caller that consumes each batch before encoding the next (runAnalyses): it saves allocating and
+ * page-faulting a fresh tokens x hidden array per layer and batch.
  */
-export function toLayerBatches(encoded: EncodedBatch): LayerBatch[] {
-  const { batch, length, hidden, attentionMask } = encoded;
+export function toLayerBatches(encoded: EncodedBatch, scratch?: Float32Array[]): LayerBatch[] {
+  const { batch, length, hidden, attentionMask, specialMask, wordIds, sentenceIndex } = encoded;
   let tokens = 0;
   for (let i = 0; i < attentionMask.length; ++i) tokens += attentionMask[i];
   const special = new Uint8Array(tokens);
   const position = new Int32Array(tokens);
   const sentence = new Int32Array(tokens);
   const word = new Int32Array(tokens);
-  const rows = new Int32Array(tokens);
+  // Runs of consecutive kept rows as [start row, end row, start token] triples: under right padding
+  // one run per sentence, so each layer is copied with one set() per sentence, not one per token.
+  const runs: number[] = [];
   for (let b = 0, t = 0; b < batch; ++b) {
+    const s = sentenceIndex[b];
     for (let p = 0, i = 0; i < length; ++i) {
       const k = b * length + i;
       if (!attentionMask[k]) continue;
-      special[t] = encoded.specialMask[k];
+      special[t] = specialMask[k];
       position[t] = p++;
-      sentence[t] = encoded.sentenceIndex[b];
-      word[t] = encoded.wordIds[k];
-      rows[t++] = k;
+      sentence[t] = s;
+      word[t] = wordIds[k];
+      const n = runs.length;
+      if (n > 0 && runs[n - 2] === k) runs[n - 2] = k + 1;
+      else runs.push(k, k + 1, t);
+      t++;
     }
   }
   const dense = tokens === batch * length;
@@ -50,8 +61,12 @@ export function toLayerBatches(encoded: EncodedBatch): LayerBatch[] {
     let data: Float32Array;
     if (dense) data = layerData;
     else {
-      data = new Float32Array(tokens * hidden);
-      for (let t = 0; t < tokens; ++t) data.set(layerData.subarray(rows[t] * hidden, (rows[t] + 1) * hidden), t * hidden);
+      if (scratch) {
+        // grown only to a new largest batch: a fixed cost of one largest batch per layer
+        if (!scratch[layer] || scratch[layer].length < tokens * hidden) scratch[layer] = new Float32Array(tokens * hidden);
+        data = scratch[layer].subarray(0, tokens * hidden);
+      } else data = new Float32Array(tokens * hidden);
+      for (let j = 0; j < runs.length; j += 3) data.set(layerData.subarray(runs[j] * hidden, runs[j + 1] * hidden), runs[j + 2] * hidden);
     }
     return { layer, dim: hidden, data, special, position, sentence, word };
   });

@@ -81,15 +81,56 @@ export class OutlierCounter {
     if (data.length !== special.length * dim) {
       throw new RangeError(`layer ${layer}: data has ${data.length} values for ${special.length} tokens of dim ${dim}; pass a LayerBatch from toLayerBatches`);
     }
+    // Two kept rows per pass over the dims, locals only: each sum still adds the tokens one by one in
+    // batch order ((a + x) + y), and each row's argmin/argmax makes argExtent's comparisons.
+    const { argmin, argmax, sum } = s, includeSpecial = this.#includeSpecial;
+    let tokens = 0, pending = -1;
     for (let r = 0, n = special.length; r < n; ++r) {
-      if (special[r] && !this.#includeSpecial) continue;
-      const o = r * dim;
-      const [lo, hi] = argExtent(data, o, dim);
-      s.argmin[lo]++;
-      s.argmax[hi]++;
-      for (let i = 0; i < dim; ++i) s.sum[i] += data[o + i];
-      s.tokens++;
+      if (special[r] && !includeSpecial) continue;
+      tokens++;
+      if (pending < 0) {
+        pending = r;
+        continue;
+      }
+      const o = pending * dim, q = r * dim;
+      pending = -1;
+      let lo = 0, hi = 0, vlo = data[o], vhi = vlo;
+      let lo2 = 0, hi2 = 0, vlo2 = data[q], vhi2 = vlo2;
+      sum[0] = sum[0] + vlo + vlo2;
+      for (let i = 1; i < dim; ++i) {
+        const x = data[o + i], y = data[q + i];
+        sum[i] = sum[i] + x + y;
+        // most values lie inside the running range: one test skips both comparisons (NaN fails it
+        // and then both comparisons, as in argExtent)
+        if (!(x >= vlo && x <= vhi)) {
+          if (x < vlo) { vlo = x; lo = i; }
+          else if (x > vhi) { vhi = x; hi = i; }
+        }
+        if (!(y >= vlo2 && y <= vhi2)) {
+          if (y < vlo2) { vlo2 = y; lo2 = i; }
+          else if (y > vhi2) { vhi2 = y; hi2 = i; }
+        }
+      }
+      argmin[lo]++;
+      argmax[hi]++;
+      argmin[lo2]++;
+      argmax[hi2]++;
     }
+    if (pending >= 0) {
+      const o = pending * dim;
+      let lo = 0, hi = 0, vlo = data[o], vhi = vlo;
+      sum[0] += vlo;
+      for (let i = 1; i < dim; ++i) {
+        const x = data[o + i];
+        sum[i] += x;
+        if (x >= vlo && x <= vhi) continue;
+        if (x < vlo) { vlo = x; lo = i; }
+        else if (x > vhi) { vhi = x; hi = i; }
+      }
+      argmin[lo]++;
+      argmax[hi]++;
+    }
+    s.tokens += tokens;
     return this;
   }
 

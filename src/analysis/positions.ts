@@ -56,23 +56,47 @@ export class PositionProfile {
 
   add({ layer, dim, data, special, position }: LayerBatch): this {
     const s = this.#state(layer, dim);
-    for (let r = 0, n = special.length; r < n; ++r) {
-      if (special[r] && !this.#includeSpecial) continue;
-      const p = position[r], o = r * dim;
-      s.tokens++;
-      s.sp += p;
-      s.spp += p * p;
-      const keep = p < this.#maxPositions;
-      if (keep) s.counts[p]++;
-      else s.beyond++;
+    const { counts, sums, sx, sxx, sxp } = s, includeSpecial = this.#includeSpecial, maxPositions = this.#maxPositions;
+    // The kept rows, then the vector sums four rows at a time: each sum still adds the tokens one by
+    // one in batch order (a + x + y is (a + x) + y), so the numbers are those of a row-by-row loop.
+    const rows = keptRows(special, includeSpecial);
+    let sp = s.sp, spp = s.spp, beyond = 0;
+    for (let k = 0; k < rows.length; ++k) {
+      const p = position[rows[k]];
+      sp += p;
+      spp += p * p;
+      if (p < maxPositions) counts[p]++;
+      else beyond++;
+    }
+    let k = 0;
+    for (; k + 3 < rows.length; k += 4) {
+      const r0 = rows[k], r1 = rows[k + 1], r2 = rows[k + 2], r3 = rows[k + 3];
+      const p0 = position[r0], p1 = position[r1], p2 = position[r2], p3 = position[r3];
+      if (p0 >= maxPositions || p1 >= maxPositions || p2 >= maxPositions || p3 >= maxPositions) {
+        for (const r of [r0, r1, r2, r3]) addRow(data, r * dim, dim, position[r], sx, sxx, sxp, position[r] < maxPositions ? sums : null);
+        continue;
+      }
+      const o0 = r0 * dim, o1 = r1 * dim, o2 = r2 * dim, o3 = r3 * dim;
+      const q0 = p0 * dim, q1 = p1 * dim, q2 = p2 * dim, q3 = p3 * dim;
       for (let i = 0; i < dim; ++i) {
-        const x = data[o + i];
-        s.sx[i] += x;
-        s.sxx[i] += x * x;
-        s.sxp[i] += x * p;
-        if (keep) s.sums[p * dim + i] += x;
+        const x0 = data[o0 + i], x1 = data[o1 + i], x2 = data[o2 + i], x3 = data[o3 + i];
+        sx[i] = sx[i] + x0 + x1 + x2 + x3;
+        sxx[i] = sxx[i] + x0 * x0 + x1 * x1 + x2 * x2 + x3 * x3;
+        sxp[i] = sxp[i] + x0 * p0 + x1 * p1 + x2 * p2 + x3 * p3;
+        sums[q0 + i] += x0;
+        sums[q1 + i] += x1;
+        sums[q2 + i] += x2;
+        sums[q3 + i] += x3;
       }
     }
+    for (; k < rows.length; ++k) {
+      const r = rows[k], p = position[r];
+      addRow(data, r * dim, dim, p, sx, sxx, sxp, p < maxPositions ? sums : null);
+    }
+    s.tokens += rows.length;
+    s.sp = sp;
+    s.spp = spp;
+    s.beyond += beyond;
     return this;
   }
 
@@ -130,4 +154,23 @@ export class PositionProfile {
       dim, layerIndices, layers,
     };
   }
+}
+
+/** Indices of the rows to count: all, or the non-special ones. */
+function keptRows(special: Uint8Array, includeSpecial: boolean): Int32Array {
+  const rows = new Int32Array(special.length);
+  let n = 0;
+  for (let r = 0; r < special.length; ++r) if (includeSpecial || !special[r]) rows[n++] = r;
+  return rows.subarray(0, n);
+}
+
+/** Adds one token vector (at position p) to the correlation sums, and to `sums` row p when given. */
+function addRow(data: Float32Array, o: number, dim: number, p: number, sx: Float64Array, sxx: Float64Array, sxp: Float64Array, sums: Float64Array | null): void {
+  for (let i = 0; i < dim; ++i) {
+    const x = data[o + i];
+    sx[i] += x;
+    sxx[i] += x * x;
+    sxp[i] += x * p;
+  }
+  if (sums) for (let i = 0, po = p * dim; i < dim; ++i) sums[po + i] += data[o + i];
 }

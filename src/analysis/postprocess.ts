@@ -1,4 +1,5 @@
 import type { LayerBatch } from "./batch.js";
+import type { Linalg } from "./linalg.js";
 import { VectorMoments, integer, number, symmetricEigen, toJsonArray } from "./stats.js";
 
 /** The post-processings compared with clipping (DESIGN.md §2: beside it, never instead of it). */
@@ -14,6 +15,24 @@ export interface Postprocessor {
   readonly settings: Record<string, unknown>;
   /** Transforms rows of data ([n x dim], row-major) of `layer` into a new array. */
   applyRows(layer: number, data: Float32Array, dim: number): Float32Array;
+  /**
+   * For a dense linear map, its form x' = (x - mean) · matrix ([dim x dim] row-major), so a caller
+   * with a fast matrix product ({@link Linalg}) can apply it to many rows at once; absent when the
+   * transform is cheap in applyRows (clipping, z-scoring, all-but-the-top's few components).
+   */
+  linear?(layer: number, dim: number): { mean: Float64Array; matrix: Float32Array };
+}
+
+/**
+ * Transforms rows like p.applyRows, but through linalg.matmul when p is a dense linear map (whitening:
+ * O(dim²) per row, the costly one); float32 sums there, so results match applyRows to float32 rounding.
+ */
+export async function applyRowsWith(linalg: Linalg, p: Postprocessor, layer: number, data: Float32Array, dim: number): Promise<Float32Array> {
+  if (!p.linear || linalg.backend === "js") return p.applyRows(layer, data, dim);
+  const { mean, matrix } = p.linear(layer, dim);
+  const rows = data.length / dim, centred = new Float32Array(data.length);
+  for (let o = 0; o < data.length; o += dim) for (let i = 0; i < dim; ++i) centred[o + i] = data[o + i] - mean[i];
+  return linalg.matmul(centred, matrix, rows, dim, dim);
 }
 
 /** Returns a copy of the batch with its vectors transformed (the index arrays are shared). */
@@ -74,6 +93,46 @@ export class LayerMoments {
     let count = 0;
     for (let r = 0; r < special.length; ++r) if (!special[r] || this.includeSpecial) rows[count++] = r;
     m.addRows(data, rows, count);
+    return this;
+  }
+
+  /**
+   * Adds a set of batches (any layers, any split into batches) with each layer's scatter computed by
+   * one `linalg.gram` call: the layer's rows are put in (sentence, position) order, so the result does
+   * not depend on how they were batched; they are centred on their exact float64 mean, their Gram
+   * matrix is summed by the backend (float32 on onnxruntime, accurate once centred) and merged into
+   * what was added before by Chan's formula.
+   */
+  async addWith(linalg: Linalg, batches: readonly LayerBatch[]): Promise<this> {
+    const byLayer = new Map<number, LayerBatch[]>();
+    for (const b of batches) {
+      integer(b.layer, "layer", 0);
+      const first = this.#layers.values().next().value as VectorMoments | undefined;
+      const dim = first?.dim ?? batches[0].dim;
+      if (b.dim !== dim) throw new RangeError(`layer ${b.layer}: dim ${b.dim} differs from the first batch (${dim}); feed batches of one model only`);
+      byLayer.set(b.layer, [...(byLayer.get(b.layer) ?? []), b]);
+    }
+    for (const [layer, list] of [...byLayer].sort((x, y) => x[0] - y[0])) {
+      const dim = list[0].dim;
+      const rows: { b: LayerBatch; r: number }[] = [];
+      for (const b of list) for (let r = 0; r < b.special.length; ++r) if (!b.special[r] || this.includeSpecial) rows.push({ b, r });
+      if (rows.length === 0) continue;
+      rows.sort((x, y) => x.b.sentence[x.r] - y.b.sentence[y.r] || x.b.position[x.r] - y.b.position[y.r]);
+      const n = rows.length, mean = new Float64Array(dim), x = new Float32Array(n * dim);
+      for (const { b, r } of rows) for (let i = 0; i < dim; ++i) mean[i] += b.data[r * dim + i];
+      for (let i = 0; i < dim; ++i) mean[i] /= n;
+      rows.forEach(({ b, r }, k) => {
+        for (let i = 0; i < dim; ++i) x[k * dim + i] = b.data[r * dim + i] - mean[i];
+      });
+      const chunk = new VectorMoments(dim);
+      chunk.count = n;
+      chunk.mean.set(mean);
+      chunk.scatter.set(await linalg.gram(x, 1, n, dim));
+      const m = this.#layers.get(layer);
+      if (m) m.merge(chunk);
+      else this.#layers.set(layer, chunk);
+      this.#eigen.delete(layer);
+    }
     return this;
   }
 
@@ -193,8 +252,20 @@ export function whitener(moments: LayerMoments, { eps = 1e-6 }: WhiteningOptions
     });
     fits.set(layer, { mean: Float64Array.from(m.mean), basis: vectors, scale });
   }
+  const matrices = new Map<number, Float32Array>();
   return {
     name: "whitening", layers: moments.layers(), settings: { eps, tokens: tokenCounts(moments) },
+    linear(layer, dim) {
+      const f = fitted(fits, layer, dim, "whitening");
+      let matrix = matrices.get(layer);
+      if (!matrix) {
+        // x'_c = Σ_i (x_i - mean_i) basis[c, i] scale[c], so matrix[i, c] = basis[c, i] scale[c]
+        matrix = new Float32Array(dim * dim);
+        for (let c = 0; c < dim; ++c) for (let i = 0; i < dim; ++i) matrix[i * dim + c] = f.basis[c * dim + i] * f.scale[c];
+        matrices.set(layer, matrix);
+      }
+      return { mean: f.mean, matrix };
+    },
     applyRows(layer, data, dim) {
       const f = fitted(fits, layer, dim, "whitening");
       const out = new Float32Array(data.length), x = new Float64Array(dim);

@@ -1,6 +1,7 @@
 import type { LayerBatch } from "./batch.js";
+import type { Linalg } from "./linalg.js";
 import { hashUniform } from "./random.js";
-import { trainSoftmax, predict } from "./softmax.js";
+import { trainSoftmax, predict, type SoftmaxModel } from "./softmax.js";
 import { integer, keyword, number, round6, toJsonArray } from "./stats.js";
 import { TokenSample, type LayerSample } from "./tokenSample.js";
 
@@ -105,8 +106,9 @@ export class PositionProbe {
     if (tests === 0) this.#train.add(batch);
     else if (tests === n) this.#test.add(batch);
     else {
-      this.#train.add(subset(batch, mask, 0));
-      this.#test.add(subset(batch, mask, 1));
+      // the two splits read their rows of the batch in place (no subset copies)
+      this.#train.add(batch, mask, 0);
+      this.#test.add(batch, mask, 1);
     }
     return this;
   }
@@ -119,9 +121,51 @@ export class PositionProbe {
 
   /** Trains one probe per layer; `dims` (e.g. the outliers) get ranks and heatmaps. */
   result(dims: readonly number[] = []): ProbeResult {
-    const o = this.#o;
     const layerIndices = this.#train.layers();
-    const layers = layerIndices.map((layer) => this.#layer(layer, dims));
+    const layers = layerIndices.map((layer) => {
+      const p = this.#prepare(layer, dims);
+      return this.#finish(p, trainSoftmax(this.#inputs(p), p.y, p.keep.length, p.dim, p.classes, { bias: false, ...this.#trainOptions() }), dims);
+    });
+    return this.#assemble(layerIndices, layers, dims);
+  }
+
+  /**
+   * result() with the probes trained by `linalg`: every layer's probe in ONE trainSoftmaxStack call
+   * when the layers hold the same training tokens (the sample key hashes (seed, sentence, position),
+   * so they do whenever every layer saw the same batches), else one call per layer. With jsLinalg it
+   * equals result() exactly; with onnxruntime, to float32 rounding of the training.
+   */
+  async resultWith(linalg: Linalg, dims: readonly number[] = []): Promise<ProbeResult> {
+    const layerIndices = this.#train.layers();
+    const prepared = layerIndices.map((layer) => this.#prepare(layer, dims));
+    const opts = this.#trainOptions(), models: SoftmaxModel[] = [];
+    const first = prepared[0];
+    if (first && prepared.every((p) => sameTokens(p, first))) {
+      const n = first.keep.length, size = n * first.dim;
+      const x = new Float32Array(prepared.length * size);
+      prepared.forEach((p, k) => this.#inputs(p, x, k * size));
+      models.push(...await linalg.trainSoftmaxStack(x, first.y, prepared.length, n, first.dim, first.classes, opts));
+    } else {
+      for (const p of prepared) models.push(...await linalg.trainSoftmaxStack(this.#inputs(p), p.y, 1, p.keep.length, p.dim, p.classes, opts));
+    }
+    // Held-out predictions: logits = X Wᵀ through linalg (argmax of the logits = argmax of the softmax);
+    // with jsLinalg, predict() itself, so resultWith(jsLinalg) equals result().
+    const layers: ProbeLayer[] = [];
+    for (const [k, p] of prepared.entries()) {
+      const test = this.#test.layers().includes(p.layer) ? this.#test.layer(p.layer) : null;
+      const pred = linalg.backend === "js" || !test || test.n === 0 ? undefined : await predictWith(linalg, models[k], test.data, test.n);
+      layers.push(this.#finish(p, models[k], dims, pred));
+    }
+    return this.#assemble(layerIndices, layers, dims);
+  }
+
+  #trainOptions(): { epochs: number; batchSize: number; lr: number; seed: number } {
+    const o = this.#o;
+    return { epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
+  }
+
+  #assemble(layerIndices: number[], layers: ProbeLayer[], dims: readonly number[]): ProbeResult {
+    const o = this.#o;
     return {
       analysis: "probe",
       settings: {
@@ -132,9 +176,9 @@ export class PositionProbe {
     };
   }
 
-  #layer(layer: number, dims: readonly number[]): ProbeLayer {
+  /** One layer's training set: the kept tokens (position < classes) and their labels. */
+  #prepare(layer: number, dims: readonly number[]): Prepared {
     const o = this.#o, train = this.#train.layer(layer);
-    const test: LayerSample | null = this.#test.layers().includes(layer) ? this.#test.layer(layer) : null;
     const dim = train.dim;
     for (const d of dims) if (!Number.isInteger(d) || d < 0 || d >= dim) throw new RangeError(`invalid dimension: ${JSON.stringify(d)}; expected an integer in [0, ${dim - 1}]`);
     let maxPos = 0;
@@ -142,14 +186,26 @@ export class PositionProbe {
     const classes = Math.min(o.maxClasses, maxPos + 1);
     const keep: number[] = [];
     for (let i = 0; i < train.n; ++i) if (train.position[i] < classes) keep.push(i);
-    const x = new Float32Array(keep.length * dim), y = new Int32Array(keep.length);
-    keep.forEach((i, k) => {
-      x.set(train.data.subarray(i * dim, (i + 1) * dim), k * dim);
-      y[k] = train.position[i];
-    });
-    const model = trainSoftmax(x, y, keep.length, dim, classes, { bias: false, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed });
+    const y = Int32Array.from(keep, (i) => train.position[i]);
+    return { layer, dim, trainN: train.n, sentence: train.sentence, position: train.position, data: train.data, keep, classes, y };
+  }
+
+  /** Copies the kept rows of p into out at offset (then drops p's sample data, which is no longer needed). */
+  #inputs(p: Prepared, out = new Float32Array(p.keep.length * p.dim), offset = 0): Float32Array {
+    const { keep, dim, data } = p;
+    if (!data) throw new Error(`probe layer ${p.layer}: training inputs were already taken`);
+    if (keep.length === p.trainN) out.set(data, offset);
+    else keep.forEach((i, k) => out.set(data.subarray(i * dim, (i + 1) * dim), offset + k * dim));
+    p.data = null;
+    return out;
+  }
+
+  /** Scores one layer's trained probe on the held-out tokens. */
+  #finish(p: Prepared, model: SoftmaxModel, dims: readonly number[], predicted?: Int32Array): ProbeLayer {
+    const o = this.#o, { layer, dim, classes, keep } = p;
+    const test: LayerSample | null = this.#test.layers().includes(layer) ? this.#test.layer(layer) : null;
     const nt = test ? test.n : 0;
-    const pred = test ? predict(model, test.data, nt) : new Int32Array(0);
+    const pred = predicted ?? (test ? predict(model, test.data, nt) : new Int32Array(0));
     let right = 0, unseen = 0;
     const sums = new Float64Array(dim);
     let maxTestPos = -1;
@@ -185,7 +241,7 @@ export class PositionProbe {
       return best < 0 ? { dim: null, mean: null } : { dim: best, mean: round6(byPos[p * dim + best] / counts[p]) };
     });
     return {
-      layer, trainTokens: keep.length, testTokens: nt, classes, droppedTrain: train.n - keep.length, unseenTest: unseen,
+      layer, trainTokens: keep.length, testTokens: nt, classes, droppedTrain: p.trainN - keep.length, unseenTest: unseen,
       accuracy: nt ? round6(right / nt) : null, loss: model.losses.length ? round6(model.losses[model.losses.length - 1]) : null,
       contributions: toJsonArray(contributions), meanContribution: meanContribution === null ? null : round6(meanContribution),
       dims: dims.map((d) => ({ dim: d, contribution: round6(contributions[d]), rank: rank[d] })),
@@ -198,26 +254,47 @@ export class PositionProbe {
   }
 }
 
+/** One layer's prepared training set (see PositionProbe.#prepare). */
+interface Prepared {
+  layer: number;
+  dim: number;
+  /** Tokens in the layer's training sample (kept or not). */
+  trainN: number;
+  sentence: Int32Array;
+  position: Int32Array;
+  /** The sample's [trainN x dim] vectors; null once copied into the training inputs. */
+  data: Float32Array | null;
+  /** Indices of the kept tokens (position < classes). */
+  keep: number[];
+  classes: number;
+  y: Int32Array;
+}
+
+/** True when a and b hold the same tokens (sentence and position) in the same order. */
+function sameTokens(a: Prepared, b: Prepared): boolean {
+  if (a.trainN !== b.trainN || a.dim !== b.dim) return false;
+  for (let i = 0; i < a.trainN; ++i) if (a.sentence[i] !== b.sentence[i] || a.position[i] !== b.position[i]) return false;
+  return true;
+}
+
 /** Writes c_i = |W[row, i] · v_i| for the vector v = data[offset, offset + dim) into out (paper §3.3). */
 export function neuronContributions(W: Float32Array, dim: number, row: number, data: ArrayLike<number>, offset: number, out: Float64Array): Float64Array {
   for (let i = 0; i < dim; ++i) out[i] = Math.abs(W[row * dim + i] * data[offset + i]);
   return out;
 }
 
-/** The rows of `batch` whose mask equals `value`, as a compact LayerBatch. */
-function subset(batch: LayerBatch, mask: Uint8Array, value: number): LayerBatch {
-  const rows: number[] = [];
-  for (let r = 0; r < mask.length; ++r) if (mask[r] === value) rows.push(r);
-  const { dim } = batch, data = new Float32Array(rows.length * dim);
-  rows.forEach((r, k) => data.set(batch.data.subarray(r * dim, (r + 1) * dim), k * dim));
-  const pick = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
-    const out = make(rows.length);
-    rows.forEach((r, k) => (out[k] = a[r]));
-    return out;
-  };
-  return {
-    layer: batch.layer, dim, data,
-    special: pick(batch.special, (n) => new Uint8Array(n)), position: pick(batch.position, (n) => new Int32Array(n)),
-    sentence: pick(batch.sentence, (n) => new Int32Array(n)), word: pick(batch.word, (n) => new Int32Array(n)),
-  };
+/** predict() for a bias-free model through linalg: the argmax of each row of X Wᵀ (ties to the lower class). */
+export async function predictWith(linalg: Linalg, model: SoftmaxModel, x: Float32Array, n: number): Promise<Int32Array> {
+  const { W, classes, dim } = model;
+  if (model.b) throw new RangeError("predictWith: the model has a bias; use predict()");
+  if (x.length !== n * dim) throw new RangeError(`predictWith: x has ${x.length} values; expected n x dim = ${n} x ${dim}`);
+  const Wt = new Float32Array(dim * classes);
+  for (let c = 0; c < classes; ++c) for (let i = 0; i < dim; ++i) Wt[i * classes + c] = W[c * dim + i];
+  const logits = await linalg.matmul(x, Wt, n, dim, classes), out = new Int32Array(n);
+  for (let r = 0; r < n; ++r) {
+    let best = 0;
+    for (let c = 1; c < classes; ++c) if (logits[r * classes + c] > logits[r * classes + best]) best = c;
+    out[r] = best;
+  }
+  return out;
 }

@@ -8,8 +8,10 @@ import { outlierOrigins, type OriginOptions, type OriginResult } from "./origins
 import { OutlierCounter, outlierDims, type OutlierOptions, type OutlierResult } from "./outliers.js";
 import { PositionProfile, type PositionResult } from "./positions.js";
 import {
-  LayerMoments, allButTheTop, applyPostprocessor, clipper, whitener, zscorer, type AllButTheTopOptions, type Postprocessor, type WhiteningOptions,
+  LayerMoments, allButTheTop, clipper, whitener, zscorer, type AllButTheTopOptions, type Postprocessor, type WhiteningOptions,
 } from "./postprocess.js";
+import { createOrtLinalg } from "../model/linalg.js";
+import { jsLinalg, type Linalg } from "./linalg.js";
 import { PositionProbe, type ProbeOptions, type ProbeResult } from "./probe.js";
 import { SelfSimilarity, type SelfSimResult } from "./selfsim.js";
 import { integer } from "./stats.js";
@@ -19,8 +21,9 @@ export const ANALYSIS_NAMES = ["outliers", "origins", "positions", "probe", "ani
 export type AnalysisName = (typeof ANALYSIS_NAMES)[number];
 
 export interface RunProgress {
-  /** "fit" (the first pass over fitSentences sentences, for the clipped dims), "encode" (the main pass) or "result". */
+  /** "fit" (encoding the first fitSentences sentences, which fit the clipped dims and the transforms), "encode" (the rest) or "result". */
   stage: "fit" | "encode" | "result";
+  /** Sentences encoded so far out of the whole sample (for "result": analyses done out of all). */
   done: number;
   total: number;
   /** For stage "result": the analysis being finished. */
@@ -36,21 +39,28 @@ export interface RunOptions {
   /** Include special tokens in every statistic; default false (DESIGN.md §2). */
   includeSpecial?: boolean;
   /**
-   * The first N sentences form the fit sample: they are encoded once more up front to detect the
-   * outliers that clipping zeroes (the clipped self-similarity is streamed, so the dims must be known
-   * before the main pass), and their tokens fit the z-score, all-but-the-top and whitening transforms.
-   * Default 200 (capped at the sample size).
+   * The first N sentences form the fit sample: they are encoded first (in the same single pass over
+   * the sample, never twice), their persistent outliers decide what clipping zeroes, and their tokens
+   * fit the z-score, all-but-the-top and whitening transforms. Every statistic still covers the whole
+   * sample. Default 200 (capped at the sample size).
    */
   fitSentences?: number;
   /** Clip these dims (every layer) instead of the fit sample's persistent outliers. */
   clipDims?: readonly number[] | null;
   /** Sentences per encoder batch; default 32. */
   batchSize?: number;
+  /**
+   * Backend of the dense linear algebra (covariance Gram matrices, whitening, probe training):
+   * "onnxruntime" (default: MLAS kernels, float32 sums, the encoder's thread count), "js" (the exact
+   * float64 reference loops, several times slower than the extraction itself), or a Linalg instance.
+   */
+  linalg?: "onnxruntime" | "js" | Linalg;
   onProgress?: (p: RunProgress) => void;
   /**
-   * When given, seconds spent per phase are added to it (for `npm run bench`): "fit" (the fit pass,
-   * encoding included), "encode" (waiting for the encoder in the main pass), "split" (toLayerBatches
-   * and word keys), "add.NAME" (each accumulator's add), "result.NAME" (each result-time computation).
+   * When given, seconds spent per phase are added to it (for `npm run bench`): "encode" (waiting for
+   * the encoder), "split" (toLayerBatches and word keys), "add.NAME" (each accumulator's add, the
+   * fit-sample moments included), "fit" (picking the clipped dims and replaying the fit sample into the
+   * clipped self-similarity), "result.NAME" (each result-time computation).
    */
   timings?: Record<string, number>;
   outliers?: Omit<OutlierOptions, "includeSpecial">;
@@ -71,6 +81,7 @@ export interface AnalysisResults {
     tokens: "all" | "non-special";
     fitSentences: number;
     batchSize: number;
+    linalg: "js" | "onnxruntime";
   };
   sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
   clip: { dims: number[]; source: "option" | "fit-sample" | "none"; fitSentences: number; matchesOutliers: boolean | null };
@@ -101,22 +112,6 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   const needsAnisotropy = want("anisotropy") || want("selfsim") || want("contributions") || want("postprocess");
   if (clipDims) for (const d of clipDims) if (!Number.isInteger(d) || d < 0 || d >= encoder.hidden) throw new RangeError(`invalid clip dimension: ${JSON.stringify(d)}; expected an integer in [0, ${encoder.hidden - 1}] (hidden size ${encoder.hidden})`);
 
-  // Fit pass: the persistent outliers of the first fitSentences sentences decide what clipping zeroes.
-  let clip: AnalysisResults["clip"] = { dims: [], source: "none", fitSentences, matchesOutliers: null };
-  if (needsClip) {
-    if (clipDims) clip = { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null };
-    else {
-      clock.start();
-      const fit = new OutlierCounter({ ...opts.outliers, includeSpecial });
-      for await (const enc of encoder.encode(sentences.slice(0, fitSentences), { batchSize, onProgress: (done, total) => onProgress?.({ stage: "fit", done, total }) })) {
-        for (const b of toLayerBatches(enc)) fit.add(b);
-      }
-      clip = { dims: outlierDims(fit.result()), source: "fit-sample", fitSentences, matchesOutliers: null };
-      clock.lap("fit");
-    }
-  }
-  const clipping = clipper(clip.dims);
-
   const outliers = new OutlierCounter({ ...opts.outliers, includeSpecial });
   const positions = want("positions") ? new PositionProfile({ includeSpecial, maxPositions: encoder.maxLength }) : null;
   const probe = want("probe") ? new PositionProbe({ ...opts.probe, includeSpecial, seed }) : null;
@@ -127,45 +122,85 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   const selfsimOpts = { wordKey, seed, minOccurrences: opts.selfsim?.minOccurrences ?? 5, maxWords: opts.selfsim?.maxWords ?? 1000 };
   const eligible = want("selfsim") ? frequentWords(sentences, selfsimOpts.minOccurrences) : null;
   const selfRaw = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible }) : null;
-  const selfClip = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible }) : null;
+  const ownLinalg = opts.linalg === undefined || opts.linalg === "onnxruntime";
+  const linalg: Linalg = ownLinalg ? await createOrtLinalg({ threads: encoderThreads(encoder) }) : opts.linalg === "js" ? jsLinalg : (opts.linalg as Linalg);
+
+  let clip: AnalysisResults["clip"] = { dims: [], source: "none", fitSentences, matchesOutliers: null };
+  if (needsClip && clipDims) clip = { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null };
+  let clipping = clipper(clip.dims);
+  // zeroDims: the clipped self-similarity zeroes the clipped dims itself, without a copy of every batch
+  let selfClip = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible, zeroDims: clip.dims }) : null;
+  // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
+  // sample, not the corpus): the moments are then fitted on all of them at once, in an order that does
+  // not depend on batching, and the clipped self-similarity, which needs the clipped dims before it
+  // sees a vector, replays them.
+  const deferClipped = selfClip !== null && needsClip && !clipDims;
+  const keepFit = moments !== null || deferClipped;
+  const fitBatches: { batches: LayerBatch[]; words: Map<string, string> }[] = [];
 
   let tokens = 0, truncated = 0;
-  clock.start();
-  for await (const enc of encoder.encode(sentences, { batchSize, onProgress: (done, total) => onProgress?.({ stage: "encode", done, total }) })) {
-    clock.lap("encode");
-    if (selfRaw) words = batchWords(enc);
-    for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) truncated++;
-    for (const t of enc.tokenCounts) tokens += t;
-    const layerBatches = toLayerBatches(enc);
-    clock.lap("split");
-    for (const lb of layerBatches) {
-      outliers.add(lb);
-      clock.lap("add.outliers");
-      if (positions) {
-        positions.add(lb);
-        clock.lap("add.positions");
+  const scratch: Float32Array[] = [];
+  try {
+    // One pass over the sample in two calls: the fit sentences first, then the rest (sentence indices
+    // offset so every row keeps its index in `sentences`).
+    for (const [from, to, stage] of [[0, fitSentences, "fit"], [fitSentences, sentences.length, "encode"]] as const) {
+      if (from >= to) continue;
+      clock.start();
+      const part = from === 0 && to === sentences.length ? sentences : sentences.slice(from, to);
+      for await (const raw of encoder.encode(part, { batchSize, onProgress: (done) => onProgress?.({ stage, done: from + done, total: sentences.length }) })) {
+        clock.lap("encode");
+        const enc = from === 0 ? raw : { ...raw, sentenceIndex: raw.sentenceIndex.map((i) => i + from) };
+        if (selfRaw) words = batchWords(enc);
+        for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) truncated++;
+        for (const t of enc.tokenCounts) tokens += t;
+        // Batches kept for the fit stage get their own buffers; the others reuse `scratch` (every
+        // accumulator copies what it keeps, so a batch's vectors are dead once the next one arrives).
+        const layerBatches = toLayerBatches(enc, keepFit && stage === "fit" ? undefined : scratch);
+        clock.lap("split");
+        if (keepFit && stage === "fit") fitBatches.push({ batches: layerBatches, words });
+        for (const lb of layerBatches) {
+          outliers.add(lb);
+          clock.lap("add.outliers");
+          if (positions) {
+            positions.add(lb);
+            clock.lap("add.positions");
+          }
+          if (probe) {
+            probe.add(lb);
+            clock.lap("add.probe");
+          }
+          if (aniso) {
+            aniso.add(lb);
+            clock.lap("add.anisotropy");
+          }
+          if (selfRaw && selfClip) {
+            selfRaw.add(lb);
+            if (!(deferClipped && stage === "fit")) selfClip.add(lb);
+            clock.lap("add.selfsim");
+          }
+        }
       }
-      if (probe) {
-        probe.add(lb);
-        clock.lap("add.probe");
-      }
-      if (aniso) {
-        aniso.add(lb);
-        clock.lap("add.anisotropy");
-      }
+      clock.lap("encode");
+      if (stage !== "fit") continue;
       if (moments) {
-        moments.add(fitRows(lb, fitSentences));
+        await moments.addWith(linalg, fitBatches.flatMap((f) => f.batches));
         clock.lap("add.moments");
       }
-      if (selfRaw && selfClip) {
-        selfRaw.add(lb);
-        selfClip.add(applyPostprocessor(clipping, lb));
-        clock.lap("add.selfsim");
+      if (needsClip && !clipDims) {
+        // The fit sample's persistent outliers are what clipping zeroes.
+        clip = { dims: outlierDims(outliers.result()), source: "fit-sample", fitSentences, matchesOutliers: null };
+        clipping = clipper(clip.dims);
+        if (selfClip) selfClip = new SelfSimilarity({ ...selfsimOpts, words: eligible, zeroDims: clip.dims }); // no adds yet under deferClipped
+        if (deferClipped) {
+          for (const f of fitBatches) {
+            words = f.words;
+            for (const lb of f.batches) selfClip!.add(lb);
+          }
+        }
+        clock.lap("fit");
       }
+      fitBatches.length = 0;
     }
-  }
-  clock.lap("encode");
-
   const step = (analysis: string, done: number, total: number) => {
     clock.start();
     onProgress?.({ stage: "result", done, total, analysis });
@@ -175,7 +210,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
   const results: AnalysisResults = {
     provenance: {},
-    settings: { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize },
+    settings: { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize, linalg: linalg.backend },
     sample: { sentences: sentences.length, tokens, truncated, layers: outlierResult.layerIndices },
     clip,
     outliers: outlierResult,
@@ -193,7 +228,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   }
   if (probe) {
     step("probe", 2, total);
-    results.probe = probe.result(dims);
+    results.probe = await probe.resultWith(linalg, dims);
     clock.lap("result.probe");
   }
   if (aniso) {
@@ -203,7 +238,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
       post.push(zscorer(moments), allButTheTop(moments, opts.allButTheTop), whitener(moments, opts.whitening));
       clock.lap("result.postprocessFit");
     }
-    const a = aniso.result(post);
+    const a = await aniso.resultWith(linalg, post);
     clock.lap("result.anisotropy");
     if (want("anisotropy") || want("postprocess") || want("selfsim")) results.anisotropy = a;
     if (selfRaw && selfClip) {
@@ -228,6 +263,9 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
     sampleSizes: { sentences: sentences.length, tokens, fitSentences },
   };
   return results;
+  } finally {
+    if (ownLinalg) await linalg.release();
+  }
 }
 
 /** Validates `only`; default all analyses. */
@@ -286,20 +324,10 @@ function stopwatch(timings: Record<string, number> | undefined): { start(): void
   };
 }
 
-/** The rows of a batch whose sentence index is below n (the fit sample). */
-function fitRows(lb: LayerBatch, n: number): LayerBatch {
-  let all = true;
-  for (let r = 0; r < lb.sentence.length && all; ++r) all = lb.sentence[r] < n;
-  if (all) return lb;
-  const rows: number[] = [];
-  for (let r = 0; r < lb.sentence.length; ++r) if (lb.sentence[r] < n) rows.push(r);
-  const data = new Float32Array(rows.length * lb.dim);
-  rows.forEach((r, k) => data.set(lb.data.subarray(r * lb.dim, (r + 1) * lb.dim), k * lb.dim));
-  return {
-    layer: lb.layer, dim: lb.dim, data,
-    special: Uint8Array.from(rows, (r) => lb.special[r]), position: Int32Array.from(rows, (r) => lb.position[r]),
-    sentence: Int32Array.from(rows, (r) => lb.sentence[r]), word: Int32Array.from(rows, (r) => lb.word[r]),
-  };
+/** The encoder's ORT thread count (its provenance), so the linear algebra uses the same. */
+function encoderThreads(encoder: Encoder): number | undefined {
+  const t = encoder.provenance().threads;
+  return typeof t === "number" ? t : undefined;
 }
 
 function packageVersions(): Record<string, string | null> {

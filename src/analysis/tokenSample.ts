@@ -49,6 +49,7 @@ export class TokenSample {
   readonly seed: number;
   readonly includeSpecial: boolean;
   readonly #layers = new Map<number, LayerState>();
+  #keys: { sentence: Int32Array; position: Int32Array; keys: Float64Array } | null = null;
   #dim = -1;
 
   constructor({ size = 2000, seed = 0, includeSpecial = false }: TokenSampleOptions = {}) {
@@ -57,14 +58,35 @@ export class TokenSample {
     this.includeSpecial = includeSpecial;
   }
 
-  add({ layer, dim, data, special, sentence, position, word }: LayerBatch): this {
+  /**
+   * Offers the batch's tokens; with `mask`, only the rows r where mask[r] === value (the same as adding
+   * the compact subset of those rows, without copying it).
+   */
+  add({ layer, dim, data, special, sentence, position, word }: LayerBatch, mask?: Uint8Array, value = 1): this {
     const s = this.#state(layer, dim);
+    if (mask && mask.length !== special.length) throw new RangeError(`TokenSample.add: mask has ${mask.length} rows; the batch has ${special.length}`);
+    const keys = this.#batchKeys(sentence, position);
+    const includeSpecial = this.includeSpecial, size = this.size, heap = s.heap;
+    let seen = 0;
     for (let r = 0, n = special.length; r < n; ++r) {
-      if (special[r] && !this.includeSpecial) continue;
-      s.seen++;
-      this.#offer(s, hashUniform(this.seed, sentence[r], position[r]), sentence[r], position[r], word[r], data, r * dim);
+      if ((special[r] && !includeSpecial) || (mask && mask[r] !== value)) continue;
+      seen++;
+      // Most tokens sort after the sample's largest key once the heap is full: reject them here.
+      if (heap.length === size && compare(s, heap[0], keys[r], sentence[r], position[r]) <= 0) continue;
+      this.#offer(s, keys[r], sentence[r], position[r], word[r], data, r * dim);
     }
+    s.seen += seen;
     return this;
+  }
+
+  /** Token keys of a batch, computed once for all its layers (reused while sentence and position hold the same values). */
+  #batchKeys(sentence: Int32Array, position: Int32Array): Float64Array {
+    const last = this.#keys;
+    if (last && sameValues(last.sentence, sentence) && sameValues(last.position, position)) return last.keys;
+    const keys = new Float64Array(sentence.length);
+    for (let r = 0; r < keys.length; ++r) keys[r] = hashUniform(this.seed, sentence[r], position[r]);
+    this.#keys = { sentence: Int32Array.from(sentence), position: Int32Array.from(position), keys };
+    return keys;
   }
 
   merge(other: TokenSample): this {
@@ -140,6 +162,12 @@ function write(s: LayerState, slot: number, key: number, sentence: number, posit
   s.position[slot] = position;
   s.word[slot] = word;
   s.data.set(src.subarray(offset, offset + s.dim), slot * s.dim);
+}
+
+function sameValues(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Orders slot a against (key, sentence, position): negative when a sorts first. */

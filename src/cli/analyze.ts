@@ -23,6 +23,7 @@ const spec: Record<string, OptionSpec> = {
   clip: { type: "list", help: "clip these dims instead of the detected outliers (comma-separated)" },
   "batch-size": { type: "string", help: "sentences per encoder batch", default: "32" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
   out: { type: "string", help: "results JSON file (required)" },
 };
 
@@ -67,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const results = await runAnalyses(encoder, sentences, {
       only: settings.only, seed: settings.seed, includeSpecial: settings.includeSpecial, fitSentences: settings.fitSentences,
-      clipDims: settings.clip, batchSize: settings.batchSize,
+      clipDims: settings.clip, batchSize: settings.batchSize, linalg: settings.linalg,
       onProgress: ({ stage, done, total, analysis }) => {
         const line = stage === "result" ? `analyze: computing ${analysis}` : `analyze: ${stage} ${done}/${total} sentences`;
         if (line !== lastLine) process.stderr.write(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
@@ -118,8 +119,10 @@ function readSettings(args: ParsedArgs) {
     clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
     batchSize: intOption(o["batch-size"], "batch-size", 1),
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
+    linalg: o.linalg as "onnxruntime" | "js",
     out: path.resolve(o.out as string),
   };
+  if (settings.linalg !== "onnxruntime" && settings.linalg !== "js") throw new RangeError(`invalid --linalg: ${JSON.stringify(settings.linalg)}; expected onnxruntime or js`);
   if (settings.maxWords < settings.minWords) throw new RangeError(`invalid --max-words: ${settings.maxWords}; expected >= --min-words (${settings.minWords})`);
   return settings;
 }

@@ -121,3 +121,65 @@ export class EncoderSession {
     return this.session.release();
   }
 }
+
+/** One input of {@link KernelSession.run}: a typed array and its dims (row-major). */
+export type KernelFeed =
+  | { type: "float32"; data: Float32Array; dims: readonly number[] }
+  | { type: "int64"; data: BigInt64Array; dims: readonly number[] }
+  | { type: "int32"; data: Int32Array; dims: readonly number[] };
+
+/** One float32 output of {@link KernelSession.run}. */
+export interface KernelOutput {
+  data: Float32Array;
+  dims: number[];
+}
+
+/**
+ * An ORT session over a small compute graph (the dense kernels of src/model/linalg.ts) opened from its
+ * bytes: float32, int64 and int32 feeds in, float32 outputs back. `name` prefixes errors.
+ */
+export class KernelSession {
+  private constructor(
+    readonly name: string,
+    readonly threads: number,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async open(model: Uint8Array, { threads, name = "<kernel graph>" }: SessionOptions & { name?: string } = {}): Promise<KernelSession> {
+    const n = resolveThreads(threads);
+    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: n, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+    try {
+      return new KernelSession(name, n, await ort.InferenceSession.create(model, options));
+    } catch (err) {
+      throw new Error(`${name}: onnxruntime cannot load the graph (${(err as Error).message.split("\n")[0]}); the graph builder in src/model/linalg.ts is wrong`, { cause: err });
+    }
+  }
+
+  /** Runs the graph; returns the requested outputs (ORT's own buffers, not copies). */
+  async run(feeds: Record<string, KernelFeed>, outputs: readonly string[]): Promise<Record<string, KernelOutput>> {
+    const tensors: Record<string, ort.Tensor> = {};
+    for (const [key, f] of Object.entries(feeds)) {
+      const size = f.dims.reduce((a, b) => a * b, 1);
+      if (f.data.length !== size) throw new RangeError(`${this.name}: input ${key} has ${f.data.length} values; expected [${f.dims.join(", ")}] = ${size}`);
+      tensors[key] = new ort.Tensor(f.type, f.data, f.dims);
+    }
+    let out: ort.InferenceSession.ReturnType;
+    try {
+      out = await this.session.run(tensors, outputs as string[]);
+    } catch (err) {
+      const inputs = Object.entries(tensors).map(([key, t]) => `${key} ${t.type} [${t.dims.join(", ")}]`).join(", ");
+      throw new Error(`${this.name}: onnxruntime run failed with inputs ${inputs} (${(err as Error).message.split("\n")[0]})`, { cause: err });
+    }
+    const result: Record<string, KernelOutput> = {};
+    for (const key of outputs) {
+      const t = out[key];
+      if (t.type !== "float32") throw new Error(`${this.name}: output ${key} is ${t.type}; expected float32`);
+      result[key] = { data: t.data as Float32Array, dims: [...t.dims] };
+    }
+    return result;
+  }
+
+  dispose(): Promise<void> {
+    return this.session.release();
+  }
+}

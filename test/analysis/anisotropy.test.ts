@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Anisotropy, drawPairs, pairCosines, pairedRows, anisotropy } from "../../src/analysis/anisotropy.js";
-import { clipper } from "../../src/analysis/postprocess.js";
+import { jsLinalg } from "../../src/analysis/linalg.js";
+import { LayerMoments, allButTheTop, clipper, whitener, zscorer } from "../../src/analysis/postprocess.js";
+import { createRandom } from "../../src/analysis/random.js";
 import { lb, split, close } from "./fixtures.js";
 
 test("Anisotropy of two one-token sentences is their cosine, raw and clipped", () => {
@@ -62,4 +64,14 @@ test("pairedRows keeps the paired rows in order of first use and renumbers the p
   assert.deepEqual(Array.from(r.data), [20, 21, 0, 1, 30, 31]);
   assert.deepEqual(Array.from(r.pairs), [0, 1, 0, 2]);
   assert.deepEqual(pairCosines(r.data, 2, r.pairs), pairCosines(data, 2, Int32Array.from([2, 0, 2, 3])));
+});
+
+test("Anisotropy.resultWith(jsLinalg) equals result() with every post-processing", async () => {
+  const g = createRandom(3), n = 60, dim = 4;
+  const data = Array.from({ length: n * dim }, () => g.normal() + 1);
+  const b = lb({ layer: 1, dim, data, sentence: Array.from({ length: n }, (_, i) => i % 7) });
+  const a = new Anisotropy({ pairs: 50, sampleSize: 40, seed: 5 }).add(b);
+  const m = new LayerMoments().add(b);
+  const post = [clipper([0]), zscorer(m), allButTheTop(m), whitener(m)];
+  assert.deepEqual(await a.resultWith(jsLinalg, post), a.result(post));
 });

@@ -77,3 +77,48 @@ test("OutlierCounter rejects a width change, bad layers and bad options", () => 
 test("argExtent works on a view and breaks ties toward the lower index", () => {
   assert.deepEqual(argExtent([9, 1, 1, 3, 3], 1, 4), [0, 2]);
 });
+
+// Float32-exact 2^54: in float64, (A + 1) - A is 0 but (1 - A) + A is 1, so any reordering of a sum shows.
+const A = 2 ** 54;
+
+/** The row-by-row definition: argExtent per kept token, float64 sums in token order. */
+function reference(b: ReturnType<typeof lb>, includeSpecial = false) {
+  const argmin = new Array(b.dim).fill(0), argmax = new Array(b.dim).fill(0), sum = new Array(b.dim).fill(0);
+  let tokens = 0;
+  for (let r = 0; r < b.special.length; ++r) {
+    if (b.special[r] && !includeSpecial) continue;
+    const [lo, hi] = argExtent(b.data, r * b.dim, b.dim);
+    argmin[lo]++;
+    argmax[hi]++;
+    for (let i = 0; i < b.dim; ++i) sum[i] += b.data[r * b.dim + i];
+    tokens++;
+  }
+  return { tokens, argmin, argmax, mean: sum.map((x) => Number((x / tokens).toPrecision(7))) };
+}
+
+test("OutlierCounter matches argExtent and in-order sums for odd and even token counts, ties, signed zeros and NaN", () => {
+  // 7 tokens x 3 dims; tokens 0 and 4 special. Dim 2 sums A, 1, -A, 3 in token order.
+  const data = [
+    9, 9, 9, /* special */ 1, 1, A, 1, 1, 1, /* tie: lowest index wins */ 0, -0, -A, /* signed zeros tie */
+    5, 5, 5, /* special */ NaN, 2, 3, /* NaN first: argmin = argmax = 0 */ 4, NaN, 1, /* NaN later is skipped */
+  ];
+  const seven = lb({ dim: 3, data, special: [1, 0, 0, 0, 1, 0, 0] });
+  const six = lb({ dim: 3, data: data.slice(0, 18), special: [1, 0, 0, 0, 1, 0] });
+  for (const kept of [seven, six]) {
+    const got = new OutlierCounter().add(kept).result().layers[0];
+    const want = reference(kept);
+    assert.deepEqual([got.tokens, got.argmin, got.argmax, got.mean], [want.tokens, want.argmin, want.argmax, want.mean]);
+    // one token per add takes the one-row path: the same numbers
+    const one = new OutlierCounter();
+    for (let r = 0; r < kept.special.length; ++r) one.add(split(kept, r, r + 1)[1]);
+    assert.deepEqual(one.result(), new OutlierCounter().add(kept).result());
+  }
+  // spelled out for the 4 kept tokens of `six`: dim 2 = ((A + 1) - A + 3) / 4 = 0.75 (in any other order, 1)
+  const four = new OutlierCounter().add(six).result().layers[0];
+  assert.deepEqual(four.argmin, [3, 0, 1]);
+  assert.deepEqual(four.argmax, [3, 0, 1]);
+  assert.deepEqual(four.mean, [NaN, 1, 0.75]);
+  const all = new OutlierCounter({ includeSpecial: true }).add(seven).result().layers[0];
+  const wantAll = reference(seven, true);
+  assert.deepEqual([all.tokens, all.argmin, all.argmax, all.mean], [wantAll.tokens, wantAll.argmin, wantAll.argmax, wantAll.mean]);
+});

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clipper, LayerMoments, zscorer, allButTheTop, whitener, applyPostprocessor } from "../../src/analysis/postprocess.js";
+import { jsLinalg } from "../../src/analysis/linalg.js";
+import { clipper, LayerMoments, zscorer, allButTheTop, whitener, applyPostprocessor, applyRowsWith } from "../../src/analysis/postprocess.js";
 import { lb, split, close } from "./fixtures.js";
 
 test("clipper zeroes the chosen dims in every layer, or per layer", () => {
@@ -53,4 +54,47 @@ test("whitener makes the fitted sample's covariance the identity", () => {
   close(m[0], 1, 1e-6); close(m[1], 0, 1e-6); close(m[3], 1, 1e-6);
   // (2, 0) -> ±(2/√2, 0) = ±(√2, 0)
   close(Math.abs(out[2]), Math.SQRT2, 1e-6);
+});
+
+test("LayerMoments.addWith(jsLinalg) fits every layer as add does, whatever the batching, and merges", async () => {
+  // two layers of the same three tokens (the first is special); layer 1 = layer 0 * 2 + 1
+  const l0 = lb({ layer: 0, dim: 2, data: [100, 100, 1, 10, 3, 30, 5, -2], special: [1, 0, 0, 0] });
+  const l1 = lb({ layer: 1, dim: 2, data: Array.from(l0.data, (v) => 2 * v + 1), special: [1, 0, 0, 0] });
+  const viaAdd = new LayerMoments().add(l0).add(l1);
+  const viaGram = await new LayerMoments().addWith(jsLinalg, [l0, l1]);
+  // the centred rows handed to gram are float32, so agreement is to float32 rounding (values ~100)
+  for (const layer of [0, 1]) {
+    assert.equal(viaGram.get(layer).count, 3);
+    Array.from(viaAdd.get(layer).mean).forEach((v, i) => close(viaGram.get(layer).mean[i], v, 1e-12));
+    const a = viaAdd.get(layer).covariance()!, b = viaGram.get(layer).covariance()!;
+    a.forEach((v, i) => close(b[i], v, 1e-6 * Math.max(1, Math.abs(v))));
+  }
+  // covariance of layer 0 by hand: x (1, 3, 5) mean 3, var 8/3; y (10, 30, -2) mean 38/3; cov(x, y) = ((-2)(-8/3) + 0 + 2(-44/3)) / 3 = -8
+  const c = viaGram.get(0).covariance()!;
+  close(c[0], 8 / 3, 1e-6); close(c[1], -8, 1e-5); close(c[2], -8, 1e-5);
+  // a second batch merges by Chan's formula: the same as adding all rows at once
+  await viaGram.addWith(jsLinalg, [lb({ layer: 0, dim: 2, data: [7, 7] }), lb({ layer: 1, dim: 2, data: [15, 15] })]);
+  const all = new LayerMoments().add(lb({ layer: 0, dim: 2, data: [1, 10, 3, 30, 5, -2, 7, 7] })).get(0).covariance()!;
+  all.forEach((v, i) => close(viaGram.get(0).covariance()![i], v, 1e-6 * Math.max(1, Math.abs(v))));
+  // the same rows split into other batches, in another order, give the same bytes
+  const [p, q] = split(l0, 2), [r, t] = split(l1, 3);
+  const resplit = await new LayerMoments().addWith(jsLinalg, [t, q, r, p]);
+  const once = await new LayerMoments().addWith(jsLinalg, [l0, l1]);
+  for (const layer of [0, 1]) assert.deepEqual(resplit.get(layer).scatter, once.get(layer).scatter);
+  await assert.rejects(new LayerMoments().addWith(jsLinalg, [l0, lb({ layer: 1, dim: 3, data: [1, 2, 3] })]), /layer 1: dim 3 differs from the first batch \(2\)/);
+});
+
+test("whitener exposes its linear form; applyRowsWith(jsLinalg) is applyRows", async () => {
+  const w = whitener(new LayerMoments().add(cross()));
+  const data = Float32Array.from([1, 2, -3, 0.5, 4, 4]);
+  const { mean, matrix } = w.linear!(2, 2);
+  // (x - mean) · matrix equals applyRows to float32 rounding
+  const direct = w.applyRows(2, data, 2);
+  for (let r = 0; r < 3; ++r) for (let c = 0; c < 2; ++c) {
+    let s = 0;
+    for (let i = 0; i < 2; ++i) s += (data[r * 2 + i] - mean[i]) * matrix[i * 2 + c];
+    close(s, direct[r * 2 + c], 1e-6);
+  }
+  assert.deepEqual(await applyRowsWith(jsLinalg, w, 2, data, 2), direct);
+  assert.equal(clipper([0]).linear, undefined);
 });

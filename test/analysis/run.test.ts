@@ -86,3 +86,29 @@ test("batchWords joins a word's subwords without WordPiece/BPE markers; frequent
   // "the" is in 2 sentences (twice in the first, counted once), "cat" in 1
   assert.deepEqual([...frequentWords(["The cat, the dog.", "the end"], 2)], ["the"]);
 });
+
+test("runAnalyses: the onnxruntime linear algebra (default) agrees with the float64 JS reference", async () => {
+  const ort = await runAnalyses(encoder, sentences, opts);
+  const js = await runAnalyses(encoder, sentences, { ...opts, linalg: "js" });
+  assert.equal(ort.settings.linalg, "onnxruntime");
+  assert.equal(js.settings.linalg, "js");
+  // everything that uses no dense linear algebra is identical
+  for (const k of ["sample", "clip", "outliers", "origins", "positions", "selfsim", "contributions"] as const) assert.deepEqual(ort[k], js[k], k);
+  // the post-processed anisotropy and the probe agree to float32 rounding of their sums
+  ort.anisotropy!.layers.forEach((l, i) => {
+    const r = js.anisotropy!.layers[i];
+    assert.equal(l.raw, r.raw);
+    assert.equal(l.clipped, r.clipped);
+    for (const v of ["zscore", "allButTheTop", "whitening"] as const) assert.ok(Math.abs(l[v]! - r[v]!) < 1e-4, `layer ${l.layer} ${v}: ${l[v]} vs ${r[v]}`);
+  });
+  ort.probe!.layers.forEach((l, i) => {
+    const r = js.probe!.layers[i];
+    assert.equal(l.classes, r.classes);
+    assert.equal(l.testTokens, r.testTokens);
+    assert.ok(Math.abs(l.accuracy! - r.accuracy!) <= 2 / l.testTokens, `layer ${l.layer} accuracy ${l.accuracy} vs ${r.accuracy}`);
+    assert.ok(Math.abs(l.loss! - r.loss!) < 1e-4, `layer ${l.layer} loss ${l.loss} vs ${r.loss}`);
+  });
+  // and the onnxruntime run is reproducible byte for byte
+  const again = await runAnalyses(encoder, sentences, opts);
+  assert.equal(JSON.stringify({ ...again, provenance: {} }), JSON.stringify({ ...ort, provenance: {} }));
+});

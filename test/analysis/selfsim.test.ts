@@ -54,3 +54,63 @@ test("SelfSimilarity rejects bad options and width changes", () => {
   const s = new SelfSimilarity({ wordKey }).add(batch());
   assert.throws(() => s.add(lb({ layer: 2, dim: 3, data: [1, 2, 3] })), /layer 2: dim 3 differs from the first batch \(2\)/);
 });
+
+test("SelfSimilarity with zeroDims equals adding the clipped batches", async () => {
+  const { applyPostprocessor, clipper } = await import("../../src/analysis/postprocess.js");
+  const clip = clipper([1]);
+  for (const dims of [[1], [0, 1]]) {
+    const c = clipper(dims);
+    const viaCopy = new SelfSimilarity({ wordKey, minOccurrences: 2 }).add(applyPostprocessor(c, batch(1))).add(applyPostprocessor(c, batch(2)));
+    const viaOption = new SelfSimilarity({ wordKey, minOccurrences: 2, zeroDims: dims }).add(batch(1)).add(batch(2));
+    assert.deepEqual(viaOption.result(), viaCopy.result());
+  }
+  // clipping dim 1 leaves "cat" with (1,0), (1,0) and (1,0) after the (0,1) occurrence drops out as a zero vector
+  const r = new SelfSimilarity({ wordKey, minOccurrences: 2, zeroDims: [1] }).add(batch()).result().layers[0];
+  assert.deepEqual(r, new SelfSimilarity({ wordKey, minOccurrences: 2 }).add(applyPostprocessor(clip, batch())).result().layers[0]);
+  assert.deepEqual([r.words, r.occurrences, r.selfSimilarity], [2, 5, 1]);
+  assert.throws(() => new SelfSimilarity({ wordKey, zeroDims: [2] }).add(batch()), /invalid zeroDims dimension: 2; layer 1 has dim 2/);
+  assert.throws(() => new SelfSimilarity({ wordKey, zeroDims: [-1] }), /invalid zeroDims dimension: -1/);
+});
+
+test("SelfSimilarity resolves words once per batch, yet follows arrays changed in place and evictions across layers", () => {
+  // the same arrays refilled with other words between adds: the result is that of fresh arrays
+  const b = batch(1);
+  const moved = lb({ layer: 1, dim: 2, data: Array.from(b.data), special: Array.from(b.special), sentence: [0, 0, 0, 1, 1, 2, 2, 2], word: [-1, 1, 0, 1, 0, 1, 0, 0] });
+  const fresh = new SelfSimilarity({ wordKey, minOccurrences: 3 }).add(b).add(moved).result();
+  const reused = new SelfSimilarity({ wordKey, minOccurrences: 3 }).add(b);
+  b.word.set(moved.word);
+  assert.deepEqual(reused.add(b).result(), fresh);
+  // maxWords 1 over two layers of one batch: whichever word is kept, it has every occurrence in both layers
+  const one = new SelfSimilarity({ wordKey, minOccurrences: 3, maxWords: 1 }).add(batch(1)).add(batch(2)).result();
+  assert.deepEqual(one.layers.map((l) => [l.layer, l.words, l.occurrences]), [[1, 1, 3], [2, 1, 3]]);
+  assert.deepEqual(one.layers[1].selfSimilarity, one.layers[0].selfSimilarity);
+});
+
+test("SelfSimilarity: the same word twice in a row, zero vectors and multi-subword words between single ones", () => {
+  // one sentence per token group; words: the(0) the(1) the(2: zero vector) cat(3, two subwords) the(4) cat(5)
+  const keyOf: Record<string, string> = { "0:0": "the", "1:0": "the", "2:0": "the", "3:0": "cat", "4:0": "the", "5:0": "cat", "6:0": "cat" };
+  const key = (s: number, w: number) => keyOf[`${s}:${w}`] ?? null;
+  const x = lb({
+    layer: 3, dim: 3,
+    data: [1, 2, 2, /* the */ 0, 3, 4, /* the */ 0, 0, 0, /* the: no direction */ 1, 0, 0, 0, 1, 0, /* cat = c + ##at */ 2, 0, 1, /* the */ 0, 0, 5, /* cat */ 1, 1, 1 /* cat */],
+    sentence: [0, 1, 2, 3, 3, 4, 5, 6],
+    word: [0, 0, 0, 0, 0, 0, 0, 0],
+  });
+  const got = new SelfSimilarity({ wordKey: key, minOccurrences: 2 }).add(x).result().layers[0];
+  // naive reference: mean cosine over pairs of each word's occurrence vectors (zero vectors dropped)
+  const unit = (v: number[]) => v.map((c) => c / Math.hypot(...v));
+  const mean = (vs: number[][]) => {
+    let s = 0, n = 0;
+    for (let i = 0; i < vs.length; ++i) for (let j = 0; j < vs.length; ++j) if (i !== j) { s += unit(vs[i]).reduce((a, c, k) => a + c * unit(vs[j])[k], 0); n++; }
+    return s / n;
+  };
+  const the = mean([[1, 2, 2], [0, 3, 4], [2, 0, 1]]), cat = mean([[1, 1, 0], [0, 0, 5], [1, 1, 1]]);
+  assert.deepEqual([got.words, got.occurrences], [2, 6]);
+  close(got.selfSimilarity, (the + cat) / 2, 1e-6);
+  // one word per add (no pairs) and the pairs of one add give the same numbers
+  const whole = new SelfSimilarity({ wordKey: key, minOccurrences: 2 });
+  for (const part of split(x, 1, 2, 3, 5, 6, 7)) whole.add(part);
+  assert.deepEqual(whole.result(), new SelfSimilarity({ wordKey: key, minOccurrences: 2 }).add(x).result());
+  assert.deepEqual(new SelfSimilarity({ wordKey: key, minOccurrences: 2, zeroDims: [2] }).add(x).result(),
+    new SelfSimilarity({ wordKey: key, minOccurrences: 2 }).add(lb({ layer: 3, dim: 3, data: Array.from(x.data, (v, i) => (i % 3 === 2 ? 0 : v)), sentence: Array.from(x.sentence), word: Array.from(x.word) })).result());
+});

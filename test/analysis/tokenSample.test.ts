@@ -39,3 +39,33 @@ test("TokenSample includes special tokens only on request; rejects unknown layer
   assert.throws(() => new TokenSample({ size: 0 }), /invalid size: 0/);
   assert.throws(() => s.merge(new TokenSample({ seed: 2 })), /merge samples built with the same options/);
 });
+
+test("TokenSample computes a batch's keys once, yet follows sentence and position arrays changed in place", () => {
+  const b = batch(0);
+  const other = lb({ layer: 0, dim: 2, data: Array.from(b.data), sentence: [3, 3, 4, 4, 5, 5], position: [0, 1, 0, 1, 0, 1], special: [0, 0, 0, 0, 0, 1] });
+  const fresh = new TokenSample({ size: 3, seed: 7 }).add(b).add(other).add(batch(1)).add({ ...other, layer: 1 });
+  const reused = new TokenSample({ size: 3, seed: 7 }).add(b);
+  b.sentence.set(other.sentence);
+  reused.add(b);
+  b.sentence.set([0, 0, 1, 1, 2, 2]);
+  reused.add({ ...b, layer: 1 });
+  b.sentence.set(other.sentence);
+  reused.add({ ...b, layer: 1 });
+  for (const layer of [0, 1]) assert.deepEqual(reused.layer(layer), fresh.layer(layer));
+});
+
+test("TokenSample.add with a row mask equals adding the compact subset of those rows", () => {
+  const mask = Uint8Array.from([1, 0, 0, 1, 1, 0]);
+  for (const value of [0, 1]) {
+    const rows = [...mask.keys()].filter((r) => mask[r] === value);
+    const b = batch(1);
+    const subset = lb({
+      layer: 1, dim: 2, data: rows.flatMap((r) => [b.data[2 * r], b.data[2 * r + 1]]), sentence: rows.map((r) => b.sentence[r]),
+      position: rows.map((r) => b.position[r]), special: rows.map((r) => b.special[r]), word: rows.map((r) => b.word[r]),
+    });
+    const masked = new TokenSample({ size: 2, seed: 3 }).add(b, mask, value).layer(1);
+    const copied = new TokenSample({ size: 2, seed: 3 }).add(subset).layer(1);
+    assert.deepEqual(masked, copied);
+  }
+  assert.throws(() => new TokenSample().add(batch(0), new Uint8Array(2)), /TokenSample.add: mask has 2 rows; the batch has 6/);
+});

@@ -28,7 +28,7 @@ test("artefacts analyze writes a results JSON with provenance, outliers.dimensio
   const out = path.join(dir, "r.json");
   const r = cli("--model", model, "--corpus", corpus, "--sample", "30", "--fit-sentences", "10", "--only", "anisotropy,origins", "--seed", "3", "--out", out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /analyze: encode 30\/30 sentences/);
+  assert.match(r.stderr, /analyze: fit 10\/30 sentences[^]*analyze: encode 30\/30 sentences/);
   const j = JSON.parse(fs.readFileSync(out, "utf8"));
   assert.deepEqual(j.outliers.dimensions.find((d: { kind: string }) => d.kind === "min"), { dim: 5, kind: "min", share: 1, layers: [0, 1, 2] });
   assert.deepEqual(Object.keys(j.anisotropy.layers[0]).slice(0, 6), ["layer", "sampled", "seen", "pairs", "raw", "clipped"]);
@@ -46,6 +46,7 @@ test("artefacts analyze explains bad input and leaves no partial file", () => {
   assert.match(cli("--corpus", corpus, "--out", "x.json").stderr, /--model is required/);
   assert.match(cli("--model", model, "--only", "bogus", "--out", "x.json").stderr, /invalid analysis: "bogus"; expected one of outliers/);
   assert.match(cli("--model", model, "--sample", "1", "--out", "x.json").stderr, /invalid --sample: "1"; expected an integer >= 2/);
+  assert.match(cli("--model", model, "--linalg", "blas", "--out", "x.json").stderr, /invalid --linalg: "blas"; expected onnxruntime or js/);
   const tooMany = cli("--model", model, "--corpus", corpus, "--sample", "500", "--out", path.join(dir, "no.json"));
   assert.equal(tooMany.status, 1);
   assert.match(tooMany.stderr, /^--corpus .*corpus\.txt: /);
