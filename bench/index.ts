@@ -58,7 +58,7 @@ const spec: Record<string, OptionSpec> = {
   "no-torch": { type: "boolean", help: "skip the PyTorch reference" },
   "no-analyses": { type: "boolean", help: "skip the analyses measurements (issue 3 item 5)" },
   "analyses-memory": { type: "string", help: "sentence counts of the memory runs with the analyses, or none (default: as --memory)" },
-  "analyses-sentences": { type: "string", help: "sentences of the analyses cost line (default: 1000, the CLI's default sample; --quick: 100)" },
+  "analyses-sentences": { type: "string", help: "sentences of the analyses cost lines, comma-separated, e.g. 1000,20000 (default: 1000, the CLI's default sample; --quick: 100)" },
 };
 
 interface ModelPlan {
@@ -249,12 +249,12 @@ async function main(argv: string[]): Promise<number> {
   if (o["no-analyses"] === true) {
     process.stdout.write(JSON.stringify({ analyses: { status: "skipped (--no-analyses)" } }) + "\n");
   } else if (haveMini) {
-    const n = o["analyses-sentences"] !== undefined ? intOption(o["analyses-sentences"], "analyses-sentences", 2) : quick ? 100 : 1000;
-    log(`analyses: extraction alone vs runAnalyses (every analysis) on the CLI's default sample (${n} sentences, default corpus, 4..40 words, seed 0)`);
-    const sentences = analyzeSample(n);
+    const counts = o["analyses-sentences"] !== undefined ? String(o["analyses-sentences"]).split(",").map((v) => intOption(v, "analyses-sentences", 2)) : [quick ? 100 : 1000];
     const targets: [string, string][] = [["all-MiniLM-L6-v2", MINILM_DIR]];
     if (models.includes("synth-base")) targets.push(["synthetic-bert-12x768 (SYNTHETIC, seeded random weights)", await synthBase()]);
-    for (const [label, dir] of targets) {
+    for (const n of counts) for (const [label, dir] of targets) {
+      log(`analyses: extraction alone vs runAnalyses (every analysis), ${label}, ${n} sentences (default corpus, 4..40 words, seed 0; the CLI's default sample is 1000)`);
+      const sentences = analyzeSample(n);
       const encoder = await createEncoder(dir, { threads });
       try {
         const line = await measureAnalyses(encoder, sentences);
