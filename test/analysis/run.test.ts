@@ -112,3 +112,14 @@ test("runAnalyses: the onnxruntime linear algebra (default) agrees with the floa
   const again = await runAnalyses(encoder, sentences, opts);
   assert.equal(JSON.stringify({ ...again, provenance: {} }), JSON.stringify({ ...ort, provenance: {} }));
 });
+
+test("runAnalyses with a fit sample as large as the sample runs one stage and matches a capped fitSentences", async () => {
+  const few = sentences.slice(0, 8), progress: string[] = [];
+  const a = await runAnalyses(encoder, few, { ...opts, fitSentences: 500, onProgress: (p) => progress.push(`${p.stage} ${p.done}/${p.total}`) });
+  const b = await runAnalyses(encoder, few, { ...opts, fitSentences: 8 });
+  assert.equal(a.settings.fitSentences, 8);
+  assert.equal(JSON.stringify({ ...a, provenance: {} }), JSON.stringify({ ...b, provenance: {} }));
+  assert.ok(progress.includes("fit 8/8") && !progress.some((p) => p.startsWith("encode")), progress.join(", "));
+  assert.equal(a.clip.source, "fit-sample");
+  assert.ok(a.selfsim!.clipped.layers.length === 3);
+});
