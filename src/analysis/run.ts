@@ -95,9 +95,10 @@ export interface AnalysisResults {
 }
 
 /**
- * Runs the chosen analyses on `sentences` with one main streaming pass over the encoder (plus a short
- * fit pass over the first `fitSentences` when a clipped result is needed), feeding every accumulator
- * the same LayerBatches. Returns plain JSON; the same inputs and seed give byte-identical JSON.
+ * Runs the chosen analyses on `sentences` with one streaming pass over the encoder (the first
+ * `fitSentences` first: they choose the clipped dims and fit the post-processings), feeding every
+ * accumulator the same LayerBatches; dense linear algebra goes through `opts.linalg`. Returns plain
+ * JSON; the same inputs, seed and backend give byte-identical JSON, whatever the batch size.
  */
 export async function runAnalyses(encoder: Encoder, sentences: string[], opts: RunOptions = {}): Promise<AnalysisResults> {
   const { seed = 0, includeSpecial = false, batchSize = 32, onProgress, clipDims = null, timings } = opts;
@@ -201,68 +202,68 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
       }
       fitBatches.length = 0;
     }
-  const step = (analysis: string, done: number, total: number) => {
-    clock.start();
-    onProgress?.({ stage: "result", done, total, analysis });
-  };
-  const outlierResult = outliers.result();
-  const dims = outlierDims(outlierResult);
-  if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
-  const results: AnalysisResults = {
-    provenance: {},
-    settings: { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize, linalg: linalg.backend },
-    sample: { sentences: sentences.length, tokens, truncated, layers: outlierResult.layerIndices },
-    clip,
-    outliers: outlierResult,
-  };
-  const total = only.length;
-  if (want("origins")) {
-    step("origins", 0, total);
-    results.origins = outlierOrigins(encoder.staticTensors(), outlierResult.dimensions.map(({ dim, kind }) => ({ dim, kind })), opts.origins);
-    clock.lap("result.origins");
-  }
-  if (positions) {
-    step("positions", 1, total);
-    results.positions = positions.result(dims);
-    clock.lap("result.positions");
-  }
-  if (probe) {
-    step("probe", 2, total);
-    results.probe = await probe.resultWith(linalg, dims);
-    clock.lap("result.probe");
-  }
-  if (aniso) {
-    step("anisotropy", 3, total);
-    const post: Postprocessor[] = [clipping];
-    if (moments) {
-      post.push(zscorer(moments), allButTheTop(moments, opts.allButTheTop), whitener(moments, opts.whitening));
-      clock.lap("result.postprocessFit");
+    const step = (analysis: string, done: number, total: number) => {
+      clock.start();
+      onProgress?.({ stage: "result", done, total, analysis });
+    };
+    const outlierResult = outliers.result();
+    const dims = outlierDims(outlierResult);
+    if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
+    const results: AnalysisResults = {
+      provenance: {},
+      settings: { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize, linalg: linalg.backend },
+      sample: { sentences: sentences.length, tokens, truncated, layers: outlierResult.layerIndices },
+      clip,
+      outliers: outlierResult,
+    };
+    const total = only.length;
+    if (want("origins")) {
+      step("origins", 0, total);
+      results.origins = outlierOrigins(encoder.staticTensors(), outlierResult.dimensions.map(({ dim, kind }) => ({ dim, kind })), opts.origins);
+      clock.lap("result.origins");
     }
-    const a = await aniso.resultWith(linalg, post);
-    clock.lap("result.anisotropy");
-    if (want("anisotropy") || want("postprocess") || want("selfsim")) results.anisotropy = a;
-    if (selfRaw && selfClip) {
-      step("selfsim", 4, total);
-      const raw = new Map(a.layers.map((l) => [l.layer, l.raw]));
-      const clipped = new Map(a.layers.map((l) => [l.layer, l.clipped ?? null]));
-      results.selfsim = { raw: selfRaw.result(raw), clipped: selfClip.result(clipped) };
-      clock.lap("result.selfsim");
+    if (positions) {
+      step("positions", 1, total);
+      results.positions = positions.result(dims);
+      clock.lap("result.positions");
     }
-    if (want("contributions")) {
-      step("contributions", 5, total);
-      results.contributions = cosineContributions(aniso, [clipping], { pairs: a.settings.pairs });
-      clock.lap("result.contributions");
+    if (probe) {
+      step("probe", 2, total);
+      results.probe = await probe.resultWith(linalg, dims);
+      clock.lap("result.probe");
     }
-  }
-  results.provenance = {
-    ...encoder.provenance(),
-    package: packageVersions(),
-    node: process.version,
-    seed,
-    settings: results.settings,
-    sampleSizes: { sentences: sentences.length, tokens, fitSentences },
-  };
-  return results;
+    if (aniso) {
+      step("anisotropy", 3, total);
+      const post: Postprocessor[] = [clipping];
+      if (moments) {
+        post.push(zscorer(moments), allButTheTop(moments, opts.allButTheTop), whitener(moments, opts.whitening));
+        clock.lap("result.postprocessFit");
+      }
+      const a = await aniso.resultWith(linalg, post);
+      clock.lap("result.anisotropy");
+      if (want("anisotropy") || want("postprocess") || want("selfsim")) results.anisotropy = a;
+      if (selfRaw && selfClip) {
+        step("selfsim", 4, total);
+        const raw = new Map(a.layers.map((l) => [l.layer, l.raw]));
+        const clipped = new Map(a.layers.map((l) => [l.layer, l.clipped ?? null]));
+        results.selfsim = { raw: selfRaw.result(raw), clipped: selfClip.result(clipped) };
+        clock.lap("result.selfsim");
+      }
+      if (want("contributions")) {
+        step("contributions", 5, total);
+        results.contributions = cosineContributions(aniso, [clipping], { pairs: a.settings.pairs });
+        clock.lap("result.contributions");
+      }
+    }
+    results.provenance = {
+      ...encoder.provenance(),
+      package: packageVersions(),
+      node: process.version,
+      seed,
+      settings: results.settings,
+      sampleSizes: { sentences: sentences.length, tokens, fitSentences },
+    };
+    return results;
   } finally {
     if (ownLinalg) await linalg.release();
   }

@@ -81,6 +81,14 @@ test("LayerMoments.addWith(jsLinalg) fits every layer as add does, whatever the 
   const resplit = await new LayerMoments().addWith(jsLinalg, [t, q, r, p]);
   const once = await new LayerMoments().addWith(jsLinalg, [l0, l1]);
   for (const layer of [0, 1]) assert.deepEqual(resplit.get(layer).scatter, once.get(layer).scatter);
+  // values whose float64 sum depends on the order (1 + 1 + 1e17 - 1e17 = 0, 1e17 - 1e17 + 1 + 1 = 2):
+  // rows are put in (sentence, position) order, so batches in any order give the same mean and scatter
+  const big = lb({ layer: 0, dim: 1, data: [1e17, -1e17, 1, 1], sentence: [0, 1, 2, 3] });
+  const [front, back] = split(big, 2);
+  const ordered = await new LayerMoments().addWith(jsLinalg, [big]);
+  const reversed = await new LayerMoments().addWith(jsLinalg, [back, front]);
+  assert.equal(ordered.get(0).mean[0], 0.5);
+  assert.deepEqual([reversed.get(0).mean[0], reversed.get(0).scatter[0]], [ordered.get(0).mean[0], ordered.get(0).scatter[0]]);
   await assert.rejects(new LayerMoments().addWith(jsLinalg, [l0, lb({ layer: 1, dim: 3, data: [1, 2, 3] })]), /layer 1: dim 3 differs from the first batch \(2\)/);
 });
 

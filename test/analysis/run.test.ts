@@ -123,3 +123,11 @@ test("runAnalyses with a fit sample as large as the sample runs one stage and ma
   assert.equal(a.clip.source, "fit-sample");
   assert.ok(a.selfsim!.clipped.layers.length === 3);
 });
+
+test("runAnalyses: the clipped self-similarity replayed after the fit stage equals one fed the same dims from the start", async () => {
+  const fitted = await runAnalyses(encoder, sentences, { ...opts, only: ["selfsim"] });
+  assert.equal(fitted.clip.source, "fit-sample");
+  const given = await runAnalyses(encoder, sentences, { ...opts, only: ["selfsim"], clipDims: fitted.clip.dims });
+  assert.deepEqual(given.selfsim!.clipped, fitted.selfsim!.clipped);
+  assert.ok(fitted.selfsim!.clipped.layers.every((l) => l.occurrences === fitted.selfsim!.raw.layers[0].occurrences));
+});
