@@ -80,7 +80,7 @@ export class Anisotropy {
   }
 
   result(postprocessors: readonly Postprocessor[] = []): AnisotropyResult {
-    return this.#result(postprocessors, (p, layer, data, dim) => p.applyRows(layer, data, dim));
+    return this.#result(postprocessors, (p, layer, data, dim) => p.applyRows(layer, data, dim), new Map());
   }
 
   /**
@@ -88,26 +88,28 @@ export class Anisotropy {
    * per layer instead of O(dim²) JS loops per row); with jsLinalg it equals result().
    */
   async resultWith(linalg: Linalg, postprocessors: readonly Postprocessor[] = []): Promise<AnisotropyResult> {
-    const done = new Map<string, Float32Array>();
+    const done = new Map<string, Float32Array>(), paired = new Map<number, Paired>();
     for (const layer of this.sample.layers()) {
-      const { used, dim } = this.#paired(layer);
+      const pl = this.#paired(layer), { used, dim } = pl;
+      paired.set(layer, pl);
       for (const p of postprocessors) if (p.linear) done.set(`${p.name}\u0000${layer}`, await applyRowsWith(linalg, p, layer, used.data, dim));
     }
-    return this.#result(postprocessors, (p, layer, data, dim) => done.get(`${p.name}\u0000${layer}`) ?? p.applyRows(layer, data, dim));
+    return this.#result(postprocessors, (p, layer, data, dim) => done.get(`${p.name}\u0000${layer}`) ?? p.applyRows(layer, data, dim), paired);
   }
 
   /** The layer's sample, its pairs, and the rows those pairs use. */
-  #paired(layer: number): { s: LayerSample; dim: number; drawn: Int32Array; used: { data: Float32Array; pairs: Int32Array } } {
+  #paired(layer: number): Paired {
     const s = this.sample.layer(layer);
     const drawn = drawPairs(s.sentence, this.#pairs, this.sample.seed);
     return { s, dim: s.dim, drawn, used: pairedRows(s.data, s.dim, drawn) };
   }
 
-  #result(postprocessors: readonly Postprocessor[], apply: (p: Postprocessor, layer: number, data: Float32Array, dim: number) => Float32Array): AnisotropyResult {
+  /** `paired`: layers whose sample and pairs the caller already drew (the rest are drawn here). */
+  #result(postprocessors: readonly Postprocessor[], apply: (p: Postprocessor, layer: number, data: Float32Array, dim: number) => Float32Array, paired: Map<number, Paired>): AnisotropyResult {
     const { size, seed, includeSpecial } = this.sample;
     const layerIndices = this.sample.layers();
     const layers = layerIndices.map((layer): AnisotropyLayer => {
-      const { s, drawn, used } = this.#paired(layer);
+      const { s, drawn, used } = paired.get(layer) ?? this.#paired(layer);
       const out = { layer, sampled: s.n, seen: s.seen, pairs: drawn.length / 2, raw: null } as Omit<AnisotropyLayer, "ci"> & { ci?: AnisotropyLayer["ci"] };
       const ci: AnisotropyLayer["ci"] = {};
       // Post-processings transform each row on its own, so only the rows in some pair are transformed.
@@ -135,6 +137,14 @@ export class Anisotropy {
       layerIndices, layers,
     };
   }
+}
+
+/** One layer's token sample, its drawn pairs, and the rows those pairs use. */
+interface Paired {
+  s: LayerSample;
+  dim: number;
+  drawn: Int32Array;
+  used: { data: Float32Array; pairs: Int32Array };
 }
 
 /**

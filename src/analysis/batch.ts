@@ -71,3 +71,12 @@ export function toLayerBatches(encoded: EncodedBatch, scratch?: Float32Array[]):
     return { layer, dim: hidden, data, special, position, sentence, word };
   });
 }
+
+/**
+ * Checks that a batch's width matches the accumulator's first batch (`first`, or -1 before any) and
+ * returns it; every accumulator refuses a second model's batches with the same message.
+ */
+export function sameDim(layer: number, dim: number, first: number): number {
+  if (first >= 0 && first !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${first}); feed batches of one model only`);
+  return dim;
+}

@@ -1,4 +1,4 @@
-import type { LayerBatch } from "./batch.js";
+import { sameDim, type LayerBatch } from "./batch.js";
 import { integer, number, toJsonArray, round6 } from "./stats.js";
 
 /** Options of {@link OutlierCounter}. */
@@ -151,10 +151,7 @@ export class OutlierCounter {
   #state(layer: number, dim: number): LayerState {
     integer(layer, "layer", 0);
     integer(dim, "dim", 1);
-    if (this.#dim >= 0 && this.#dim !== dim) {
-      throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${this.#dim}); feed batches of one model only`);
-    }
-    this.#dim = dim;
+    this.#dim = sameDim(layer, dim, this.#dim);
     let s = this.#layers.get(layer);
     if (!s) this.#layers.set(layer, (s = { tokens: 0, argmax: new Uint32Array(dim), argmin: new Uint32Array(dim), sum: new Float64Array(dim) }));
     return s;

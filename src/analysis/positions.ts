@@ -1,4 +1,4 @@
-import type { LayerBatch } from "./batch.js";
+import { sameDim, type LayerBatch } from "./batch.js";
 import { integer, pearsonFromSums, round6 } from "./stats.js";
 
 /** Options of {@link PositionProfile}. */
@@ -118,8 +118,7 @@ export class PositionProfile {
   #state(layer: number, dim: number): LayerState {
     integer(layer, "layer", 0);
     integer(dim, "dim", 1);
-    if (this.#dim >= 0 && this.#dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${this.#dim}); feed batches of one model only`);
-    this.#dim = dim;
+    this.#dim = sameDim(layer, dim, this.#dim);
     let s = this.#layers.get(layer);
     if (!s) {
       const P = this.#maxPositions;

@@ -1,4 +1,4 @@
-import type { LayerBatch } from "./batch.js";
+import { sameDim, type LayerBatch } from "./batch.js";
 import type { Linalg } from "./linalg.js";
 import { VectorMoments, integer, number, symmetricEigen, toJsonArray } from "./stats.js";
 
@@ -86,7 +86,7 @@ export class LayerMoments {
     integer(layer, "layer", 0);
     let m = this.#layers.get(layer);
     const first = this.#layers.values().next().value as VectorMoments | undefined;
-    if (first && first.dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${first.dim}); feed batches of one model only`);
+    sameDim(layer, dim, first?.dim ?? -1);
     if (!m) this.#layers.set(layer, (m = new VectorMoments(dim)));
     this.#eigen.delete(layer);
     const rows = new Int32Array(special.length);
@@ -105,12 +105,13 @@ export class LayerMoments {
    */
   async addWith(linalg: Linalg, batches: readonly LayerBatch[]): Promise<this> {
     const byLayer = new Map<number, LayerBatch[]>();
+    const first = (this.#layers.values().next().value as VectorMoments | undefined)?.dim ?? batches[0]?.dim ?? -1;
     for (const b of batches) {
       integer(b.layer, "layer", 0);
-      const first = this.#layers.values().next().value as VectorMoments | undefined;
-      const dim = first?.dim ?? batches[0].dim;
-      if (b.dim !== dim) throw new RangeError(`layer ${b.layer}: dim ${b.dim} differs from the first batch (${dim}); feed batches of one model only`);
-      byLayer.set(b.layer, [...(byLayer.get(b.layer) ?? []), b]);
+      sameDim(b.layer, b.dim, first);
+      const list = byLayer.get(b.layer);
+      if (list) list.push(b);
+      else byLayer.set(b.layer, [b]);
     }
     for (const [layer, list] of [...byLayer].sort((x, y) => x[0] - y[0])) {
       const dim = list[0].dim;

@@ -154,7 +154,7 @@ export class PositionProbe {
     for (const [k, p] of prepared.entries()) {
       const test = this.#test.layers().includes(p.layer) ? this.#test.layer(p.layer) : null;
       const pred = linalg.backend === "js" || !test || test.n === 0 ? undefined : await predictWith(linalg, models[k], test.data, test.n);
-      layers.push(this.#finish(p, models[k], dims, pred));
+      layers.push(this.#finish(p, models[k], dims, { test, pred }));
     }
     return this.#assemble(layerIndices, layers, dims);
   }
@@ -201,11 +201,12 @@ export class PositionProbe {
   }
 
   /** Scores one layer's trained probe on the held-out tokens. */
-  #finish(p: Prepared, model: SoftmaxModel, dims: readonly number[], predicted?: Int32Array): ProbeLayer {
+  #finish(p: Prepared, model: SoftmaxModel, dims: readonly number[], held?: { test: LayerSample | null; pred?: Int32Array }): ProbeLayer {
     const o = this.#o, { layer, dim, classes, keep } = p;
-    const test: LayerSample | null = this.#test.layers().includes(layer) ? this.#test.layer(layer) : null;
+    // the held-out sample (sorted and copied by TokenSample.layer) is taken once per layer
+    const test: LayerSample | null = held ? held.test : this.#test.layers().includes(layer) ? this.#test.layer(layer) : null;
     const nt = test ? test.n : 0;
-    const pred = predicted ?? (test ? predict(model, test.data, nt) : new Int32Array(0));
+    const pred = held?.pred ?? (test ? predict(model, test.data, nt) : new Int32Array(0));
     let right = 0, unseen = 0;
     const sums = new Float64Array(dim);
     let maxTestPos = -1;

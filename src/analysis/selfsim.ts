@@ -1,4 +1,4 @@
-import type { LayerBatch } from "./batch.js";
+import { sameDim, type LayerBatch } from "./batch.js";
 import { hashUniform } from "./random.js";
 import { integer, round6 } from "./stats.js";
 
@@ -177,8 +177,7 @@ export class SelfSimilarity {
 
   #checkDim(layer: number, dim: number): void {
     integer(dim, "dim", 1);
-    if (this.#dim >= 0 && this.#dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${this.#dim}); feed batches of one model only`);
-    this.#dim = dim;
+    this.#dim = sameDim(layer, dim, this.#dim);
   }
 
   /** The tracked state of a key, admitting it if its hash is among the maxWords smallest; null if not tracked. */
