@@ -29,6 +29,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { formatHelp, intOption, parseArgs, type OptionSpec } from "../src/cli/args.js";
+import { DEFAULT_SAMPLE } from "../src/cli/analyze.js";
 import { loadCheckpoint } from "../src/model/checkpoint.js";
 import { createEncoder, type Encoder } from "../src/model/encoder.js";
 import { buildOnnx } from "../src/model/onnx/build.js";
@@ -58,7 +59,7 @@ const spec: Record<string, OptionSpec> = {
   "no-torch": { type: "boolean", help: "skip the PyTorch reference" },
   "no-analyses": { type: "boolean", help: "skip the analyses measurements (issue 3 item 5)" },
   "analyses-memory": { type: "string", help: "sentence counts of the memory runs with the analyses, or none (default: as --memory)" },
-  "analyses-sentences": { type: "string", help: "sentences of the analyses cost lines, comma-separated, e.g. 1000,20000 (default: 1000, the CLI's default sample; --quick: 100)" },
+  "analyses-sentences": { type: "string", help: "sentences of the analyses cost lines, comma-separated, e.g. 1000,20000 (default: 1000 and 20000, the CLI default sample; --quick: 100)" },
 };
 
 interface ModelPlan {
@@ -249,11 +250,11 @@ async function main(argv: string[]): Promise<number> {
   if (o["no-analyses"] === true) {
     process.stdout.write(JSON.stringify({ analyses: { status: "skipped (--no-analyses)" } }) + "\n");
   } else if (haveMini) {
-    const counts = o["analyses-sentences"] !== undefined ? String(o["analyses-sentences"]).split(",").map((v) => intOption(v, "analyses-sentences", 2)) : [quick ? 100 : 1000];
+    const counts = o["analyses-sentences"] !== undefined ? String(o["analyses-sentences"]).split(",").map((v) => intOption(v, "analyses-sentences", 2)) : quick ? [100] : [1000, DEFAULT_SAMPLE];
     const targets: [string, string][] = [["all-MiniLM-L6-v2", MINILM_DIR]];
     if (models.includes("synth-base")) targets.push(["synthetic-bert-12x768 (SYNTHETIC, seeded random weights)", await synthBase()]);
     for (const n of counts) for (const [label, dir] of targets) {
-      log(`analyses: extraction alone vs runAnalyses (every analysis), ${label}, ${n} sentences (default corpus, 4..40 words, seed 0; the CLI's default sample is 1000)`);
+      log(`analyses: extraction alone vs runAnalyses (every analysis), ${label}, ${n} sentences (default corpus, 4..40 words, seed 0; the CLI's default sample is ${DEFAULT_SAMPLE})`);
       const sentences = analyzeSample(n);
       const encoder = await createEncoder(dir, { threads });
       try {

@@ -1,5 +1,6 @@
 import { sameDim, type LayerBatch } from "./batch.js";
-import { integer, pearsonFromSums, round6 } from "./stats.js";
+import { kernelsFor, profileRows } from "./kernels.js";
+import { integer, keyword, pearsonFromSums, round6 } from "./stats.js";
 
 /** Options of {@link PositionProfile}. */
 export interface PositionOptions {
@@ -7,6 +8,11 @@ export interface PositionOptions {
   includeSpecial?: boolean;
   /** Token positions kept for the by-position means, 0..maxPositions-1; default 512. Later tokens still enter the correlation. */
   maxPositions?: number;
+  /**
+   * "auto" (default): the WebAssembly SIMD pass of kernels.ts where it runs and the width is a
+   * multiple of 4, else the JavaScript loop; "js": always the JavaScript loop. Same bits (tested).
+   */
+  kernel?: "auto" | "js";
 }
 
 export interface PositionLayer {
@@ -34,7 +40,8 @@ interface LayerState {
   tokens: number;
   counts: Float64Array;
   sums: Float64Array;
-  sx: Float64Array; sxx: Float64Array; sxp: Float64Array;
+  /** Σx², and Σx and Σx·p of the tokens beyond maxPositions only (the others are in `sums`). */
+  sxx: Float64Array; bx: Float64Array; bxp: Float64Array;
   sp: number; spp: number; beyond: number;
 }
 
@@ -46,19 +53,19 @@ interface LayerState {
 export class PositionProfile {
   readonly #includeSpecial: boolean;
   readonly #maxPositions: number;
+  readonly #kernel: "auto" | "js";
   readonly #layers = new Map<number, LayerState>();
   #dim = -1;
 
-  constructor({ includeSpecial = false, maxPositions = 512 }: PositionOptions = {}) {
+  constructor({ includeSpecial = false, maxPositions = 512, kernel = "auto" }: PositionOptions = {}) {
+    this.#kernel = keyword(kernel, "kernel", ["auto", "js"] as const);
     this.#includeSpecial = includeSpecial;
     this.#maxPositions = integer(maxPositions, "maxPositions", 1);
   }
 
   add({ layer, dim, data, special, position }: LayerBatch): this {
     const s = this.#state(layer, dim);
-    const { counts, sums, sx, sxx, sxp } = s, includeSpecial = this.#includeSpecial, maxPositions = this.#maxPositions;
-    // The kept rows, then the vector sums four rows at a time: each sum still adds the tokens one by
-    // one in batch order (a + x + y is (a + x) + y), so the numbers are those of a row-by-row loop.
+    const { counts, sums, sxx } = s, includeSpecial = this.#includeSpecial, maxPositions = this.#maxPositions;
     const rows = keptRows(special, includeSpecial);
     let sp = s.sp, spp = s.spp, beyond = 0;
     for (let k = 0; k < rows.length; ++k) {
@@ -68,31 +75,38 @@ export class PositionProfile {
       if (p < maxPositions) counts[p]++;
       else beyond++;
     }
+    // Per token: its per-position sum row (below maxPositions) and Σx², rows in batch order. Σx and
+    // Σx·p are read off the per-position sums at result time; only tokens beyond maxPositions keep
+    // their own (bx, bxp).
     let k = 0;
+    if (this.#kernel === "auto" && kernelsFor(dim)) {
+      const pos = new Int32Array(rows.length);
+      for (let j = 0; j < rows.length; ++j) pos[j] = position[rows[j]];
+      profileRows(data, dim, rows, pos, sums, maxPositions, sxx);
+      if (beyond > 0) for (let j = 0; j < rows.length; ++j) if (pos[j] >= maxPositions) addBeyond(data, rows[j] * dim, dim, pos[j], s.bx, s.bxp);
+      k = rows.length;
+    }
+    // the JavaScript loop: four rows at a time, each sum still adding the tokens one by one in batch
+    // order (a + x + y is (a + x) + y)
     for (; k + 3 < rows.length; k += 4) {
       const r0 = rows[k], r1 = rows[k + 1], r2 = rows[k + 2], r3 = rows[k + 3];
       const p0 = position[r0], p1 = position[r1], p2 = position[r2], p3 = position[r3];
       if (p0 >= maxPositions || p1 >= maxPositions || p2 >= maxPositions || p3 >= maxPositions) {
-        for (const r of [r0, r1, r2, r3]) addRow(data, r * dim, dim, position[r], sx, sxx, sxp, position[r] < maxPositions ? sums : null);
+        for (const r of [r0, r1, r2, r3]) addRow(data, r * dim, dim, position[r], maxPositions, sums, sxx, s.bx, s.bxp);
         continue;
       }
       const o0 = r0 * dim, o1 = r1 * dim, o2 = r2 * dim, o3 = r3 * dim;
       const q0 = p0 * dim, q1 = p1 * dim, q2 = p2 * dim, q3 = p3 * dim;
       for (let i = 0; i < dim; ++i) {
         const x0 = data[o0 + i], x1 = data[o1 + i], x2 = data[o2 + i], x3 = data[o3 + i];
-        sx[i] = sx[i] + x0 + x1 + x2 + x3;
         sxx[i] = sxx[i] + x0 * x0 + x1 * x1 + x2 * x2 + x3 * x3;
-        sxp[i] = sxp[i] + x0 * p0 + x1 * p1 + x2 * p2 + x3 * p3;
         sums[q0 + i] += x0;
         sums[q1 + i] += x1;
         sums[q2 + i] += x2;
         sums[q3 + i] += x3;
       }
     }
-    for (; k < rows.length; ++k) {
-      const r = rows[k], p = position[r];
-      addRow(data, r * dim, dim, p, sx, sxx, sxp, p < maxPositions ? sums : null);
-    }
+    for (; k < rows.length; ++k) addRow(data, rows[k] * dim, dim, position[rows[k]], maxPositions, sums, sxx, s.bx, s.bxp);
     s.tokens += rows.length;
     s.sp = sp;
     s.spp = spp;
@@ -105,12 +119,12 @@ export class PositionProfile {
       throw new Error("PositionProfile.merge: options differ; merge profiles built with the same options");
     }
     for (const [layer, o] of other.#layers) {
-      const s = this.#state(layer, o.sx.length);
+      const s = this.#state(layer, o.sxx.length);
       s.tokens += o.tokens;
       s.sp += o.sp;
       s.spp += o.spp;
       s.beyond += o.beyond;
-      for (const k of ["counts", "sums", "sx", "sxx", "sxp"] as const) for (let i = 0; i < s[k].length; ++i) s[k][i] += o[k][i];
+      for (const k of ["counts", "sums", "sxx", "bx", "bxp"] as const) for (let i = 0; i < s[k].length; ++i) s[k][i] += o[k][i];
     }
     return this;
   }
@@ -122,7 +136,7 @@ export class PositionProfile {
     let s = this.#layers.get(layer);
     if (!s) {
       const P = this.#maxPositions;
-      s = { tokens: 0, counts: new Float64Array(P), sums: new Float64Array(P * dim), sx: new Float64Array(dim), sxx: new Float64Array(dim), sxp: new Float64Array(dim), sp: 0, spp: 0, beyond: 0 };
+      s = { tokens: 0, counts: new Float64Array(P), sums: new Float64Array(P * dim), sxx: new Float64Array(dim), bx: new Float64Array(dim), bxp: new Float64Array(dim), sp: 0, spp: 0, beyond: 0 };
       this.#layers.set(layer, s);
     }
     return s;
@@ -140,8 +154,17 @@ export class PositionProfile {
       let last = -1;
       for (let p = 0; p < s.counts.length; ++p) if (s.counts[p] > 0) last = p;
       const counts = Array.from(s.counts.subarray(0, last + 1));
+      // Σx and Σx·p from the per-position sums (positions ascending), plus the tokens beyond them
+      const sx = Float64Array.from(s.bx), sxp = Float64Array.from(s.bxp);
+      for (let p = 0; p <= last; ++p) {
+        if (s.counts[p] === 0) continue;
+        for (let i = 0, o = p * dim; i < dim; ++i) {
+          sx[i] += s.sums[o + i];
+          sxp[i] += p * s.sums[o + i];
+        }
+      }
       const correlation = Array.from({ length: dim }, (_, i) => {
-        const r = pearsonFromSums(s.tokens, s.sx[i], s.sp, s.sxx[i], s.spp, s.sxp[i]);
+        const r = pearsonFromSums(s.tokens, sx[i], s.sp, s.sxx[i], s.spp, sxp[i]);
         return r === null ? null : round6(r);
       });
       const byPosition = dims.map((d) => ({ dim: d, mean: counts.map((c, p) => (c > 0 ? round6(s.sums[p * dim + d] / c) : null)) }));
@@ -163,13 +186,17 @@ function keptRows(special: Uint8Array, includeSpecial: boolean): Int32Array {
   return rows.subarray(0, n);
 }
 
-/** Adds one token vector (at position p) to the correlation sums, and to `sums` row p when given. */
-function addRow(data: Float32Array, o: number, dim: number, p: number, sx: Float64Array, sxx: Float64Array, sxp: Float64Array, sums: Float64Array | null): void {
+/** Adds one token vector (at position p): to `sums` row p below maxPositions, else to bx and bxp; always to sxx. */
+function addRow(data: Float32Array, o: number, dim: number, p: number, maxPositions: number, sums: Float64Array, sxx: Float64Array, bx: Float64Array, bxp: Float64Array): void {
+  for (let i = 0; i < dim; ++i) sxx[i] += data[o + i] * data[o + i];
+  if (p < maxPositions) for (let i = 0, po = p * dim; i < dim; ++i) sums[po + i] += data[o + i];
+  else addBeyond(data, o, dim, p, bx, bxp);
+}
+
+/** A token beyond maxPositions: its own Σx and Σx·p. */
+function addBeyond(data: Float32Array, o: number, dim: number, p: number, bx: Float64Array, bxp: Float64Array): void {
   for (let i = 0; i < dim; ++i) {
-    const x = data[o + i];
-    sx[i] += x;
-    sxx[i] += x * x;
-    sxp[i] += x * p;
+    bx[i] += data[o + i];
+    bxp[i] += data[o + i] * p;
   }
-  if (sums) for (let i = 0, po = p * dim; i < dim; ++i) sums[po + i] += data[o + i];
 }

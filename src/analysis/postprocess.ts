@@ -1,6 +1,6 @@
 import { sameDim, type LayerBatch } from "./batch.js";
 import type { Linalg } from "./linalg.js";
-import { VectorMoments, integer, number, symmetricEigen, toJsonArray } from "./stats.js";
+import { VectorMoments, choleskyInverse, integer, number, symmetricEigen, toJsonArray, topEigen } from "./stats.js";
 
 /** The post-processings compared with clipping (DESIGN.md §2: beside it, never instead of it). */
 export type PostprocessName = "clipped" | "zscore" | "allButTheTop" | "whitening";
@@ -77,6 +77,8 @@ export class LayerMoments {
   readonly #layers = new Map<number, VectorMoments>();
   /** Eigen-decompositions of each layer's covariance, cached until the next add or merge. */
   readonly #eigen = new Map<number, { values: Float64Array; vectors: Float64Array }>();
+  /** topEigen results by "layer:k", dropped with #eigen. */
+  readonly #top = new Map<string, { values: Float64Array; vectors: Float64Array }>();
 
   constructor({ includeSpecial = false }: MomentOptions = {}) {
     this.includeSpecial = includeSpecial;
@@ -88,7 +90,7 @@ export class LayerMoments {
     const first = this.#layers.values().next().value as VectorMoments | undefined;
     sameDim(layer, dim, first?.dim ?? -1);
     if (!m) this.#layers.set(layer, (m = new VectorMoments(dim)));
-    this.#eigen.delete(layer);
+    this.#forget(layer);
     const rows = new Int32Array(special.length);
     let count = 0;
     for (let r = 0; r < special.length; ++r) if (!special[r] || this.includeSpecial) rows[count++] = r;
@@ -132,14 +134,14 @@ export class LayerMoments {
       const m = this.#layers.get(layer);
       if (m) m.merge(chunk);
       else this.#layers.set(layer, chunk);
-      this.#eigen.delete(layer);
+      this.#forget(layer);
     }
     return this;
   }
 
   merge(other: LayerMoments): this {
     for (const [layer, o] of other.#layers) {
-      this.#eigen.delete(layer);
+      this.#forget(layer);
       const m = this.#layers.get(layer);
       if (m) m.merge(o);
       else this.#layers.set(layer, new VectorMoments(o.dim).merge(o));
@@ -149,6 +151,32 @@ export class LayerMoments {
 
   layers(): number[] {
     return [...this.#layers.keys()].sort((a, b) => a - b);
+  }
+
+  #forget(layer: number): void {
+    this.#eigen.delete(layer);
+    for (const key of [...this.#top.keys()]) if (key.startsWith(`${layer}:`)) this.#top.delete(key);
+  }
+
+  /**
+   * The k largest eigenvalues (descending) and their eigenvectors (rows) of the layer's covariance
+   * (Lanczos, stats.ts topEigen: the top of `eigen` without its O(n³) cost); computed once per k.
+   */
+  top(layer: number, k: number): { values: Float64Array; vectors: Float64Array } {
+    const key = `${layer}:${k}`;
+    let e = this.#top.get(key);
+    if (!e) {
+      // a wider top of the same layer already holds it
+      for (const [other, wide] of this.#top) {
+        if (other.startsWith(`${layer}:`) && wide.values.length > k) {
+          const dim = wide.vectors.length / wide.values.length;
+          return { values: wide.values.slice(0, k), vectors: wide.vectors.slice(0, k * dim) };
+        }
+      }
+      const m = this.get(layer);
+      this.#top.set(key, (e = topEigen(m.covariance()!, m.dim, k)));
+    }
+    return e;
   }
 
   /** Eigenvalues (descending) and eigenvectors (rows) of the layer's covariance; computed once. */
@@ -208,7 +236,7 @@ export function allButTheTop(moments: LayerMoments, { components = null }: AllBu
     const m = moments.get(layer);
     const k = components === null ? Math.max(1, Math.round(m.dim / 100)) : integer(components, "components", 0, m.dim);
     used = k;
-    const { vectors } = moments.eigen(layer);
+    const { vectors } = moments.top(layer, k);
     fits.set(layer, { mean: Float64Array.from(m.mean), top: vectors.slice(0, k * m.dim), k });
   }
   return {
@@ -237,32 +265,45 @@ export interface WhiteningOptions {
 }
 
 /**
- * Whitening (Su et al. 2021): x' = (x - mean) U Λ^(-1/2), from the fitted covariance's eigenvectors
- * U and eigenvalues Λ (all dimensions kept). Cosines equal those of ZCA whitening (a rotation apart).
+ * Whitening (Su et al. 2021): x' = R (x - mean) with Rᵀ R = (Σ + floor I)⁻¹, floor = eps × the largest
+ * eigenvalue of the fitted covariance Σ, so cosines (and norms) are those of ZCA whitening
+ * U Λ^(-1/2) Uᵀ: whitenings differ by a rotation. R is the inverse Cholesky factor of Σ + floor I
+ * (O(n³/2) against the eigen-decomposition's several times that); where that matrix is not positive
+ * definite (eps = 0 on a singular fit), R = Λ^(-1/2) Uᵀ from the eigen-decomposition, with the
+ * null directions mapped to 0. `settings.method` says which was used.
  */
 export function whitener(moments: LayerMoments, { eps = 1e-6 }: WhiteningOptions = {}): Postprocessor {
   number(eps, "eps", 0);
-  const fits = new Map<number, { mean: Float64Array; basis: Float64Array; scale: Float64Array }>();
+  // R row-major: x'_c = Σ_i R[c, i] (x_i - mean_i); `lower`: R[c, i] = 0 for i > c
+  const fits = new Map<number, { mean: Float64Array; R: Float64Array; lower: boolean }>();
+  const methods = new Set<string>();
   for (const layer of moments.layers()) {
-    const m = moments.get(layer);
-    const { values, vectors } = moments.eigen(layer);
-    const floor = eps * Math.max(values[0], 0);
-    const scale = Float64Array.from(values, (v) => {
-      const s = Math.max(v, 0) + floor;
-      return s > 0 ? 1 / Math.sqrt(s) : 0;
-    });
-    fits.set(layer, { mean: Float64Array.from(m.mean), basis: vectors, scale });
+    const m = moments.get(layer), dim = m.dim, cov = m.covariance()!;
+    const floor = eps * Math.max(moments.top(layer, 1).values[0], 0);
+    let R = choleskyInverse(cov, dim, floor), lower = true;
+    if (!R) {
+      const { values, vectors } = moments.eigen(layer);
+      const top = eps * Math.max(values[0], 0);
+      R = new Float64Array(dim * dim);
+      lower = false;
+      for (let c = 0; c < dim; ++c) {
+        const v = Math.max(values[c], 0) + top, scale = v > 0 ? 1 / Math.sqrt(v) : 0;
+        for (let i = 0; i < dim; ++i) R[c * dim + i] = vectors[c * dim + i] * scale;
+      }
+    }
+    methods.add(lower ? "cholesky" : "eigen");
+    fits.set(layer, { mean: Float64Array.from(m.mean), R, lower });
   }
   const matrices = new Map<number, Float32Array>();
   return {
-    name: "whitening", layers: moments.layers(), settings: { eps, tokens: tokenCounts(moments) },
+    name: "whitening", layers: moments.layers(), settings: { eps, tokens: tokenCounts(moments), method: [...methods].sort().join("+") || "none" },
     linear(layer, dim) {
       const f = fitted(fits, layer, dim, "whitening");
       let matrix = matrices.get(layer);
       if (!matrix) {
-        // x'_c = Σ_i (x_i - mean_i) basis[c, i] scale[c], so matrix[i, c] = basis[c, i] scale[c]
+        // x' = (x - mean) · matrix, so matrix[i, c] = R[c, i]
         matrix = new Float32Array(dim * dim);
-        for (let c = 0; c < dim; ++c) for (let i = 0; i < dim; ++i) matrix[i * dim + c] = f.basis[c * dim + i] * f.scale[c];
+        for (let c = 0; c < dim; ++c) for (let i = 0; i < dim; ++i) matrix[i * dim + c] = f.R[c * dim + i];
         matrices.set(layer, matrix);
       }
       return { mean: f.mean, matrix };
@@ -272,28 +313,11 @@ export function whitener(moments: LayerMoments, { eps = 1e-6 }: WhiteningOptions
       const out = new Float32Array(data.length), x = new Float64Array(dim);
       for (let o = 0; o < data.length; o += dim) {
         for (let i = 0; i < dim; ++i) x[i] = data[o + i] - f.mean[i];
-        let c = 0;
-        // four components per pass over x; each is still summed in index order
-        for (; c + 4 <= dim; c += 4) {
-          const b0 = c * dim, b1 = b0 + dim, b2 = b1 + dim, b3 = b2 + dim;
-          let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-          for (let i = 0; i < dim; ++i) {
-            const v = x[i];
-            p0 += f.basis[b0 + i] * v;
-            p1 += f.basis[b1 + i] * v;
-            p2 += f.basis[b2 + i] * v;
-            p3 += f.basis[b3 + i] * v;
-          }
-          out[o + c] = p0 * f.scale[c];
-          out[o + c + 1] = p1 * f.scale[c + 1];
-          out[o + c + 2] = p2 * f.scale[c + 2];
-          out[o + c + 3] = p3 * f.scale[c + 3];
-        }
-        for (; c < dim; ++c) {
+        for (let c = 0; c < dim; ++c) {
           let p = 0;
-          const bo = c * dim;
-          for (let i = 0; i < dim; ++i) p += f.basis[bo + i] * x[i];
-          out[o + c] = p * f.scale[c];
+          const ro = c * dim, stop = f.lower ? c + 1 : dim;
+          for (let i = 0; i < stop; ++i) p += f.R[ro + i] * x[i];
+          out[o + c] = p;
         }
       }
       return out;

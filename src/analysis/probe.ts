@@ -79,6 +79,7 @@ export class PositionProbe {
   readonly #o: Required<ProbeOptions>;
   readonly #train: TokenSample;
   readonly #test: TokenSample;
+  #lastSplit: { sentence: Int32Array; mask: Uint8Array; tests: number } | null = null;
 
   constructor({
     includeSpecial = false, testFraction = 0.2, seed = 0, maxTrainTokens = 4000, maxTestTokens = 1000, maxClasses = 300,
@@ -100,9 +101,7 @@ export class PositionProbe {
   }
 
   add(batch: LayerBatch): this {
-    const n = batch.special.length, mask = new Uint8Array(n);
-    let tests = 0;
-    for (let r = 0; r < n; ++r) tests += mask[r] = this.isTest(batch.sentence[r]) ? 1 : 0;
+    const n = batch.special.length, { mask, tests } = this.#split(batch.sentence);
     if (tests === 0) this.#train.add(batch);
     else if (tests === n) this.#test.add(batch);
     else {
@@ -111,6 +110,17 @@ export class PositionProbe {
       this.#test.add(batch, mask, 1);
     }
     return this;
+  }
+
+  /** The batch's test mask (1 = held out), computed once for the layers of a batch (same sentence values). */
+  #split(sentence: Int32Array): { mask: Uint8Array; tests: number } {
+    const last = this.#lastSplit;
+    if (last && last.sentence.length === sentence.length && last.sentence.every((v, i) => v === sentence[i])) return last;
+    const mask = new Uint8Array(sentence.length);
+    let tests = 0;
+    for (let r = 0; r < sentence.length; ++r) tests += mask[r] = this.isTest(sentence[r]) ? 1 : 0;
+    this.#lastSplit = { sentence: Int32Array.from(sentence), mask, tests };
+    return this.#lastSplit;
   }
 
   merge(other: PositionProbe): this {

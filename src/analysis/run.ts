@@ -14,6 +14,7 @@ import { createOrtLinalg } from "../model/linalg.js";
 import { jsLinalg, type Linalg } from "./linalg.js";
 import { PositionProbe, type ProbeOptions, type ProbeResult } from "./probe.js";
 import { SelfSimilarity, type SelfSimResult } from "./selfsim.js";
+import { stageLayer, unstageLayer } from "./kernels.js";
 import { integer } from "./stats.js";
 
 /** The analyses runAnalyses can run; "postprocess" adds the z-score, all-but-the-top and whitening anisotropy variants. */
@@ -118,8 +119,8 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   const probe = want("probe") ? new PositionProbe({ ...opts.probe, includeSpecial, seed }) : null;
   const aniso = needsAnisotropy ? new Anisotropy({ ...opts.anisotropy, includeSpecial, seed }) : null;
   const moments = want("postprocess") ? new LayerMoments({ includeSpecial }) : null;
-  let words: Map<string, string> = new Map();
-  const wordKey = (s: number, w: number) => words.get(`${s}:${w}`) ?? null;
+  let words: Map<number, string[]> = new Map();
+  const wordKey = (s: number, w: number) => words.get(s)?.[w] ?? null;
   const selfsimOpts = { wordKey, seed, minOccurrences: opts.selfsim?.minOccurrences ?? 5, maxWords: opts.selfsim?.maxWords ?? 1000 };
   const eligible = want("selfsim") ? frequentWords(sentences, selfsimOpts.minOccurrences) : null;
   const selfRaw = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible }) : null;
@@ -137,7 +138,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   // sees a vector, replays them.
   const deferClipped = selfClip !== null && needsClip && !clipDims;
   const keepFit = moments !== null || deferClipped;
-  const fitBatches: { batches: LayerBatch[]; words: Map<string, string> }[] = [];
+  const fitBatches: { batches: LayerBatch[]; words: Map<number, string[]> }[] = [];
 
   let tokens = 0, truncated = 0;
   const scratch: Float32Array[] = [];
@@ -151,7 +152,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
       for await (const raw of encoder.encode(part, { batchSize, onProgress: (done) => onProgress?.({ stage, done: from + done, total: sentences.length }) })) {
         clock.lap("encode");
         const enc = from === 0 ? raw : { ...raw, sentenceIndex: raw.sentenceIndex.map((i) => i + from) };
-        if (selfRaw) words = batchWords(enc);
+        if (selfRaw) words = wordTable(enc);
         for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) truncated++;
         for (const t of enc.tokenCounts) tokens += t;
         // Batches kept for the fit stage get their own buffers; the others reuse `scratch` (every
@@ -160,12 +161,15 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
         clock.lap("split");
         if (keepFit && stage === "fit") fitBatches.push({ batches: layerBatches, words });
         for (const lb of layerBatches) {
+          // the outlier scan and the position profile read the layer from the kernels' memory: one copy
+          stageLayer(lb.data, lb.dim);
           outliers.add(lb);
           clock.lap("add.outliers");
           if (positions) {
             positions.add(lb);
             clock.lap("add.positions");
           }
+          unstageLayer();
           if (probe) {
             probe.add(lb);
             clock.lap("add.probe");
@@ -265,6 +269,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
     };
     return results;
   } finally {
+    unstageLayer();
     if (ownLinalg) await linalg.release();
   }
 }
@@ -284,15 +289,22 @@ export function resolveOnly(only?: readonly string[]): AnalysisName[] {
  */
 export function batchWords(enc: EncodedBatch): Map<string, string> {
   const out = new Map<string, string>();
+  for (const [s, words] of wordTable(enc)) words.forEach((w, i) => { if (w !== undefined) out.set(`${s}:${i}`, w); });
+  return out;
+}
+
+/** batchWords as sentence -> words by word index (no string keys: what runAnalyses looks words up in). */
+function wordTable(enc: EncodedBatch): Map<number, string[]> {
+  const out = new Map<number, string[]>();
   for (let b = 0; b < enc.batch; ++b) {
-    const toks = enc.tokens[b], s = enc.sentenceIndex[b];
+    const toks = enc.tokens[b], words: string[] = [];
     for (let i = 0; i < toks.length; ++i) {
       const w = enc.wordIds[b * enc.length + i];
       if (w < 0) continue;
       const piece = toks[i].replace(/^##/, "").replace(/^[\u0120\u2581]/, "");
-      const k = `${s}:${w}`;
-      out.set(k, (out.get(k) ?? "") + piece);
+      words[w] = (words[w] ?? "") + piece;
     }
+    out.set(enc.sentenceIndex[b], words);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { sameDim, type LayerBatch } from "./batch.js";
+import { VectorSlots } from "./kernels.js";
 import { hashUniform } from "./random.js";
-import { integer, round6 } from "./stats.js";
+import { integer, keyword, round6 } from "./stats.js";
 
 /** Options of {@link SelfSimilarity}. */
 export interface SelfSimOptions {
@@ -25,6 +26,11 @@ export interface SelfSimOptions {
    * Default none.
    */
   zeroDims?: readonly number[];
+  /**
+   * "auto" (default): one-subword occurrences go through the WebAssembly SIMD kernel of kernels.ts
+   * where it runs and the width is a multiple of 4; "js": JavaScript loops only. Same bits (tested).
+   */
+  kernel?: "auto" | "js";
 }
 
 export interface SelfSimLayer {
@@ -46,11 +52,15 @@ export interface SelfSimResult {
   layers: SelfSimLayer[];
 }
 
-/** Per layer (array index): occurrences and the sum of their unit vectors; `live` turns false on eviction. */
-interface WordState { key: string; hash: number; live: boolean; count: number[]; sums: (Float64Array | undefined)[] }
+/**
+ * Per layer (array index): occurrences and the address of the sum of their unit vectors in the
+ * accumulator's VectorSlots; `live` turns false on eviction.
+ */
+interface WordState { key: string; hash: number; id: number; live: boolean; count: number[]; sums: (number | undefined)[]; waiting: number }
 
 /** The tracked word runs of the last batch: [start, end) token rows and their state. */
-interface BatchRuns { word: Int32Array; sentence: Int32Array; start: number[]; end: number[]; state: WordState[] }
+/** `order`: the run indices grouped by word (each word's runs in token order), so a word's sum is fetched once per batch. */
+interface BatchRuns { word: Int32Array; sentence: Int32Array; start: number[]; end: number[]; state: WordState[]; order: Int32Array }
 
 /**
  * Self-similarity (Ethayarajh 2019; paper §4.1, Eq. 1 corrected): for a word with unit vectors
@@ -69,12 +79,26 @@ export class SelfSimilarity {
   readonly #tracked = new Map<string, WordState>();
   /** The tracked word with the largest (hash, key); recomputed only after an eviction. */
   #worst: WordState | null = null;
+  /** The tracked states as a list (the same as #tracked's values). */
+  readonly #list: WordState[] = [];
   /** The word runs of the last batch; every layer of a batch has the same tokens, so keys are resolved once per batch. */
   #runs: BatchRuns | null = null;
   #vec = new Float64Array(0);
   #dim = -1;
+  readonly #kernel: "auto" | "js";
+  /** The sums of unit vectors, created with the first batch (its width). */
+  #slots: VectorSlots | null = null;
+  // the one-subword occurrences waiting for the kernel (reused across adds)
+  #rows = new Int32Array(0);
+  #at = new Int32Array(0);
+  #ok = new Uint8Array(0);
+  readonly #pending: WordState[] = [];
+  /** A state waits in the current kernel call when its `waiting` equals this. */
+  #call = 0;
+  #nextId = 0;
 
-  constructor({ wordKey, minOccurrences = 5, maxWords = 1000, words = null, seed = 0, zeroDims = [] }: SelfSimOptions) {
+  constructor({ wordKey, minOccurrences = 5, maxWords = 1000, words = null, seed = 0, zeroDims = [], kernel = "auto" }: SelfSimOptions) {
+    this.#kernel = keyword(kernel, "kernel", ["auto", "js"] as const);
     if (typeof wordKey !== "function") throw new TypeError(`invalid wordKey: ${typeof wordKey}; expected a function (sentence, word) => string | null`);
     this.#wordKey = wordKey;
     this.#minOccurrences = integer(minOccurrences, "minOccurrences", 2);
@@ -89,30 +113,51 @@ export class SelfSimilarity {
     for (let k = 0; k < this.#zeroDims.length; ++k) if (this.#zeroDims[k] >= dim) throw new RangeError(`invalid zeroDims dimension: ${this.#zeroDims[k]}; layer ${layer} has dim ${dim}`);
     this.#checkDim(layer, dim);
     if (this.#vec.length !== dim) this.#vec = new Float64Array(dim);
+    const slots = (this.#slots ??= new VectorSlots(dim, this.#kernel));
     const runs = this.#batchRuns(sentence, word);
-    const { start, end, state } = runs, zero = this.#zeroDims, keep = keptRanges(zero, dim);
-    // One-subword words (most of them) go two at a time: their two norms are independent chains in
-    // one loop, and the second word's vector is added after the first's, in token order.
-    let pending = -1;
-    for (let j = 0; j < start.length; ++j) {
-      const st = state[j];
+    const { start, end, state } = runs, zero = this.#zeroDims;
+    // Each word's sum adds its occurrences in token order. One-subword occurrences (most of them)
+    // wait for one kernel call per batch; a multi-subword occurrence of a word that has some waiting
+    // sends them first.
+    if (this.#rows.length < start.length) {
+      this.#rows = new Int32Array(start.length);
+      this.#at = new Int32Array(start.length);
+      this.#ok = new Uint8Array(start.length);
+    }
+    const rows = this.#rows, at = this.#at, ok = this.#ok, states = this.#pending;
+    states.length = 0;
+    this.#call++;
+    const flush = () => {
+      slots.addUnitRows(data, rows, at, states.length, zero, ok);
+      for (let k = 0; k < states.length; ++k) if (ok[k]) states[k].count[layer] = (states[k].count[layer] ?? 0) + 1;
+      states.length = 0;
+      this.#call++;
+    };
+    const cut = slots.kernel ? null : cutMask(zero, dim);
+    for (let g = 0; g < start.length; ++g) {
+      const j = runs.order[g], st = state[j];
       if (!st.live) continue;
       if (end[j] === start[j] + 1) {
-        if (pending < 0) pending = j;
-        else {
-          addRowPair(layer, dim, data, keep, start[pending] * dim, state[pending], start[j] * dim, st);
-          pending = -1;
+        if (cut) {
+          if (addUnitRow(data, start[j] * dim, dim, cut, slots.view(this.#sum(st, layer)))) st.count[layer] = (st.count[layer] ?? 0) + 1;
+        } else {
+          rows[states.length] = start[j];
+          at[states.length] = this.#sum(st, layer);
+          states.push(st);
+          st.waiting = this.#call;
         }
         continue;
       }
-      if (pending >= 0) {
-        addRow(layer, dim, data, keep, start[pending] * dim, state[pending]);
-        pending = -1;
-      }
+      if (st.waiting === this.#call) flush();
       this.#addSubwords(layer, dim, data, start[j], end[j], st);
     }
-    if (pending >= 0) addRow(layer, dim, data, keep, start[pending] * dim, state[pending]);
+    if (states.length) flush();
     return this;
+  }
+
+  /** The address of a word's sum of unit vectors in a layer, created (zero) on first use. */
+  #sum(st: WordState, layer: number): number {
+    return (st.sums[layer] ??= this.#slots!.alloc());
   }
 
   /** A word of several subwords: the mean direction is that of their sum, then zeroDims are cleared. */
@@ -126,7 +171,7 @@ export class SelfSimilarity {
     // A zero vector has no direction; it is not an occurrence.
     if (!(norm > 0)) return;
     const inv = 1 / Math.sqrt(norm);
-    const sum = unitSum(st, layer, dim);
+    const sum = this.#slots!.view(this.#sum(st, layer));
     for (let i = 0; i < dim; ++i) sum[i] += vec[i] * inv;
     st.count[layer] = (st.count[layer] ?? 0) + 1;
   }
@@ -138,7 +183,7 @@ export class SelfSimilarity {
   #batchRuns(sentence: Int32Array, word: Int32Array): BatchRuns {
     const last = this.#runs;
     if (last && sameValues(last.word, word) && sameValues(last.sentence, sentence)) return last;
-    const runs: BatchRuns = { word: Int32Array.from(word), sentence: Int32Array.from(sentence), start: [], end: [], state: [] };
+    const runs: BatchRuns = { word: Int32Array.from(word), sentence: Int32Array.from(sentence), start: [], end: [], state: [], order: new Int32Array(0) };
     for (let r = 0, n = word.length; r < n; ) {
       // Tokens of one word are contiguous; special tokens have word -1 and never form words.
       const w = word[r], s = sentence[r];
@@ -154,6 +199,8 @@ export class SelfSimilarity {
       }
       r = e;
     }
+    const ids = runs.state.map((st) => st.id);
+    runs.order = Int32Array.from(ids.keys()).sort((a, b) => ids[a] - ids[b] || a - b);
     this.#runs = runs;
     return runs;
   }
@@ -164,12 +211,13 @@ export class SelfSimilarity {
     for (const o of other.#tracked.values()) {
       const s = this.#state(o.key);
       if (!s) continue;
-      o.sums.forEach((sum, layer) => {
-        if (!sum) return;
-        const mine = s.sums[layer];
-        if (mine) for (let i = 0; i < sum.length; ++i) mine[i] += sum[i];
-        else s.sums[layer] = Float64Array.from(sum);
-        s.count[layer] = (s.count[layer] ?? 0) + (o.count[layer] ?? 0);
+      o.sums.forEach((at, layer) => {
+        if (at === undefined || !o.count[layer]) return;
+        const sum = other.#slots!.view(at);
+        this.#slots ??= new VectorSlots(sum.length, this.#kernel);
+        const mine = this.#slots.view(this.#sum(s, layer));
+        for (let i = 0; i < sum.length; ++i) mine[i] += sum[i];
+        s.count[layer] = (s.count[layer] ?? 0) + o.count[layer];
       });
     }
     return this;
@@ -188,19 +236,26 @@ export class SelfSimilarity {
     if (found) return found;
     if (this.#words && !this.#words.has(key)) return null;
     const hash = hashUniform(this.#seed, stringHash(key), key.length);
-    const s: WordState = { key, hash, live: true, count: [], sums: [] };
+    // Order-independent: the tracked set is always the maxWords smallest (hash, key) seen, and a
+    // word that ends in that set was never evicted, so it has all its occurrences.
+    const worst = this.#worst;
+    if (this.#tracked.size >= this.#maxWords && !(worst!.hash > hash || (worst!.hash === hash && worst!.key > key))) return null;
+    const s: WordState = { key, hash, id: this.#nextId++, live: true, count: [], sums: [], waiting: -1 };
     if (this.#tracked.size >= this.#maxWords) {
-      // Order-independent: the tracked set is always the maxWords smallest (hash, key) seen, and a
-      // word that ends in that set was never evicted, so it has all its occurrences.
-      if (!after(this.#worst!, s)) return null;
       this.#tracked.delete(this.#worst!.key);
       this.#worst!.live = false;
+      for (const at of this.#worst!.sums) if (at !== undefined) this.#slots!.release(at);
       this.#tracked.set(key, s);
-      this.#worst = null;
-      for (const w of this.#tracked.values()) if (!this.#worst || after(w, this.#worst)) this.#worst = w;
+      // the new largest (hash, key): a plain scan of the list (no iterator objects: evictions are many early on)
+      const list = this.#list, gone = list.indexOf(this.#worst!);
+      list[gone] = s;
+      let w = list[0];
+      for (let i = 1; i < list.length; ++i) if (after(list[i], w)) w = list[i];
+      this.#worst = w;
       return s;
     }
     this.#tracked.set(key, s);
+    this.#list.push(s);
     if (!this.#worst || after(s, this.#worst)) this.#worst = s;
     return s;
   }
@@ -220,7 +275,7 @@ export class SelfSimilarity {
       for (const w of words) {
         const n = w.count[layer] ?? 0;
         if (n < this.#minOccurrences) continue;
-        const sum = w.sums[layer]!;
+        const sum = this.#slots!.view(w.sums[layer]!);
         let sq = 0;
         for (let i = 0; i < sum.length; ++i) sq += sum[i] * sum[i];
         total += (sq - n) / (n * (n - 1));
@@ -245,65 +300,35 @@ export class SelfSimilarity {
   }
 }
 
-// One-subword words read their row directly over the kept dims (`keep`: [start, end) pairs). That
-// equals the copy-then-zero path of #addSubwords: 0 + x is x (up to the sign of a zero, which no sum
-// can see), and a zeroed dim adds exactly 0 to the norm and to the sums.
-
-/** The sum of unit vectors of a word in a layer, created on first use. */
-function unitSum(st: WordState, layer: number, dim: number): Float64Array {
-  return (st.sums[layer] ??= new Float64Array(dim));
+/**
+ * Adds one row (at offset o; the `cut` dims read as 0) as a unit vector to `sum`, as the kernel does:
+ * the squared norm is summed in four lanes (i mod 4, each in index order), norm = (lane0 + lane2) +
+ * (lane1 + lane3). Returns false (nothing added) for a row without direction (norm 0 or NaN).
+ */
+function addUnitRow(data: Float32Array, o: number, dim: number, cut: Uint8Array, sum: Float64Array): boolean {
+  const sq = (i: number) => (cut[i] ? 0 : data[o + i] * data[o + i]);
+  let p0 = 0, p1 = 0, p2 = 0, p3 = 0, i = 0;
+  for (; i + 4 <= dim; i += 4) {
+    p0 += sq(i);
+    p1 += sq(i + 1);
+    p2 += sq(i + 2);
+    p3 += sq(i + 3);
+  }
+  if (i < dim) p0 += sq(i);
+  if (i + 1 < dim) p1 += sq(i + 1);
+  if (i + 2 < dim) p2 += sq(i + 2);
+  const norm = (p0 + p2) + (p1 + p3);
+  if (!(norm > 0)) return false;
+  const inv = 1 / Math.sqrt(norm);
+  for (let k = 0; k < dim; ++k) if (!cut[k]) sum[k] += data[o + k] * inv;
+  return true;
 }
 
-/** Adds one row (at offset o) as a unit vector; a zero row has no direction and is not an occurrence. */
-function addRow(layer: number, dim: number, data: Float32Array, keep: Int32Array, o: number, st: WordState): void {
-  let norm = 0;
-  for (let g = 0; g < keep.length; g += 2) for (let i = keep[g], stop = keep[g + 1]; i < stop; ++i) norm += data[o + i] * data[o + i];
-  if (!(norm > 0)) return;
-  const inv = 1 / Math.sqrt(norm), sum = unitSum(st, layer, dim);
-  for (let g = 0; g < keep.length; g += 2) for (let i = keep[g], stop = keep[g + 1]; i < stop; ++i) sum[i] += data[o + i] * inv;
-  st.count[layer] = (st.count[layer] ?? 0) + 1;
-}
-
-/** addRow for rows a then b (b after a in the batch); the same numbers as two addRow calls, `sa` may be `sb`. */
-function addRowPair(layer: number, dim: number, data: Float32Array, keep: Int32Array, oa: number, sa: WordState, ob: number, sb: WordState): void {
-  let na = 0, nb = 0;
-  for (let g = 0; g < keep.length; g += 2) {
-    for (let i = keep[g], stop = keep[g + 1]; i < stop; ++i) {
-      const x = data[oa + i], y = data[ob + i];
-      na += x * x;
-      nb += y * y;
-    }
-  }
-  if (!(na > 0 && nb > 0)) {
-    if (na > 0) addRow(layer, dim, data, keep, oa, sa);
-    if (nb > 0) addRow(layer, dim, data, keep, ob, sb);
-    return;
-  }
-  const ia = 1 / Math.sqrt(na), ib = 1 / Math.sqrt(nb);
-  const suma = unitSum(sa, layer, dim), sumb = unitSum(sb, layer, dim);
-  for (let g = 0; g < keep.length; g += 2) {
-    for (let i = keep[g], stop = keep[g + 1]; i < stop; ++i) {
-      suma[i] += data[oa + i] * ia;
-      sumb[i] += data[ob + i] * ib;
-    }
-  }
-  sa.count[layer] = (sa.count[layer] ?? 0) + 1;
-  sb.count[layer] = (sb.count[layer] ?? 0) + 1;
-}
-
-/** The dims outside `zero` as [start, end) pairs, ascending. */
-function keptRanges(zero: Int32Array, dim: number): Int32Array {
+/** 1 for the dims in `zero`. */
+function cutMask(zero: Int32Array, dim: number): Uint8Array {
   const cut = new Uint8Array(dim);
   for (let k = 0; k < zero.length; ++k) cut[zero[k]] = 1;
-  const out: number[] = [];
-  for (let i = 0; i < dim; ) {
-    if (cut[i]) { ++i; continue; }
-    let e = i + 1;
-    while (e < dim && !cut[e]) ++e;
-    out.push(i, e);
-    i = e;
-  }
-  return Int32Array.from(out);
+  return cut;
 }
 
 function sameValues(a: Int32Array, b: Int32Array): boolean {

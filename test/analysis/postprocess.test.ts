@@ -106,3 +106,39 @@ test("whitener exposes its linear form; applyRowsWith(jsLinalg) is applyRows", a
   assert.deepEqual(await applyRowsWith(jsLinalg, w, 2, data, 2), direct);
   assert.equal(clipper([0]).linear, undefined);
 });
+
+test("whitener: the Cholesky form and, for a singular fit with eps 0, the eigen form give ZCA's cosines", () => {
+  // SYNTHETIC 3-dim points; cosines after whitening equal (x-μ)ᵀ(Σ + floor I)⁻¹(y-μ) / norms for any whitening
+  const pts = lb({ layer: 0, dim: 3, data: [3, 1, 0, -1, 2, 1, 0, -2, 4, 2, 2, -1, -4, -3, 1] });
+  const moments = new LayerMoments().add(pts);
+  const w = whitener(moments, { eps: 1e-3 });
+  assert.equal(w.settings.method, "cholesky");
+  const { values, vectors } = moments.eigen(0);
+  const zca = (x: number[]) => {
+    // U diag((λ + floor)^-1/2) Uᵀ (x - μ)
+    const mean = moments.get(0).mean, c = x.map((v, i) => v - mean[i]), floor = 1e-3 * values[0];
+    const out = [0, 0, 0];
+    for (let k = 0; k < 3; ++k) {
+      let p = 0;
+      for (let i = 0; i < 3; ++i) p += vectors[k * 3 + i] * c[i];
+      for (let i = 0; i < 3; ++i) out[i] += vectors[k * 3 + i] * p / Math.sqrt(values[k] + floor);
+    }
+    return out;
+  };
+  const cos = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let ab = 0, aa = 0, bb = 0;
+    for (let i = 0; i < 3; ++i) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
+    return ab / Math.sqrt(aa * bb);
+  };
+  const out = w.applyRows(0, pts.data, 3);
+  for (let r = 0; r < 5; ++r) for (let s = r + 1; s < 5; ++s) {
+    const z1 = zca(Array.from(pts.data.subarray(r * 3, r * 3 + 3))), z2 = zca(Array.from(pts.data.subarray(s * 3, s * 3 + 3)));
+    close(cos(out.subarray(r * 3, r * 3 + 3), out.subarray(s * 3, s * 3 + 3)), cos(z1, z2), 1e-6);
+  }
+  // two points in 3 dims: a singular covariance, so eps 0 takes the eigen form (null directions map to 0)
+  const two = new LayerMoments().add(lb({ layer: 0, dim: 3, data: [1, 2, 3, 3, 2, 1] }));
+  const singular = whitener(two, { eps: 0 });
+  assert.equal(singular.settings.method, "eigen");
+  const o = singular.applyRows(0, Float32Array.of(1, 2, 3), 3);
+  close(Math.hypot(o[0], o[1], o[2]), 1, 1e-6); // one unit along the only direction with variance
+});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  keyword, integer, dot, cosine, RunningStats, meanInterval, normalQuantile, VectorMoments, rankOf, pearsonFromSums, symmetricEigen, round6,
+  keyword, integer, dot, cosine, RunningStats, meanInterval, normalQuantile, VectorMoments, rankOf, pearsonFromSums, symmetricEigen, round6, topEigen, choleskyInverse,
 } from "../../src/analysis/stats.js";
 import { createRandom } from "../../src/analysis/random.js";
 
@@ -417,4 +417,65 @@ test("symmetricEigen rejects a wrong size, and on non-finite entries returns wha
     for (let j = 0; j < n; ++j) assert.ok(Object.is(got.values[j], want.values[j]), `n ${n}, ${bad}: values[${j}] ${got.values[j]} vs ${want.values[j]}`);
     for (let i = 0; i < n * n; ++i) assert.ok(Object.is(got.vectors[i], want.vectors[i]), `n ${n}, ${bad}: vectors[${i}] ${got.vectors[i]} vs ${want.vectors[i]}`);
   }
+});
+
+// SYNTHETIC symmetric matrices with known structure, for topEigen and choleskyInverse
+function spd(n: number, seed: number, spectrum: (i: number) => number): Float64Array {
+  // Q diag(spectrum) Qᵀ with Q from Gram-Schmidt on seeded random vectors
+  const rand = createRandom(seed), Q = new Float64Array(n * n);
+  for (let i = 0; i < n; ++i) {
+    for (let c = 0; c < n; ++c) Q[i * n + c] = rand.normal();
+    for (let p = 0; p < i; ++p) {
+      let d = 0;
+      for (let c = 0; c < n; ++c) d += Q[i * n + c] * Q[p * n + c];
+      for (let c = 0; c < n; ++c) Q[i * n + c] -= d * Q[p * n + c];
+    }
+    let s = 0;
+    for (let c = 0; c < n; ++c) s += Q[i * n + c] ** 2;
+    for (let c = 0; c < n; ++c) Q[i * n + c] /= Math.sqrt(s);
+  }
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n; ++i) for (let r = 0; r < n; ++r) for (let c = 0; c < n; ++c) A[r * n + c] += spectrum(i) * Q[i * n + r] * Q[i * n + c];
+  return A;
+}
+
+test("topEigen gives symmetricEigen's top eigenvalues and eigenvector directions", () => {
+  for (const [n, k, seed, spectrum] of [
+    [60, 4, 1, (i: number) => 10 / (1 + i)],
+    [120, 3, 2, (i: number) => (i < 3 ? 50 - i : 1 + Math.exp(-i / 10))], // a spiked spectrum, as embeddings have
+    [8, 8, 3, (i: number) => 8 - i], // k = n
+    [100, 2, 4, (i: number) => (i < 2 ? 5 : 1)], // a repeated top eigenvalue: one start vector sees one direction of it; the check catches that
+    [100, 4, 5, (i: number) => (i < 3 ? 9 : 2 / (1 + i))], // repeated inside the top k
+  ] as [number, number, number, (i: number) => number][]) {
+    const A = spd(n, seed, spectrum), full = symmetricEigen(A, n), top = topEigen(A, n, k);
+    assert.equal(top.values.length, k);
+    for (let i = 0; i < k; ++i) close(top.values[i], full.values[i], 1e-9 * full.values[0]);
+    // the projector onto the top-k subspace is the same (eigenvector signs and bases of repeated values may differ)
+    const proj = (V: Float64Array) => {
+      const P = new Float64Array(n * n);
+      for (let i = 0; i < k; ++i) for (let r = 0; r < n; ++r) for (let c = 0; c < n; ++c) P[r * n + c] += V[i * n + r] * V[i * n + c];
+      return P;
+    };
+    const a = proj(top.vectors), b = proj(full.vectors.slice(0, k * n));
+    for (let i = 0; i < n * n; ++i) close(a[i], b[i], 1e-7);
+  }
+  assert.throws(() => topEigen(new Float64Array(4), 2, 3), /topEigen: k = 3; expected an integer in \[0, 2\]/);
+  assert.deepEqual(topEigen(new Float64Array(4), 2, 0).values.length, 0);
+  // a diagonal matrix with a repeated top value (the start vector's Krylov space is tiny): still the exact top
+  const D = new Float64Array(100 * 100);
+  for (let i = 0; i < 100; ++i) D[i * 101] = i < 3 ? 3 : 1;
+  const t = topEigen(D, 100, 2);
+  assert.deepEqual(Array.from(t.values, (v) => Math.round(v * 1e12) / 1e12), [3, 3]);
+});
+
+test("choleskyInverse: R (A + sI) Rᵀ = I for positive definite A, null otherwise", () => {
+  const n = 30, A = spd(n, 7, (i) => 1 + i), R = choleskyInverse(A, n, 0.5)!;
+  for (let r = 0; r < n; ++r) for (let c = 0; c < n; ++c) {
+    let s = 0;
+    for (let i = 0; i < n; ++i) for (let j = 0; j < n; ++j) s += R[r * n + i] * (A[i * n + j] + (i === j ? 0.5 : 0)) * R[c * n + j];
+    close(s, r === c ? 1 : 0, 1e-10);
+  }
+  for (let r = 0; r < n; ++r) for (let c = r + 1; c < n; ++c) assert.equal(R[r * n + c], 0);
+  assert.equal(choleskyInverse(spd(5, 8, (i) => (i < 4 ? 1 : 0)), 5, 0), null); // singular
+  assert.equal(choleskyInverse(Float64Array.of(1, 2, 2, 1), 2), null); // indefinite
 });

@@ -1,0 +1,405 @@
+/**
+ * WebAssembly SIMD kernels for the two hottest per-token passes of the streaming analyses: the
+ * outlier scan (each row's argmin and argmax, and the float64 sum of the rows), the position
+ * profile (per-position float64 sums and Σx²) and self-similarity's unit vectors.
+ *
+ * Why hand-assembled WebAssembly: these passes read every value of every layer (1.4 G values for
+ * MiniLM on 20,000 sentences) and cost 2-4 ns a value as JavaScript loops, more than 10% of the
+ * extraction they follow. The module is about 1 KB, written below by a 60-line assembler, so it needs
+ * no compiler toolchain and no dependency (a WAT compiler would be a larger risk than the bytes).
+ *
+ * Exactness: every float64 sum adds the rows one by one in row order, lane by lane (f64x2 lanes are
+ * independent IEEE additions of the same values the JavaScript loop adds), so results are
+ * bit-identical to the JavaScript reference, which stays in OutlierCounter and PositionProfile and is
+ * used when `kernel: "js"` is asked for, when the width is not a multiple of 4, or where
+ * WebAssembly SIMD is missing. argmin/argmax: the first index holding the row's smallest (largest)
+ * non-NaN value, index 0 when the row starts with NaN, as the JavaScript comparisons give; the tests
+ * check both paths against each other on ties, ±0, NaN and random rows.
+ */
+
+// ---- a minimal WebAssembly binary writer -----------------------------------------------------
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+};
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+};
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const str = (s: string): number[] => vec([...new TextEncoder().encode(s)].map((b) => [b]));
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
+// instructions (memarg: alignment hint 0, offset)
+const get = (l: number) => [0x20, ...uleb(l)], set = (l: number) => [0x21, ...uleb(l)], tee = (l: number) => [0x22, ...uleb(l)];
+const i32c = (n: number) => [0x41, ...sleb(n)];
+const i32load = (off = 0) => [0x28, 0, ...uleb(off)], i32store = (off = 0) => [0x36, 0, ...uleb(off)], f32load = (off = 0) => [0x2a, 0, ...uleb(off)];
+const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
+const v128load = (off = 0) => simd(0x00, 0, ...uleb(off)), v128store = (off = 0) => simd(0x0b, 0, ...uleb(off));
+const op = {
+  block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], end: [0x0b], br: (d: number) => [0x0c, ...uleb(d)], brIf: (d: number) => [0x0d, ...uleb(d)], select: [0x1b],
+  f64const: (x: number) => [0x44, ...new Uint8Array(Float64Array.of(x).buffer)], f64gt: [0x64], f64add: [0xa0], f64div: [0xa3], f64sqrt: [0x9f],
+  f64x2lane: (l: number) => simd(0x21, l),
+  i32geS: [0x4e], i32add: [0x6a], i32mul: [0x6c], i32shl: [0x74], i32shrU: [0x76], f32eq: [0x5b], f32lt: [0x5d], f32gt: [0x5e], f64fromI32: [0xb7],
+  f32x4splat: simd(0x13), f64x2splat: simd(0x14), f32x4lane: (l: number) => simd(0x1f, l),
+  // lanes 2,3 of a f32x4 moved to lanes 0,1 (bytes 8..15 twice)
+  highHalf: simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15),
+  promoteLow: simd(0x5f), f64x2add: simd(0xf0), f64x2mul: simd(0xf2), f32x4pmin: simd(0xea), f32x4pmax: simd(0xeb), f32x4eq: simd(0x41), anyTrue: simd(0x53),
+};
+
+/** `for (l = 0; l < lim; l += step) body`: l and lim are locals, step a constant. */
+function forLoop(l: number, lim: number, step: number, body: number[]): number[] {
+  return [...i32c(0), ...set(l), ...op.block, ...op.loop, ...get(l), ...get(lim), ...op.i32geS, ...op.brIf(1), ...body,
+    ...get(l), ...i32c(step), ...op.i32add, ...set(l), ...op.br(0), ...op.end, ...op.end];
+}
+/** mem[addr + off] (two f64 lanes) += the v128 left on the stack by `value`. */
+const addF64x2 = (addr: number, off: number, value: number[]) => [...get(addr), ...get(addr), ...v128load(off), ...value, ...op.f64x2add, ...v128store(off)];
+/** ++mem32[base + 4 * index] */
+const bump = (base: number, index: number, tmp: number) => [...get(base), ...get(index), ...i32c(2), ...op.i32shl, ...op.i32add, ...tee(tmp), ...get(tmp), ...i32load(), ...i32c(1), ...op.i32add, ...i32store()];
+
+/**
+ * extent(data, rows, n, dim, argmin, argmax, sum): for each of the n row indices at `rows`, the
+ * row's argmin and argmax counters are bumped and the row is added to the float64 `sum`.
+ */
+function extentBody(): { params: number; locals: [number, number][]; code: number[] } {
+  const [data, rows, n, dim, argmin, argmax, sum] = [0, 1, 2, 3, 4, 5, 6];
+  const [k, o, j, end, s, lo, hi, tmp, m, t, vmin, vmax, v] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  // m = reduce(lanes of vector local `vl`) keeping `t` when `cmp(t, m)`
+  const reduce = (vl: number, cmp: number[]) => [...get(vl), ...op.f32x4lane(0), ...set(m),
+    ...[1, 2, 3].flatMap((L) => [...get(vl), ...op.f32x4lane(L), ...set(t), ...get(t), ...get(m), ...get(t), ...get(m), ...cmp, ...op.select, ...set(m)])];
+  // out = first j/4 with data[o + j] == m, else 0: four lanes compared at a time, then the lanes of
+  // the first group that holds a match one by one
+  const first = (out: number) => [...i32c(0), ...set(out), ...get(m), ...op.f32x4splat, ...set(v), ...i32c(0), ...set(j), ...op.block, ...op.loop,
+    ...get(j), ...get(end), ...op.i32geS, ...op.brIf(1),
+    ...get(o), ...get(j), ...op.i32add, ...v128load(), ...get(v), ...op.f32x4eq, ...op.anyTrue, ...op.if,
+    ...[0, 4, 8].flatMap((b) => [...get(o), ...get(j), ...op.i32add, ...f32load(b), ...get(m), ...op.f32eq, ...op.if, ...get(j), ...i32c(b), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(3), ...op.end]),
+    ...get(j), ...i32c(12), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(2), ...op.end,
+    ...get(j), ...i32c(16), ...op.i32add, ...set(j), ...op.br(0), ...op.end, ...op.end];
+  const row = [
+    ...get(data), ...get(rows), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(), ...get(end), ...op.i32mul, ...op.i32add, ...set(o),
+    ...get(o), ...f32load(), ...op.f32x4splat, ...tee(vmin), ...set(vmax),
+    ...forLoop(j, end, 16, [
+      ...get(o), ...get(j), ...op.i32add, ...v128load(), ...set(v),
+      ...get(vmin), ...get(v), ...op.f32x4pmin, ...set(vmin),
+      ...get(vmax), ...get(v), ...op.f32x4pmax, ...set(vmax),
+      ...get(sum), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(s),
+      ...addF64x2(s, 0, [...get(v), ...op.promoteLow]),
+      ...addF64x2(s, 16, [...get(v), ...get(v), ...op.highHalf, ...op.promoteLow]),
+    ]),
+    ...reduce(vmin, op.f32lt), ...first(lo), ...bump(argmin, lo, tmp),
+    ...reduce(vmax, op.f32gt), ...first(hi), ...bump(argmax, hi, tmp),
+  ];
+  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...forLoop(k, n, 1, row)];
+  return { params: 7, locals: [[8, I32], [2, F32], [3, V128]], code };
+}
+
+/**
+ * profile(data, rows, target, n, dim, sxx): for each of the n kept rows (row index at `rows`, byte
+ * address of its per-position sum row at `target`), adds the row to that sum row and its squares to
+ * Σx².
+ */
+function profileBody(): { params: number; locals: [number, number][]; code: number[] } {
+  const [data, rows, target, n, dim, sxx] = [0, 1, 2, 3, 4, 5];
+  const [k, o, j, end, q, a] = [6, 7, 8, 9, 10, 11];
+  const [lo, hi, v] = [12, 13, 14];
+  const at = (base: number) => [...get(base), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load()];
+  const both = (base: number, value: (half: number) => number[]) => [
+    ...get(base), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(a),
+    ...addF64x2(a, 0, value(lo)), ...addF64x2(a, 16, value(hi)),
+  ];
+  const row = [
+    ...get(data), ...at(rows), ...get(end), ...op.i32mul, ...op.i32add, ...set(o),
+    ...at(target), ...set(q),
+    ...forLoop(j, end, 16, [
+      ...get(o), ...get(j), ...op.i32add, ...v128load(), ...tee(v), ...op.promoteLow, ...set(lo),
+      ...get(v), ...get(v), ...op.highHalf, ...op.promoteLow, ...set(hi),
+      ...both(q, (h) => get(h)),
+      ...both(sxx, (h) => [...get(h), ...get(h), ...op.f64x2mul]),
+    ]),
+  ];
+  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...forLoop(k, n, 1, row)];
+  return { params: 6, locals: [[6, I32], [3, V128]], code };
+}
+
+/**
+ * unitRows(data, rows, slots, n, dim, ok): for each of the n row indices at `rows`, the row's squared norm in
+ * four lanes (i mod 4, each summed in index order; norm = (lane0 + lane2) + (lane1 + lane3)); when
+ * it is > 0, the row times 1/sqrt(norm) is added to the float64 sum at byte address slots[k], and
+ * ok[k] = 1 (else 0).
+ */
+function unitRowsBody(): { params: number; locals: [number, number][]; code: number[] } {
+  const [data, rows, slots, n, dim, ok] = [0, 1, 2, 3, 4, 5];
+  const [k, o, j, end, s, a] = [6, 7, 8, 9, 10, 11];
+  const [nrm] = [12];
+  const [A, B, v, lo, hi, vinv] = [13, 14, 15, 16, 17, 18];
+  const halves = [...get(o), ...get(j), ...op.i32add, ...v128load(), ...tee(v), ...op.promoteLow, ...set(lo), ...get(v), ...get(v), ...op.highHalf, ...op.promoteLow, ...set(hi)];
+  const row = [
+    ...get(data), ...get(rows), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(), ...get(end), ...op.i32mul, ...op.i32add, ...set(o),
+    ...op.f64const(0), ...op.f64x2splat, ...tee(A), ...set(B),
+    ...forLoop(j, end, 16, [...halves,
+      ...get(A), ...get(lo), ...get(lo), ...op.f64x2mul, ...op.f64x2add, ...set(A),
+      ...get(B), ...get(hi), ...get(hi), ...op.f64x2mul, ...op.f64x2add, ...set(B)]),
+    ...get(A), ...get(B), ...op.f64x2add, ...tee(A), ...op.f64x2lane(0), ...get(A), ...op.f64x2lane(1), ...op.f64add, ...set(nrm),
+    ...get(ok), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...get(nrm), ...op.f64const(0), ...op.f64gt, ...i32store(),
+    ...get(nrm), ...op.f64const(0), ...op.f64gt, ...op.if,
+    ...op.f64const(1), ...get(nrm), ...op.f64sqrt, ...op.f64div, ...op.f64x2splat, ...set(vinv),
+    ...get(slots), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(), ...set(s),
+    ...forLoop(j, end, 16, [...halves,
+      ...get(s), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(a),
+      ...addF64x2(a, 0, [...get(lo), ...get(vinv), ...op.f64x2mul]),
+      ...addF64x2(a, 16, [...get(hi), ...get(vinv), ...op.f64x2mul])]),
+    ...op.end,
+  ];
+  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...forLoop(k, n, 1, row)];
+  return { params: 6, locals: [[6, I32], [1, F64], [6, V128]], code };
+}
+
+function assemble(): Uint8Array {
+  const fns = [["extent", extentBody()], ["profile", profileBody()], ["unitRows", unitRowsBody()]] as const;
+  const types = fns.map(([, f]) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...vec([])]);
+  const bodies = fns.map(([, f]) => {
+    const body = [...vec(f.locals.map(([c, t]) => [...uleb(c), t])), ...f.code, ...op.end];
+    return [...uleb(body.length), ...body];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(3, vec(fns.map((_, i) => uleb(i)))),
+    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(7, vec([...fns.map(([name], i) => [...str(name), 0x00, ...uleb(i)]), [...str("memory"), 0x02, 0]])),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
+// ---- the kernels as JavaScript functions ------------------------------------------------------
+
+/** The few WebAssembly APIs used (the project's TypeScript lib has no DOM types). */
+interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+interface Exports {
+  memory: WasmMemory;
+  extent: (...args: number[]) => void;
+  profile: (...args: number[]) => void;
+  unitRows: (...args: number[]) => void;
+}
+
+let compiled: object | null | undefined;
+let instance: Exports | null | undefined;
+
+/** The compiled module, or null where WebAssembly SIMD is not available. */
+function module(): object | null {
+  if (compiled !== undefined) return compiled;
+  const bytes = assemble();
+  compiled = wasm && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
+  return compiled;
+}
+
+/** A fresh instance with its own memory (for state that lives in it), or null without WebAssembly SIMD. */
+export function kernelInstance(): Exports | null {
+  const m = module();
+  return m ? (new wasm!.Instance(m).exports as Exports) : null;
+}
+
+/** The shared instance of the stateless calls (extentRows, profileRows). */
+function kernels(): Exports | null {
+  if (instance === undefined) instance = kernelInstance();
+  return instance;
+}
+
+/** Whether the kernels can take rows of this width (a multiple of 4 where WebAssembly SIMD runs). */
+export function kernelsFor(dim: number): boolean {
+  return dim % 4 === 0 && kernels() !== null;
+}
+
+/** Lays out byte ranges (16-aligned) in the module's memory from `base`, growing it as needed. */
+function layout(sizes: number[], base = 0): { mem: ArrayBuffer; at: number[] } {
+  const k = kernels()!;
+  const at: number[] = [];
+  let end = base;
+  for (const s of sizes) {
+    at.push(end);
+    end += Math.ceil(s / 16) * 16;
+  }
+  const have = k.memory.buffer.byteLength;
+  // doubling: each growth is a new buffer that V8 counts as external memory (and may answer with a
+  // full GC), so grow rarely
+  if (end > have) k.memory.grow(Math.ceil((Math.max(end, 2 * have) - have) / 65536));
+  return { mem: k.memory.buffer, at };
+}
+
+/** The layer batch copied into the shared memory by stageLayer() (at byte 0), if any. */
+let staged: { data: Float32Array; bytes: number } | null = null;
+
+/**
+ * Copies `data` into the kernels' memory once, for several kernel calls on it (runAnalyses: one
+ * layer batch, then every accumulator); until unstageLayer(), the caller must not change `data`.
+ * Without the kernels for this width it does nothing.
+ */
+export function stageLayer(data: Float32Array, dim: number): void {
+  staged = null;
+  if (!kernelsFor(dim)) return;
+  const bytes = Math.ceil((data.length * 4) / 16) * 16;
+  new Float32Array(layout([bytes]).mem, 0, data.length).set(data);
+  staged = { data, bytes };
+}
+
+export function unstageLayer(): void {
+  staged = null;
+}
+
+/** Places `data` (unless it is the staged batch) and then `sizes` in the memory; at[0] is the data. */
+function place(data: Float32Array, sizes: number[]): { mem: ArrayBuffer; at: number[] } {
+  const resident = staged !== null && staged.data === data;
+  const { mem, at } = layout([resident ? 0 : data.length * 4, ...sizes], staged ? staged.bytes : 0);
+  if (resident) at[0] = 0;
+  else new Float32Array(mem, at[0], data.length).set(data);
+  return { mem, at };
+}
+
+/**
+ * For each row index in `rows`: argmin[argmin of the row]++, argmax[argmax of the row]++, and the row
+ * added to `sum` (float64, row order). `data` is row-major [tokens x dim] with dim % 4 === 0.
+ */
+export function extentRows(data: Float32Array, dim: number, rows: Int32Array, argmin: Uint32Array, argmax: Uint32Array, sum: Float64Array): void {
+  const n = rows.length;
+  if (n === 0) return;
+  const { mem, at } = place(data, [n * 4, dim * 4, dim * 4, dim * 8]);
+  new Int32Array(mem, at[1], n).set(rows);
+  const mn = new Uint32Array(mem, at[2], dim), mx = new Uint32Array(mem, at[3], dim), s = new Float64Array(mem, at[4], dim);
+  mn.set(argmin);
+  mx.set(argmax);
+  s.set(sum);
+  kernels()!.extent(at[0], at[1], n, dim, at[2], at[3], at[4]);
+  argmin.set(mn);
+  argmax.set(mx);
+  sum.set(s);
+}
+
+/**
+ * For each kept row `rows[k]` at position `pos[k]`, in order: adds it to `sums` row pos[k] when pos[k]
+ * < positions (the number of rows `sums` holds), and its squares to sxx; all float64.
+ */
+export function profileRows(data: Float32Array, dim: number, rows: Int32Array, pos: Int32Array, sums: Float64Array, positions: number, sxx: Float64Array): void {
+  const n = rows.length;
+  if (n === 0) return;
+  // Only the sum rows this batch touches travel: 0..the largest kept position below `positions`.
+  let top = -1;
+  for (let k = 0; k < n; ++k) if (pos[k] < positions && pos[k] > top) top = pos[k];
+  const span = (top + 1) * dim;
+  const { mem, at } = place(data, [n * 4, n * 4, dim * 8, span * 8, dim * 8]);
+  new Int32Array(mem, at[1], n).set(rows);
+  const target = new Int32Array(mem, at[2], n), trash = at[5];
+  for (let k = 0; k < n; ++k) target[k] = pos[k] < positions ? at[4] + pos[k] * dim * 8 : trash;
+  const vxx = new Float64Array(mem, at[3], dim), vs = new Float64Array(mem, at[4], span);
+  vxx.set(sxx);
+  vs.set(sums.subarray(0, span));
+  kernels()!.profile(at[0], at[1], at[2], n, dim, at[3]);
+  sxx.set(vxx);
+  sums.set(vs);
+}
+
+/**
+ * Float64 vectors of one width kept in one growable memory: the memory of a private kernel instance
+ * (so `addUnitRows` adds to them in place) or, without WebAssembly SIMD or for widths that are not a
+ * multiple of 4, an ArrayBuffer. A vector is named by its byte address; views are made on demand,
+ * since growing the memory detaches the old ones.
+ */
+export class VectorSlots {
+  readonly dim: number;
+  readonly #bytes: number;
+  readonly #instance: Exports | null;
+  #buffer: ArrayBuffer = new ArrayBuffer(0);
+  #end = 0;
+  readonly #free: number[] = [];
+
+  constructor(dim: number, kernel: "auto" | "js" = "auto") {
+    this.dim = dim;
+    this.#bytes = Math.ceil((dim * 8) / 16) * 16;
+    this.#instance = kernel === "auto" && kernelsFor(dim) ? kernelInstance() : null;
+  }
+
+  /** Whether addUnitRows runs (else the caller adds rows itself through views). */
+  get kernel(): boolean {
+    return this.#instance !== null;
+  }
+
+  get #memory(): ArrayBuffer {
+    return this.#instance ? this.#instance.memory.buffer : this.#buffer;
+  }
+
+  /** A zeroed vector's address. */
+  alloc(): number {
+    const at = this.#free.pop() ?? this.#grow(this.#bytes);
+    this.view(at).fill(0);
+    return at;
+  }
+
+  /** Gives a vector's space back for reuse. */
+  release(at: number): void {
+    this.#free.push(at);
+  }
+
+  view(at: number): Float64Array {
+    return new Float64Array(this.#memory, at, this.dim);
+  }
+
+  /** Appends `bytes` to the vectors' space; returns where it starts. */
+  #grow(bytes: number): number {
+    const at = this.#end;
+    this.#end += bytes;
+    this.#reserve(this.#end);
+    return at;
+  }
+
+  #reserve(total: number): void {
+    const have = this.#memory.byteLength;
+    if (total <= have) return;
+    // doubling: each growth is a new buffer that V8 counts as external memory (and may answer with a
+    // full GC), so grow rarely
+    if (this.#instance) this.#instance.memory.grow(Math.ceil((Math.max(total, 2 * have) - have) / 65536)); // doubling, as in layout
+    else {
+      const next = new ArrayBuffer(Math.max(total, 2 * have));
+      new Uint8Array(next).set(new Uint8Array(this.#buffer));
+      this.#buffer = next;
+    }
+  }
+
+  /**
+   * For k = 0..n-1: row `rows[k]` of `data` ([tokens x dim]), with `zero` dims read as 0, is added as
+   * a unit vector to the vector at `slots[k]` when its norm (four-lane order, see unitRows) is > 0;
+   * ok[k] says whether it was. Requires `kernel`.
+   */
+  addUnitRows(data: Float32Array, rows: Int32Array, slots: Int32Array, n: number, zero: Int32Array, ok: Uint8Array): void {
+    if (!this.#instance) throw new Error("VectorSlots.addUnitRows: no kernel for this width; add through views");
+    if (n === 0) return;
+    const dim = this.dim, start = this.#end;
+    const rowsAt = start + Math.ceil((data.length * 4) / 16) * 16, slotAt = rowsAt + Math.ceil((n * 4) / 16) * 16, okAt = slotAt + Math.ceil((n * 4) / 16) * 16;
+    this.#reserve(okAt + n * 4);
+    const mem = this.#memory, copy = new Float32Array(mem, start, data.length);
+    copy.set(data);
+    new Int32Array(mem, rowsAt, n).set(rows.subarray(0, n));
+    new Int32Array(mem, slotAt, n).set(slots.subarray(0, n));
+    if (zero.length) for (let k = 0; k < n; ++k) for (let z = 0; z < zero.length; ++z) copy[rows[k] * dim + zero[z]] = 0;
+    this.#instance.unitRows(start, rowsAt, slotAt, n, dim, okAt);
+    ok.set(new Int32Array(this.#memory, okAt, n));
+  }
+}
