@@ -10,7 +10,7 @@
  *    ours at most 10% slower than bare.
  * 2. {memory: ...}: peak RSS, and memory retained after a forced GC, of a child process streaming
  *    2,000 and 20,000 sentences (must stay flat).
- * 3. {analyses: ...}: on the CLI's default analyze sample (1,000 sentences), extraction alone vs runAnalyses
+ * 3. {analyses: ...}: on the CLI's default analyze sample (20,000 sentences; also 1,000), extraction alone vs runAnalyses
  *    (issue 3 item 5: at most +10%), split into encoder time, streaming work and each result-time cost
  *    (bench/analyses.ts), for all-MiniLM-L6-v2 (7 x 384 outputs) and, with synth-base, the SYNTHETIC
  *    BERT-base-sized model (13 x 768 outputs, the paper's size); then {analyses_memory: ...}: peak and

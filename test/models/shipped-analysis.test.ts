@@ -31,7 +31,7 @@ for (const [name, want] of Object.entries(findings.models)) {
   test(`artefacts analyze reproduces the models/README.md figures of ${name}`, () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pa-shipped-")), "r.json");
     const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "artefacts.js"), "analyze", "--model", path.join(ROOT, "models", name),
-      "--threads", "1", "--only", "anisotropy", "--clip", want.clip.join(","), "--out", out], { encoding: "utf8" });
+      "--threads", "1", "--sample", String(want.sample), "--seed", "0", "--only", "anisotropy", "--clip", want.clip.join(","), "--out", out], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     const got = JSON.parse(fs.readFileSync(out, "utf8"));
     assert.equal(got.sample.sentences, want.sample);
