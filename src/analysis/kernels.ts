@@ -391,14 +391,24 @@ export class VectorSlots {
   addUnitRows(data: Float32Array, rows: Int32Array, slots: Int32Array, n: number, zero: Int32Array, ok: Uint8Array): void {
     if (!this.#instance) throw new Error("VectorSlots.addUnitRows: no kernel for this width; add through views");
     if (n === 0) return;
-    const dim = this.dim, start = this.#end;
-    const rowsAt = start + Math.ceil((data.length * 4) / 16) * 16, slotAt = rowsAt + Math.ceil((n * 4) / 16) * 16, okAt = slotAt + Math.ceil((n * 4) / 16) * 16;
+    const dim = this.dim, start = this.#end, tokens = data.length / dim;
+    // Few of the batch's rows (the usual case: the tracked words' one-subword tokens): copy just
+    // them, packed; many: one copy of the whole batch is cheaper.
+    const packed = 3 * n < tokens, floats = packed ? n * dim : data.length;
+    const rowsAt = start + Math.ceil((floats * 4) / 16) * 16, slotAt = rowsAt + Math.ceil((n * 4) / 16) * 16, okAt = slotAt + Math.ceil((n * 4) / 16) * 16;
     this.#reserve(okAt + n * 4);
-    const mem = this.#memory, copy = new Float32Array(mem, start, data.length);
-    copy.set(data);
-    new Int32Array(mem, rowsAt, n).set(rows.subarray(0, n));
+    const mem = this.#memory, copy = new Float32Array(mem, start, floats), at = new Int32Array(mem, rowsAt, n);
+    if (packed) {
+      for (let k = 0; k < n; ++k) {
+        for (let i = 0, o = rows[k] * dim, q = k * dim; i < dim; ++i) copy[q + i] = data[o + i];
+        at[k] = k;
+      }
+    } else {
+      copy.set(data);
+      at.set(rows.subarray(0, n));
+    }
     new Int32Array(mem, slotAt, n).set(slots.subarray(0, n));
-    if (zero.length) for (let k = 0; k < n; ++k) for (let z = 0; z < zero.length; ++z) copy[rows[k] * dim + zero[z]] = 0;
+    if (zero.length) for (let k = 0; k < n; ++k) for (let z = 0; z < zero.length; ++z) copy[at[k] * dim + zero[z]] = 0;
     this.#instance.unitRows(start, rowsAt, slotAt, n, dim, okAt);
     ok.set(new Int32Array(this.#memory, okAt, n));
   }
