@@ -757,7 +757,8 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): { values: Float
 /**
  * The k largest eigenvalues (descending) and their eigenvectors (rows) of a symmetric n x n matrix,
  * by Lanczos with full reorthogonalisation from a fixed start vector: O(m n^2) for m steps instead of
- * symmetricEigen's O(n^3). The Krylov space grows (m = 3k + 30, doubled up to n) until every wanted
+ * symmetricEigen's O(n^3). The Krylov space grows (m = 3k + 30, doubled up to n/2, past which the full
+ * decomposition is cheaper and is used) until every wanted
  * Ritz pair has a residual |A y - θ y| <= tol * max |θ|. A single start vector sees one direction of
  * a repeated eigenvalue only, so the result is then checked: Lanczos on A with the k vectors
  * projected out must find nothing above the k-th value (else symmetricEigen decides). Eigenvectors of
@@ -780,10 +781,13 @@ export function topEigen(a: ArrayLike<number>, n: number, k: number, tol = 1e-10
       out[r] = s;
     }
   };
+  // Past n/2 steps Lanczos (with its failed shorter tries) would approach the full decomposition's
+  // cost, as on flat spectra (random-weight models): then the full decomposition it is.
+  const cap = Math.floor(n / 2);
   let found: { values: Float64Array; vectors: Float64Array } | null = null;
-  for (let m = Math.min(n, 3 * k + 30); !found; m = Math.min(n, 2 * m)) {
+  for (let m = 3 * k + 30; !found; m *= 2) {
+    if (m > cap) return full();
     found = lanczos(matvec, n, k, m, tol, null, 0.3);
-    if (!found && m === n) return full();
   }
   if (found.values.length < k) return full();
   // the check: the top of (I - Y Yᵀ) A (I - Y Yᵀ) must not exceed the k-th value found
@@ -802,10 +806,10 @@ export function topEigen(a: ArrayLike<number>, n: number, k: number, tol = 1e-10
     project(out);
   };
   const scale = Math.max(Math.abs(found.values[0]), 1e-300);
-  for (let m = Math.min(n, 40); ; m = Math.min(n, 2 * m)) {
+  for (let m = 40; ; m *= 2) {
+    if (m > cap) return full();
     const rest = lanczos(deflated, n, 1, m, tol, project, 1.1);
     if (rest) return rest.values[0] > found.values[k - 1] + 1e-8 * scale ? full() : found;
-    if (m === n) return full();
   }
 }
 
