@@ -57,6 +57,7 @@ const op = {
   f32x4splat: simd(0x13), f64x2splat: simd(0x14), f32x4lane: (l: number) => simd(0x1f, l),
   // lanes 2,3 of a f32x4 moved to lanes 0,1 (bytes 8..15 twice)
   highHalf: simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15),
+  else: [0x05], i32and: [0x71], v128and: simd(0x4e),
   promoteLow: simd(0x5f), f64x2add: simd(0xf0), f64x2mul: simd(0xf2), f32x4pmin: simd(0xea), f32x4pmax: simd(0xeb), f32x4eq: simd(0x41), anyTrue: simd(0x53),
 };
 
@@ -167,8 +168,51 @@ function unitRowsBody(): { params: number; locals: [number, number][]; code: num
   return { params: 6, locals: [[6, I32], [1, F64], [6, V128]], code };
 }
 
+/**
+ * unitPairs(data, rows, slotsA, slotsB, n, dim, okA, okB, mask): unitRows for two accumulators in
+ * one read of each row: A takes the row as it is, B the row AND `mask` (dim int32 lanes, -1 to keep
+ * a dim, 0 to read it as +0: the clipped self-similarity). Each norm and each sum is what unitRows
+ * gives on that row (B's: on the row with the masked dims set to +0), bit for bit.
+ */
+function unitPairsBody(): { params: number; locals: [number, number][]; code: number[] } {
+  const [data, rows, slotsA, slotsB, n, dim, okA, okB, mask] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [k, o, j, end, sa, sb, a] = [9, 10, 11, 12, 13, 14, 15];
+  const [nA, nB] = [16, 17];
+  const [A, B, C, D, v, lo, hi, invA, invB] = [18, 19, 20, 21, 22, 23, 24, 25, 26];
+  const raw = [...get(o), ...get(j), ...op.i32add, ...v128load(), ...tee(v), ...op.promoteLow, ...set(lo), ...get(v), ...get(v), ...op.highHalf, ...op.promoteLow, ...set(hi)];
+  const masked = [...get(v), ...get(mask), ...get(j), ...op.i32add, ...v128load(), ...op.v128and, ...tee(v), ...op.promoteLow, ...set(lo), ...get(v), ...get(v), ...op.highHalf, ...op.promoteLow, ...set(hi)];
+  const square = (x: number, y: number) => [...get(x), ...get(lo), ...get(lo), ...op.f64x2mul, ...op.f64x2add, ...set(x), ...get(y), ...get(hi), ...get(hi), ...op.f64x2mul, ...op.f64x2add, ...set(y)];
+  const norm = (x: number, y: number, out: number) => [...get(x), ...get(y), ...op.f64x2add, ...tee(x), ...op.f64x2lane(0), ...get(x), ...op.f64x2lane(1), ...op.f64add, ...set(out)];
+  const flag = (ok: number, nrm: number) => [...get(ok), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...get(nrm), ...op.f64const(0), ...op.f64gt, ...i32store()];
+  const inverse = (nrm: number, inv: number) => [...op.f64const(1), ...get(nrm), ...op.f64sqrt, ...op.f64div, ...op.f64x2splat, ...set(inv)];
+  const slot = (base: number, out: number) => [...get(base), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(), ...set(out)];
+  const add = (s: number, inv: number) => [
+    ...get(s), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(a),
+    ...addF64x2(a, 0, [...get(lo), ...get(inv), ...op.f64x2mul]),
+    ...addF64x2(a, 16, [...get(hi), ...get(inv), ...op.f64x2mul]),
+  ];
+  const gtZero = (nrm: number) => [...get(nrm), ...op.f64const(0), ...op.f64gt];
+  const row = [
+    ...get(data), ...get(rows), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(), ...get(end), ...op.i32mul, ...op.i32add, ...set(o),
+    ...op.f64const(0), ...op.f64x2splat, ...tee(A), ...tee(B), ...tee(C), ...set(D),
+    ...forLoop(j, end, 16, [...raw, ...square(A, B), ...masked, ...square(C, D)]),
+    ...norm(A, B, nA), ...norm(C, D, nB), ...flag(okA, nA), ...flag(okB, nB),
+    ...slot(slotsA, sa), ...slot(slotsB, sb),
+    ...gtZero(nA), ...op.if, ...inverse(nA, invA), ...op.end,
+    ...gtZero(nB), ...op.if, ...inverse(nB, invB), ...op.end,
+    ...gtZero(nA), ...gtZero(nB), ...op.i32and, ...op.if,
+    ...forLoop(j, end, 16, [...raw, ...add(sa, invA), ...masked, ...add(sb, invB)]),
+    ...op.else,
+    ...gtZero(nA), ...op.if, ...forLoop(j, end, 16, [...raw, ...add(sa, invA)]), ...op.end,
+    ...gtZero(nB), ...op.if, ...forLoop(j, end, 16, [...raw, ...masked, ...add(sb, invB)]), ...op.end,
+    ...op.end,
+  ];
+  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...forLoop(k, n, 1, row)];
+  return { params: 9, locals: [[7, I32], [2, F64], [9, V128]], code };
+}
+
 function assemble(): Uint8Array {
-  const fns = [["extent", extentBody()], ["profile", profileBody()], ["unitRows", unitRowsBody()]] as const;
+  const fns = [["extent", extentBody()], ["profile", profileBody()], ["unitRows", unitRowsBody()], ["unitPairs", unitPairsBody()]] as const;
   const types = fns.map(([, f]) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...vec([])]);
   const bodies = fns.map(([, f]) => {
     const body = [...vec(f.locals.map(([c, t]) => [...uleb(c), t])), ...f.code, ...op.end];
@@ -200,6 +244,7 @@ interface Exports {
   extent: (...args: number[]) => void;
   profile: (...args: number[]) => void;
   unitRows: (...args: number[]) => void;
+  unitPairs: (...args: number[]) => void;
 }
 
 let compiled: object | null | undefined;
@@ -391,25 +436,62 @@ export class VectorSlots {
   addUnitRows(data: Float32Array, rows: Int32Array, slots: Int32Array, n: number, zero: Int32Array, ok: Uint8Array): void {
     if (!this.#instance) throw new Error("VectorSlots.addUnitRows: no kernel for this width; add through views");
     if (n === 0) return;
+    const { copy, at, next } = this.#rows(data, rows, n, [n, n]);
+    const dim = this.dim, mem = this.#memory, slotAt = next[0], okAt = next[1];
+    new Int32Array(mem, slotAt, n).set(slots.subarray(0, n));
+    if (zero.length) for (let k = 0; k < n; ++k) for (let z = 0; z < zero.length; ++z) copy[at[k] * dim + zero[z]] = 0;
+    this.#instance.unitRows(copy.byteOffset, at.byteOffset, slotAt, n, dim, okAt);
+    ok.set(new Int32Array(mem, okAt, n));
+  }
+
+  /**
+   * addUnitRows for two accumulators whose vectors share this pool, in one read of each row: row
+   * rows[k] is added as it is to the vector at slotsA[k] (okA[k] says whether), and with the `zeroB`
+   * dims read as 0 to the vector at slotsB[k] (okB[k]): the same bits as two addUnitRows calls.
+   * Requires `kernel`.
+   */
+  addUnitRowPairs(data: Float32Array, rows: Int32Array, slotsA: Int32Array, slotsB: Int32Array, n: number, zeroB: Int32Array, okA: Uint8Array, okB: Uint8Array): void {
+    if (!this.#instance) throw new Error("VectorSlots.addUnitRowPairs: no kernel for this width; add through views");
+    if (n === 0) return;
+    const dim = this.dim;
+    const { copy, at, next } = this.#rows(data, rows, n, [n, n, n, n, dim]);
+    const mem = this.#memory, [aAt, bAt, okAAt, okBAt, maskAt] = next;
+    new Int32Array(mem, aAt, n).set(slotsA.subarray(0, n));
+    new Int32Array(mem, bAt, n).set(slotsB.subarray(0, n));
+    const mask = new Int32Array(mem, maskAt, dim).fill(-1);
+    for (let z = 0; z < zeroB.length; ++z) mask[zeroB[z]] = 0;
+    this.#instance.unitPairs(copy.byteOffset, at.byteOffset, aAt, bAt, n, dim, okAAt, okBAt, maskAt);
+    okA.set(new Int32Array(mem, okAAt, n));
+    okB.set(new Int32Array(mem, okBAt, n));
+  }
+
+  /**
+   * Copies rows rows[0..n) of `data` past the vectors (packed when they are few, the usual case: the
+   * tracked words' one-subword tokens; else one copy of the whole batch is cheaper), with their row
+   * indices in the copy, then reserves `int32s` more int32 arrays; returns views and their addresses.
+   */
+  #rows(data: Float32Array, rows: Int32Array, n: number, int32s: number[]): { copy: Float32Array; at: Int32Array; next: number[] } {
     const dim = this.dim, start = this.#end, tokens = data.length / dim;
-    // Few of the batch's rows (the usual case: the tracked words' one-subword tokens): copy just
-    // them, packed; many: one copy of the whole batch is cheaper.
     const packed = 3 * n < tokens, floats = packed ? n * dim : data.length;
-    const rowsAt = start + Math.ceil((floats * 4) / 16) * 16, slotAt = rowsAt + Math.ceil((n * 4) / 16) * 16, okAt = slotAt + Math.ceil((n * 4) / 16) * 16;
-    this.#reserve(okAt + n * 4);
+    const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+    const rowsAt = start + align(floats * 4);
+    let end = rowsAt + align(n * 4);
+    const next = int32s.map((c) => {
+      const a = end;
+      end += align(c * 4);
+      return a;
+    });
+    this.#reserve(end);
     const mem = this.#memory, copy = new Float32Array(mem, start, floats), at = new Int32Array(mem, rowsAt, n);
     if (packed) {
       for (let k = 0; k < n; ++k) {
-        for (let i = 0, o = rows[k] * dim, q = k * dim; i < dim; ++i) copy[q + i] = data[o + i];
+        copy.set(data.subarray(rows[k] * dim, rows[k] * dim + dim), k * dim);
         at[k] = k;
       }
     } else {
       copy.set(data);
       at.set(rows.subarray(0, n));
     }
-    new Int32Array(mem, slotAt, n).set(slots.subarray(0, n));
-    if (zero.length) for (let k = 0; k < n; ++k) for (let z = 0; z < zero.length; ++z) copy[at[k] * dim + zero[z]] = 0;
-    this.#instance.unitRows(start, rowsAt, slotAt, n, dim, okAt);
-    ok.set(new Int32Array(this.#memory, okAt, n));
+    return { copy, at, next };
   }
 }

@@ -14,7 +14,7 @@ import { createOrtLinalg } from "../model/linalg.js";
 import { jsLinalg, type Linalg } from "./linalg.js";
 import { PositionProbe, type ProbeOptions, type ProbeResult } from "./probe.js";
 import { SelfSimilarity, type SelfSimResult } from "./selfsim.js";
-import { stageLayer, unstageLayer } from "./kernels.js";
+import { VectorSlots, stageLayer, unstageLayer } from "./kernels.js";
 import { integer } from "./stats.js";
 
 /** The analyses runAnalyses can run; "postprocess" adds the z-score, all-but-the-top and whitening anisotropy variants. */
@@ -123,7 +123,9 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   const wordKey = (s: number, w: number) => words.get(s)?.[w] ?? null;
   const selfsimOpts = { wordKey, seed, minOccurrences: opts.selfsim?.minOccurrences ?? 5, maxWords: opts.selfsim?.maxWords ?? 1000 };
   const eligible = want("selfsim") ? frequentWords(sentences, selfsimOpts.minOccurrences) : null;
-  const selfRaw = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible }) : null;
+  // raw and clipped sums share one pool, so SelfSimilarity.addPair reads each token vector once for both
+  const pool = want("selfsim") ? new VectorSlots(encoder.hidden) : null;
+  const selfRaw = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible, slots: pool }) : null;
   const ownLinalg = opts.linalg === undefined || opts.linalg === "onnxruntime";
   const linalg: Linalg = ownLinalg ? await createOrtLinalg({ threads: encoderThreads(encoder) }) : opts.linalg === "js" ? jsLinalg : (opts.linalg as Linalg);
 
@@ -131,7 +133,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   if (needsClip && clipDims) clip = { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null };
   let clipping = clipper(clip.dims);
   // zeroDims: the clipped self-similarity zeroes the clipped dims itself, without a copy of every batch
-  let selfClip = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible, zeroDims: clip.dims }) : null;
+  let selfClip = want("selfsim") ? new SelfSimilarity({ ...selfsimOpts, words: eligible, zeroDims: clip.dims, slots: pool }) : null;
   // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
   // sample, not the corpus): the moments are then fitted on all of them at once, in an order that does
   // not depend on batching, and the clipped self-similarity, which needs the clipped dims before it
@@ -179,8 +181,8 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
             clock.lap("add.anisotropy");
           }
           if (selfRaw && selfClip) {
-            selfRaw.add(lb);
-            if (!(deferClipped && stage === "fit")) selfClip.add(lb);
+            if (deferClipped && stage === "fit") selfRaw.add(lb);
+            else SelfSimilarity.addPair(selfRaw, selfClip, lb);
             clock.lap("add.selfsim");
           }
         }
@@ -195,7 +197,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
         // The fit sample's persistent outliers are what clipping zeroes.
         clip = { dims: outlierDims(outliers.result()), source: "fit-sample", fitSentences, matchesOutliers: null };
         clipping = clipper(clip.dims);
-        if (selfClip) selfClip = new SelfSimilarity({ ...selfsimOpts, words: eligible, zeroDims: clip.dims }); // no adds yet under deferClipped
+        if (selfClip) selfClip = new SelfSimilarity({ ...selfsimOpts, words: eligible, zeroDims: clip.dims, slots: pool }); // no adds yet under deferClipped
         if (deferClipped) {
           for (const f of fitBatches) {
             words = f.words;

@@ -31,6 +31,12 @@ export interface SelfSimOptions {
    * where it runs and the width is a multiple of 4; "js": JavaScript loops only. Same bits (tested).
    */
   kernel?: "auto" | "js";
+  /**
+   * The pool the sums of unit vectors live in; default a pool of its own. Two accumulators that
+   * share one (same width and kernel setting) can be fed together by {@link SelfSimilarity.addPair},
+   * which reads each token vector once for both.
+   */
+  slots?: VectorSlots | null;
 }
 
 export interface SelfSimLayer {
@@ -97,8 +103,10 @@ export class SelfSimilarity {
   #call = 0;
   #nextId = 0;
 
-  constructor({ wordKey, minOccurrences = 5, maxWords = 1000, words = null, seed = 0, zeroDims = [], kernel = "auto" }: SelfSimOptions) {
+  constructor({ wordKey, minOccurrences = 5, maxWords = 1000, words = null, seed = 0, zeroDims = [], kernel = "auto", slots = null }: SelfSimOptions) {
     this.#kernel = keyword(kernel, "kernel", ["auto", "js"] as const);
+    if (slots !== null && !(slots instanceof VectorSlots)) throw new TypeError("invalid slots: expected a VectorSlots (or null for a pool of its own)");
+    this.#slots = slots;
     if (typeof wordKey !== "function") throw new TypeError(`invalid wordKey: ${typeof wordKey}; expected a function (sentence, word) => string | null`);
     this.#wordKey = wordKey;
     this.#minOccurrences = integer(minOccurrences, "minOccurrences", 2);
@@ -108,23 +116,16 @@ export class SelfSimilarity {
     this.#zeroDims = Int32Array.from(zeroDims, (d) => integer(d, "zeroDims dimension", 0));
   }
 
-  add({ layer, dim, data, sentence, word }: LayerBatch): this {
-    integer(layer, "layer", 0);
-    for (let k = 0; k < this.#zeroDims.length; ++k) if (this.#zeroDims[k] >= dim) throw new RangeError(`invalid zeroDims dimension: ${this.#zeroDims[k]}; layer ${layer} has dim ${dim}`);
-    this.#checkDim(layer, dim);
-    if (this.#vec.length !== dim) this.#vec = new Float64Array(dim);
-    const slots = (this.#slots ??= new VectorSlots(dim, this.#kernel));
-    const runs = this.#batchRuns(sentence, word);
+  add(batch: LayerBatch): this {
+    const { layer, dim, data } = batch;
+    const slots = this.#prepare(batch);
+    const runs = this.#batchRuns(batch.sentence, batch.word);
     const { start, end, state } = runs, zero = this.#zeroDims;
     // Each word's sum adds its occurrences in token order. One-subword occurrences (most of them)
     // wait for one kernel call per batch; a multi-subword occurrence of a word that has some waiting
     // sends them first.
-    if (this.#rows.length < start.length) {
-      this.#rows = new Int32Array(start.length);
-      this.#at = new Int32Array(start.length);
-      this.#ok = new Uint8Array(start.length);
-    }
-    const rows = this.#rows, at = this.#at, ok = this.#ok, states = this.#pending;
+    const { rows, at, ok } = this.#scratch(start.length);
+    const states = this.#pending;
     states.length = 0;
     this.#call++;
     const flush = () => {
@@ -153,6 +154,86 @@ export class SelfSimilarity {
     }
     if (states.length) flush();
     return this;
+  }
+
+  /**
+   * `a.add(batch); b.add(batch)` with each one-subword token vector read once for both, where `a`
+   * and `b` share their pool (the `slots` option), `a` zeroes no dims and the kernel runs; else it
+   * is those two calls. Same bits either way: each accumulator's sums add the same unit vectors in
+   * the same order (runAnalyses: the raw and the clipped self-similarity).
+   */
+  static addPair(a: SelfSimilarity, b: SelfSimilarity, batch: LayerBatch): void {
+    const { layer, dim, data } = batch;
+    const slots = a.#prepare(batch);
+    if (b.#prepare(batch) !== slots || !slots.kernel || a.#zeroDims.length !== 0) {
+      a.add(batch);
+      b.add(batch);
+      return;
+    }
+    const ra = a.#batchRuns(batch.sentence, batch.word), rb = b.#batchRuns(batch.sentence, batch.word);
+    // the pair path needs the same tracked runs on both sides (what runAnalyses gives once the
+    // clipped side has replayed the fit sample: both saw the same words in the same order)
+    const n = ra.start.length;
+    let same = n === rb.start.length;
+    for (let j = 0; same && j < n; ++j) same = ra.start[j] === rb.start[j] && ra.end[j] === rb.end[j] && ra.state[j].live === rb.state[j].live;
+    if (!same) {
+      a.add(batch);
+      b.add(batch);
+      return;
+    }
+    const { rows, at: atA, ok: okA } = a.#scratch(n), { at: atB, ok: okB } = b.#scratch(n);
+    const sa = a.#pending, sb = b.#pending;
+    sa.length = sb.length = 0;
+    ++a.#call;
+    const flush = () => {
+      slots.addUnitRowPairs(data, rows, atA, atB, sa.length, b.#zeroDims, okA, okB);
+      for (let k = 0; k < sa.length; ++k) {
+        if (okA[k]) sa[k].count[layer] = (sa[k].count[layer] ?? 0) + 1;
+        if (okB[k]) sb[k].count[layer] = (sb[k].count[layer] ?? 0) + 1;
+      }
+      sa.length = sb.length = 0;
+      ++a.#call;
+    };
+    for (let g = 0; g < n; ++g) {
+      const j = ra.order[g], x = ra.state[j], y = rb.state[j];
+      if (!x.live) continue;
+      const r = ra.start[j], e = ra.end[j];
+      if (e === r + 1) {
+        const k = sa.length;
+        rows[k] = r;
+        atA[k] = a.#sum(x, layer);
+        atB[k] = b.#sum(y, layer);
+        sa.push(x);
+        sb.push(y);
+        x.waiting = a.#call;
+        continue;
+      }
+      if (x.waiting === a.#call) flush();
+      a.#addSubwords(layer, dim, data, r, e, x);
+      b.#addSubwords(layer, dim, data, r, e, y);
+    }
+    if (sa.length) flush();
+  }
+
+  /** Checks a batch against the options and the first batch; returns the pool, created on first use. */
+  #prepare({ layer, dim }: LayerBatch): VectorSlots {
+    integer(layer, "layer", 0);
+    for (let k = 0; k < this.#zeroDims.length; ++k) if (this.#zeroDims[k] >= dim) throw new RangeError(`invalid zeroDims dimension: ${this.#zeroDims[k]}; layer ${layer} has dim ${dim}`);
+    this.#checkDim(layer, dim);
+    if (this.#vec.length !== dim) this.#vec = new Float64Array(dim);
+    const slots = (this.#slots ??= new VectorSlots(dim, this.#kernel));
+    if (slots.dim !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the slots option's width (${slots.dim}); share a VectorSlots only between accumulators of one model`);
+    return slots;
+  }
+
+  /** The kernel call's arrays, grown to hold `n` rows. */
+  #scratch(n: number): { rows: Int32Array; at: Int32Array; ok: Uint8Array } {
+    if (this.#rows.length < n) {
+      this.#rows = new Int32Array(n);
+      this.#at = new Int32Array(n);
+      this.#ok = new Uint8Array(n);
+    }
+    return { rows: this.#rows, at: this.#at, ok: this.#ok };
   }
 
   /** The address of a word's sum of unit vectors in a layer, created (zero) on first use. */
@@ -258,6 +339,23 @@ export class SelfSimilarity {
     this.#list.push(s);
     if (!this.#worst || after(s, this.#worst)) this.#worst = s;
     return s;
+  }
+
+  /**
+   * One tracked word's state in a layer: its occurrences and the float64 sum of their unit vectors
+   * (a copy), or null when the word is not tracked or has no occurrence there. Its self-similarity is
+   * (|sum|² - n) / (n (n - 1)).
+   */
+  word(key: string, layer: number): { occurrences: number; sum: Float64Array } | null {
+    const st = this.#tracked.get(key.toLowerCase());
+    const at = st?.sums[layer];
+    if (!st || at === undefined || !st.count[layer]) return null;
+    return { occurrences: st.count[layer], sum: this.#slots!.view(at).slice() };
+  }
+
+  /** The tracked words' keys (lower-cased), sorted. */
+  get keys(): string[] {
+    return [...this.#tracked.keys()].sort();
   }
 
   /**

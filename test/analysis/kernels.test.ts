@@ -178,6 +178,12 @@ test("SelfSimilarity gives the same results with kernel auto and js: single and 
         j.add(batch(layer));
       }
       assert.deepEqual(a.result(), j.result(), `dim ${dim} ${JSON.stringify(opts)}`);
+      assert.deepEqual(a.keys, j.keys);
+      for (const key of j.keys) for (const layer of [0, 1]) {
+        const want = j.word(key, layer);
+        assert.equal(a.word(key, layer)?.occurrences, want?.occurrences);
+        if (want) sameBits(a.word(key, layer)!.sum, want.sum, `${key} layer ${layer} dim ${dim} ${JSON.stringify(opts)}`);
+      }
       const merged = make("auto").add(batch(0)).merge(make("js").add(batch(1)).add(batch(0)));
       assert.deepEqual(merged.result(), j.result(), `merged dim ${dim} ${JSON.stringify(opts)}`);
     }
@@ -205,4 +211,87 @@ test("stageLayer: the staged layer is read in place by extentRows and profileRow
   stageLayer(a, 6); // no kernels for width 6: nothing staged
   assert.deepEqual(run(a), plainA);
   unstageLayer();
+});
+
+test("VectorSlots.addUnitRowPairs gives two addUnitRows calls' bits: the raw row to one vector, the row with dims zeroed to another, each skipped alone when it has no direction", () => {
+  for (const dim of [4, 8, 384]) {
+    const n = 30, data = rows(n, dim, 60 + dim).map((x) => (Number.isFinite(x) ? x : 0.75));
+    const zero = Int32Array.of(1, dim - 1);
+    data.fill(0, 8 * dim, 9 * dim); // no direction for either
+    data.fill(0, 9 * dim, 10 * dim);
+    data[9 * dim + 1] = 2; // direction only where B reads 0: A takes it, B does not
+    data[10 * dim + 2] = NaN; // NaN norm for both
+    data[11 * dim + 1] = NaN; // NaN only where B reads 0: B takes it, A does not
+    data[12 * dim + 2] = Infinity; // infinite norm: both add (the reference's 1/sqrt(Infinity) = 0 then gives NaN)
+    const order = Int32Array.from({ length: n }, (_, k) => k).filter((k) => k % 13 !== 5);
+    const m = order.length;
+    // the pair call, and the reference: two addUnitRows calls on another pool
+    const pair = new VectorSlots(dim), ref = new VectorSlots(dim);
+    const pa = [pair.alloc(), pair.alloc()], pb = [pair.alloc(), pair.alloc(), pair.alloc()];
+    const ra = [ref.alloc(), ref.alloc()], rb = [ref.alloc(), ref.alloc(), ref.alloc()];
+    const atA = Int32Array.from(order, (k) => pa[k % 2]), atB = Int32Array.from(order, (k) => pb[k % 3]);
+    const okA = new Uint8Array(m), okB = new Uint8Array(m), wantA = new Uint8Array(m), wantB = new Uint8Array(m);
+    pair.addUnitRowPairs(data, order, atA, atB, m, zero, okA, okB);
+    ref.addUnitRows(data, order, Int32Array.from(order, (k) => ra[k % 2]), m, new Int32Array(0), wantA);
+    ref.addUnitRows(data, order, Int32Array.from(order, (k) => rb[k % 3]), m, zero, wantB);
+    assert.deepEqual(okA, wantA, `okA dim ${dim}`);
+    assert.deepEqual(okB, wantB, `okB dim ${dim}`);
+    const at = (k: number) => order.indexOf(k);
+    assert.deepEqual([okA[at(8)], okB[at(8)], okA[at(9)], okB[at(9)], okA[at(10)], okB[at(10)], okA[at(11)], okB[at(11)]], [0, 0, 1, 0, 0, 0, 0, 1], `planted rows dim ${dim}`);
+    pa.forEach((a, j) => sameBits(pair.view(a), ref.view(ra[j]), `A ${j} dim ${dim}`));
+    pb.forEach((b, j) => sameBits(pair.view(b), ref.view(rb[j]), `B ${j} dim ${dim}`));
+    for (const b of pb) for (const z of zero) assert.equal(pair.view(b)[z], 0);
+  }
+  assert.throws(() => new VectorSlots(6).addUnitRowPairs(new Float32Array(6), Int32Array.of(0), Int32Array.of(0), Int32Array.of(0), 1, new Int32Array(0), new Uint8Array(1), new Uint8Array(1)), /no kernel for this width/);
+});
+
+test("SelfSimilarity.addPair equals two adds: shared pool, multi-subword words, evictions, a clipped side that starts later or tracks other words, and the fallbacks", () => {
+  for (const dim of [8, 384]) {
+    const n = 120, data = rows(n, dim, 70 + dim).map((x) => (Number.isFinite(x) ? x : 0.5));
+    data.fill(0, 20 * dim, 21 * dim);
+    data.fill(0, 30 * dim, 31 * dim);
+    data[30 * dim + 1] = 3; // a direction only in a clipped dim
+    const sentence = Array.from({ length: n }, (_, r) => Math.floor(r / 6));
+    const word = Array.from({ length: n }, (_, r) => [0, 1, 2, 2, 3, 4][r % 6]);
+    // sentences from 100 on (the batch only the raw side sees) have words of their own
+    const wordKey = (s: number, w: number) => (s >= 100 ? `v${(s * 3 + w) % 7}` : `w${(s * 5 + w) % 11}`);
+    const batch = (layer: number, from = 0, shift = 0) => lb({ layer, dim, data: Array.from(data.subarray(from * dim)), sentence: sentence.slice(from).map((s) => s + shift), word: word.slice(from) });
+    const zeroDims = [1, dim - 2];
+    for (const opts of [{ minOccurrences: 2 }, { minOccurrences: 2, maxWords: 4 }]) {
+      for (const [shared, kernel, late] of [[true, "auto", false], [true, "auto", true], [false, "auto", false], [true, "js", false]] as const) {
+        const pool = shared ? new VectorSlots(dim, kernel) : null;
+        const a = new SelfSimilarity({ wordKey, ...opts, kernel, slots: pool }), b = new SelfSimilarity({ wordKey, ...opts, kernel, zeroDims, slots: pool });
+        const ra = new SelfSimilarity({ wordKey, ...opts, kernel: "js" }), rb = new SelfSimilarity({ wordKey, ...opts, kernel: "js", zeroDims });
+        // late: B misses the first batch (runAnalyses' deferred clipped side before its replay) and
+        // its words, so under maxWords B tracks words that A has already evicted (the two-add fallback)
+        if (late) {
+          a.add(batch(0, 60, 100));
+          ra.add(batch(0, 60, 100));
+        }
+        for (const [layer, from] of [[0, 0], [1, 0], [0, 6], [1, 60]] as const) {
+          SelfSimilarity.addPair(a, b, batch(layer, from));
+          ra.add(batch(layer, from));
+          rb.add(batch(layer, from));
+        }
+        const what = `dim ${dim} ${JSON.stringify(opts)} shared ${shared} ${kernel} late ${late}`;
+        assert.deepEqual(a.result(), ra.result(), `raw ${what}`);
+        assert.deepEqual(b.result(), rb.result(), `clipped ${what}`);
+        // bit for bit, word by word (results are rounded; a word's occurrences out of token order
+        // would move only the last bits of its sum)
+        for (const [x, ref, side] of [[a, ra, "raw"], [b, rb, "clipped"]] as const) {
+          assert.deepEqual(x.keys, ref.keys, `${side} keys ${what}`);
+          for (const key of ref.keys) {
+            for (const layer of [0, 1]) {
+              const got = x.word(key, layer), want = ref.word(key, layer);
+              assert.equal(got?.occurrences, want?.occurrences, `${side} ${key} layer ${layer} ${what}`);
+              if (want) sameBits(got!.sum, want.sum, `${side} ${key} layer ${layer} ${what}`);
+            }
+          }
+        }
+      }
+    }
+  }
+  const pool = new VectorSlots(8);
+  assert.throws(() => new SelfSimilarity({ wordKey: () => "x", slots: pool }).add(lb({ layer: 0, dim: 4, data: [1, 2, 3, 4], sentence: [0], word: [0] })), /differs from the slots option's width \(8\)/);
+  assert.throws(() => new SelfSimilarity({ wordKey: () => "x", slots: {} as VectorSlots }), /invalid slots/);
 });

@@ -26,6 +26,22 @@ test("SelfSimilarity is the mean cosine over ordered pairs i != j, averaged over
   assert.equal(l.anisotropy, 0.25);
 });
 
+test("SelfSimilarity.word gives one word's occurrences and sum of unit vectors; keys lists the tracked words", () => {
+  const s = new SelfSimilarity({ wordKey, minOccurrences: 3 }).add(batch());
+  assert.deepEqual(s.keys, ["cat", "dog"]);
+  const cat = s.word("CAT", 1)!;
+  assert.equal(cat.occurrences, 3);
+  close(cat.sum[0], 1 + Math.SQRT1_2, 1e-12);
+  close(cat.sum[1], 1 + Math.SQRT1_2, 1e-12);
+  const dog = s.word("dog", 1)!; // (1,0), (1,0), unit((0,1) + (1,0))
+  close(dog.sum[0], 2 + Math.SQRT1_2, 1e-12);
+  close(dog.sum[1], Math.SQRT1_2, 1e-12);
+  dog.sum[0] = 0; // a copy
+  close(s.word("dog", 1)!.sum[0], 2 + Math.SQRT1_2, 1e-12);
+  assert.equal(s.word("dog", 0), null);
+  assert.equal(s.word("bird", 1), null);
+});
+
 test("SelfSimilarity drops words below minOccurrences and pins its defaults", () => {
   const r = new SelfSimilarity({ wordKey }).add(batch()).result();
   assert.deepEqual(r.layers[0], { layer: 1, words: 0, occurrences: 0, selfSimilarity: null, anisotropy: null, adjusted: null });
