@@ -53,7 +53,7 @@ const op = {
   block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], end: [0x0b], br: (d: number) => [0x0c, ...uleb(d)], brIf: (d: number) => [0x0d, ...uleb(d)], select: [0x1b],
   f64const: (x: number) => [0x44, ...new Uint8Array(Float64Array.of(x).buffer)], f64gt: [0x64], f64add: [0xa0], f64div: [0xa3], f64sqrt: [0x9f],
   f64x2lane: (l: number) => simd(0x21, l),
-  i32geS: [0x4e], i32add: [0x6a], i32mul: [0x6c], i32shl: [0x74], i32shrU: [0x76], f32eq: [0x5b], f32lt: [0x5d], f32gt: [0x5e], f64fromI32: [0xb7],
+  i32geS: [0x4e], i32ltS: [0x48], i32add: [0x6a], i32mul: [0x6c], i32shl: [0x74], i32shrU: [0x76], f32eq: [0x5b], f32lt: [0x5d], f32gt: [0x5e], f64fromI32: [0xb7],
   f32x4splat: simd(0x13), f64x2splat: simd(0x14), f32x4lane: (l: number) => simd(0x1f, l),
   // lanes 2,3 of a f32x4 moved to lanes 0,1 (bytes 8..15 twice)
   highHalf: simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15),
@@ -73,38 +73,63 @@ const bump = (base: number, index: number, tmp: number) => [...get(base), ...get
 
 /**
  * extent(data, rows, n, dim, argmin, argmax, sum): for each of the n row indices at `rows`, the
- * row's argmin and argmax counters are bumped and the row is added to the float64 `sum`.
+ * row's argmin and argmax counters are bumped and the row is added to the float64 `sum`. Rows go two
+ * at a time (one load and store of `sum` per pair: (sum + row k) + row k+1, the same additions in
+ * the same order), then the last one alone.
  */
 function extentBody(): { params: number; locals: [number, number][]; code: number[] } {
   const [data, rows, n, dim, argmin, argmax, sum] = [0, 1, 2, 3, 4, 5, 6];
-  const [k, o, j, end, s, lo, hi, tmp, m, t, vmin, vmax, v] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const [k, o, j, end, s, lo, hi, tmp, o2] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const [m, t] = [16, 17];
+  const [vmin, vmax, v, vmin2, vmax2, v2] = [18, 19, 20, 21, 22, 23];
   // m = reduce(lanes of vector local `vl`) keeping `t` when `cmp(t, m)`
   const reduce = (vl: number, cmp: number[]) => [...get(vl), ...op.f32x4lane(0), ...set(m),
     ...[1, 2, 3].flatMap((L) => [...get(vl), ...op.f32x4lane(L), ...set(t), ...get(t), ...get(m), ...get(t), ...get(m), ...cmp, ...op.select, ...set(m)])];
-  // out = first j/4 with data[o + j] == m, else 0: four lanes compared at a time, then the lanes of
-  // the first group that holds a match one by one
-  const first = (out: number) => [...i32c(0), ...set(out), ...get(m), ...op.f32x4splat, ...set(v), ...i32c(0), ...set(j), ...op.block, ...op.loop,
+  // out = first j/4 with data[row + j] == m, else 0: four lanes compared at a time, then the lanes
+  // of the first group that holds a match one by one
+  const first = (out: number, row: number) => [...i32c(0), ...set(out), ...get(m), ...op.f32x4splat, ...set(v), ...i32c(0), ...set(j), ...op.block, ...op.loop,
     ...get(j), ...get(end), ...op.i32geS, ...op.brIf(1),
-    ...get(o), ...get(j), ...op.i32add, ...v128load(), ...get(v), ...op.f32x4eq, ...op.anyTrue, ...op.if,
-    ...[0, 4, 8].flatMap((b) => [...get(o), ...get(j), ...op.i32add, ...f32load(b), ...get(m), ...op.f32eq, ...op.if, ...get(j), ...i32c(b), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(3), ...op.end]),
+    ...get(row), ...get(j), ...op.i32add, ...v128load(), ...get(v), ...op.f32x4eq, ...op.anyTrue, ...op.if,
+    ...[0, 4, 8].flatMap((b) => [...get(row), ...get(j), ...op.i32add, ...f32load(b), ...get(m), ...op.f32eq, ...op.if, ...get(j), ...i32c(b), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(3), ...op.end]),
     ...get(j), ...i32c(12), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(2), ...op.end,
     ...get(j), ...i32c(16), ...op.i32add, ...set(j), ...op.br(0), ...op.end, ...op.end];
-  const row = [
-    ...get(data), ...get(rows), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(), ...get(end), ...op.i32mul, ...op.i32add, ...set(o),
-    ...get(o), ...f32load(), ...op.f32x4splat, ...tee(vmin), ...set(vmax),
-    ...forLoop(j, end, 16, [
-      ...get(o), ...get(j), ...op.i32add, ...v128load(), ...set(v),
-      ...get(vmin), ...get(v), ...op.f32x4pmin, ...set(vmin),
-      ...get(vmax), ...get(v), ...op.f32x4pmax, ...set(vmax),
-      ...get(sum), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(s),
-      ...addF64x2(s, 0, [...get(v), ...op.promoteLow]),
-      ...addF64x2(s, 16, [...get(v), ...get(v), ...op.highHalf, ...op.promoteLow]),
-    ]),
-    ...reduce(vmin, op.f32lt), ...first(lo), ...bump(argmin, lo, tmp),
-    ...reduce(vmax, op.f32gt), ...first(hi), ...bump(argmax, hi, tmp),
+  const rowAt = (index: number[], out: number) => [...get(data), ...get(rows), ...index, ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(), ...get(end), ...op.i32mul, ...op.i32add, ...set(out)];
+  const start = (row: number, lo_: number, hi_: number) => [...get(row), ...f32load(), ...op.f32x4splat, ...tee(lo_), ...set(hi_)];
+  const scan = (row: number, val: number, lo_: number, hi_: number) => [
+    ...get(row), ...get(j), ...op.i32add, ...v128load(), ...set(val),
+    ...get(lo_), ...get(val), ...op.f32x4pmin, ...set(lo_),
+    ...get(hi_), ...get(val), ...op.f32x4pmax, ...set(hi_),
   ];
-  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...forLoop(k, n, 1, row)];
-  return { params: 7, locals: [[8, I32], [2, F32], [3, V128]], code };
+  const finish = (row: number, lo_: number, hi_: number) => [
+    ...reduce(lo_, op.f32lt), ...first(lo, row), ...bump(argmin, lo, tmp),
+    ...reduce(hi_, op.f32gt), ...first(hi, row), ...bump(argmax, hi, tmp),
+  ];
+  const sumAt = [...get(sum), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(s)];
+  const low = (val: number) => [...get(val), ...op.promoteLow], high = (val: number) => [...get(val), ...get(val), ...op.highHalf, ...op.promoteLow];
+  const pair = [
+    ...rowAt([...get(k)], o), ...rowAt([...get(k), ...i32c(1), ...op.i32add], o2),
+    ...start(o, vmin, vmax), ...start(o2, vmin2, vmax2),
+    ...forLoop(j, end, 16, [
+      ...scan(o, v, vmin, vmax), ...scan(o2, v2, vmin2, vmax2), ...sumAt,
+      ...get(s), ...get(s), ...v128load(0), ...low(v), ...op.f64x2add, ...low(v2), ...op.f64x2add, ...v128store(0),
+      ...get(s), ...get(s), ...v128load(16), ...high(v), ...op.f64x2add, ...high(v2), ...op.f64x2add, ...v128store(16),
+    ]),
+    ...finish(o, vmin, vmax), ...finish(o2, vmin2, vmax2),
+  ];
+  const single = [
+    ...rowAt([...get(k)], o), ...start(o, vmin, vmax),
+    ...forLoop(j, end, 16, [...scan(o, v, vmin, vmax), ...sumAt, ...addF64x2(s, 0, low(v)), ...addF64x2(s, 16, high(v))]),
+    ...finish(o, vmin, vmax),
+  ];
+  const code = [
+    ...get(dim), ...i32c(2), ...op.i32shl, ...set(end),
+    // k = 0; while (k + 1 < n) { pair; k += 2 }; if (k < n) single
+    ...i32c(0), ...set(k), ...op.block, ...op.loop,
+    ...get(k), ...i32c(1), ...op.i32add, ...get(n), ...op.i32geS, ...op.brIf(1),
+    ...pair, ...get(k), ...i32c(2), ...op.i32add, ...set(k), ...op.br(0), ...op.end, ...op.end,
+    ...get(k), ...get(n), ...op.i32ltS, ...op.if, ...single, ...op.end,
+  ];
+  return { params: 7, locals: [[9, I32], [2, F32], [6, V128]], code };
 }
 
 /**
@@ -114,25 +139,42 @@ function extentBody(): { params: number; locals: [number, number][]; code: numbe
  */
 function profileBody(): { params: number; locals: [number, number][]; code: number[] } {
   const [data, rows, target, n, dim, sxx] = [0, 1, 2, 3, 4, 5];
-  const [k, o, j, end, q, a] = [6, 7, 8, 9, 10, 11];
-  const [lo, hi, v] = [12, 13, 14];
-  const at = (base: number) => [...get(base), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load()];
-  const both = (base: number, value: (half: number) => number[]) => [
-    ...get(base), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(a),
-    ...addF64x2(a, 0, value(lo)), ...addF64x2(a, 16, value(hi)),
-  ];
-  const row = [
-    ...get(data), ...at(rows), ...get(end), ...op.i32mul, ...op.i32add, ...set(o),
-    ...at(target), ...set(q),
+  const [k, o, j, end, q, a, o2, q2] = [6, 7, 8, 9, 10, 11, 12, 13];
+  const [lo, hi, v, lo2, hi2] = [14, 15, 16, 17, 18];
+  const at = (base: number, next = 0) => [...get(base), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(next * 4)];
+  const addr = (base: number) => [...get(base), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(a)];
+  const halves = (row: number, l: number, h: number) => [...get(row), ...get(j), ...op.i32add, ...v128load(), ...tee(v), ...op.promoteLow, ...set(l), ...get(v), ...get(v), ...op.highHalf, ...op.promoteLow, ...set(h)];
+  const sq = (x: number) => [...get(x), ...get(x), ...op.f64x2mul];
+  const setup = (next: number, row: number, tgt: number) => [...get(data), ...at(rows, next), ...get(end), ...op.i32mul, ...op.i32add, ...set(row), ...at(target, next), ...set(tgt)];
+  // two rows per pass: each row's own sum row (load, add, store, in row order, so two rows at one
+  // position still add one after the other), and Σx² loaded once: (sxx + x_k²) + x_{k+1}²
+  const pair = [
+    ...setup(0, o, q), ...setup(1, o2, q2),
     ...forLoop(j, end, 16, [
-      ...get(o), ...get(j), ...op.i32add, ...v128load(), ...tee(v), ...op.promoteLow, ...set(lo),
-      ...get(v), ...get(v), ...op.highHalf, ...op.promoteLow, ...set(hi),
-      ...both(q, (h) => get(h)),
-      ...both(sxx, (h) => [...get(h), ...get(h), ...op.f64x2mul]),
+      ...halves(o, lo, hi), ...halves(o2, lo2, hi2),
+      ...addr(q), ...addF64x2(a, 0, get(lo)), ...addF64x2(a, 16, get(hi)),
+      ...addr(q2), ...addF64x2(a, 0, get(lo2)), ...addF64x2(a, 16, get(hi2)),
+      ...addr(sxx),
+      ...get(a), ...get(a), ...v128load(0), ...sq(lo), ...op.f64x2add, ...sq(lo2), ...op.f64x2add, ...v128store(0),
+      ...get(a), ...get(a), ...v128load(16), ...sq(hi), ...op.f64x2add, ...sq(hi2), ...op.f64x2add, ...v128store(16),
     ]),
   ];
-  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...forLoop(k, n, 1, row)];
-  return { params: 6, locals: [[6, I32], [3, V128]], code };
+  const single = [
+    ...setup(0, o, q),
+    ...forLoop(j, end, 16, [
+      ...halves(o, lo, hi),
+      ...addr(q), ...addF64x2(a, 0, get(lo)), ...addF64x2(a, 16, get(hi)),
+      ...addr(sxx), ...addF64x2(a, 0, sq(lo)), ...addF64x2(a, 16, sq(hi)),
+    ]),
+  ];
+  const code = [
+    ...get(dim), ...i32c(2), ...op.i32shl, ...set(end),
+    ...i32c(0), ...set(k), ...op.block, ...op.loop,
+    ...get(k), ...i32c(1), ...op.i32add, ...get(n), ...op.i32geS, ...op.brIf(1),
+    ...pair, ...get(k), ...i32c(2), ...op.i32add, ...set(k), ...op.br(0), ...op.end, ...op.end,
+    ...get(k), ...get(n), ...op.i32ltS, ...op.if, ...single, ...op.end,
+  ];
+  return { params: 6, locals: [[8, I32], [5, V128]], code };
 }
 
 /**

@@ -115,7 +115,11 @@ export class PositionProbe {
   /** The batch's test mask (1 = held out), computed once for the layers of a batch (same sentence values). */
   #split(sentence: Int32Array): { mask: Uint8Array; tests: number } {
     const last = this.#lastSplit;
-    if (last && last.sentence.length === sentence.length && last.sentence.every((v, i) => v === sentence[i])) return last;
+    if (last && last.sentence.length === sentence.length) {
+      let same = true;
+      for (let i = 0; same && i < sentence.length; ++i) same = last.sentence[i] === sentence[i];
+      if (same) return last;
+    }
     const mask = new Uint8Array(sentence.length);
     let tests = 0;
     for (let r = 0; r < sentence.length; ++r) tests += mask[r] = this.isTest(sentence[r]) ? 1 : 0;

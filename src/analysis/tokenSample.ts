@@ -29,6 +29,12 @@ export interface LayerSample {
 interface LayerState {
   dim: number;
   seen: number;
+  /**
+   * Names this layer's selection (heap, keys, sentence, position, word, seen): layers with the same
+   * id hold the same selection, since they start empty (id 0) and a new id is given whenever one
+   * changes other than by replaying a recorded batch.
+   */
+  id: number;
   /** Max-heap of slot indices by (key, sentence, position). */
   heap: number[];
   keys: Float64Array;
@@ -51,6 +57,15 @@ export class TokenSample {
   readonly #layers = new Map<number, LayerState>();
   #keys: { sentence: Int32Array; position: Int32Array; keys: Float64Array } | null = null;
   #dim = -1;
+  /** Selection ids given so far. */
+  #ids = 0;
+  /**
+   * The last batch offered fresh: the selection it started from and ended at, its mask, and its
+   * writes (row, slot) in order. Another layer at the same start offered the same tokens makes the
+   * same choices (the keys do not depend on the layer), so it replays the writes instead of
+   * comparing every token against its heap.
+   */
+  #log: { from: number; to: number; sentence: Int32Array; position: Int32Array; mask: Uint8Array | null; value: number; writes: number[]; heapKeys: number[]; seen: number; heap: number[] } | null = null;
 
   constructor({ size = 2000, seed = 0, includeSpecial = false }: TokenSampleOptions = {}) {
     this.size = integer(size, "size", 1);
@@ -65,17 +80,42 @@ export class TokenSample {
   add({ layer, dim, data, special, sentence, position, word }: LayerBatch, mask?: Uint8Array, value = 1): this {
     const s = this.#state(layer, dim);
     if (mask && mask.length !== special.length) throw new RangeError(`TokenSample.add: mask has ${mask.length} rows; the batch has ${special.length}`);
+    const log = this.#log;
+    if (log && log.from === s.id && log.value === value && sameValues(log.sentence, sentence) && sameValues(log.position, position) && sameMask(log.mask, mask ?? null)) {
+      // The same selection offered the same tokens: the same writes, in the same order.
+      const w = log.writes;
+      for (let k = 0; k < w.length; k += 2) {
+        const r = w[k];
+        write(s, w[k + 1], log.heapKeys[k >> 1], sentence[r], position[r], word[r], data, r * dim);
+      }
+      const heap = s.heap, h = log.heap;
+      heap.length = h.length;
+      for (let i = 0; i < h.length; ++i) heap[i] = h[i];
+      s.seen += log.seen;
+      s.id = log.to;
+      return this;
+    }
     const keys = this.#batchKeys(sentence, position);
-    const includeSpecial = this.includeSpecial, size = this.size, heap = s.heap;
+    const includeSpecial = this.includeSpecial, size = this.size, heap = s.heap, writes: number[] = [], heapKeys: number[] = [];
     let seen = 0;
     for (let r = 0, n = special.length; r < n; ++r) {
       if ((special[r] && !includeSpecial) || (mask && mask[r] !== value)) continue;
       seen++;
       // Most tokens sort after the sample's largest key once the heap is full: reject them here.
       if (heap.length === size && compare(s, heap[0], keys[r], sentence[r], position[r]) <= 0) continue;
-      this.#offer(s, keys[r], sentence[r], position[r], word[r], data, r * dim);
+      const slot = this.#offer(s, keys[r], sentence[r], position[r], word[r], data, r * dim);
+      if (slot >= 0) {
+        writes.push(r, slot);
+        heapKeys.push(keys[r]);
+      }
     }
     s.seen += seen;
+    const from = s.id;
+    s.id = ++this.#ids;
+    this.#log = {
+      from, to: s.id, sentence: Int32Array.from(sentence), position: Int32Array.from(position), mask: mask ? Uint8Array.from(mask) : null, value,
+      writes, heapKeys, seen, heap: [...heap],
+    };
     return this;
   }
 
@@ -97,6 +137,7 @@ export class TokenSample {
       const s = this.#state(layer, o.dim);
       s.seen += o.seen;
       for (const slot of o.heap) this.#offer(s, o.keys[slot], o.sentence[slot], o.position[slot], o.word[slot], o.data, slot * o.dim);
+      s.id = ++this.#ids;
     }
     return this;
   }
@@ -131,13 +172,14 @@ export class TokenSample {
     let s = this.#layers.get(layer);
     if (!s) {
       const k = this.size;
-      s = { dim, seen: 0, heap: [], keys: new Float64Array(k), sentence: new Int32Array(k), position: new Int32Array(k), word: new Int32Array(k), data: new Float32Array(k * dim) };
+      s = { dim, seen: 0, id: 0, heap: [], keys: new Float64Array(k), sentence: new Int32Array(k), position: new Int32Array(k), word: new Int32Array(k), data: new Float32Array(k * dim) };
       this.#layers.set(layer, s);
     }
     return s;
   }
 
-  #offer(s: LayerState, key: number, sentence: number, position: number, word: number, src: Float32Array, offset: number): void {
+  /** Offers one token; returns the slot written, or -1 when it sorts after the whole full sample. */
+  #offer(s: LayerState, key: number, sentence: number, position: number, word: number, src: Float32Array, offset: number): number {
     const { heap } = s;
     let slot: number;
     if (heap.length < this.size) {
@@ -148,10 +190,11 @@ export class TokenSample {
     } else {
       // Replace the largest key only if the new token sorts before it.
       slot = heap[0];
-      if (compare(s, slot, key, sentence, position) <= 0) return;
+      if (compare(s, slot, key, sentence, position) <= 0) return -1;
       write(s, slot, key, sentence, position, word, src, offset);
       siftDown(s, 0);
     }
+    return slot;
   }
 }
 
@@ -161,6 +204,13 @@ function write(s: LayerState, slot: number, key: number, sentence: number, posit
   s.position[slot] = position;
   s.word[slot] = word;
   s.data.set(src.subarray(offset, offset + s.dim), slot * s.dim);
+}
+
+function sameMask(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameValues(a: Int32Array, b: Int32Array): boolean {

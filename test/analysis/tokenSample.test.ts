@@ -69,3 +69,41 @@ test("TokenSample.add with a row mask equals adding the compact subset of those 
   }
   assert.throws(() => new TokenSample().add(batch(0), new Uint8Array(2)), /TokenSample.add: mask has 2 rows; the batch has 6/);
 });
+
+test("TokenSample: layers that share a selection replay one layer's choices; any history gives each layer what a sample of that layer alone gives", () => {
+  // SYNTHETIC batches: 8 sentences of 5 tokens, values distinct per layer (layer * 1000 + row)
+  const make = (b: number, layer: number, from = 0) => {
+    const n = 40 - from, sentence = Array.from({ length: n }, (_, r) => b * 8 + Math.floor((r + from) / 5)), position = Array.from({ length: n }, (_, r) => (r + from) % 5);
+    return lb({ layer, dim: 2, data: Array.from({ length: 2 * n }, (_, i) => layer * 1000 + b * 40 + from + (i >> 1)), sentence, position, special: position.map((p) => (p === 0 ? 1 : 0)) });
+  };
+  const mask = (b: number, n = 40) => Uint8Array.from({ length: n }, (_, r) => (r * 7 + b) % 3 === 0 ? 0 : 1);
+  // each step: [batch, layer, mask?, from?]
+  const steps: [number, number, boolean?, number?][] = [];
+  for (let b = 0; b < 6; ++b) for (const layer of [0, 1, 2, 3]) steps.push([b, layer, b === 4]); // layers 1-3 replay layer 0
+  steps.push([6, 0, true], [6, 1, true], [6, 3, true], [6, 2, false]); // layer 2 without the mask: its own choices
+  steps.push([7, 0], [11, 3], [7, 1]); // layer 3 gets other sentences (as many tokens)
+  steps.push([7, 2, false, 3], [7, 2], [7, 2]); // a shorter batch first, and the same batch twice
+  steps.push([8, 0], [8, 1]); // layers 2 and 3 miss a batch
+  for (const size of [3, 12, 100]) {
+    const shared = new TokenSample({ size, seed: 9 });
+    const alone = [0, 1, 2, 3].map(() => new TokenSample({ size, seed: 9 }));
+    for (const [b, layer, masked, from] of steps) {
+      const x = make(b, layer, from ?? 0), m = masked ? mask(b, x.special.length) : undefined;
+      shared.add(x, m);
+      alone[layer].add(x, m);
+    }
+    for (const layer of [0, 1, 2, 3]) {
+      shared.add(make(9, layer));
+      alone[layer].add(make(9, layer));
+    }
+    for (const layer of [0, 1, 2, 3]) assert.deepEqual(shared.layer(layer), alone[layer].layer(layer), `size ${size} layer ${layer}`);
+    // a merge that changes layer 0 only, where layers 0 and 1 had the same selection
+    const merged = new TokenSample({ size, seed: 9 }).add(make(0, 0)).add(make(0, 1)).merge(new TokenSample({ size, seed: 9 }).add(make(10, 0)));
+    const [m0, m1] = [new TokenSample({ size, seed: 9 }).add(make(0, 0)).merge(new TokenSample({ size, seed: 9 }).add(make(10, 0))), new TokenSample({ size, seed: 9 }).add(make(0, 1))];
+    for (const layer of [0, 1]) merged.add(make(1, layer));
+    m0.add(make(1, 0));
+    m1.add(make(1, 1));
+    assert.deepEqual(merged.layer(0), m0.layer(0), `merged size ${size} layer 0`);
+    assert.deepEqual(merged.layer(1), m1.layer(1), `merged size ${size} layer 1`);
+  }
+});
