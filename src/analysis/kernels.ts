@@ -178,6 +178,76 @@ function profileBody(): { params: number; locals: [number, number][]; code: numb
 }
 
 /**
+ * scan(data, rows, target, n, dim, argmin, argmax, sum, sxx): extent and profile in one read of
+ * each row (the outlier scan and the position profile of runAnalyses): per row its argmin and argmax
+ * bumped, the row added to `sum`, to its sum row at target[k] and its squares to `sxx`. Two rows at
+ * a time; every float64 sum gets the same additions in the same order as extent and profile give.
+ */
+function scanBody(): { params: number; locals: [number, number][]; code: number[] } {
+  const [data, rows, target, n, dim, argmin, argmax, sum, sxx] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [k, o, j, end, s, lo, hi, tmp, o2, q, q2, a] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
+  const [m, t] = [21, 22];
+  const [vmin, vmax, v, vmin2, vmax2, v2, l1, h1, l2, h2] = [23, 24, 25, 26, 27, 28, 29, 30, 31, 32];
+  const reduce = (vl: number, cmp: number[]) => [...get(vl), ...op.f32x4lane(0), ...set(m),
+    ...[1, 2, 3].flatMap((L) => [...get(vl), ...op.f32x4lane(L), ...set(t), ...get(t), ...get(m), ...get(t), ...get(m), ...cmp, ...op.select, ...set(m)])];
+  const first = (out: number, row: number) => [...i32c(0), ...set(out), ...get(m), ...op.f32x4splat, ...set(v), ...i32c(0), ...set(j), ...op.block, ...op.loop,
+    ...get(j), ...get(end), ...op.i32geS, ...op.brIf(1),
+    ...get(row), ...get(j), ...op.i32add, ...v128load(), ...get(v), ...op.f32x4eq, ...op.anyTrue, ...op.if,
+    ...[0, 4, 8].flatMap((b) => [...get(row), ...get(j), ...op.i32add, ...f32load(b), ...get(m), ...op.f32eq, ...op.if, ...get(j), ...i32c(b), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(3), ...op.end]),
+    ...get(j), ...i32c(12), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(2), ...op.end,
+    ...get(j), ...i32c(16), ...op.i32add, ...set(j), ...op.br(0), ...op.end, ...op.end];
+  const index = (base: number, next: number) => [...get(base), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(next * 4)];
+  const setup = (next: number, row: number, tgt: number) => [...get(data), ...index(rows, next), ...get(end), ...op.i32mul, ...op.i32add, ...set(row), ...index(target, next), ...set(tgt)];
+  const start = (row: number, lo_: number, hi_: number) => [...get(row), ...f32load(), ...op.f32x4splat, ...tee(lo_), ...set(hi_)];
+  const load = (row: number, val: number, lo_: number, hi_: number, l: number, h: number) => [
+    ...get(row), ...get(j), ...op.i32add, ...v128load(), ...tee(val), ...op.promoteLow, ...set(l), ...get(val), ...get(val), ...op.highHalf, ...op.promoteLow, ...set(h),
+    ...get(lo_), ...get(val), ...op.f32x4pmin, ...set(lo_),
+    ...get(hi_), ...get(val), ...op.f32x4pmax, ...set(hi_),
+  ];
+  const finish = (row: number, lo_: number, hi_: number) => [
+    ...reduce(lo_, op.f32lt), ...first(lo, row), ...bump(argmin, lo, tmp),
+    ...reduce(hi_, op.f32gt), ...first(hi, row), ...bump(argmax, hi, tmp),
+  ];
+  const addr = (base: number) => [...get(base), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(a)];
+  const sq = (x: number) => [...get(x), ...get(x), ...op.f64x2mul];
+  // (x + a) + b at a and a + 16
+  const add2 = (fa: number[], fb: number[], ga: number[], gb: number[]) => [
+    ...get(a), ...get(a), ...v128load(0), ...fa, ...op.f64x2add, ...fb, ...op.f64x2add, ...v128store(0),
+    ...get(a), ...get(a), ...v128load(16), ...ga, ...op.f64x2add, ...gb, ...op.f64x2add, ...v128store(16),
+  ];
+  const pair = [
+    ...setup(0, o, q), ...setup(1, o2, q2),
+    ...start(o, vmin, vmax), ...start(o2, vmin2, vmax2),
+    ...forLoop(j, end, 16, [
+      ...load(o, v, vmin, vmax, l1, h1), ...load(o2, v2, vmin2, vmax2, l2, h2),
+      ...addr(sum), ...add2(get(l1), get(l2), get(h1), get(h2)),
+      ...addr(q), ...addF64x2(a, 0, get(l1)), ...addF64x2(a, 16, get(h1)),
+      ...addr(q2), ...addF64x2(a, 0, get(l2)), ...addF64x2(a, 16, get(h2)),
+      ...addr(sxx), ...add2(sq(l1), sq(l2), sq(h1), sq(h2)),
+    ]),
+    ...finish(o, vmin, vmax), ...finish(o2, vmin2, vmax2),
+  ];
+  const single = [
+    ...setup(0, o, q), ...start(o, vmin, vmax),
+    ...forLoop(j, end, 16, [
+      ...load(o, v, vmin, vmax, l1, h1),
+      ...addr(sum), ...addF64x2(a, 0, get(l1)), ...addF64x2(a, 16, get(h1)),
+      ...addr(q), ...addF64x2(a, 0, get(l1)), ...addF64x2(a, 16, get(h1)),
+      ...addr(sxx), ...addF64x2(a, 0, sq(l1)), ...addF64x2(a, 16, sq(h1)),
+    ]),
+    ...finish(o, vmin, vmax),
+  ];
+  const code = [
+    ...get(dim), ...i32c(2), ...op.i32shl, ...set(end),
+    ...i32c(0), ...set(k), ...op.block, ...op.loop,
+    ...get(k), ...i32c(1), ...op.i32add, ...get(n), ...op.i32geS, ...op.brIf(1),
+    ...pair, ...get(k), ...i32c(2), ...op.i32add, ...set(k), ...op.br(0), ...op.end, ...op.end,
+    ...get(k), ...get(n), ...op.i32ltS, ...op.if, ...single, ...op.end,
+  ];
+  return { params: 9, locals: [[12, I32], [2, F32], [10, V128]], code };
+}
+
+/**
  * unitRows(data, rows, slots, n, dim, ok): for each of the n row indices at `rows`, the row's squared norm in
  * four lanes (i mod 4, each summed in index order; norm = (lane0 + lane2) + (lane1 + lane3)); when
  * it is > 0, the row times 1/sqrt(norm) is added to the float64 sum at byte address slots[k], and
@@ -254,7 +324,7 @@ function unitPairsBody(): { params: number; locals: [number, number][]; code: nu
 }
 
 function assemble(): Uint8Array {
-  const fns = [["extent", extentBody()], ["profile", profileBody()], ["unitRows", unitRowsBody()], ["unitPairs", unitPairsBody()]] as const;
+  const fns = [["extent", extentBody()], ["profile", profileBody()], ["unitRows", unitRowsBody()], ["unitPairs", unitPairsBody()], ["scan", scanBody()]] as const;
   const types = fns.map(([, f]) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...vec([])]);
   const bodies = fns.map(([, f]) => {
     const body = [...vec(f.locals.map(([c, t]) => [...uleb(c), t])), ...f.code, ...op.end];
@@ -287,6 +357,7 @@ interface Exports {
   profile: (...args: number[]) => void;
   unitRows: (...args: number[]) => void;
   unitPairs: (...args: number[]) => void;
+  scan: (...args: number[]) => void;
 }
 
 let compiled: object | null | undefined;
@@ -400,6 +471,39 @@ export function profileRows(data: Float32Array, dim: number, rows: Int32Array, p
   vxx.set(sxx);
   vs.set(sums.subarray(0, span));
   kernels()!.profile(at[0], at[1], at[2], n, dim, at[3]);
+  sxx.set(vxx);
+  sums.set(vs);
+}
+
+/**
+ * extentRows and profileRows in one read of each row, the same bits as the two calls: for each kept
+ * row `rows[k]` at position `pos[k]`, argmin/argmax counted, the row added to `sum`, to `sums` row
+ * pos[k] when pos[k] < positions, and its squares to sxx.
+ */
+export function scanRows(
+  data: Float32Array, dim: number, rows: Int32Array, argmin: Uint32Array, argmax: Uint32Array, sum: Float64Array,
+  pos: Int32Array, sums: Float64Array, positions: number, sxx: Float64Array,
+): void {
+  const n = rows.length;
+  if (n === 0) return;
+  let top = -1;
+  for (let k = 0; k < n; ++k) if (pos[k] < positions && pos[k] > top) top = pos[k];
+  const span = (top + 1) * dim;
+  const { mem, at } = place(data, [n * 4, n * 4, dim * 4, dim * 4, dim * 8, dim * 8, span * 8, dim * 8]);
+  new Int32Array(mem, at[1], n).set(rows);
+  const target = new Int32Array(mem, at[2], n), trash = at[8];
+  for (let k = 0; k < n; ++k) target[k] = pos[k] < positions ? at[7] + pos[k] * dim * 8 : trash;
+  const mn = new Uint32Array(mem, at[3], dim), mx = new Uint32Array(mem, at[4], dim), s = new Float64Array(mem, at[5], dim);
+  const vxx = new Float64Array(mem, at[6], dim), vs = new Float64Array(mem, at[7], span);
+  mn.set(argmin);
+  mx.set(argmax);
+  s.set(sum);
+  vxx.set(sxx);
+  vs.set(sums.subarray(0, span));
+  kernels()!.scan(at[0], at[1], at[2], n, dim, at[3], at[4], at[5], at[6]);
+  argmin.set(mn);
+  argmax.set(mx);
+  sum.set(s);
   sxx.set(vxx);
   sums.set(vs);
 }

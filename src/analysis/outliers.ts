@@ -1,5 +1,6 @@
 import { sameDim, type LayerBatch } from "./batch.js";
-import { extentRows, kernelsFor } from "./kernels.js";
+import { extentRows, kernelsFor, scanRows } from "./kernels.js";
+import type { PositionProfile } from "./positions.js";
 import { integer, keyword, number, toJsonArray, round6 } from "./stats.js";
 
 /** Options of {@link OutlierCounter}. */
@@ -148,6 +149,29 @@ export class OutlierCounter {
       argmax[hi]++;
     }
     s.tokens += tokens;
+    return this;
+  }
+
+  /**
+   * this.add(batch) and positions.add(batch) in one read of each kept row (the fused kernel of
+   * kernels.ts, the same bits as the two calls) where both run the kernel and count the same tokens;
+   * else the two calls.
+   */
+  addWith(positions: PositionProfile, batch: LayerBatch): this {
+    const { layer, dim, data, special } = batch;
+    if (!(this.#kernel === "auto" && kernelsFor(dim)) || !positions.kernelFor(dim) || positions.includeSpecial !== this.#includeSpecial) {
+      this.add(batch);
+      positions.add(batch);
+      return this;
+    }
+    const s = this.#state(layer, dim);
+    if (data.length !== special.length * dim) {
+      throw new RangeError(`layer ${layer}: data has ${data.length} values for ${special.length} tokens of dim ${dim}; pass a LayerBatch from toLayerBatches`);
+    }
+    positions.addFused(batch, (rows, pos, sums, maxPositions, sxx) => {
+      scanRows(data, dim, rows, s.argmin, s.argmax, s.sum, pos, sums, maxPositions, sxx);
+      s.tokens += rows.length;
+    });
     return this;
   }
 

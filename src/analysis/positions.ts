@@ -63,7 +63,30 @@ export class PositionProfile {
     this.#maxPositions = integer(maxPositions, "maxPositions", 1);
   }
 
-  add({ layer, dim, data, special, position }: LayerBatch): this {
+  add(batch: LayerBatch): this {
+    return this.#add(batch, null);
+  }
+
+  /** Whether add() runs the WebAssembly kernel for this width (what OutlierCounter.addWith needs). */
+  kernelFor(dim: number): boolean {
+    return this.#kernel === "auto" && kernelsFor(dim);
+  }
+
+  get includeSpecial(): boolean {
+    return this.#includeSpecial;
+  }
+
+  /**
+   * For OutlierCounter.addWith: add(batch), with `profile` called in place of the kernel's
+   * profileRows (same arguments), so the caller can fuse it with its own pass over the rows.
+   * Requires kernelFor(dim).
+   */
+  addFused(batch: LayerBatch, profile: (rows: Int32Array, pos: Int32Array, sums: Float64Array, positions: number, sxx: Float64Array) => void): this {
+    if (!this.kernelFor(batch.dim)) throw new Error(`PositionProfile.addFused: no kernel for dim ${batch.dim} here; call add()`);
+    return this.#add(batch, profile);
+  }
+
+  #add({ layer, dim, data, special, position }: LayerBatch, fused: Parameters<PositionProfile["addFused"]>[1] | null): this {
     const s = this.#state(layer, dim);
     const { counts, sums, sxx } = s, includeSpecial = this.#includeSpecial, maxPositions = this.#maxPositions;
     const rows = keptRows(special, includeSpecial);
@@ -79,10 +102,10 @@ export class PositionProfile {
     // Σx·p are read off the per-position sums at result time; only tokens beyond maxPositions keep
     // their own (bx, bxp).
     let k = 0;
-    if (this.#kernel === "auto" && kernelsFor(dim)) {
+    if (this.kernelFor(dim)) {
       const pos = new Int32Array(rows.length);
       for (let j = 0; j < rows.length; ++j) pos[j] = position[rows[j]];
-      profileRows(data, dim, rows, pos, sums, maxPositions, sxx);
+      (fused ?? ((r, p, su, m, x) => profileRows(data, dim, r, p, su, m, x)))(rows, pos, sums, maxPositions, sxx);
       if (beyond > 0) for (let j = 0; j < rows.length; ++j) if (pos[j] >= maxPositions) addBeyond(data, rows[j] * dim, dim, pos[j], s.bx, s.bxp);
       k = rows.length;
     }

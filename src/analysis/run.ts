@@ -60,7 +60,8 @@ export interface RunOptions {
   /**
    * When given, seconds spent per phase are added to it (for `npm run bench`): "encode" (waiting for
    * the encoder), "split" (toLayerBatches and word keys), "add.NAME" (each accumulator's add, the
-   * fit-sample moments included), "fit" (picking the clipped dims and replaying the fit sample into the
+   * fit-sample moments included; "add.outliers" includes the position profile, fused with it in one
+   * pass), "fit" (picking the clipped dims and replaying the fit sample into the
    * clipped self-similarity), "result.NAME" (each result-time computation).
    */
   timings?: Record<string, number>;
@@ -165,12 +166,10 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
         for (const lb of layerBatches) {
           // the outlier scan and the position profile read the layer from the kernels' memory: one copy
           stageLayer(lb.data, lb.dim);
-          outliers.add(lb);
+          // outliers and positions in one read of each row
+          if (positions) outliers.addWith(positions, lb);
+          else outliers.add(lb);
           clock.lap("add.outliers");
-          if (positions) {
-            positions.add(lb);
-            clock.lap("add.positions");
-          }
           unstageLayer();
           if (probe) {
             probe.add(lb);

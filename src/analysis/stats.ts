@@ -774,10 +774,28 @@ export function topEigen(a: ArrayLike<number>, n: number, k: number, tol = 1e-10
     return { values: e.values.slice(0, k), vectors: e.vectors.slice(0, k * n) };
   };
   if (k === n || n <= 64) return full();
+  const A = a instanceof Float64Array ? a : Float64Array.from(a);
+  // four rows at a time: four independent sums, each still adding its row's products in column order
   const matvec = (x: Float64Array, out: Float64Array) => {
-    for (let r = 0; r < n; ++r) {
+    let r = 0;
+    for (; r + 3 < n; r += 4) {
+      const o0 = r * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let c = 0; c < n; ++c) {
+        const xc = x[c];
+        s0 += A[o0 + c] * xc;
+        s1 += A[o1 + c] * xc;
+        s2 += A[o2 + c] * xc;
+        s3 += A[o3 + c] * xc;
+      }
+      out[r] = s0;
+      out[r + 1] = s1;
+      out[r + 2] = s2;
+      out[r + 3] = s3;
+    }
+    for (; r < n; ++r) {
       let s = 0;
-      for (let c = 0, o = r * n; c < n; ++c) s += a[o + c] * x[c];
+      for (let c = 0, o = r * n; c < n; ++c) s += A[o + c] * x[c];
       out[r] = s;
     }
   };
@@ -891,11 +909,28 @@ export function choleskyInverse(a: ArrayLike<number>, n: number, shift = 0): Flo
     let d = a[j * n + j] + shift;
     for (let p = 0; p < j; ++p) d -= L[j * n + p] * L[j * n + p];
     if (!(d > 0)) return null;
-    const ljj = Math.sqrt(d);
-    L[j * n + j] = ljj;
-    for (let i = j + 1; i < n; ++i) {
+    const ljj = Math.sqrt(d), rj = j * n;
+    L[rj + j] = ljj;
+    // four rows at a time: four independent sums, each subtracting its products in the order p = 0..j-1
+    let i = j + 1;
+    for (; i + 3 < n; i += 4) {
+      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      let s0 = a[r0 + j], s1 = a[r1 + j], s2 = a[r2 + j], s3 = a[r3 + j];
+      for (let p = 0; p < j; ++p) {
+        const l = L[rj + p];
+        s0 -= L[r0 + p] * l;
+        s1 -= L[r1 + p] * l;
+        s2 -= L[r2 + p] * l;
+        s3 -= L[r3 + p] * l;
+      }
+      L[r0 + j] = s0 / ljj;
+      L[r1 + j] = s1 / ljj;
+      L[r2 + j] = s2 / ljj;
+      L[r3 + j] = s3 / ljj;
+    }
+    for (; i < n; ++i) {
       let s = a[i * n + j];
-      for (let p = 0; p < j; ++p) s -= L[i * n + p] * L[j * n + p];
+      for (let p = 0; p < j; ++p) s -= L[i * n + p] * L[rj + p];
       L[i * n + j] = s / ljj;
     }
   }

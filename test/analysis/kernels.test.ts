@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { VectorSlots, extentRows, kernelsFor, profileRows, stageLayer, unstageLayer } from "../../src/analysis/kernels.js";
+import { VectorSlots, extentRows, kernelsFor, profileRows, scanRows, stageLayer, unstageLayer } from "../../src/analysis/kernels.js";
 import { OutlierCounter } from "../../src/analysis/outliers.js";
 import { PositionProfile } from "../../src/analysis/positions.js";
 import { createRandom } from "../../src/analysis/random.js";
@@ -296,4 +296,39 @@ test("SelfSimilarity.addPair equals two adds: shared pool, multi-subword words, 
   const pool = new VectorSlots(8);
   assert.throws(() => new SelfSimilarity({ wordKey: () => "x", slots: pool }).add(lb({ layer: 0, dim: 4, data: [1, 2, 3, 4], sentence: [0], word: [0] })), /differs from the slots option's width \(8\)/);
   assert.throws(() => new SelfSimilarity({ wordKey: () => "x", slots: {} as VectorSlots }), /invalid slots/);
+});
+
+test("scanRows gives extentRows' and profileRows' bits in one pass: odd and even row counts, two rows at one position, rows beyond the kept positions", () => {
+  for (const [n, dim, seed] of [[9, 4, 81], [40, 8, 82], [301, 384, 83], [17, 12, 84]]) {
+    const data = rows(n, dim, seed);
+    const keep = Int32Array.from({ length: n }, (_, i) => i).filter((r) => r % 5 !== 4 || r === 4);
+    const pos = Int32Array.from(keep, (_, k) => Math.floor(k / 2) % 13); // pairs of rows share a position; 12 is beyond P
+    const P = 12, start = () => ({ argmin: new Uint32Array(dim).fill(3), argmax: new Uint32Array(dim), sum: new Float64Array(dim).fill(0.25), sums: new Float64Array(P * dim).fill(-1), sxx: new Float64Array(dim).fill(2) });
+    const two = start(), one = start();
+    extentRows(data, dim, keep, two.argmin, two.argmax, two.sum);
+    profileRows(data, dim, keep, pos, two.sums, P, two.sxx);
+    scanRows(data, dim, keep, one.argmin, one.argmax, one.sum, pos, one.sums, P, one.sxx);
+    for (const k of ["argmin", "argmax", "sum", "sums", "sxx"] as const) sameBits(one[k], two[k], `${k} n ${n} dim ${dim}`);
+  }
+});
+
+test("OutlierCounter.addWith(positions) equals the two adds; it falls back to them for the JavaScript path, other widths and other token rules", () => {
+  for (const [dim, outOpts, posOpts] of [
+    [384, {}, {}], [8, { includeSpecial: true }, { includeSpecial: true }], [8, {}, { includeSpecial: true }], [8, { kernel: "js" }, {}], [8, {}, { kernel: "js" }], [6, {}, {}],
+  ] as const) {
+    const fused = [new OutlierCounter(outOpts), new PositionProfile({ maxPositions: 20, ...posOpts })] as const;
+    const apart = [new OutlierCounter(outOpts), new PositionProfile({ maxPositions: 20, ...posOpts })] as const;
+    for (let b = 0; b < 4; ++b) {
+      const n = 30 + b, data = rows(n, dim, 90 + b);
+      const batch = lb({ layer: b % 2, dim, data: Array.from(data), special: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : 0)), position: Array.from({ length: n }, (_, i) => i % 25) });
+      fused[0].addWith(fused[1], batch);
+      apart[0].add(batch);
+      apart[1].add(batch);
+    }
+    const what = `dim ${dim} ${JSON.stringify(outOpts)} ${JSON.stringify(posOpts)}`;
+    assert.deepEqual(fused[0].result(), apart[0].result(), `outliers ${what}`);
+    assert.deepEqual(fused[1].result([0, dim - 1]), apart[1].result([0, dim - 1]), `positions ${what}`);
+  }
+  assert.throws(() => new OutlierCounter().addWith(new PositionProfile(), { ...lb({ dim: 4, data: [1, 2, 3, 4] }), data: Float32Array.of(1, 2, 3, 4, 5) }), /data has 5 values for 1 tokens/);
+  assert.throws(() => new PositionProfile({ kernel: "js" }).addFused(lb({ dim: 4, data: [1, 2, 3, 4] }), () => {}), /no kernel for dim 4 here/);
 });

@@ -67,7 +67,7 @@ test("runAnalyses with timings adds seconds per phase and leaves the results unc
   const a = await runAnalyses(encoder, sentences, { ...opts, timings });
   const b = await runAnalyses(encoder, sentences, opts);
   assert.equal(JSON.stringify({ ...a, provenance: {} }), JSON.stringify({ ...b, provenance: {} }));
-  const phases = ["fit", "encode", "split", "add.outliers", "add.positions", "add.probe", "add.anisotropy", "add.moments", "add.selfsim",
+  const phases = ["fit", "encode", "split", "add.outliers", "add.probe", "add.anisotropy", "add.moments", "add.selfsim",
     "result.origins", "result.positions", "result.probe", "result.postprocessFit", "result.anisotropy", "result.selfsim", "result.contributions"];
   assert.deepEqual(Object.keys(timings).sort(), [...phases].sort());
   for (const p of phases) assert.ok(timings[p] >= 0 && Number.isFinite(timings[p]), `${p}: ${timings[p]}`);
