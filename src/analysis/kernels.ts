@@ -72,6 +72,39 @@ const addF64x2 = (addr: number, off: number, value: number[]) => [...get(addr), 
 const bump = (base: number, index: number, tmp: number) => [...get(base), ...get(index), ...i32c(2), ...op.i32shl, ...op.i32add, ...tee(tmp), ...get(tmp), ...i32load(), ...i32c(1), ...op.i32add, ...i32store()];
 
 /**
+ * The argmin/argmax count of one row (extent, scan): the four lanes of its running min (max) reduced
+ * to the row's extreme `m`, then the first index holding it (four lanes compared at a time, then the
+ * lanes of the first group with a match one by one; 0 when none matches, as for a row starting with
+ * NaN), whose counter is bumped.
+ */
+function extremes(l: { m: number; t: number; v: number; j: number; end: number; lo: number; hi: number; tmp: number; argmin: number; argmax: number }) {
+  const { m, t, v, j, end } = l;
+  const reduce = (vl: number, cmp: number[]) => [...get(vl), ...op.f32x4lane(0), ...set(m),
+    ...[1, 2, 3].flatMap((L) => [...get(vl), ...op.f32x4lane(L), ...set(t), ...get(t), ...get(m), ...get(t), ...get(m), ...cmp, ...op.select, ...set(m)])];
+  const first = (out: number, row: number) => [...i32c(0), ...set(out), ...get(m), ...op.f32x4splat, ...set(v), ...i32c(0), ...set(j), ...op.block, ...op.loop,
+    ...get(j), ...get(end), ...op.i32geS, ...op.brIf(1),
+    ...get(row), ...get(j), ...op.i32add, ...v128load(), ...get(v), ...op.f32x4eq, ...op.anyTrue, ...op.if,
+    ...[0, 4, 8].flatMap((b) => [...get(row), ...get(j), ...op.i32add, ...f32load(b), ...get(m), ...op.f32eq, ...op.if, ...get(j), ...i32c(b), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(3), ...op.end]),
+    ...get(j), ...i32c(12), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(2), ...op.end,
+    ...get(j), ...i32c(16), ...op.i32add, ...set(j), ...op.br(0), ...op.end, ...op.end];
+  return (row: number, vmin: number, vmax: number) => [
+    ...reduce(vmin, op.f32lt), ...first(l.lo, row), ...bump(l.argmin, l.lo, l.tmp),
+    ...reduce(vmax, op.f32gt), ...first(l.hi, row), ...bump(l.argmax, l.hi, l.tmp),
+  ];
+}
+
+/** The running min and max of a row start at its first value. */
+const startExtremes = (row: number, vmin: number, vmax: number) => [...get(row), ...f32load(), ...op.f32x4splat, ...tee(vmin), ...set(vmax)];
+
+/** `for (k = 0; k + 1 < n; k += 2) pair; if (k < n) single` (k and n locals). */
+const twoAtATime = (k: number, n: number, pair: number[], single: number[]) => [
+  ...i32c(0), ...set(k), ...op.block, ...op.loop,
+  ...get(k), ...i32c(1), ...op.i32add, ...get(n), ...op.i32geS, ...op.brIf(1),
+  ...pair, ...get(k), ...i32c(2), ...op.i32add, ...set(k), ...op.br(0), ...op.end, ...op.end,
+  ...get(k), ...get(n), ...op.i32ltS, ...op.if, ...single, ...op.end,
+];
+
+/**
  * extent(data, rows, n, dim, argmin, argmax, sum): for each of the n row indices at `rows`, the
  * row's argmin and argmax counters are bumped and the row is added to the float64 `sum`. Rows go two
  * at a time (one load and store of `sum` per pair: (sum + row k) + row k+1, the same additions in
@@ -82,33 +115,18 @@ function extentBody(): { params: number; locals: [number, number][]; code: numbe
   const [k, o, j, end, s, lo, hi, tmp, o2] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
   const [m, t] = [16, 17];
   const [vmin, vmax, v, vmin2, vmax2, v2] = [18, 19, 20, 21, 22, 23];
-  // m = reduce(lanes of vector local `vl`) keeping `t` when `cmp(t, m)`
-  const reduce = (vl: number, cmp: number[]) => [...get(vl), ...op.f32x4lane(0), ...set(m),
-    ...[1, 2, 3].flatMap((L) => [...get(vl), ...op.f32x4lane(L), ...set(t), ...get(t), ...get(m), ...get(t), ...get(m), ...cmp, ...op.select, ...set(m)])];
-  // out = first j/4 with data[row + j] == m, else 0: four lanes compared at a time, then the lanes
-  // of the first group that holds a match one by one
-  const first = (out: number, row: number) => [...i32c(0), ...set(out), ...get(m), ...op.f32x4splat, ...set(v), ...i32c(0), ...set(j), ...op.block, ...op.loop,
-    ...get(j), ...get(end), ...op.i32geS, ...op.brIf(1),
-    ...get(row), ...get(j), ...op.i32add, ...v128load(), ...get(v), ...op.f32x4eq, ...op.anyTrue, ...op.if,
-    ...[0, 4, 8].flatMap((b) => [...get(row), ...get(j), ...op.i32add, ...f32load(b), ...get(m), ...op.f32eq, ...op.if, ...get(j), ...i32c(b), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(3), ...op.end]),
-    ...get(j), ...i32c(12), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(2), ...op.end,
-    ...get(j), ...i32c(16), ...op.i32add, ...set(j), ...op.br(0), ...op.end, ...op.end];
   const rowAt = (index: number[], out: number) => [...get(data), ...get(rows), ...index, ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(), ...get(end), ...op.i32mul, ...op.i32add, ...set(out)];
-  const start = (row: number, lo_: number, hi_: number) => [...get(row), ...f32load(), ...op.f32x4splat, ...tee(lo_), ...set(hi_)];
   const scan = (row: number, val: number, lo_: number, hi_: number) => [
     ...get(row), ...get(j), ...op.i32add, ...v128load(), ...set(val),
     ...get(lo_), ...get(val), ...op.f32x4pmin, ...set(lo_),
     ...get(hi_), ...get(val), ...op.f32x4pmax, ...set(hi_),
   ];
-  const finish = (row: number, lo_: number, hi_: number) => [
-    ...reduce(lo_, op.f32lt), ...first(lo, row), ...bump(argmin, lo, tmp),
-    ...reduce(hi_, op.f32gt), ...first(hi, row), ...bump(argmax, hi, tmp),
-  ];
+  const finish = extremes({ m, t, v, j, end, lo, hi, tmp, argmin, argmax });
   const sumAt = [...get(sum), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(s)];
   const low = (val: number) => [...get(val), ...op.promoteLow], high = (val: number) => [...get(val), ...get(val), ...op.highHalf, ...op.promoteLow];
   const pair = [
     ...rowAt([...get(k)], o), ...rowAt([...get(k), ...i32c(1), ...op.i32add], o2),
-    ...start(o, vmin, vmax), ...start(o2, vmin2, vmax2),
+    ...startExtremes(o, vmin, vmax), ...startExtremes(o2, vmin2, vmax2),
     ...forLoop(j, end, 16, [
       ...scan(o, v, vmin, vmax), ...scan(o2, v2, vmin2, vmax2), ...sumAt,
       ...get(s), ...get(s), ...v128load(0), ...low(v), ...op.f64x2add, ...low(v2), ...op.f64x2add, ...v128store(0),
@@ -117,18 +135,11 @@ function extentBody(): { params: number; locals: [number, number][]; code: numbe
     ...finish(o, vmin, vmax), ...finish(o2, vmin2, vmax2),
   ];
   const single = [
-    ...rowAt([...get(k)], o), ...start(o, vmin, vmax),
+    ...rowAt([...get(k)], o), ...startExtremes(o, vmin, vmax),
     ...forLoop(j, end, 16, [...scan(o, v, vmin, vmax), ...sumAt, ...addF64x2(s, 0, low(v)), ...addF64x2(s, 16, high(v))]),
     ...finish(o, vmin, vmax),
   ];
-  const code = [
-    ...get(dim), ...i32c(2), ...op.i32shl, ...set(end),
-    // k = 0; while (k + 1 < n) { pair; k += 2 }; if (k < n) single
-    ...i32c(0), ...set(k), ...op.block, ...op.loop,
-    ...get(k), ...i32c(1), ...op.i32add, ...get(n), ...op.i32geS, ...op.brIf(1),
-    ...pair, ...get(k), ...i32c(2), ...op.i32add, ...set(k), ...op.br(0), ...op.end, ...op.end,
-    ...get(k), ...get(n), ...op.i32ltS, ...op.if, ...single, ...op.end,
-  ];
+  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...twoAtATime(k, n, pair, single)];
   return { params: 7, locals: [[9, I32], [2, F32], [6, V128]], code };
 }
 
@@ -167,13 +178,7 @@ function profileBody(): { params: number; locals: [number, number][]; code: numb
       ...addr(sxx), ...addF64x2(a, 0, sq(lo)), ...addF64x2(a, 16, sq(hi)),
     ]),
   ];
-  const code = [
-    ...get(dim), ...i32c(2), ...op.i32shl, ...set(end),
-    ...i32c(0), ...set(k), ...op.block, ...op.loop,
-    ...get(k), ...i32c(1), ...op.i32add, ...get(n), ...op.i32geS, ...op.brIf(1),
-    ...pair, ...get(k), ...i32c(2), ...op.i32add, ...set(k), ...op.br(0), ...op.end, ...op.end,
-    ...get(k), ...get(n), ...op.i32ltS, ...op.if, ...single, ...op.end,
-  ];
+  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...twoAtATime(k, n, pair, single)];
   return { params: 6, locals: [[8, I32], [5, V128]], code };
 }
 
@@ -188,26 +193,14 @@ function scanBody(): { params: number; locals: [number, number][]; code: number[
   const [k, o, j, end, s, lo, hi, tmp, o2, q, q2, a] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
   const [m, t] = [21, 22];
   const [vmin, vmax, v, vmin2, vmax2, v2, l1, h1, l2, h2] = [23, 24, 25, 26, 27, 28, 29, 30, 31, 32];
-  const reduce = (vl: number, cmp: number[]) => [...get(vl), ...op.f32x4lane(0), ...set(m),
-    ...[1, 2, 3].flatMap((L) => [...get(vl), ...op.f32x4lane(L), ...set(t), ...get(t), ...get(m), ...get(t), ...get(m), ...cmp, ...op.select, ...set(m)])];
-  const first = (out: number, row: number) => [...i32c(0), ...set(out), ...get(m), ...op.f32x4splat, ...set(v), ...i32c(0), ...set(j), ...op.block, ...op.loop,
-    ...get(j), ...get(end), ...op.i32geS, ...op.brIf(1),
-    ...get(row), ...get(j), ...op.i32add, ...v128load(), ...get(v), ...op.f32x4eq, ...op.anyTrue, ...op.if,
-    ...[0, 4, 8].flatMap((b) => [...get(row), ...get(j), ...op.i32add, ...f32load(b), ...get(m), ...op.f32eq, ...op.if, ...get(j), ...i32c(b), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(3), ...op.end]),
-    ...get(j), ...i32c(12), ...op.i32add, ...i32c(2), ...op.i32shrU, ...set(out), ...op.br(2), ...op.end,
-    ...get(j), ...i32c(16), ...op.i32add, ...set(j), ...op.br(0), ...op.end, ...op.end];
   const index = (base: number, next: number) => [...get(base), ...get(k), ...i32c(2), ...op.i32shl, ...op.i32add, ...i32load(next * 4)];
   const setup = (next: number, row: number, tgt: number) => [...get(data), ...index(rows, next), ...get(end), ...op.i32mul, ...op.i32add, ...set(row), ...index(target, next), ...set(tgt)];
-  const start = (row: number, lo_: number, hi_: number) => [...get(row), ...f32load(), ...op.f32x4splat, ...tee(lo_), ...set(hi_)];
   const load = (row: number, val: number, lo_: number, hi_: number, l: number, h: number) => [
     ...get(row), ...get(j), ...op.i32add, ...v128load(), ...tee(val), ...op.promoteLow, ...set(l), ...get(val), ...get(val), ...op.highHalf, ...op.promoteLow, ...set(h),
     ...get(lo_), ...get(val), ...op.f32x4pmin, ...set(lo_),
     ...get(hi_), ...get(val), ...op.f32x4pmax, ...set(hi_),
   ];
-  const finish = (row: number, lo_: number, hi_: number) => [
-    ...reduce(lo_, op.f32lt), ...first(lo, row), ...bump(argmin, lo, tmp),
-    ...reduce(hi_, op.f32gt), ...first(hi, row), ...bump(argmax, hi, tmp),
-  ];
+  const finish = extremes({ m, t, v, j, end, lo, hi, tmp, argmin, argmax });
   const addr = (base: number) => [...get(base), ...get(j), ...i32c(1), ...op.i32shl, ...op.i32add, ...set(a)];
   const sq = (x: number) => [...get(x), ...get(x), ...op.f64x2mul];
   // (x + a) + b at a and a + 16
@@ -217,7 +210,7 @@ function scanBody(): { params: number; locals: [number, number][]; code: number[
   ];
   const pair = [
     ...setup(0, o, q), ...setup(1, o2, q2),
-    ...start(o, vmin, vmax), ...start(o2, vmin2, vmax2),
+    ...startExtremes(o, vmin, vmax), ...startExtremes(o2, vmin2, vmax2),
     ...forLoop(j, end, 16, [
       ...load(o, v, vmin, vmax, l1, h1), ...load(o2, v2, vmin2, vmax2, l2, h2),
       ...addr(sum), ...add2(get(l1), get(l2), get(h1), get(h2)),
@@ -228,7 +221,7 @@ function scanBody(): { params: number; locals: [number, number][]; code: number[
     ...finish(o, vmin, vmax), ...finish(o2, vmin2, vmax2),
   ];
   const single = [
-    ...setup(0, o, q), ...start(o, vmin, vmax),
+    ...setup(0, o, q), ...startExtremes(o, vmin, vmax),
     ...forLoop(j, end, 16, [
       ...load(o, v, vmin, vmax, l1, h1),
       ...addr(sum), ...addF64x2(a, 0, get(l1)), ...addF64x2(a, 16, get(h1)),
@@ -237,13 +230,7 @@ function scanBody(): { params: number; locals: [number, number][]; code: number[
     ]),
     ...finish(o, vmin, vmax),
   ];
-  const code = [
-    ...get(dim), ...i32c(2), ...op.i32shl, ...set(end),
-    ...i32c(0), ...set(k), ...op.block, ...op.loop,
-    ...get(k), ...i32c(1), ...op.i32add, ...get(n), ...op.i32geS, ...op.brIf(1),
-    ...pair, ...get(k), ...i32c(2), ...op.i32add, ...set(k), ...op.br(0), ...op.end, ...op.end,
-    ...get(k), ...get(n), ...op.i32ltS, ...op.if, ...single, ...op.end,
-  ];
+  const code = [...get(dim), ...i32c(2), ...op.i32shl, ...set(end), ...twoAtATime(k, n, pair, single)];
   return { params: 9, locals: [[12, I32], [2, F32], [10, V128]], code };
 }
 
