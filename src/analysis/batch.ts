@@ -80,3 +80,13 @@ export function sameDim(layer: number, dim: number, first: number): number {
   if (first >= 0 && first !== dim) throw new RangeError(`layer ${layer}: dim ${dim} differs from the first batch (${first}); feed batches of one model only`);
   return dim;
 }
+
+/**
+ * Whether two index arrays hold the same values: the accumulators' check that a batch's per-token
+ * arrays (the same for each of its layers) are those of the batch they last saw.
+ */
+export function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -88,9 +88,7 @@ export class OutlierCounter {
 
   add({ layer, dim, data, special }: LayerBatch): this {
     const s = this.#state(layer, dim);
-    if (data.length !== special.length * dim) {
-      throw new RangeError(`layer ${layer}: data has ${data.length} values for ${special.length} tokens of dim ${dim}; pass a LayerBatch from toLayerBatches`);
-    }
+    checkRows(layer, dim, data, special);
     if (this.#kernel === "auto" && kernelsFor(dim)) {
       const rows = new Int32Array(special.length);
       let n = 0;
@@ -165,9 +163,7 @@ export class OutlierCounter {
       return this;
     }
     const s = this.#state(layer, dim);
-    if (data.length !== special.length * dim) {
-      throw new RangeError(`layer ${layer}: data has ${data.length} values for ${special.length} tokens of dim ${dim}; pass a LayerBatch from toLayerBatches`);
-    }
+    checkRows(layer, dim, data, special);
     positions.addFused(batch, (rows, pos, sums, maxPositions, sxx) => {
       scanRows(data, dim, rows, s.argmin, s.argmax, s.sum, pos, sums, maxPositions, sxx);
       s.tokens += rows.length;
@@ -246,6 +242,13 @@ export class OutlierCounter {
       },
       dimensions,
     };
+  }
+}
+
+/** The batch's data must hold one row per token. */
+function checkRows(layer: number, dim: number, data: Float32Array, special: Uint8Array): void {
+  if (data.length !== special.length * dim) {
+    throw new RangeError(`layer ${layer}: data has ${data.length} values for ${special.length} tokens of dim ${dim}; pass a LayerBatch from toLayerBatches`);
   }
 }
 

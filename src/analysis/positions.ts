@@ -105,7 +105,8 @@ export class PositionProfile {
     if (this.kernelFor(dim)) {
       const pos = new Int32Array(rows.length);
       for (let j = 0; j < rows.length; ++j) pos[j] = position[rows[j]];
-      (fused ?? ((r, p, su, m, x) => profileRows(data, dim, r, p, su, m, x)))(rows, pos, sums, maxPositions, sxx);
+      if (fused) fused(rows, pos, sums, maxPositions, sxx);
+      else profileRows(data, dim, rows, pos, sums, maxPositions, sxx);
       if (beyond > 0) for (let j = 0; j < rows.length; ++j) if (pos[j] >= maxPositions) addBeyond(data, rows[j] * dim, dim, pos[j], s.bx, s.bxp);
       k = rows.length;
     }

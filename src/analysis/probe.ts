@@ -1,4 +1,4 @@
-import type { LayerBatch } from "./batch.js";
+import { sameValues, type LayerBatch } from "./batch.js";
 import type { Linalg } from "./linalg.js";
 import { hashUniform } from "./random.js";
 import { trainSoftmax, predict, type SoftmaxModel } from "./softmax.js";
@@ -115,11 +115,7 @@ export class PositionProbe {
   /** The batch's test mask (1 = held out), computed once for the layers of a batch (same sentence values). */
   #split(sentence: Int32Array): { mask: Uint8Array; tests: number } {
     const last = this.#lastSplit;
-    if (last && last.sentence.length === sentence.length) {
-      let same = true;
-      for (let i = 0; same && i < sentence.length; ++i) same = last.sentence[i] === sentence[i];
-      if (same) return last;
-    }
+    if (last && sameValues(last.sentence, sentence)) return last;
     const mask = new Uint8Array(sentence.length);
     let tests = 0;
     for (let r = 0; r < sentence.length; ++r) tests += mask[r] = this.isTest(sentence[r]) ? 1 : 0;

@@ -1,4 +1,4 @@
-import { sameDim, type LayerBatch } from "./batch.js";
+import { sameDim, sameValues, type LayerBatch } from "./batch.js";
 import { VectorSlots } from "./kernels.js";
 import { hashUniform } from "./random.js";
 import { integer, keyword, round6 } from "./stats.js";
@@ -429,11 +429,6 @@ function cutMask(zero: Int32Array, dim: number): Uint8Array {
   return cut;
 }
 
-function sameValues(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function after(a: { hash: number; key: string }, b: { hash: number; key: string }): boolean {
   return a.hash > b.hash || (a.hash === b.hash && a.key > b.key);

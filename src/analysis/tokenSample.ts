@@ -1,4 +1,4 @@
-import { sameDim, type LayerBatch } from "./batch.js";
+import { sameDim, sameValues, type LayerBatch } from "./batch.js";
 import { hashUniform } from "./random.js";
 import { integer } from "./stats.js";
 
@@ -65,7 +65,7 @@ export class TokenSample {
    * same choices (the keys do not depend on the layer), so it replays the writes instead of
    * comparing every token against its heap.
    */
-  #log: { from: number; to: number; sentence: Int32Array; position: Int32Array; mask: Uint8Array | null; value: number; writes: number[]; heapKeys: number[]; seen: number; heap: number[] } | null = null;
+  #log: { from: number; to: number; sentence: Int32Array; position: Int32Array; mask: Uint8Array | null; value: number; writes: number[]; seen: number; heap: number[] } | null = null;
 
   constructor({ size = 2000, seed = 0, includeSpecial = false }: TokenSampleOptions = {}) {
     this.size = integer(size, "size", 1);
@@ -81,12 +81,12 @@ export class TokenSample {
     const s = this.#state(layer, dim);
     if (mask && mask.length !== special.length) throw new RangeError(`TokenSample.add: mask has ${mask.length} rows; the batch has ${special.length}`);
     const log = this.#log;
-    if (log && log.from === s.id && log.value === value && sameValues(log.sentence, sentence) && sameValues(log.position, position) && sameMask(log.mask, mask ?? null)) {
+    if (log && log.from === s.id && log.value === value && sameValues(log.sentence, sentence) && sameValues(log.position, position) && (log.mask === null ? !mask : !!mask && sameValues(log.mask, mask))) {
       // The same selection offered the same tokens: the same writes, in the same order.
-      const w = log.writes;
+      const w = log.writes, keys = this.#batchKeys(sentence, position);
       for (let k = 0; k < w.length; k += 2) {
         const r = w[k];
-        write(s, w[k + 1], log.heapKeys[k >> 1], sentence[r], position[r], word[r], data, r * dim);
+        write(s, w[k + 1], keys[r], sentence[r], position[r], word[r], data, r * dim);
       }
       const heap = s.heap, h = log.heap;
       heap.length = h.length;
@@ -96,7 +96,7 @@ export class TokenSample {
       return this;
     }
     const keys = this.#batchKeys(sentence, position);
-    const includeSpecial = this.includeSpecial, size = this.size, heap = s.heap, writes: number[] = [], heapKeys: number[] = [];
+    const includeSpecial = this.includeSpecial, size = this.size, heap = s.heap, writes: number[] = [];
     let seen = 0;
     for (let r = 0, n = special.length; r < n; ++r) {
       if ((special[r] && !includeSpecial) || (mask && mask[r] !== value)) continue;
@@ -104,17 +104,14 @@ export class TokenSample {
       // Most tokens sort after the sample's largest key once the heap is full: reject them here.
       if (heap.length === size && compare(s, heap[0], keys[r], sentence[r], position[r]) <= 0) continue;
       const slot = this.#offer(s, keys[r], sentence[r], position[r], word[r], data, r * dim);
-      if (slot >= 0) {
-        writes.push(r, slot);
-        heapKeys.push(keys[r]);
-      }
+      if (slot >= 0) writes.push(r, slot);
     }
     s.seen += seen;
     const from = s.id;
     s.id = ++this.#ids;
     this.#log = {
       from, to: s.id, sentence: Int32Array.from(sentence), position: Int32Array.from(position), mask: mask ? Uint8Array.from(mask) : null, value,
-      writes, heapKeys, seen, heap: [...heap],
+      writes, seen, heap: [...heap],
     };
     return this;
   }
@@ -206,18 +203,7 @@ function write(s: LayerState, slot: number, key: number, sentence: number, posit
   s.data.set(src.subarray(offset, offset + s.dim), slot * s.dim);
 }
 
-function sameMask(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === null || b === null) return a === b;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
-  return true;
-}
 
-function sameValues(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** Orders slot a against (key, sentence, position): negative when a sorts first. */
 function compare(s: LayerState, a: number, key: number, sentence: number, position: number): number {
