@@ -439,6 +439,18 @@ export function extentRows(data: Float32Array, dim: number, rows: Int32Array, ar
   sum.set(s);
 }
 
+/** Values of the per-position sums a batch touches: rows 0..the largest kept position below `positions` (only they travel). */
+function sumSpan(pos: Int32Array, positions: number, dim: number): number {
+  let top = -1;
+  for (let k = 0; k < pos.length; ++k) if (pos[k] < positions && pos[k] > top) top = pos[k];
+  return (top + 1) * dim;
+}
+
+/** target[k] = byte address of row pos[k] of the sums at `base`, or `trash` for a position beyond them. */
+function sumTargets(target: Int32Array, pos: Int32Array, positions: number, dim: number, base: number, trash: number): void {
+  for (let k = 0; k < target.length; ++k) target[k] = pos[k] < positions ? base + pos[k] * dim * 8 : trash;
+}
+
 /**
  * For each kept row `rows[k]` at position `pos[k]`, in order: adds it to `sums` row pos[k] when pos[k]
  * < positions (the number of rows `sums` holds), and its squares to sxx; all float64.
@@ -446,14 +458,10 @@ export function extentRows(data: Float32Array, dim: number, rows: Int32Array, ar
 export function profileRows(data: Float32Array, dim: number, rows: Int32Array, pos: Int32Array, sums: Float64Array, positions: number, sxx: Float64Array): void {
   const n = rows.length;
   if (n === 0) return;
-  // Only the sum rows this batch touches travel: 0..the largest kept position below `positions`.
-  let top = -1;
-  for (let k = 0; k < n; ++k) if (pos[k] < positions && pos[k] > top) top = pos[k];
-  const span = (top + 1) * dim;
+  const span = sumSpan(pos, positions, dim);
   const { mem, at } = place(data, [n * 4, n * 4, dim * 8, span * 8, dim * 8]);
   new Int32Array(mem, at[1], n).set(rows);
-  const target = new Int32Array(mem, at[2], n), trash = at[5];
-  for (let k = 0; k < n; ++k) target[k] = pos[k] < positions ? at[4] + pos[k] * dim * 8 : trash;
+  sumTargets(new Int32Array(mem, at[2], n), pos, positions, dim, at[4], at[5]);
   const vxx = new Float64Array(mem, at[3], dim), vs = new Float64Array(mem, at[4], span);
   vxx.set(sxx);
   vs.set(sums.subarray(0, span));
@@ -473,13 +481,10 @@ export function scanRows(
 ): void {
   const n = rows.length;
   if (n === 0) return;
-  let top = -1;
-  for (let k = 0; k < n; ++k) if (pos[k] < positions && pos[k] > top) top = pos[k];
-  const span = (top + 1) * dim;
+  const span = sumSpan(pos, positions, dim);
   const { mem, at } = place(data, [n * 4, n * 4, dim * 4, dim * 4, dim * 8, dim * 8, span * 8, dim * 8]);
   new Int32Array(mem, at[1], n).set(rows);
-  const target = new Int32Array(mem, at[2], n), trash = at[8];
-  for (let k = 0; k < n; ++k) target[k] = pos[k] < positions ? at[7] + pos[k] * dim * 8 : trash;
+  sumTargets(new Int32Array(mem, at[2], n), pos, positions, dim, at[7], at[8]);
   const mn = new Uint32Array(mem, at[3], dim), mx = new Uint32Array(mem, at[4], dim), s = new Float64Array(mem, at[5], dim);
   const vxx = new Float64Array(mem, at[6], dim), vs = new Float64Array(mem, at[7], span);
   mn.set(argmin);
