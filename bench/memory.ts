@@ -87,9 +87,13 @@ async function main(argv: string[]): Promise<number> {
   let tokens = 0;
   let checksum = 0;
   if (analyses) {
-    // runAll's call (bench/analyses.ts), plus progress to sample memory mid-stream and after the main pass
+    // runAll's call (bench/analyses.ts), plus progress to sample memory mid-stream and after the main pass.
+    // worker: false, so `retained` (this isolate's heap and ArrayBuffers after a GC) covers every
+    // accumulator: the side worker (the default from 500 sentences) would hold the probe's samples and
+    // the self-similarity sums in its own isolate, the same bytes, where this GC does not see them.
     await runAnalyses(encoder, sentences, {
       batchSize: 32,
+      worker: false,
       onProgress: ({ stage, done, total }) => {
         if (stage === "encode" && !retained.half && done >= total / 2) sample("half");
         else if (stage === "result" && !retained.end) sample("end");

@@ -29,8 +29,11 @@ export interface LayerBatch {
  * copies are then views into them, valid only until the next call with the same scratch. For a
  * caller that consumes each batch before encoding the next (runAnalyses): it saves allocating and
  * page-faulting a fresh tokens x hidden array per layer and batch.
+ *
+ * `copy` (default false): every layer's `data` is a copy, dense batches too, so the encoder's
+ * buffers are free once this returns (runAnalyses then transfers them to its side worker).
  */
-export function toLayerBatches(encoded: EncodedBatch, scratch?: Float32Array[]): LayerBatch[] {
+export function toLayerBatches(encoded: EncodedBatch, scratch?: Float32Array[], copy = false): LayerBatch[] {
   const { batch, length, hidden, attentionMask, specialMask, wordIds, sentenceIndex } = encoded;
   let tokens = 0;
   for (let i = 0; i < attentionMask.length; ++i) tokens += attentionMask[i];
@@ -59,14 +62,15 @@ export function toLayerBatches(encoded: EncodedBatch, scratch?: Float32Array[]):
   const dense = tokens === batch * length;
   return encoded.layers.map((layerData, layer) => {
     let data: Float32Array;
-    if (dense) data = layerData;
+    if (dense && !copy) data = layerData;
     else {
       if (scratch) {
         // grown only to a new largest batch: a fixed cost of one largest batch per layer
         if (!scratch[layer] || scratch[layer].length < tokens * hidden) scratch[layer] = new Float32Array(tokens * hidden);
         data = scratch[layer].subarray(0, tokens * hidden);
       } else data = new Float32Array(tokens * hidden);
-      for (let j = 0; j < runs.length; j += 3) data.set(layerData.subarray(runs[j] * hidden, runs[j + 1] * hidden), runs[j + 2] * hidden);
+      if (dense) data.set(layerData);
+      else for (let j = 0; j < runs.length; j += 3) data.set(layerData.subarray(runs[j] * hidden, runs[j + 1] * hidden), runs[j + 2] * hidden);
     }
     return { layer, dim: hidden, data, special, position, sentence, word };
   });
@@ -89,4 +93,23 @@ export function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean 
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * A batch's words as sentence -> words by word index: each word's subword tokens joined, with the
+ * WordPiece "##" and byte-level "Ġ" / SentencePiece "▁" markers removed (what self-similarity keys on).
+ */
+export function wordTable(enc: Pick<EncodedBatch, "batch" | "length" | "tokens" | "wordIds" | "sentenceIndex">): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (let b = 0; b < enc.batch; ++b) {
+    const toks = enc.tokens[b], words: string[] = [];
+    for (let i = 0; i < toks.length; ++i) {
+      const w = enc.wordIds[b * enc.length + i];
+      if (w < 0) continue;
+      const piece = toks[i].replace(/^##/, "").replace(/^[\u0120\u2581]/, "");
+      words[w] = (words[w] ?? "") + piece;
+    }
+    out.set(enc.sentenceIndex[b], words);
+  }
+  return out;
 }

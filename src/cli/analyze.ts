@@ -32,6 +32,7 @@ const spec: Record<string, OptionSpec> = {
   "batch-size": { type: "string", help: "sentences per encoder batch", default: "32" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
   linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
+  worker: { type: "string", help: "run the probe and self-similarity in a worker thread beside the other analyses: auto (from 500 sentences), on or off; same results either way", default: "auto" },
   out: { type: "string", help: "results JSON file (required)" },
 };
 
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const results = await runAnalyses(encoder, sentences, {
       only: settings.only, seed: settings.seed, includeSpecial: settings.includeSpecial, fitSentences: settings.fitSentences,
-      clipDims: settings.clip, batchSize: settings.batchSize, linalg: settings.linalg,
+      clipDims: settings.clip, batchSize: settings.batchSize, linalg: settings.linalg, worker: settings.worker,
       onProgress: ({ stage, done, total, analysis }) => {
         const line = stage === "result" ? `analyze: computing ${analysis}` : `analyze: ${stage} ${done}/${total} sentences`;
         if (line !== lastLine) process.stderr.write(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
@@ -128,8 +129,10 @@ function readSettings(args: ParsedArgs) {
     batchSize: intOption(o["batch-size"], "batch-size", 1),
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
     linalg: o.linalg as "onnxruntime" | "js",
+    worker: ({ auto: "auto", on: true, off: false } as const)[o.worker as "auto" | "on" | "off"] as boolean | "auto" | undefined,
     out: path.resolve(o.out as string),
   };
+  if (settings.worker === undefined || !Object.hasOwn({ auto: 1, on: 1, off: 1 }, o.worker as string)) throw new RangeError(`invalid --worker: ${JSON.stringify(o.worker)}; expected auto, on or off`);
   if (settings.linalg !== "onnxruntime" && settings.linalg !== "js") throw new RangeError(`invalid --linalg: ${JSON.stringify(settings.linalg)}; expected onnxruntime or js`);
   if (settings.maxWords < settings.minWords) throw new RangeError(`invalid --max-words: ${settings.maxWords}; expected >= --min-words (${settings.minWords})`);
   return settings;

@@ -8,6 +8,9 @@ import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
 import { createEncoder, type Encoder } from "../../src/model/encoder.js";
 import { runAnalyses, resolveOnly, batchWords, frequentWords, ANALYSIS_NAMES, type RunOptions } from "../../src/analysis/run.js";
 import { createRandom } from "../../src/analysis/random.js";
+import { workerSide } from "../../src/analysis/side.js";
+import { toLayerBatches } from "../../src/analysis/batch.js";
+import { jsLinalg } from "../../src/analysis/linalg.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 
 // SYNTHETIC 2-layer, 16-wide BERT with a planted max outlier in dim 3; sentences of common words (seeded).
@@ -130,4 +133,52 @@ test("runAnalyses: the clipped self-similarity replayed after the fit stage equa
   const given = await runAnalyses(encoder, sentences, { ...opts, only: ["selfsim"], clipDims: fitted.clip.dims });
   assert.deepEqual(given.selfsim!.clipped, fitted.selfsim!.clipped);
   assert.ok(fitted.selfsim!.clipped.layers.every((l) => l.occurrences === fitted.selfsim!.raw.layers[0].occurrences));
+});
+
+test("runAnalyses: the probe and self-similarity in the side worker give the same bytes as in the calling thread", async () => {
+  const cases: RunOptions[] = [{}, { clipDims: [3] }, { only: ["probe"] }, { only: ["selfsim"] }, { linalg: "js", only: ["probe", "selfsim"] }, { batchSize: 32 }];
+  for (const extra of cases) {
+    const here = await runAnalyses(encoder, sentences, { ...opts, batchSize: 7, ...extra, worker: false });
+    const there = await runAnalyses(encoder, sentences, { ...opts, batchSize: 7, ...extra, worker: true });
+    assert.equal(JSON.stringify({ ...there, provenance: {} }), JSON.stringify({ ...here, provenance: {} }), JSON.stringify(extra));
+  }
+  // sentences of one length: batches without padding, whose layers the split would otherwise pass as
+  // views of the encoder's buffers (which go to the worker)
+  const even = sentences.map((s) => s.split(" ").slice(0, 3).join(" "));
+  const here = await runAnalyses(encoder, even, { ...opts, worker: false });
+  const there = await runAnalyses(encoder, even, { ...opts, worker: true });
+  assert.equal(JSON.stringify({ ...there, provenance: {} }), JSON.stringify({ ...here, provenance: {} }));
+  // the worker's phases come back prefixed "side.", this thread's waits for it as "wait" and "result.wait"
+  const timings: Record<string, number> = {};
+  await runAnalyses(encoder, sentences, { ...opts, worker: true, timings });
+  const phases = ["fit", "encode", "split", "add.outliers", "add.anisotropy", "add.moments", "wait",
+    "result.origins", "result.positions", "result.postprocessFit", "result.anisotropy", "result.contributions", "result.wait",
+    "side.split", "side.add.probe", "side.add.selfsim", "side.fit", "side.result.probe", "side.result.selfsim"];
+  assert.deepEqual(Object.keys(timings).sort(), [...phases].sort());
+  for (const p of phases) assert.ok(timings[p] >= 0 && Number.isFinite(timings[p]), `${p}: ${timings[p]}`);
+});
+
+test("runAnalyses: the worker option is checked, and bad side options throw before a worker starts", async () => {
+  await assert.rejects(runAnalyses(encoder, sentences, { ...opts, worker: "yes" as unknown as boolean }), /^RangeError: invalid worker: "yes"; expected true, false or "auto"/);
+  await assert.rejects(runAnalyses(encoder, sentences, { ...opts, worker: true, linalg: jsLinalg }), /worker: true needs linalg "onnxruntime" or "js" \(a Linalg instance cannot move to a worker thread\)/);
+  await assert.rejects(runAnalyses(encoder, sentences, { ...opts, worker: true, probe: { testFraction: 2 } }), /testFraction/);
+});
+
+test("workerSide: an error in the worker rejects the call with its message; a batch it would detach under this thread is refused", async () => {
+  const side = workerSide({ dim: 8, seed: 0, includeSpecial: false, probe: null, selfsim: { minOccurrences: 2, maxWords: 10, words: null, clipDims: [1] } }, "js", 1);
+  try {
+    // one sentence of two words, 16 wide, no padding: toLayerBatches without copy returns views of its buffers
+    const enc = {
+      sentenceIndex: [0], batch: 1, length: 2, hidden: 16, layers: [new Float32Array(32).fill(1)], inputIds: Int32Array.from([5, 6]),
+      attentionMask: Uint8Array.from([1, 1]), positionIds: Int32Array.from([0, 1]), specialMask: new Uint8Array(2), wordIds: Int32Array.from([0, 1]),
+      tokenCounts: [2], tokens: [["a", "b"]], truncated: [false],
+    } as EncodedBatch;
+    await assert.rejects(side.add("encode", enc, toLayerBatches(enc)), /layer 0's data is a view of the encoder's buffer, which goes to the worker/);
+    assert.equal(enc.layers[0].length, 32, "nothing was transferred");
+    // a 16-wide batch against an 8-wide pool: SelfSimilarity's own error, thrown in the worker
+    await assert.rejects(side.add("encode", enc, toLayerBatches(enc, undefined, true)), /dim 16 differs from the slots option's width \(8\)/);
+    assert.equal(enc.layers[0].length, 0, "the layer buffer went to the worker");
+  } finally {
+    await side.close();
+  }
 });

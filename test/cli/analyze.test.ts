@@ -47,6 +47,7 @@ test("artefacts analyze explains bad input and leaves no partial file", () => {
   assert.match(cli("--model", model, "--only", "bogus", "--out", "x.json").stderr, /invalid analysis: "bogus"; expected one of outliers/);
   assert.match(cli("--model", model, "--sample", "1", "--out", "x.json").stderr, /invalid --sample: "1"; expected an integer >= 2/);
   assert.match(cli("--model", model, "--linalg", "blas", "--out", "x.json").stderr, /invalid --linalg: "blas"; expected onnxruntime or js/);
+  assert.match(cli("--model", model, "--worker", "yes", "--out", "x.json").stderr, /invalid --worker: "yes"; expected auto, on or off/);
   const tooMany = cli("--model", model, "--corpus", corpus, "--sample", "500", "--out", path.join(dir, "no.json"));
   assert.equal(tooMany.status, 1);
   assert.match(tooMany.stderr, /^--corpus .*corpus\.txt: /);
@@ -55,4 +56,16 @@ test("artefacts analyze explains bad input and leaves no partial file", () => {
   assert.match(bad.stderr, /missing\/r\.json: cannot write the results/);
   assert.equal(fs.existsSync(path.join(dir, "missing")), false);
   assert.match(cli("--help").stdout, /usage: artefacts analyze --model SRC/);
+});
+
+test("artefacts analyze --worker on and off write the same bytes", () => {
+  const run = (worker: string) => {
+    const out = path.join(dir, `w-${worker}.json`);
+    const r = cli("--model", model, "--corpus", corpus, "--sample", "30", "--fit-sentences", "10", "--only", "probe,selfsim", "--worker", worker, "--out", out);
+    assert.equal(r.status, 0, r.stderr);
+    return fs.readFileSync(out, "utf8");
+  };
+  const on = run("on");
+  assert.ok(JSON.parse(on).selfsim.raw.layers.length === 3 && JSON.parse(on).probe.layers.length === 3);
+  assert.equal(on, run("off"));
 });
