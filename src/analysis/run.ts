@@ -64,7 +64,9 @@ export interface RunOptions {
    * anisotropy in this thread; false = in this thread, after them; "auto" (default) = the worker when
    * the sample has at least 500 sentences, the machine has more than one CPU and linalg is
    * "onnxruntime" or "js" (the worker builds its own backend; a Linalg instance stays in this thread).
-   * The results are the same bits either way (tested); the worker saves wall time only.
+   * The results are the same bits either way (tested); the worker saves wall time only. With the
+   * worker, each batch's layer buffers are transferred to it (detached in this thread once split), so
+   * an Encoder that reuses its output buffers across batches needs `worker: false`.
    */
   worker?: boolean | "auto";
   onProgress?: (p: RunProgress) => void;
