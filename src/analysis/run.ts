@@ -136,9 +136,6 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   const positions = want("positions") ? new PositionProfile({ includeSpecial, maxPositions: encoder.maxLength }) : null;
   const aniso = needsAnisotropy ? new Anisotropy({ ...opts.anisotropy, includeSpecial, seed }) : null;
   const moments = want("postprocess") ? new LayerMoments({ includeSpecial }) : null;
-  const ownLinalg = opts.linalg === undefined || opts.linalg === "onnxruntime";
-  const linalg: Linalg = ownLinalg ? await createOrtLinalg({ threads: encoderThreads(encoder) }) : opts.linalg === "js" ? jsLinalg : (opts.linalg as Linalg);
-
   let clip: AnalysisResults["clip"] = { dims: [], source: "none", fitSentences, matchesOutliers: null };
   if (needsClip && clipDims) clip = { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null };
   let clipping = clipper(clip.dims);
@@ -156,10 +153,19 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   };
   const hasSide = sideSettings.probe !== null || sideSettings.selfsim !== null;
   const linalgKind = opts.linalg === undefined ? "onnxruntime" : typeof opts.linalg === "string" ? opts.linalg : null;
-  const inWorker = hasSide && useWorker(opts.worker ?? "auto", sentences.length, linalgKind);
+  const inWorker = useWorker(opts.worker ?? "auto", sentences.length, linalgKind) && hasSide;
+  // the side checks its options here, before anything is started that would need releasing
   const side: Side | null = !hasSide ? null
     : inWorker ? workerSide(sideSettings, linalgKind!, encoderThreads(encoder), timings)
-    : localSide(sideSettings, linalg, (phase) => clock.lap(phase));
+    : localSide(sideSettings, () => linalg, (phase) => clock.lap(phase));
+  const ownLinalg = opts.linalg === undefined || opts.linalg === "onnxruntime";
+  let linalg: Linalg;
+  try {
+    linalg = ownLinalg ? await createOrtLinalg({ threads: encoderThreads(encoder) }) : opts.linalg === "js" ? jsLinalg : (opts.linalg as Linalg);
+  } catch (err) {
+    await side?.close();
+    throw err;
+  }
   // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
   // sample, not the corpus): the moments are then fitted on all of them at once, in an order that does
   // not depend on batching, and the clipped self-similarity, which needs the clipped dims before it

@@ -152,8 +152,8 @@ export interface Side {
   close(): Promise<void>;
 }
 
-/** The side in the calling thread: direct calls, timed into `lap` under the usual keys. */
-export function localSide(s: SideSettings, linalg: Linalg, lap: Lap): Side {
+/** The side in the calling thread: direct calls, timed into `lap` under the usual keys; `linalg` trains the probe. */
+export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap): Side {
   const acc = new SideAccumulators(s);
   return {
     keepsFitBatches: acc.keepsFitBatches,
@@ -163,7 +163,7 @@ export function localSide(s: SideSettings, linalg: Linalg, lap: Lap): Side {
     async fit(dims) {
       acc.fit(dims, lap);
     },
-    probeResult: (dims) => acc.probeResult(linalg, dims, lap),
+    probeResult: (dims) => acc.probeResult(linalg(), dims, lap),
     async selfsimResult(raw, clipped) {
       return acc.selfsimResult(raw, clipped, lap);
     },
