@@ -170,8 +170,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   // sample, not the corpus): the moments are then fitted on all of them at once, in an order that does
   // not depend on batching, and the clipped self-similarity, which needs the clipped dims before it
   // sees a vector, replays them.
-  // (the side worker keeps its own copies)
-  const keepFit = moments !== null || (!inWorker && (side?.keepsFitBatches ?? false));
+  const keepFit = moments !== null || (side?.keepsFitBatches ?? false);
   const fitBatches: LayerBatch[] = [];
   // the side worker's unfinished batches
   const inflight: Promise<void>[] = [];

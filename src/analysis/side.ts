@@ -137,7 +137,10 @@ export class SideAccumulators {
 
 /** The side's interface to runAnalyses: the accumulators in this thread, or a worker running them. */
 export interface Side {
-  /** True when the fit stage's layer batches must stay valid until fit() (the clipped self-similarity replays them). */
+  /**
+   * True when the caller's fit-stage layer batches must stay valid until fit() (the clipped
+   * self-similarity replays them); false for the worker, which splits and keeps its own.
+   */
   readonly keepsFitBatches: boolean;
   /**
    * Feeds one batch: `encoded` with `batches`, its layers as toLayerBatches gave them. In this thread
@@ -230,7 +233,7 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
     });
   };
   return {
-    keepsFitBatches: s.selfsim !== null && s.selfsim.clipDims === null,
+    keepsFitBatches: false,
     add: (stage, encoded, batches) => {
       // the layers this thread analyses must not be views of the buffers about to be transferred
       for (const lb of batches) {
