@@ -31,6 +31,8 @@ export interface RunProgress {
   total: number;
   /** For stage "result": the analysis being finished. */
   analysis?: string;
+  /** Whether the probe and self-similarity run in the side worker (RunOptions.worker resolved). */
+  worker: boolean;
 }
 
 /** Options of {@link runAnalyses}. */
@@ -184,7 +186,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
       if (from >= to) continue;
       clock.start();
       const part = from === 0 && to === sentences.length ? sentences : sentences.slice(from, to);
-      for await (const raw of encoder.encode(part, { batchSize, onProgress: (done) => onProgress?.({ stage, done: from + done, total: sentences.length }) })) {
+      for await (const raw of encoder.encode(part, { batchSize, onProgress: (done) => onProgress?.({ stage, done: from + done, total: sentences.length, worker: inWorker }) })) {
         clock.lap("encode");
         const enc = from === 0 ? raw : { ...raw, sentenceIndex: raw.sentenceIndex.map((i) => i + from) };
         for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) truncated++;
@@ -240,7 +242,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
     }
     const step = (analysis: string, done: number, total: number) => {
       clock.start();
-      onProgress?.({ stage: "result", done, total, analysis });
+      onProgress?.({ stage: "result", done, total, analysis, worker: inWorker });
     };
     const outlierResult = outliers.result();
     const dims = outlierDims(outlierResult);

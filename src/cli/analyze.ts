@@ -78,7 +78,8 @@ export async function run(argv: string[]): Promise<number> {
     const results = await runAnalyses(encoder, sentences, {
       only: settings.only, seed: settings.seed, includeSpecial: settings.includeSpecial, fitSentences: settings.fitSentences,
       clipDims: settings.clip, batchSize: settings.batchSize, linalg: settings.linalg, worker: settings.worker,
-      onProgress: ({ stage, done, total, analysis }) => {
+      onProgress: ({ stage, done, total, analysis, worker }) => {
+        if (lastLine === "" && worker) process.stderr.write("analyze: the probe and self-similarity run in a worker thread\n");
         const line = stage === "result" ? `analyze: computing ${analysis}` : `analyze: ${stage} ${done}/${total} sentences`;
         if (line !== lastLine) process.stderr.write(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
         lastLine = line;

@@ -63,9 +63,12 @@ test("artefacts analyze --worker on and off write the same bytes", () => {
     const out = path.join(dir, `w-${worker}.json`);
     const r = cli("--model", model, "--corpus", corpus, "--sample", "30", "--fit-sentences", "10", "--only", "probe,selfsim", "--worker", worker, "--out", out);
     assert.equal(r.status, 0, r.stderr);
+    // "auto" keeps a 30-sentence sample in one thread
+    assert.equal(/run in a worker thread/.test(r.stderr), worker === "on", r.stderr);
     return fs.readFileSync(out, "utf8");
   };
   const on = run("on");
   assert.ok(JSON.parse(on).selfsim.raw.layers.length === 3 && JSON.parse(on).probe.layers.length === 3);
   assert.equal(on, run("off"));
+  assert.equal(on, run("auto"));
 });
