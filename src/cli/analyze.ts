@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
+import { deviceOption, parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
 import { createEncoder } from "../model/encoder.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
@@ -31,6 +31,7 @@ const spec: Record<string, OptionSpec> = {
   clip: { type: "list", help: "clip these dims instead of the detected outliers (comma-separated)" },
   "batch-size": { type: "string", help: "sentences per encoder batch", default: "32" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  device: { type: "string", help: "onnxruntime execution provider: cpu, or cuda (needs onnxruntime-node's CUDA binaries; fails at once without them)", default: "cpu" },
   linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
   worker: { type: "string", help: "run the probe and self-similarity in a worker thread beside the other analyses: auto (from 500 sentences), on or off; same results either way", default: "auto" },
   out: { type: "string", help: "results JSON file (required)" },
@@ -67,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`--corpus ${settings.corpus}: ${(err as Error).message}\n`);
     return 1;
   }
-  const encoder = await createEncoder(settings.model, { threads: settings.threads }).catch((err: Error) => {
+  const encoder = await createEncoder(settings.model, { threads: settings.threads, device: settings.device }).catch((err: Error) => {
     process.stderr.write(`--model ${settings.model}: ${err.message}\n`);
     return null;
   });
@@ -129,6 +130,7 @@ function readSettings(args: ParsedArgs) {
     clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
     batchSize: intOption(o["batch-size"], "batch-size", 1),
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
+    device: deviceOption(o.device),
     linalg: o.linalg as "onnxruntime" | "js",
     worker: ({ auto: "auto", on: true, off: false } as const)[o.worker as "auto" | "on" | "off"] as boolean | "auto" | undefined,
     out: path.resolve(o.out as string),

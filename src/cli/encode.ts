@@ -4,7 +4,7 @@
  * this is the sentence-transformers embedding.
  */
 import * as fs from "node:fs";
-import { parseCommand, intOption, type OptionSpec } from "./args.js";
+import { deviceOption, parseCommand, intOption, type OptionSpec } from "./args.js";
 import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
 
 const spec: Record<string, OptionSpec> = {
@@ -18,6 +18,7 @@ const spec: Record<string, OptionSpec> = {
   "batch-size": { type: "string", help: "sentences per batch", default: "32" },
   file: { type: "string", help: "read sentences from this file, one per line (blank lines skipped)" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  device: { type: "string", help: "onnxruntime execution provider: cpu, or cuda (needs onnxruntime-node's CUDA binaries; fails at once without them)", default: "cpu" },
 };
 
 const usage =
@@ -51,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       includeSpecial: o["exclude-special"] !== true,
       batchSize: intOption(o["batch-size"], "batch-size", 1),
       threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
+      device: deviceOption(o.device),
     };
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
@@ -74,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     const { createEncoder } = require("../model/encoder.js") as typeof import("../model/encoder.js");
     encoder = await createEncoder(settings.model, {
       threads: settings.threads,
+      device: settings.device,
       onProgress: (m) => process.stderr.write(`artefacts encode: ${m}\n`),
     });
   } catch (err) {
