@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
+import { checkOutFile, tempName } from "./output.js";
 import { createEncoder } from "../model/encoder.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
@@ -102,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Writes to a temporary name beside the target, then renames, so a failure never leaves a partial file. */
 export function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = tempName(file);
   try {
     fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);
@@ -131,7 +132,7 @@ function readSettings(args: ParsedArgs) {
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
     linalg: o.linalg as "onnxruntime" | "js",
     worker: ({ auto: "auto", on: true, off: false } as const)[o.worker as "auto" | "on" | "off"] as boolean | "auto" | undefined,
-    out: path.resolve(o.out as string),
+    out: checkOutFile(o.out as string),
   };
   if (settings.worker === undefined || !Object.hasOwn({ auto: 1, on: 1, off: 1 }, o.worker as string)) throw new RangeError(`invalid --worker: ${JSON.stringify(o.worker)}; expected auto, on or off`);
   if (settings.linalg !== "onnxruntime" && settings.linalg !== "js") throw new RangeError(`invalid --linalg: ${JSON.stringify(settings.linalg)}; expected onnxruntime or js`);

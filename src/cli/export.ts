@@ -4,6 +4,7 @@
  */
 import { parseCommand, type OptionSpec } from "./args.js";
 import { exportOnnx } from "../model/export.js";
+import { checkOutDir } from "./output.js";
 
 const spec: Record<string, OptionSpec> = {
   out: { type: "string", help: "output folder: absent, empty, or a previous export (required)" },
@@ -32,6 +33,12 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const quiet = args.options.quiet === true;
+  try {
+    checkOutDir(args.options.out, { createParents: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
   try {
     const r = await exportOnnx(args.positionals[0], args.options.out, {
       onProgress: (m) => { if (!quiet) process.stderr.write(`artefacts export: ${m}\n`); },
