@@ -18,6 +18,7 @@ const spec: Record<string, OptionSpec> = {
   "batch-size": { type: "string", help: "sentences per batch", default: "32" },
   file: { type: "string", help: "read sentences from this file, one per line (blank lines skipped)" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
 };
 
 const usage =
@@ -74,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     const { createEncoder } = require("../model/encoder.js") as typeof import("../model/encoder.js");
     encoder = await createEncoder(settings.model, {
       threads: settings.threads,
+      allowNonFinite: o["allow-nonfinite"] === true,
       onProgress: (m) => process.stderr.write(`artefacts encode: ${m}\n`),
     });
   } catch (err) {

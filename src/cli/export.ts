@@ -9,6 +9,7 @@ import { checkOutDir } from "./output.js";
 const spec: Record<string, OptionSpec> = {
   out: { type: "string", help: "output folder: absent, empty, or a previous export (required)" },
   quiet: { type: "boolean", help: "no progress lines on stderr" },
+  "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
 };
 
 const usage = "artefacts export SRC --out DIR [--quiet]";
@@ -42,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const r = await exportOnnx(args.positionals[0], args.options.out, {
       onProgress: (m) => { if (!quiet) process.stderr.write(`artefacts export: ${m}\n`); },
+      allowNonFinite: args.options["allow-nonfinite"] === true,
     });
     process.stdout.write(`${r.dir}\n`);
     return 0;

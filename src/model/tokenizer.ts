@@ -96,6 +96,24 @@ export class SentenceTokenizer {
     return new SentenceTokenizer(abs, hf, limit, byteLevel, hf.pad_token_id ?? 0);
   }
 
+  /** Distinct vocabulary entries (added tokens included). */
+  get vocabSize(): number {
+    let n = 0;
+    for (const t of this.#idToToken) if (t !== undefined) ++n;
+    return n;
+  }
+
+  /** The largest id the tokenizer can produce (vocabulary, special and template ids), with its token. */
+  get largestId(): { id: number; token: string } {
+    const id = Math.max(this.#idToToken.length - 1, ...this.#specialIds, ...this.#prefix, ...this.#suffix);
+    return { id, token: this.token(id) };
+  }
+
+  /** Ids of the special tokens ([UNK] excluded). */
+  get specialIds(): number[] {
+    return [...this.#specialIds].sort((a, b) => a - b);
+  }
+
   /** The token string of an id. */
   token(id: number): string {
     return this.#idToToken[id] ?? `<id ${id}>`;
