@@ -3,7 +3,7 @@
  * L2-normalised. With `--layer last --pooling mean --normalize` on a sentence-transformers BERT folder
  * this is the sentence-transformers embedding.
  */
-import * as fs from "node:fs";
+import { readUtf8 } from "../data/formats/text.js";
 import { parseCommand, intOption, type OptionSpec } from "./args.js";
 import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
 
@@ -133,14 +133,9 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** Lines of --file or stdin under the one text policy (readUtf8: strict UTF-8, bounded). */
 function readLines(file: string | undefined): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file ?? 0, "utf8");
-  } catch (err) {
-    throw new Error(`${file ?? "stdin"}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path`, { cause: err });
-  }
-  return text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  return readUtf8(file ?? 0).split(/\r?\n/).filter((line) => line.trim() !== "");
 }
 
 function write(text: string): Promise<void> {

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configFieldNames, readConfig } from "./config.js";
-import { fileEntry } from "./files.js";
+import { fileEntry, MAX_BYTES, readBounded } from "./files.js";
 import { readSafetensorsHeader, readSafetensors, type StoredDtype } from "./safetensors.js";
 import type { Float32Tensor, LayerNormParams, ModelConfig, StaticTensors } from "./types.js";
 import { firstNonFinite, multiIndex } from "./finite.js";
@@ -25,7 +25,12 @@ export interface Checkpoint {
   dtype: StoredDtype;
   /** config.json and the weight files, with sizes and SHA-256 (for provenance). */
   files: { name: string; bytes: number; sha256: string }[];
+  /** Tensors that are neither encoder weights nor known heads or buffers (cls.*, pooler.*, position_ids ...): the loader ignores them, the encoder says so. */
+  unknown: string[];
 }
+
+/** Checkpoint keys the encoder does not need and knows it does not need: task heads and buffers. */
+const KNOWN_UNUSED = /^(?:(?:bert|roberta|distilbert)\.)?(?:cls|lm_head|pooler|vocab_transform|vocab_layer_norm|vocab_projector|qa_outputs|classifier|pre_classifier|dropout)\.|(?:^|\.)position_ids$/;
 
 /** One tensor the graph needs: canonical name, expected shape, and the config fields that set it. */
 export interface ExpectedTensor {
@@ -103,8 +108,9 @@ function weightFiles(dir: string): string[] {
   const indexFile = path.join(dir, "model.safetensors.index.json");
   if (fs.existsSync(indexFile)) {
     let index: { weight_map?: Record<string, string> };
+    const text = readBounded(indexFile, MAX_BYTES.index, "fix or re-download model.safetensors.index.json").toString("utf8");
     try {
-      index = JSON.parse(fs.readFileSync(indexFile, "utf8"));
+      index = JSON.parse(text);
     } catch (err) {
       throw new Error(`${indexFile}: not valid JSON (${(err as Error).message}); fix or re-download it`, { cause: err });
     }
@@ -142,12 +148,16 @@ export function loadCheckpoint(dir: string, { allowNonFinite = false }: LoadOpti
   const files = weightFiles(dir);
   // canonical name -> where it is stored
   const where = new Map<string, { file: string; key: string; shape: number[]; dtype: string }>();
+  const unknown: string[] = [];
   const problems: string[] = [];
   for (const file of files) {
-    if (!fs.existsSync(file)) { problems.push(`${path.basename(file)} is listed in model.safetensors.index.json but missing; re-download it`); continue; }
+    if (!fs.existsSync(file)) { problems.push(`${file} is listed in model.safetensors.index.json but missing; re-download it`); continue; }
     for (const e of readSafetensorsHeader(file).entries) {
       const canon = canonicalName(e.name, config);
-      if (!canon) continue;
+      if (!canon) {
+        if (!KNOWN_UNUSED.test(e.name)) unknown.push(e.name);
+        continue;
+      }
       const prev = where.get(canon);
       if (prev) { problems.push(`${path.basename(file)}: ${e.name} duplicates ${prev.key} in ${path.basename(prev.file)}; remove one`); continue; }
       where.set(canon, { file, key: e.name, shape: e.shape, dtype: e.dtype });
@@ -189,7 +199,7 @@ export function loadCheckpoint(dir: string, { allowNonFinite = false }: LoadOpti
   }
   const dtype = (Object.keys(count) as StoredDtype[]).reduce((a, b) => (count[b] > count[a] ? b : a), "F32");
   const hashed = [path.join(dir, "config.json"), ...files].map((f) => fileEntry(dir, path.relative(dir, f)));
-  return { dir, config, weights, dtype, files: hashed };
+  return { dir, config, weights, dtype, files: hashed, unknown };
 }
 
 /** Throws when a weight holds NaN or ±Infinity, naming the file, the tensor and the first index. */

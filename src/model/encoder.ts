@@ -98,6 +98,10 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
   let statics: () => StaticTensors;
   if (kind === "hf-folder") {
     const ckpt = loadCheckpoint(dir, { allowNonFinite: options.allowNonFinite });
+    if (ckpt.unknown.length) {
+      const shown = ckpt.unknown.slice(0, 5).join(", ") + (ckpt.unknown.length > 5 ? ` and ${ckpt.unknown.length - 5} more` : "");
+      warnOnce(`${dir}: ${ckpt.unknown.length} tensor${ckpt.unknown.length > 1 ? "s" : ""} not used by the ${ckpt.config.architecture} encoder and not a known head or buffer: ${shown}; check that the checkpoint is the family config.json says`, options.warn);
+    }
     config = ckpt.config;
     bytes = buildOnnx(ckpt);
     files = ckpt.files;
