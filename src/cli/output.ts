@@ -14,8 +14,8 @@ import * as path from "node:path";
 export function checkOutFile(out: string, option = "--out"): string {
   const file = path.resolve(out);
   const stat = statOrNull(file, option);
-  if (stat?.isDirectory()) throw new Error(`${option} ${file}: is a folder; pass a file name inside it, e.g. ${path.join(file, "results.json")}`);
-  if (stat && !stat.isFile()) throw new Error(`${option} ${file}: exists and is not a regular file; choose another ${option}`);
+  if (stat?.isDirectory()) throw new RangeError(`${option} ${file}: is a folder; pass a file name inside it, e.g. ${path.join(file, "results.json")}`);
+  if (stat && !stat.isFile()) throw new RangeError(`${option} ${file}: exists and is not a regular file; choose another ${option}`);
   checkParent(file, option);
   return file;
 }
@@ -28,7 +28,7 @@ export function checkOutFile(out: string, option = "--out"): string {
 export function checkOutDir(out: string, { option = "--out", createParents = false } = {}): string {
   const dir = path.resolve(out);
   const stat = statOrNull(dir, option);
-  if (stat && !stat.isDirectory()) throw new Error(`${option} ${dir}: exists and is not a folder; choose another ${option}`);
+  if (stat && !stat.isDirectory()) throw new RangeError(`${option} ${dir}: exists and is not a folder; choose another ${option}`);
   if (!createParents || statOrNull(path.dirname(dir), option)) {
     checkParent(dir, option);
     return dir;
@@ -51,7 +51,7 @@ function statOrNull(p: string, option: string): fs.Stats | null {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
     const why = code === "ENOTDIR" ? "ENOTDIR: a part of the path is a file, not a folder" : code;
-    throw new Error(`${option} ${p}: cannot check it (${why}); choose another ${option}`, { cause: err });
+    throw new RangeError(`${option} ${p}: cannot check it (${why}); choose another ${option}`, { cause: err });
   }
 }
 
@@ -59,11 +59,11 @@ function checkParent(target: string, option: string, shown = target): void {
   const parent = path.dirname(target);
   target = shown;
   const stat = statOrNull(parent, option);
-  if (!stat) throw new Error(`${option} ${target}: the folder ${parent} does not exist; create it first (mkdir -p ${parent})`);
-  if (!stat.isDirectory()) throw new Error(`${option} ${target}: ${parent} is not a folder; choose another ${option}`);
+  if (!stat) throw new RangeError(`${option} ${target}: the folder ${parent} does not exist; create it first (mkdir -p ${parent})`);
+  if (!stat.isDirectory()) throw new RangeError(`${option} ${target}: ${parent} is not a folder; choose another ${option}`);
   try {
     fs.accessSync(parent, fs.constants.W_OK | fs.constants.X_OK);
   } catch {
-    throw new Error(`${option} ${target}: the folder ${parent} is not writable; choose another ${option} or fix its permissions`);
+    throw new RangeError(`${option} ${target}: the folder ${parent} is not writable; choose another ${option} or fix its permissions`);
   }
 }

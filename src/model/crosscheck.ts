@@ -48,8 +48,8 @@ export function checkConfigAgainstWeights(config: ModelConfig, shapes: ReadonlyM
   const bad = rows.filter(([, c, x]) => x !== null && c !== x);
   if (!bad.length) return;
   const says = bad.map(([field, c]) => `${field} ${c}`).join(", ");
-  const holds = bad.map(([field, , x]) => `${x} (${field})`).join(", ");
-  throw new RangeError(`${configFile}: config.json says ${says} but ${weightsLabel} holds ${holds}; use the config.json saved with these weights`);
+  const holds = bad.map(([field, , x]) => `${field} ${x}`).join(", ");
+  throw new RangeError(`${configFile}: ${says} ${bad.length > 1 ? "disagree" : "disagrees"} with ${weightsLabel}, which holds ${holds}; use the config.json saved with these weights`);
 }
 
 /** The part of a loaded tokenizer this check reads. */
