@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
-import { checkOutFile, tempName } from "./output.js";
+import { checkOutFile, outStamp, overwrittenMeanwhile, tempName } from "./output.js";
 import { nonFinitePolicy } from "../model/finite.js";
 import { createEncoder } from "../model/encoder.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
@@ -62,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
+  const stamp = outStamp(settings.out);
   let sentences: string[];
   let corpus;
   try {
@@ -93,6 +94,8 @@ export async function run(argv: string[]): Promise<number> {
       ...results.provenance,
       corpus: { ...corpus, sample: settings.sample, minWords: settings.minWords, maxWords: settings.maxWords, seed: settings.seed },
     };
+    const meanwhile = overwrittenMeanwhile(settings.out, stamp, "analyze");
+    if (meanwhile) process.stderr.write(`${meanwhile}\n`);
     writeAtomic(settings.out, JSON.stringify(results) + "\n");
     process.stderr.write(`analyze: wrote ${settings.out} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     return 0;

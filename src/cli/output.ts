@@ -67,3 +67,14 @@ function checkParent(target: string, option: string, shown = target): void {
     throw new RangeError(`${option} ${target}: the folder ${parent} is not writable; choose another ${option} or fix its permissions`);
   }
 }
+
+/** What --out looks like now (null when absent): compared before the final rename to notice another run's write. */
+export function outStamp(file: string): string | null {
+  const s = fs.statSync(file, { throwIfNoEntry: false });
+  return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : null;
+}
+
+/** A warning when `file` changed since `stamp` (another run wrote it meanwhile), else null. */
+export function overwrittenMeanwhile(file: string, stamp: string | null, command: string): string | null {
+  return outStamp(file) === stamp ? null : `artefacts ${command}: warning: ${file} was written by another run while this one worked; this run's result replaces it`;
+}

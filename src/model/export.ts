@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { canonicalName, loadCheckpoint } from "./checkpoint.js";
 import { checkConfigAgainstWeights } from "./crosscheck.js";
-import { readConfig } from "./config.js";
+import { configFieldNames, readConfig } from "./config.js";
 import { fileEntry } from "./files.js";
 import { buildOnnx, IR_VERSION, OPSET } from "./onnx/build.js";
 import { DataType, decodeModel } from "./onnx/proto.js";
@@ -129,7 +129,11 @@ export function inspectSource(dir: string): SourceInfo {
   const outputs = graph?.output.map((o) => o.name ?? "") ?? [];
   const initializers = new Set(graph?.initializer.map((t) => t.name));
   const inputs = (graph?.input.map((i) => i.name ?? "") ?? []).filter((n) => !initializers.has(n));
-  return { dir, kind, modelFile, ...sizes, dtype, inputs, outputs, hiddenStates: outputs.filter((o) => /^hidden_states\.\d+$/.test(o)).length, exported };
+  const hiddenStates = outputs.filter((o) => /^hidden_states\.\d+$/.test(o)).length;
+  if (config && hiddenStates > 0 && hiddenStates !== config.layers + 1) {
+    throw new RangeError(`${path.join(dir, "config.json")}: ${configFieldNames(config.architecture).layers} ${config.layers} disagrees with ${path.join(dir, modelFile!)}, whose graph outputs ${hiddenStates} hidden states (${hiddenStates - 1} layers); use the config.json saved with this export`);
+  }
+  return { dir, kind, modelFile, ...sizes, dtype, inputs, outputs, hiddenStates, exported };
 }
 
 function sha256(bytes: Uint8Array): string {

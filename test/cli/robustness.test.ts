@@ -133,6 +133,17 @@ test("defect 3: num_hidden_layers 2000000 with weights for 2 layers: one bounded
     assert.equal(r.stdout, "");
     assert.match(firstLine(r.stderr), /config\.json: num_hidden_layers 2000000 disagrees with .*model\.safetensors, which holds num_hidden_layers 2; use the config\.json saved with these weights/);
   }
+  // an ONNX export whose config.json disagrees with its graph's outputs
+  const onnx = path.join(dir, "onnx-2m");
+  assert.equal(cli(["export", model, "--out", onnx, "--quiet"]).status, 0);
+  const c = JSON.parse(fs.readFileSync(path.join(onnx, "config.json"), "utf8"));
+  fs.writeFileSync(path.join(onnx, "config.json"), JSON.stringify({ ...c, num_hidden_layers: 2000000 }));
+  for (const args of [["encode", "--model", onnx, "x"], ["inspect", onnx]]) {
+    const r = cli(args);
+    assert.equal(r.status, 1, r.stdout);
+    assert.ok(r.stderr.length < 1000 && r.stdout === "", `${args[0]}: ${r.stderr.length} characters`);
+    assert.match(r.stderr, /2000000/);
+  }
   // every size at once, in one line
   const all = withConfig("all-wrong", (c) => { c.num_hidden_layers = 3; c.vocab_size = 700; c.max_position_embeddings = 64; });
   assert.match(cli(["inspect", all]).stderr, /num_hidden_layers 3, vocab_size 700, max_position_embeddings 64 disagree with .*, which holds num_hidden_layers 2, vocab_size 618, max_position_embeddings 128/);
@@ -274,11 +285,16 @@ test("minor: an unknown extra tensor is noted, a known head is not", () => {
 
 test("minor: two runs writing one --out at once both finish with one whole file and no temporary left", async () => {
   const out = path.join(dir, "shared.json");
-  const run = () => new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [bin, "analyze", "--model", model, "--corpus", corpus, "--sample", "20", "--only", "outliers", "--out", out], { env: { ...process.env, PA_THREADS: "1" }, stdio: "ignore" });
-    child.on("close", resolve);
+  const run = () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [bin, "analyze", "--model", model, "--corpus", corpus, "--sample", "20", "--only", "outliers", "--out", out], { env: { ...process.env, PA_THREADS: "1" }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stderr }));
   });
-  assert.deepEqual(await Promise.all([run(), run()]), [0, 0]);
+  const both = await Promise.all([run(), run()]);
+  assert.deepEqual(both.map((r) => r.code), [0, 0]);
+  // the run that finished second says that it replaced the other's file (both started before either wrote)
+  assert.equal(both.filter((r) => /shared\.json was written by another run while this one worked; this run's result replaces it/.test(r.stderr)).length, 1, both.map((r) => r.stderr).join("\n"));
   assert.equal(JSON.parse(fs.readFileSync(out, "utf8")).settings.only[0], "outliers");
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes("shared.json") && f !== "shared.json"), []);
 });
