@@ -11,10 +11,10 @@ import * as path from "node:path";
  * An output FILE: its parent folder exists and is writable, and the path is not a folder. An
  * existing file is fine (it is replaced atomically). Returns the absolute path.
  */
-export function checkOutFile(out: string, option = "--out"): string {
+export function checkOutFile(out: string, option = "--out", example = "results.json"): string {
   const file = path.resolve(out);
   const stat = statOrNull(file, option);
-  if (stat?.isDirectory()) throw new RangeError(`${option} ${file}: is a folder; pass a file name inside it, e.g. ${path.join(file, "results.json")}`);
+  if (stat?.isDirectory()) throw new RangeError(`${option} ${file}: is a folder; pass a file name inside it, e.g. ${path.join(file, example)}`);
   if (stat && !stat.isFile()) throw new RangeError(`${option} ${file}: exists and is not a regular file; choose another ${option}`);
   checkParent(file, option);
   return file;

@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (args.positionals.length) throw new RangeError(`artefacts report: unexpected argument ${JSON.stringify(args.positionals[0])}; pass notebooks with --notebooks (see --help)`);
     if (o.out === undefined) throw new RangeError("artefacts report: --out is required, e.g. --out reports/example.html (see --help)");
-    checkOutFile(o.out as string);
+    checkOutFile(o.out as string, "--out", "report.html");
     const notebooks = (o.notebooks as string[] | undefined) ?? defaultNotebooks();
     if (notebooks.length === 0) throw new RangeError(`artefacts report: no notebooks in ${path.join(packageRoot(), "notebooks")}; pass --notebooks`);
     for (const nb of notebooks) if (!fs.existsSync(nb)) throw new RangeError(`--notebooks: ${JSON.stringify(nb)} does not exist; pass existing .ipynb files`);
