@@ -15,6 +15,8 @@
  *    (bench/analyses.ts), for all-MiniLM-L6-v2 (7 x 384 outputs) and, with synth-base, the SYNTHETIC
  *    BERT-base-sized model (13 x 768 outputs, the paper's size); then {analyses_memory: ...}: peak and
  *    retained memory of runAnalyses at the --analyses-memory sentence counts.
+ * 4. {finite_check: ...}: the per-batch non-finite activation check as a share of all-MiniLM-L6-v2's
+ *    encode time (bench/finite.ts; issue 20 item 1).
  *
  * Models: the real all-MiniLM-L6-v2 (PA_MINILM_DIR, see scripts/fetch-minilm.sh) and a SYNTHETIC
  * BERT-base-sized model (12 x 768, seeded random weights, synthesised once into the cache).
