@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SYNTHETIC checkpoints per encoder family + their transformers 5 hidden states (test/fixtures/families/).
 
-For every family the toolkit supports (BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA, ALBERT, MPNet,
+For every family the toolkit supports (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA, ALBERT, MPNet,
 DeBERTa-v2/v3, ModernBERT) this builds a small model with transformers' OWN classes, sets EVERY parameter
 to seeded random values (LayerNorm gains away from 1, non-zero biases, random relative tables), saves it
 with `save_pretrained` (safetensors, float32, the exact tensor names transformers writes), writes a small
@@ -143,6 +143,8 @@ def make_tokenizer(kind):
         return T.RobertaTokenizer(vocab=vocab, merges=merges)
     if kind == "xlm-roberta":
         return T.XLMRobertaTokenizer(vocab=unigram_vocab(SPECIAL_SETS["roberta"][:4]) + [("<mask>", 0.0)])
+    if kind == "camembert":
+        return T.CamembertTokenizer(vocab=unigram_vocab(SPECIAL_SETS["roberta"][:4]) + [("<mask>", 0.0)])
     if kind == "albert":
         return T.AlbertTokenizer(vocab=unigram_vocab(SPECIAL_SETS["albert"]))
     if kind == "deberta-v2":
@@ -177,6 +179,11 @@ FIXTURES = {
                         features=["RoBERTa layout under XLM-R names", "gelu (exact)", "unigram tokenizer"],
                         config=dict(COMMON, hidden_act="gelu", type_vocab_size=1, layer_norm_eps=1e-5,
                                     max_position_embeddings=258, pad_token_id=1, bos_token_id=0, eos_token_id=2)),
+    "camembert": dict(tok="camembert", cfg="CamembertConfig", seed=112,
+                      features=["RoBERTa layout under CamemBERT names (model_type camembert)", "gelu_new (tanh)",
+                                "type_vocab_size 1", "unigram tokenizer"],
+                      config=dict(COMMON, hidden_act="gelu_new", type_vocab_size=1, layer_norm_eps=1e-5,
+                                  max_position_embeddings=258, pad_token_id=1, bos_token_id=0, eos_token_id=2)),
     "distilbert": dict(tok="distilbert", cfg="DistilBertConfig", seed=104,
                        features=["absolute positions", "no token types", "gelu (exact)"],
                        config=dict(dim=32, n_heads=4, hidden_dim=64, n_layers=2, max_position_embeddings=256,

@@ -309,7 +309,8 @@ def run_fixture(folder):
     W = Weights(folder)
     mt = c["model_type"]
     fn = {"bert": lambda *a: bert_like(*a, "bert"), "roberta": lambda *a: bert_like(*a, "roberta"),
-          "xlm-roberta": lambda *a: bert_like(*a, "xlm-roberta"), "electra": lambda *a: bert_like(*a, "electra"),
+          "xlm-roberta": lambda *a: bert_like(*a, "xlm-roberta"),
+          "camembert": lambda *a: bert_like(*a, "xlm-roberta"), "electra": lambda *a: bert_like(*a, "electra"),
           "mpnet": lambda *a: bert_like(*a, "mpnet"), "distilbert": distilbert, "albert": albert,
           "deberta-v2": deberta, "modernbert": modernbert}[mt]
     ids_b, mask_b = np.array(ref["batch"]["input_ids"]), np.array(ref["batch"]["attention_mask"])
