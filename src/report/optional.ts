@@ -1,9 +1,9 @@
 /**
  * The packages only the notebook runner needs (zeromq for the Jupyter sockets, tslab for the
- * kernel), loaded on first use. They are optionalDependencies: npm installs them by default, but an
- * install that skips them (`--omit=optional`, or a platform where zeromq has no prebuilt binary and
- * cannot compile) still gives a working API and CLI; only `artefacts report`, `Kernel.start` and
- * `executeNotebook` then fail, with the message below naming what to install.
+ * kernel), loaded on first use. They are optionalDependencies: npm installs them, but where they fail
+ * to install (a platform without zeromq's prebuilt binary and no compiler) the install still succeeds
+ * and the API and CLI work; only `artefacts report`, `Kernel.start` and `executeNotebook` then fail,
+ * with the message below naming what to install.
  * `import * as pa from "positional-artefacts"` loads neither.
  */
 /** The error thrown when an optional package is missing; `packageName` names it. */
@@ -11,7 +11,7 @@ export class MissingOptionalError extends Error {
   constructor(readonly packageName: string, readonly purpose: string, options?: { cause?: unknown }) {
     super(
       `${packageName} is not installed; ${purpose} needs it. Install it with \`npm install ${packageName}\` ` +
-      `in your project (positional-artefacts lists it as an optional dependency, so \`--omit=optional\` or a failed native build skips it)`,
+      `in your project (positional-artefacts lists it as an optional dependency, which npm leaves out where it fails to install)`,
       options,
     );
     this.name = "MissingOptionalError";

@@ -36,7 +36,7 @@ test("loadOptional names the missing package and how to install it", () => {
   })();
   assert.ok(err instanceof MissingOptionalError);
   assert.equal(err.packageName, name);
-  assert.equal(err.message, `${name} is not installed; testing needs it. Install it with \`npm install ${name}\` in your project (positional-artefacts lists it as an optional dependency, so \`--omit=optional\` or a failed native build skips it)`);
+  assert.equal(err.message, `${name} is not installed; testing needs it. Install it with \`npm install ${name}\` in your project (positional-artefacts lists it as an optional dependency, which npm leaves out where it fails to install)`);
   assert.equal((err.cause as { code?: string }).code, "MODULE_NOT_FOUND");
   // The same for a package.json lookup (how the tslab kernel is found).
   assert.throws(() => loadOptional(name, "testing", () => require.resolve(`${name}/package.json`)), MissingOptionalError);
