@@ -122,8 +122,8 @@ function analyzeAgrees(app: string): void {
   const args = (model: string, out: string) => ["analyze", "--model", model, "--sample", "40", "--seed", "3", "--only", "outliers,positions", "--out", out];
   const model = path.join("node_modules", "positional-artefacts", "models", "mlm-pos");
   run("npx", ["--no-install", "artefacts", ...args(model, "results.json")], { cwd: app });
-  const here = path.join(work, `results-${path.basename(app)}.json`);
-  run(process.execPath, [path.join(root, "bin", "artefacts.js"), ...args(path.join(root, "models", "mlm-pos"), here)], { cwd: root });
+  const here = path.join(work, "results-checkout.json");
+  if (!fs.existsSync(here)) run(process.execPath, [path.join(root, "bin", "artefacts.js"), ...args(path.join(root, "models", "mlm-pos"), here)], { cwd: root });
   const theirs = JSON.parse(fs.readFileSync(path.join(app, "results.json"), "utf8"));
   const ours = JSON.parse(fs.readFileSync(here, "utf8"));
   assert.ok(theirs.outliers && theirs.positions, Object.keys(theirs).join(","));
@@ -163,6 +163,14 @@ function report(app: string, extra: string[]): string {
   return html;
 }
 
+/** Runs `step` and reports its wall time as a test diagnostic. */
+function timed<T>(t: { diagnostic(message: string): void }, name: string, step: () => T): T {
+  const started = Date.now();
+  const result = step();
+  t.diagnostic(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+}
+
 let tarball = "";
 
 test("npm pack ships the built package, the embedded models and notebooks, and no tests, tools or caches", (t) => {
@@ -176,7 +184,7 @@ test("npm pack ships the built package, the embedded models and notebooks, and n
     fs.copyFileSync(src, path.join(copy, f));
   }
   fs.symlinkSync(path.join(root, "node_modules"), path.join(copy, "node_modules"));
-  const r = run("npm", ["pack", "--json", "--pack-destination", work], { cwd: copy });
+  const r = timed(t, "npm pack", () => run("npm", ["pack", "--json", "--pack-destination", work], { cwd: copy }));
   const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf("[")));
   tarball = path.join(work, info.filename);
   const files: string[] = info.files.map((f: { path: string }) => f.path);
@@ -190,16 +198,16 @@ test("npm pack ships the built package, the embedded models and notebooks, and n
   t.diagnostic(`tarball ${info.size} B, unpacked ${info.unpackedSize} B, ${info.entryCount} files`);
 });
 
-test("from the tarball: README example (tsc, ESM, CommonJS), CLI analyze and report, a Jupyter notebook, and a clear error without the optional packages", () => {
+test("from the tarball: README example (tsc, ESM, CommonJS), CLI analyze and report, a Jupyter notebook, and a clear error without the optional packages", (t) => {
   assert.ok(tarball, "the pack test did not run");
   const app = newProject("tarball");
-  install(app, tarball);
-  readmeExampleRuns(app);
+  timed(t, "install", () => install(app, tarball));
+  timed(t, "README example", () => readmeExampleRuns(app));
   importsWork(app);
-  analyzeAgrees(app);
-  const html = report(app, ["--sample", "40"]);
+  timed(t, "analyze", () => analyzeAgrees(app));
+  const html = timed(t, "report", () => report(app, ["--sample", "40"]));
   for (const nb of fs.readdirSync(path.join(root, "notebooks")).filter((f) => f.endsWith(".ipynb"))) assert.ok(html.includes(`notebooks/${nb}`), nb);
-  notebookRuns(app);
+  timed(t, "notebook", () => notebookRuns(app));
 
   // What npm leaves where an optional package fails to install: the API and CLI work, the report names what to install.
   const nb = path.join(app, "node_modules", "positional-artefacts", "notebooks", "01-outlier-frequency.ipynb");
@@ -215,24 +223,24 @@ test("from the tarball: README example (tsc, ESM, CommonJS), CLI analyze and rep
   assert.ok(r.stdout.length > 0);
 });
 
-test("from a git+file:// URL of a fresh clone of HEAD: prepare builds dist/, and the API, CLI and a notebook work", () => {
+test("from a git+file:// URL of a fresh clone of HEAD: prepare builds dist/, and the API, CLI and a notebook work", (t) => {
   const head = run("git", ["rev-parse", "HEAD"], { cwd: root }).stdout.trim();
   const clone = path.join(work, "clone");
   run("git", ["clone", "--quiet", root, clone], { cwd: work });
   run("git", ["checkout", "--quiet", "--detach", head], { cwd: clone });
   const app = newProject("git");
-  install(app, `git+file://${clone}`);
+  timed(t, "install", () => install(app, `git+file://${clone}`));
   const lock = JSON.parse(fs.readFileSync(path.join(app, "package-lock.json"), "utf8"));
   assert.equal(lock.packages["node_modules/positional-artefacts"].resolved, `git+file://${clone}#${head}`);
   const pkg = path.join(app, "node_modules", "positional-artefacts");
   assert.ok(fs.existsSync(path.join(pkg, "dist", "src", "index.d.ts")), "prepare built no dist/");
   assert.deepEqual(["test", "tools", "bench", "scripts", path.join("dist", "test")].filter((d) => fs.existsSync(path.join(pkg, d))), []);
   assert.deepEqual(fs.readdirSync(path.join(pkg, "src"), { recursive: true }).map(String).sort(), ["data", path.join("data", "LICENSES.md")]);
-  readmeExampleRuns(app);
+  timed(t, "README example", () => readmeExampleRuns(app));
   importsWork(app);
-  analyzeAgrees(app);
+  timed(t, "analyze", () => analyzeAgrees(app));
   // One notebook (the one comparing both embedded models) keeps this install's report short.
-  const html = report(app, ["--notebooks", path.join(pkg, "notebooks", "07-pretraining-without-positions.ipynb"), "--sample", "40"]);
+  const html = timed(t, "report", () => report(app, ["--notebooks", path.join(pkg, "notebooks", "07-pretraining-without-positions.ipynb"), "--sample", "40"]));
   assert.ok(html.includes("notebooks/07-pretraining-without-positions.ipynb"));
-  notebookRuns(app);
+  timed(t, "notebook", () => notebookRuns(app));
 });
