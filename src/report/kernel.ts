@@ -58,11 +58,8 @@ interface Message {
 const DELIM = "<IDS|MSG>";
 
 let zeromq: typeof Zmq | undefined;
-/** zeromq, loaded on first use (an optional dependency; its type import above is erased). */
-function loadZeromq(): typeof Zmq {
-  zeromq ??= loadOptional("zeromq", NOTEBOOK_PURPOSE, () => require("zeromq") as typeof Zmq);
-  return zeromq;
-}
+/** zeromq, loaded on first use (an optional dependency; the type import above is erased). */
+const loadZeromq = (): typeof Zmq => (zeromq ??= loadOptional("zeromq", NOTEBOOK_PURPOSE, () => require("zeromq") as typeof Zmq));
 
 /** The default command: the tslab kernel installed beside this package. */
 export function tslabArgv(): string[] {
@@ -126,11 +123,11 @@ export class Kernel {
   readonly #session = randomUUID();
   readonly #child: ChildProcess;
   readonly #connectionFile: string;
-  readonly #shell: Zmq.Dealer;
-  readonly #control: Zmq.Dealer;
-  readonly #stdin: Zmq.Dealer;
-  readonly #iopub: Zmq.Subscriber;
-  readonly #hb: Zmq.Request;
+  readonly #shell = new (loadZeromq().Dealer)({ linger: 0 });
+  readonly #control = new (loadZeromq().Dealer)({ linger: 0 });
+  readonly #stdin = new (loadZeromq().Dealer)({ linger: 0 });
+  readonly #iopub = new (loadZeromq().Subscriber)({ linger: 0 });
+  readonly #hb = new (loadZeromq().Request)({ linger: 0, receiveTimeout: 2000 });
   readonly #pending = new Map<string, Pending>();
   readonly #replies = new Map<string, (m: Message) => void>();
   #iopubSeen = false;
@@ -140,12 +137,7 @@ export class Kernel {
   #closed = false;
   #protocolError: Error | null = null;
 
-  private constructor(zmq: typeof Zmq, key: string, child: ChildProcess, connectionFile: string) {
-    this.#shell = new zmq.Dealer({ linger: 0 });
-    this.#control = new zmq.Dealer({ linger: 0 });
-    this.#stdin = new zmq.Dealer({ linger: 0 });
-    this.#iopub = new zmq.Subscriber({ linger: 0 });
-    this.#hb = new zmq.Request({ linger: 0, receiveTimeout: 2000 });
+  private constructor(key: string, child: ChildProcess, connectionFile: string) {
     this.#key = key;
     this.#child = child;
     this.#connectionFile = connectionFile;
@@ -162,7 +154,7 @@ export class Kernel {
   /** Spawns a kernel in `cwd`, connects, and waits until it answers kernel_info_request. */
   static async start({ cwd, argv = tslabArgv(), startTimeoutMs = 60000, env = {} }: KernelOptions): Promise<Kernel> {
     if (!fs.existsSync(cwd)) throw new Error(`kernel: working directory ${JSON.stringify(cwd)} does not exist; pass an existing folder`);
-    const zmq = loadZeromq(); // before the kernel process starts, so a missing zeromq leaves nothing running
+    loadZeromq(); // before the kernel process starts, so a missing zeromq leaves nothing running
     const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
     const key = randomBytes(32).toString("hex");
     const info = { shell_port, iopub_port, stdin_port, control_port, hb_port, ip: "127.0.0.1", key, transport: "tcp", signature_scheme: "hmac-sha256", kernel_name: "tslab" };
@@ -170,7 +162,7 @@ export class Kernel {
     fs.writeFileSync(connectionFile, JSON.stringify(info), { mode: 0o600 });
     const args = argv.map((a) => a.replaceAll("{connection_file}", connectionFile));
     const child = spawn(args[0], args.slice(1), { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    const kernel = new Kernel(zmq, key, child, connectionFile);
+    const kernel = new Kernel(key, child, connectionFile);
     liveKernels.add(kernel);
     try {
       await new Promise<void>((resolve, reject) => {
