@@ -6,6 +6,7 @@
  * with the message below naming what to install.
  * `import * as pa from "positional-artefacts"` loads neither.
  */
+
 /** The error thrown when an optional package is missing; `packageName` names it. */
 export class MissingOptionalError extends Error {
   constructor(readonly packageName: string, readonly purpose: string, options?: { cause?: unknown }) {
