@@ -33,13 +33,14 @@ export type { ExportOptions, ExportResult, SourceInfo } from "./model/export.js"
 export { toLayerBatches } from "./analysis/batch.js";
 export type { LayerBatch } from "./analysis/batch.js";
 // -- analysis exports (analyses work adds here) --
-export { createRandom, hashUniform } from "./analysis/random.js";
-export type { Random } from "./analysis/random.js";
-export {
-  keyword, dot, cosine, RunningStats, meanInterval, normalQuantile, VectorMoments, rankOf, pearsonFromSums, symmetricEigen,
-} from "./analysis/stats.js";
-export { trainSoftmax, predict, predictProba, accuracy } from "./analysis/softmax.js";
-export type { SoftmaxOptions, SoftmaxModel } from "./analysis/softmax.js";
+export { createRandom, hashUniform } from "./numerics/random.js";
+export type { Random } from "./numerics/random.js";
+export { symmetricEigen } from "./numerics/eigen/symmetric.js";
+export { RunningStats, meanInterval, normalQuantile, VectorMoments } from "./numerics/moments.js";
+export { keyword } from "./numerics/options.js";
+export { dot, cosine, rankOf, pearsonFromSums } from "./numerics/vectors.js";
+export { trainSoftmax, predict, predictProba, accuracy } from "./numerics/softmax.js";
+export type { SoftmaxOptions, SoftmaxModel } from "./numerics/softmax.js";
 export { TokenSample } from "./analysis/tokenSample.js";
 export type { TokenSampleOptions, LayerSample } from "./analysis/tokenSample.js";
 export { OutlierCounter, countOutliers, outlierDims, argExtent } from "./analysis/outliers.js";
@@ -57,8 +58,8 @@ export type { SelfSimOptions, SelfSimResult, SelfSimLayer } from "./analysis/sel
 export {
   clipper, zscorer, allButTheTop, whitener, LayerMoments, applyPostprocessor, applyRowsWith, POSTPROCESS_NAMES,
 } from "./analysis/postprocess.js";
-export { jsLinalg } from "./analysis/linalg.js";
-export type { Linalg, SoftmaxStackOptions } from "./analysis/linalg.js";
+export { jsLinalg } from "./numerics/linalg.js";
+export type { Linalg, SoftmaxStackOptions } from "./numerics/linalg.js";
 export { createOrtLinalg } from "./model/linalg.js";
 export type { Postprocessor, PostprocessName, AllButTheTopOptions, WhiteningOptions, MomentOptions } from "./analysis/postprocess.js";
 export { cosineContributions, layerContributions } from "./analysis/contributions.js";

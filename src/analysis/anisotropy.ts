@@ -1,8 +1,11 @@
 import type { LayerBatch } from "./batch.js";
-import type { Linalg } from "./linalg.js";
+import type { Linalg } from "../numerics/linalg.js";
 import { applyRowsWith, type Postprocessor, type PostprocessName } from "./postprocess.js";
-import { createRandom } from "./random.js";
-import { RunningStats, cosine, integer, meanInterval, number, round6 } from "./stats.js";
+import { createRandom } from "../numerics/random.js";
+import { round6 } from "../numerics/json.js";
+import { RunningStats, meanInterval } from "../numerics/moments.js";
+import { integer, number } from "../numerics/options.js";
+import { cosine } from "../numerics/vectors.js";
 import { TokenSample, type LayerSample } from "./tokenSample.js";
 
 /** Options of {@link Anisotropy}. */

@@ -1,7 +1,8 @@
 import { sameDim, type LayerBatch } from "./batch.js";
 import { extentRows, kernelsFor, scanRows } from "./kernels.js";
 import type { PositionProfile } from "./positions.js";
-import { integer, keyword, number, toJsonArray, round6 } from "./stats.js";
+import { toJsonArray, round6 } from "../numerics/json.js";
+import { integer, keyword, number } from "../numerics/options.js";
 
 /** Options of {@link OutlierCounter}. */
 export interface OutlierOptions {

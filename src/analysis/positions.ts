@@ -1,6 +1,8 @@
 import { sameDim, type LayerBatch } from "./batch.js";
 import { kernelsFor, profileRows } from "./kernels.js";
-import { integer, keyword, pearsonFromSums, round6 } from "./stats.js";
+import { round6 } from "../numerics/json.js";
+import { integer, keyword } from "../numerics/options.js";
+import { pearsonFromSums } from "../numerics/vectors.js";
 
 /** Options of {@link PositionProfile}. */
 export interface PositionOptions {

@@ -1,6 +1,11 @@
 import { sameDim, type LayerBatch } from "./batch.js";
-import type { Linalg } from "./linalg.js";
-import { VectorMoments, choleskyInverse, integer, number, symmetricEigen, toJsonArray, topEigen } from "./stats.js";
+import type { Linalg } from "../numerics/linalg.js";
+import { choleskyInverse } from "../numerics/cholesky.js";
+import { topEigen } from "../numerics/eigen/lanczos.js";
+import { symmetricEigen } from "../numerics/eigen/symmetric.js";
+import { toJsonArray } from "../numerics/json.js";
+import { VectorMoments } from "../numerics/moments.js";
+import { integer, number } from "../numerics/options.js";
 
 /** The post-processings compared with clipping (DESIGN.md §2: beside it, never instead of it). */
 export type PostprocessName = "clipped" | "zscore" | "allButTheTop" | "whitening";

@@ -1,8 +1,9 @@
 import { sameValues, type LayerBatch } from "./batch.js";
-import type { Linalg } from "./linalg.js";
-import { hashUniform } from "./random.js";
-import { trainSoftmax, predict, type SoftmaxModel } from "./softmax.js";
-import { integer, keyword, number, round6, toJsonArray } from "./stats.js";
+import type { Linalg } from "../numerics/linalg.js";
+import { hashUniform } from "../numerics/random.js";
+import { trainSoftmax, predict, type SoftmaxModel } from "../numerics/softmax.js";
+import { round6, toJsonArray } from "../numerics/json.js";
+import { integer, keyword, number } from "../numerics/options.js";
 import { TokenSample, type LayerSample } from "./tokenSample.js";
 
 /** Which row of W gives w_i in the contribution c_i = |w_i · v_i| (the paper does not say; paper.md §3.3). */

@@ -11,12 +11,12 @@ import {
   LayerMoments, allButTheTop, clipper, whitener, zscorer, type AllButTheTopOptions, type Postprocessor, type WhiteningOptions,
 } from "./postprocess.js";
 import { createOrtLinalg } from "../model/linalg.js";
-import { jsLinalg, type Linalg } from "./linalg.js";
+import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import type { ProbeOptions, ProbeResult } from "./probe.js";
 import type { SelfSimResult } from "./selfsim.js";
 import { stageLayer, unstageLayer } from "./kernels.js";
 import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
-import { integer } from "./stats.js";
+import { integer } from "../numerics/options.js";
 import { availableParallelism } from "node:os";
 
 /** The analyses runAnalyses can run; "postprocess" adds the z-score, all-but-the-top and whitening anisotropy variants. */

@@ -1,7 +1,8 @@
 import { sameDim, sameValues, type LayerBatch } from "./batch.js";
 import { VectorSlots } from "./kernels.js";
-import { hashUniform } from "./random.js";
-import { integer, keyword, round6 } from "./stats.js";
+import { hashUniform } from "../numerics/random.js";
+import { round6 } from "../numerics/json.js";
+import { integer, keyword } from "../numerics/options.js";
 
 /** Options of {@link SelfSimilarity}. */
 export interface SelfSimOptions {

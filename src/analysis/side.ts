@@ -4,7 +4,7 @@ import type { EncodedBatch } from "../model/types.js";
 import { createOrtLinalg } from "../model/linalg.js";
 import { toLayerBatches, wordTable, type LayerBatch } from "./batch.js";
 import { VectorSlots } from "./kernels.js";
-import { jsLinalg, type Linalg } from "./linalg.js";
+import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { PositionProbe, type ProbeOptions, type ProbeResult } from "./probe.js";
 import { SelfSimilarity, type SelfSimResult } from "./selfsim.js";
 

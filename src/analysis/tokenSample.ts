@@ -1,6 +1,6 @@
 import { sameDim, sameValues, type LayerBatch } from "./batch.js";
-import { hashUniform } from "./random.js";
-import { integer } from "./stats.js";
+import { hashUniform } from "../numerics/random.js";
+import { integer } from "../numerics/options.js";
 
 /** Options of {@link TokenSample}. */
 export interface TokenSampleOptions {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { VectorSlots, extentRows, kernelsFor, profileRows, scanRows, stageLayer, unstageLayer } from "../../src/analysis/kernels.js";
 import { OutlierCounter } from "../../src/analysis/outliers.js";
 import { PositionProfile } from "../../src/analysis/positions.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 import { SelfSimilarity } from "../../src/analysis/selfsim.js";
 import { lb } from "./fixtures.js";
 

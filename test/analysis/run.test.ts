@@ -7,10 +7,10 @@ import { synthesize } from "../../src/model/synth.js";
 import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
 import { createEncoder, type Encoder } from "../../src/model/encoder.js";
 import { runAnalyses, resolveOnly, batchWords, frequentWords, ANALYSIS_NAMES, type RunOptions } from "../../src/analysis/run.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 import { workerSide } from "../../src/analysis/side.js";
 import { toLayerBatches } from "../../src/analysis/batch.js";
-import { jsLinalg } from "../../src/analysis/linalg.js";
+import { jsLinalg } from "../../src/numerics/linalg.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 
 // SYNTHETIC 2-layer, 16-wide BERT with a planted max outlier in dim 3; sentences of common words (seeded).

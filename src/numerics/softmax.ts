@@ -1,5 +1,5 @@
 import { createRandom } from "./random.js";
-import { integer, number } from "./stats.js";
+import { integer, number } from "./options.js";
 
 /** Options of {@link trainSoftmax}; every default is the position probe's (paper §3.3). */
 export interface SoftmaxOptions {
