@@ -66,6 +66,8 @@ export { cosineContributions, layerContributions } from "./analysis/contribution
 export type { ContributionOptions, ContributionResult, ContributionLayer } from "./analysis/contributions.js";
 export { runAnalyses, ANALYSIS_NAMES, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
 export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
+export { REGISTRY, descriptor, closure } from "./analysis/registry/index.js";
+export type { AnalysisDescriptor, Accumulator, RunContext, ResultInputs, SidePart } from "./analysis/registry/types.js";
 export { pearson, spearman, averageRanks } from "./analysis/correlation.js";
 export { WicScorer, evaluateWic, accuracyTable, bestCell, WIC_THRESHOLDS } from "./analysis/senses.js";
 export type { WicCell, WicScores, WicResult, WicOptions } from "./analysis/senses.js";

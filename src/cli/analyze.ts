@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
 import { createEncoder } from "../model/encoder.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
+import { summaries } from "../analysis/registry/index.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
 
@@ -40,10 +41,7 @@ const usage =
   "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sample N] [--seed S] [--include-special] --out results.json";
 
 const description =
-  "Encodes a seeded sample of corpus sentences once and runs the analyses: outliers (argmin/argmax shares, mean\n" +
-  "vectors), origins (position rows, LayerNorm ranks), positions (value by position), probe (position probe and\n" +
-  "neuron contributions), anisotropy (raw and clipped), selfsim (raw and clipped, adjusted), contributions\n" +
-  "(per-dimension share of the cosine), postprocess (z-score, all-but-the-top, whitening anisotropy).\n" +
+  `Encodes a seeded sample of corpus sentences once and runs the analyses: ${summaries()}.\n` +
   "Progress goes to stderr; the JSON is written to --out atomically.";
 
 export const summary = "run the paper's analyses on a sample and write a results JSON";

@@ -165,7 +165,7 @@ test("runAnalyses: the worker option is checked, and bad side options throw befo
 });
 
 test("workerSide: an error in the worker rejects the call with its message; a batch it would detach under this thread is refused", async () => {
-  const side = workerSide({ dim: 8, seed: 0, includeSpecial: false, probe: null, selfsim: { minOccurrences: 2, maxWords: 10, words: null, clipDims: [1] } }, "js", 1);
+  const side = workerSide({ dim: 8, seed: 0, includeSpecial: false, parts: [{ name: "selfsim", settings: { minOccurrences: 2, maxWords: 10, words: null, clipDims: [1] } }] }, "js", 1);
   try {
     // one sentence of two words, 16 wide, no padding: toLayerBatches without copy returns views of its buffers
     const enc = {
