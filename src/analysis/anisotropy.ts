@@ -82,6 +82,21 @@ export class Anisotropy {
     return this;
   }
 
+  /** The options a state must share to merge (registry/state.ts). */
+  settings(): Record<string, unknown> {
+    return { ...this.sample.settings(), pairs: this.#pairs, level: this.#level };
+  }
+
+  /** The token sample's state (TokenSample.state). */
+  state(): ReturnType<TokenSample["state"]> {
+    return this.sample.state();
+  }
+
+  mergeState(state: ReturnType<TokenSample["state"]>): this {
+    this.sample.mergeState(state);
+    return this;
+  }
+
   result(postprocessors: readonly Postprocessor[] = []): AnisotropyResult {
     return this.#result(postprocessors, (p, layer, data, dim) => p.applyRows(layer, data, dim), new Map());
   }

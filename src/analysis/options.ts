@@ -9,6 +9,7 @@ import type { Linalg } from "../numerics/linalg.js";
 import type { ProbeOptions, ProbeResult } from "./probe.js";
 import type { SelfSimResult } from "./selfsim.js";
 import type { AnalysisName } from "./registry/index.js";
+import type { StateEnvelope } from "./registry/state.js";
 
 export interface RunProgress {
   /** "fit" (encoding the first fitSentences sentences, which fit the clipped dims and the transforms), "encode" (the rest) or "result". */
@@ -59,6 +60,12 @@ export interface RunOptions {
    */
   worker?: boolean | "auto";
   onProgress?: (p: RunProgress) => void;
+  /**
+   * Called once after the pass over the sample (the fit stage done), before the results, with every
+   * running accumulator's state in a versioned envelope (registry/state.ts): what shard-and-merge and
+   * a results cache write, read (readState checks model, version and settings) and merge.
+   */
+  onStates?: (states: StateEnvelope[]) => void | Promise<void>;
   /**
    * When given, seconds spent per phase are added to it (for `npm run bench`): "encode" (waiting for
    * the encoder), "split" (toLayerBatches), "add.NAME" (each accumulator's add, the fit-sample moments

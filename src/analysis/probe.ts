@@ -130,6 +130,22 @@ export class PositionProbe {
     return this;
   }
 
+  /** The options a state must share to merge (registry/state.ts). */
+  settings(): Required<ProbeOptions> {
+    return { ...this.#o };
+  }
+
+  /** The train and test samples' states (TokenSample.state). */
+  state(): { train: ReturnType<TokenSample["state"]>; test: ReturnType<TokenSample["state"]> } {
+    return { train: this.#train.state(), test: this.#test.state() };
+  }
+
+  mergeState(state: ReturnType<PositionProbe["state"]>): this {
+    this.#train.mergeState(state.train);
+    this.#test.mergeState(state.test);
+    return this;
+  }
+
   /** Trains one probe per layer; `dims` (e.g. the outliers) get ranks and heatmaps. */
   result(dims: readonly number[] = []): ProbeResult {
     const layerIndices = this.#train.layers();

@@ -14,6 +14,7 @@ import { outlierDims, type OutlierResult } from "./outliers.js";
 import type { AnalysisResults, RunOptions } from "./options.js";
 import { closure, reported, resolveOnly, BASE, type AnalysisName } from "./registry/index.js";
 import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } from "./registry/types.js";
+import { modelIdentity, wrapState, type StateEnvelope } from "./registry/state.js";
 import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
 
 export { ANALYSIS_NAMES, resolveOnly, type AnalysisName } from "./registry/index.js";
@@ -61,6 +62,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
     for (const [from, to, stage] of [[0, plan.fitSentences, "fit"], [plan.fitSentences, sentences.length, "encode"]] as const) {
       if (from < to) await encodeStage(plan, pass, from, to, stage);
     }
+    if (opts.onStates) await opts.onStates(await collectStates(plan, pass));
     return await assemble(plan, pass);
   } finally {
     if (pass.side) await pass.side.close();
@@ -172,6 +174,18 @@ async function fitStage(plan: Plan, pass: Pass, fitBatches: LayerBatch[]): Promi
     clock.lap(pass.inWorker ? "wait" : "fit");
   }
   fitBatches.length = 0;
+}
+
+/** Every running accumulator's state in its envelope, in registry order (this thread's and the side's). */
+async function collectStates(plan: Plan, pass: Pass): Promise<StateEnvelope[]> {
+  const model = modelIdentity(plan.encoder.provenance());
+  const side = new Map((await pass.side?.states())?.map((x) => [x.name, x.state]) ?? []);
+  const out: StateEnvelope[] = [];
+  for (const d of plan.analyses) {
+    const st = pass.local.get(d.name)?.state?.() ?? side.get(d.name);
+    if (st) out.push(wrapState(d.name, model, st.settings, st.body));
+  }
+  return out;
 }
 
 /** The base analysis' result (the outlier scan, which every run has). */

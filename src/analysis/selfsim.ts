@@ -3,6 +3,7 @@ import { VectorSlots } from "./kernels.js";
 import { hashUniform } from "../numerics/random.js";
 import { round6 } from "../numerics/json.js";
 import { integer, keyword } from "../numerics/options.js";
+import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
 
 /** Options of {@link SelfSimilarity}. */
 export interface SelfSimOptions {
@@ -301,6 +302,37 @@ export class SelfSimilarity {
         for (let i = 0; i < sum.length; ++i) mine[i] += sum[i];
         s.count[layer] = (s.count[layer] ?? 0) + o.count[layer];
       });
+    }
+    return this;
+  }
+
+  /** The options a state must share to merge (registry/state.ts); `words`: the eligible set, sorted, or null. */
+  settings(): { minOccurrences: number; maxWords: number; seed: number; zeroDims: number[]; words: string[] | null } {
+    return { minOccurrences: this.#minOccurrences, maxWords: this.#maxWords, seed: this.#seed, zeroDims: [...this.#zeroDims], words: this.#words ? [...this.#words].sort() : null };
+  }
+
+  /** The tracked words (sorted) with, per layer, their occurrences and float64 sum of unit vectors (base64). */
+  state(): { dim: number; words: { key: string; layers: { layer: number; count: number; sum: EncodedArray }[] }[] } {
+    const words = [...this.#tracked.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).map((w) => ({
+      key: w.key,
+      layers: w.sums.flatMap((at, layer) => (at === undefined || !w.count[layer] ? [] : [{ layer, count: w.count[layer], sum: encodeArray(this.#slots!.view(at)) }])),
+    }));
+    return { dim: this.#dim, words };
+  }
+
+  /** Merges a state() of an accumulator with the same settings (as merge does: the maxWords smallest hashes stay). */
+  mergeState(state: ReturnType<SelfSimilarity["state"]>): this {
+    if (state.dim >= 0) this.#checkDim(0, state.dim);
+    for (const o of state.words) {
+      const s = this.#state(o.key);
+      if (!s) continue;
+      for (const l of o.layers) {
+        const sum = decodeArray(l.sum, "float64", `selfsim word ${JSON.stringify(o.key)} layer ${l.layer}`, state.dim);
+        this.#slots ??= new VectorSlots(sum.length, this.#kernel);
+        const mine = this.#slots.view(this.#sum(s, l.layer));
+        for (let i = 0; i < sum.length; ++i) mine[i] += sum[i];
+        s.count[l.layer] = (s.count[l.layer] ?? 0) + integer(l.count, `state selfsim word ${JSON.stringify(o.key)} count`, 1);
+      }
     }
     return this;
   }

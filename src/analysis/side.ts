@@ -5,7 +5,7 @@ import { createOrtLinalg } from "../model/linalg.js";
 import { toLayerBatches, wordTable, type LayerBatch } from "./batch.js";
 import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { descriptor } from "./registry/index.js";
-import type { Lap, SideCommon, SidePart } from "./registry/types.js";
+import type { AccumulatorState, Lap, SideCommon, SidePart } from "./registry/types.js";
 
 /**
  * The side: the analyses whose descriptor has a `side` property (registry/types.ts), run beside the
@@ -62,6 +62,11 @@ export class SideAccumulators {
     for (const p of this.#parts.values()) p.fit(dims, lap);
   }
 
+  /** Every part's state (registry/state.ts), in registry order. */
+  states(): { name: string; state: AccumulatorState }[] {
+    return [...this.#parts].map(([name, p]) => ({ name, state: p.state() }));
+  }
+
   result(name: string, linalg: () => Promise<Linalg>, input: unknown, lap: Lap): Promise<unknown> {
     const p = this.#parts.get(name);
     if (!p) return Promise.reject(new TypeError(`side.result: ${JSON.stringify(name)} is not a side part of this run`));
@@ -86,6 +91,8 @@ export interface Side {
   fit(dims: readonly number[]): Promise<void>;
   /** The result of the side analysis `name`, from its descriptor's `input`. */
   result(name: string, input: unknown): Promise<unknown>;
+  /** Every side part's state (after the pass). */
+  states(): Promise<{ name: string; state: AccumulatorState }[]>;
   close(): Promise<void>;
 }
 
@@ -101,6 +108,7 @@ export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap): Side
       acc.fit(dims, lap);
     },
     result: (name, input) => acc.result(name, async () => linalg(), input, lap),
+    states: async () => acc.states(),
     async close() {},
   };
 }
@@ -117,6 +125,7 @@ type Request =
   | { id: number; op: "add"; stage: "fit" | "encode"; encoded: SideBatch }
   | { id: number; op: "fit"; dims: number[] }
   | { id: number; op: "result"; name: string; input: unknown }
+  | { id: number; op: "states" }
   | { id: number; op: "close" };
 
 /** A request without its id (what the host's call() takes). */
@@ -175,6 +184,7 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
     },
     fit: (dims) => call<void>({ op: "fit", dims: [...dims] }),
     result: (name, input) => call<unknown>({ op: "result", name, input }),
+    states: () => call<{ name: string; state: AccumulatorState }[]>({ op: "states" }),
     async close() {
       if (closed) return;
       try {
@@ -216,6 +226,8 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
       case "fit":
         acc.fit(m.dims, lap);
         return { id: m.id };
+      case "states":
+        return { id: m.id, value: acc.states() };
       case "result":
         return { id: m.id, value: await acc.result(m.name, getLinalg, m.input, lap) };
       case "close":

@@ -28,6 +28,8 @@ export const anisotropy = defineAnalysis({
         }
         return sample.resultWith(ctx.linalg(), post);
       },
+      state: () => ({ settings: sample.settings(), body: sample.state() }),
+      mergeState: (body) => sample.mergeState(body as ReturnType<Anisotropy["state"]>),
     };
   },
 });

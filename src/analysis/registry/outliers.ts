@@ -25,6 +25,8 @@ export const outliers = defineAnalysis({
         ctx.lap("add.outliers");
       },
       result: () => counter.result(),
+      state: () => ({ settings: counter.settings(), body: counter.state() }),
+      mergeState: (body) => counter.mergeState(body as ReturnType<OutlierCounter["state"]>),
     };
     return acc;
   },

@@ -8,7 +8,12 @@ export const positions = defineAnalysis({
   needs: ["outliers"],
   create(ctx) {
     const profile = new PositionProfile({ includeSpecial: ctx.includeSpecial, maxPositions: ctx.encoder.maxLength });
-    const acc: Accumulator & { profile: PositionProfile } = { profile, result: ({ dims }) => profile.result(dims) };
+    const acc: Accumulator & { profile: PositionProfile } = {
+      profile,
+      result: ({ dims }) => profile.result(dims),
+      state: () => ({ settings: profile.settings(), body: profile.state() }),
+      mergeState: (body) => profile.mergeState(body as ReturnType<PositionProfile["state"]>),
+    };
     return acc;
   },
 });

@@ -19,6 +19,8 @@ export const postprocess = defineAnalysis({
         ctx.lap("add.moments");
       },
       result: () => undefined,
+      state: () => ({ settings: moments.settings(), body: moments.state() }),
+      mergeState: (body) => moments.mergeState(body as ReturnType<LayerMoments["state"]>),
     };
     return acc;
   },

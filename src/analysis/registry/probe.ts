@@ -25,6 +25,8 @@ export const probe = defineAnalysis({
           lap("result.probe");
           return r;
         },
+        state: () => ({ settings: p.settings(), body: p.state() }),
+        mergeState: (body) => p.mergeState(body as ReturnType<PositionProbe["state"]>),
       };
     },
   },

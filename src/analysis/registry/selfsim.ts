@@ -83,5 +83,15 @@ function selfsimPart(o: SelfsimSettings, { dim, seed }: SideCommon): SidePart {
       lap("result.selfsim");
       return out;
     },
+    state() {
+      if (!clipped) throw new Error("selfsim: the state is taken after the fit stage (the clipped sums need the clipped dims)");
+      return { settings: { raw: raw.settings(), clipped: clipped.settings() }, body: { raw: raw.state(), clipped: clipped.state() } };
+    },
+    mergeState(body) {
+      if (!clipped) throw new Error("selfsim: a state merges after the fit stage (the clipped sums need the clipped dims)");
+      const b = body as { raw: ReturnType<SelfSimilarity["state"]>; clipped: ReturnType<SelfSimilarity["state"]> };
+      raw.mergeState(b.raw);
+      clipped.mergeState(b.clipped);
+    },
   };
 }

@@ -47,6 +47,16 @@ export interface Accumulator {
   fit?(batches: readonly LayerBatch[]): Promise<void> | void;
   /** The result, or undefined when the analysis adds nothing to the results JSON itself. */
   result(inputs: ResultInputs): Promise<unknown> | unknown;
+  /** Its state (registry/state.ts): the settings a merge needs to share, and the body; absent for a stateless analysis. */
+  state?(): AccumulatorState;
+  /** Merges the body of another accumulator's state (same settings: checked by unwrapState). */
+  mergeState?(body: unknown): void;
+}
+
+/** An accumulator's state before it is wrapped in an envelope (registry/state.ts). */
+export interface AccumulatorState {
+  settings: unknown;
+  body: unknown;
 }
 
 /** What every side part is told besides its own settings. */
@@ -73,6 +83,8 @@ export interface SidePart {
   /** The end of the fit stage: the clipped dims are known. */
   fit(clipDims: readonly number[], lap: Lap): void;
   result(linalg: () => Promise<Linalg>, input: unknown, lap: Lap): Promise<unknown>;
+  state(): AccumulatorState;
+  mergeState(body: unknown): void;
 }
 
 /** Run-level needs besides other analyses. */
