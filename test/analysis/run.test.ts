@@ -12,6 +12,7 @@ import { workerSide } from "../../src/analysis/side.js";
 import { toLayerBatches } from "../../src/analysis/batch.js";
 import { jsLinalg } from "../../src/numerics/linalg.js";
 import type { EncodedBatch } from "../../src/model/types.js";
+import { STATE_VERSION, type StateEnvelope } from "../../src/analysis/registry/state.js";
 
 // SYNTHETIC 2-layer, 16-wide BERT with a planted max outlier in dim 3; sentences of common words (seeded).
 let dir: string, encoder: Encoder;
@@ -181,4 +182,16 @@ test("workerSide: an error in the worker rejects the call with its message; a ba
   } finally {
     await side.close();
   }
+});
+
+test("runAnalyses: onStates gives every stateful accumulator's envelope, the same from the side worker as from this thread", async () => {
+  const texts: string[] = [];
+  for (const worker of [false, true]) {
+    let got: StateEnvelope[] = [];
+    await runAnalyses(encoder, sentences, { ...opts, worker, onStates: (s) => { got = s; } });
+    assert.deepEqual(got.map((e) => e.analysis), ["outliers", "positions", "probe", "anisotropy", "selfsim", "postprocess"]);
+    for (const e of got) assert.equal(e.version, STATE_VERSION);
+    texts.push(JSON.stringify(got));
+  }
+  assert.equal(texts[1], texts[0]);
 });
