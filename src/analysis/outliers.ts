@@ -1,5 +1,5 @@
 import { sameDim, type LayerBatch } from "./batch.js";
-import { extentRows, kernelsFor, scanRows } from "./kernels.js";
+import { extentRows, kernelsFor, scanRows } from "./kernels/index.js";
 import type { PositionProfile } from "./positions.js";
 import { toJsonArray, round6 } from "../numerics/json.js";
 import { integer, keyword, number } from "../numerics/options.js";

@@ -1,5 +1,5 @@
 import { sameDim, type LayerBatch } from "./batch.js";
-import { kernelsFor, profileRows } from "./kernels.js";
+import { kernelsFor, profileRows } from "./kernels/index.js";
 import { round6 } from "../numerics/json.js";
 import { integer, keyword, number } from "../numerics/options.js";
 import { pearsonFromSums } from "../numerics/vectors.js";

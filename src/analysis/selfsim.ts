@@ -1,5 +1,5 @@
 import { sameDim, sameValues, type LayerBatch } from "./batch.js";
-import { VectorSlots } from "./kernels.js";
+import { VectorSlots } from "./kernels/index.js";
 import { hashUniform } from "../numerics/random.js";
 import { round6 } from "../numerics/json.js";
 import { integer, keyword } from "../numerics/options.js";

@@ -1,4 +1,4 @@
-import { stageLayer, unstageLayer } from "../kernels.js";
+import { stageLayer, unstageLayer } from "../kernels/index.js";
 import { OutlierCounter } from "../outliers.js";
 import type { PositionProfile } from "../positions.js";
 import { defineAnalysis, type Accumulator } from "./types.js";

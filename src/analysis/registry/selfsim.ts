@@ -1,6 +1,6 @@
 import type { AnisotropyResult } from "../anisotropy.js";
 import type { LayerBatch } from "../batch.js";
-import { VectorSlots } from "../kernels.js";
+import { VectorSlots } from "../kernels/index.js";
 import { SelfSimilarity } from "../selfsim.js";
 import { frequentWords } from "../words.js";
 import { defineAnalysis, type SideCommon, type SidePart } from "./types.js";
