@@ -73,8 +73,20 @@ function kernels(): Exports | null {
   return instance;
 }
 
+/** False after useKernels(false): every caller takes its plain TypeScript path. */
+let enabled = true;
+
+/**
+ * Turns the kernels off (or back on) for the whole process: accumulators made afterwards take their
+ * plain TypeScript paths (the same bits; bench/kernels.ts measures the difference end to end).
+ */
+export function useKernels(on: boolean): void {
+  enabled = on;
+}
+
 /** Whether the kernels can take rows of this width (a multiple of 4 where WebAssembly SIMD runs). */
 export function kernelsFor(dim: number): boolean {
+  if (!enabled) return false;
   return dim % 4 === 0 && kernels() !== null;
 }
 
