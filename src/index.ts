@@ -68,8 +68,8 @@ export { runAnalyses, ANALYSIS_NAMES, resolveOnly, batchWords, frequentWords } f
 export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
 export { REGISTRY, descriptor, closure } from "./analysis/registry/index.js";
 export type { AnalysisDescriptor, Accumulator, RunContext, ResultInputs, SidePart } from "./analysis/registry/types.js";
-export { STATE_VERSION, STATE_FORMAT, wrapState, unwrapState, modelIdentity, encodeArray, decodeArray } from "./analysis/registry/state.js";
-export type { StateEnvelope, ModelIdentity, EncodedArray } from "./analysis/registry/state.js";
+export { STATE_VERSION, STATE_FORMAT, wrapState, unwrapState, modelIdentity, encodeArray, decodeArray } from "./analysis/state.js";
+export type { StateEnvelope, ModelIdentity, EncodedArray } from "./analysis/state.js";
 export { pearson, spearman, averageRanks } from "./analysis/correlation.js";
 export { WicScorer, evaluateWic, accuracyTable, bestCell, WIC_THRESHOLDS } from "./analysis/senses.js";
 export type { WicCell, WicScores, WicResult, WicOptions } from "./analysis/senses.js";

@@ -82,7 +82,7 @@ export class Anisotropy {
     return this;
   }
 
-  /** The options a state must share to merge (registry/state.ts). */
+  /** The options a state must share to merge (state.ts). */
   settings(): Record<string, unknown> {
     return { ...this.sample.settings(), pairs: this.#pairs, level: this.#level };
   }

@@ -1,15 +1,11 @@
-/** The options and the results of runAnalyses (run.ts). */
-import type { AnisotropyOptions, AnisotropyResult } from "./anisotropy.js";
-import type { ContributionResult } from "./contributions.js";
-import type { OriginOptions, OriginResult } from "./origins.js";
-import type { OutlierOptions, OutlierResult } from "./outliers.js";
-import type { PositionResult } from "./positions.js";
+/** The options of runAnalyses (run.ts); its results are registry/results.ts. */
+import type { AnisotropyOptions } from "./anisotropy.js";
+import type { OriginOptions } from "./origins.js";
+import type { OutlierOptions } from "./outliers.js";
 import type { AllButTheTopOptions, WhiteningOptions } from "./postprocess.js";
 import type { Linalg } from "../numerics/linalg.js";
-import type { ProbeOptions, ProbeResult } from "./probe.js";
-import type { SelfSimResult } from "./selfsim.js";
-import type { AnalysisName } from "./registry/index.js";
-import type { StateEnvelope } from "./registry/state.js";
+import type { ProbeOptions } from "./probe.js";
+import type { StateEnvelope } from "./state.js";
 
 export interface RunProgress {
   /** "fit" (encoding the first fitSentences sentences, which fit the clipped dims and the transforms), "encode" (the rest) or "result". */
@@ -62,7 +58,7 @@ export interface RunOptions {
   onProgress?: (p: RunProgress) => void;
   /**
    * Called once after the pass over the sample (the fit stage done), before the results, with every
-   * running accumulator's state in a versioned envelope (registry/state.ts): what shard-and-merge and
+   * running accumulator's state in a versioned envelope (state.ts): what shard-and-merge and
    * a results cache write, read (readState checks model, version and settings) and merge.
    */
   onStates?: (states: StateEnvelope[]) => void | Promise<void>;
@@ -85,26 +81,4 @@ export interface RunOptions {
   selfsim?: { minOccurrences?: number; maxWords?: number };
   allButTheTop?: AllButTheTopOptions;
   whitening?: WhiteningOptions;
-}
-
-export interface AnalysisResults {
-  provenance: Record<string, unknown>;
-  settings: {
-    only: AnalysisName[];
-    seed: number;
-    includeSpecial: boolean;
-    tokens: "all" | "non-special";
-    fitSentences: number;
-    batchSize: number;
-    linalg: "js" | "onnxruntime";
-  };
-  sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
-  clip: { dims: number[]; source: "option" | "fit-sample" | "none"; fitSentences: number; matchesOutliers: boolean | null };
-  outliers: OutlierResult;
-  origins?: OriginResult;
-  positions?: PositionResult;
-  probe?: ProbeResult;
-  anisotropy?: AnisotropyResult;
-  selfsim?: { raw: SelfSimResult; clipped: SelfSimResult };
-  contributions?: ContributionResult;
 }

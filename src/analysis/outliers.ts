@@ -187,7 +187,7 @@ export class OutlierCounter {
     return this;
   }
 
-  /** The options a state must share to merge (registry/state.ts). */
+  /** The options a state must share to merge (state.ts). */
   settings(): { includeSpecial: boolean; minShare: number; minLayers: number | null } {
     return { includeSpecial: this.#includeSpecial, minShare: this.#minShare, minLayers: this.#minLayers };
   }

@@ -159,7 +159,7 @@ export class PositionProfile {
     return this;
   }
 
-  /** The options a state must share to merge (registry/state.ts). */
+  /** The options a state must share to merge (state.ts). */
   settings(): { includeSpecial: boolean; maxPositions: number } {
     return { includeSpecial: this.#includeSpecial, maxPositions: this.#maxPositions };
   }

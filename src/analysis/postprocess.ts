@@ -155,7 +155,7 @@ export class LayerMoments {
     return this;
   }
 
-  /** The options a state must share to merge (registry/state.ts). */
+  /** The options a state must share to merge (state.ts). */
   settings(): { includeSpecial: boolean } {
     return { includeSpecial: this.includeSpecial };
   }

@@ -130,7 +130,7 @@ export class PositionProbe {
     return this;
   }
 
-  /** The options a state must share to merge (registry/state.ts). */
+  /** The options a state must share to merge (state.ts). */
   settings(): Required<ProbeOptions> {
     return { ...this.#o };
   }

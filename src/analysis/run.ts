@@ -11,14 +11,16 @@ import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { integer } from "../numerics/options.js";
 import { toLayerBatches, type LayerBatch } from "./batch.js";
 import { outlierDims, type OutlierResult } from "./outliers.js";
-import type { AnalysisResults, RunOptions } from "./options.js";
+import type { RunOptions } from "./options.js";
+import type { AnalysisResults } from "./registry/results.js";
 import { closure, reported, resolveOnly, BASE, type AnalysisName } from "./registry/index.js";
 import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } from "./registry/types.js";
-import { modelIdentity, wrapState, type StateEnvelope } from "./registry/state.js";
+import { modelIdentity, wrapState, type StateEnvelope } from "./state.js";
 import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
 
 export { ANALYSIS_NAMES, resolveOnly, type AnalysisName } from "./registry/index.js";
-export type { AnalysisResults, RunOptions, RunProgress } from "./options.js";
+export type { RunOptions, RunProgress } from "./options.js";
+export type { AnalysisResults } from "./registry/results.js";
 export { batchWords, frequentWords } from "./words.js";
 
 /** What runAnalyses settled before the pass: validated options and what runs. */

@@ -306,7 +306,7 @@ export class SelfSimilarity {
     return this;
   }
 
-  /** The options a state must share to merge (registry/state.ts); `words`: the eligible set, sorted, or null. */
+  /** The options a state must share to merge (state.ts); `words`: the eligible set, sorted, or null. */
   settings(): { minOccurrences: number; maxWords: number; seed: number; zeroDims: number[]; words: string[] | null } {
     return { minOccurrences: this.#minOccurrences, maxWords: this.#maxWords, seed: this.#seed, zeroDims: [...this.#zeroDims], words: this.#words ? [...this.#words].sort() : null };
   }

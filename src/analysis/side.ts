@@ -62,7 +62,7 @@ export class SideAccumulators {
     for (const p of this.#parts.values()) p.fit(dims, lap);
   }
 
-  /** Every part's state (registry/state.ts), in registry order. */
+  /** Every part's state (state.ts), in registry order. */
   states(): { name: string; state: AccumulatorState }[] {
     return [...this.#parts].map(([name, p]) => ({ name, state: p.state() }));
   }

@@ -140,7 +140,7 @@ export class TokenSample {
     return this;
   }
 
-  /** The options a state must share to merge (registry/state.ts). */
+  /** The options a state must share to merge (state.ts). */
   settings(): { size: number; seed: number; includeSpecial: boolean } {
     return { size: this.size, seed: this.seed, includeSpecial: this.includeSpecial };
   }

@@ -1,4 +1,4 @@
-/** Typed arrays as JSON: their dtype and bytes in base64 (accumulator states, registry/state.ts). */
+/** Typed arrays as JSON: their dtype and bytes in base64 (accumulator states, state.ts). */
 
 export type Typed = Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array;
 const TYPES = { float64: Float64Array, float32: Float32Array, int32: Int32Array, uint32: Uint32Array, uint8: Uint8Array } as const;

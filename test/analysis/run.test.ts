@@ -12,7 +12,7 @@ import { workerSide } from "../../src/analysis/side.js";
 import { toLayerBatches } from "../../src/analysis/batch.js";
 import { jsLinalg } from "../../src/numerics/linalg.js";
 import type { EncodedBatch } from "../../src/model/types.js";
-import { STATE_VERSION, type StateEnvelope } from "../../src/analysis/registry/state.js";
+import { STATE_VERSION, type StateEnvelope } from "../../src/analysis/state.js";
 
 // SYNTHETIC 2-layer, 16-wide BERT with a planted max outlier in dim 3; sentences of common words (seeded).
 let dir: string, encoder: Encoder;

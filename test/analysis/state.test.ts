@@ -1,5 +1,5 @@
 /**
- * Accumulator state (registry/state.ts): for every analysis of the registry, a seeded sample is split
+ * Accumulator state (state.ts): for every analysis of the registry, a seeded sample is split
  * at random into 1 to 7 parts; each part is fed to its own accumulators, whose states go through JSON
  * text and are merged in random order into fresh ones; the results are compared with one run over
  * the whole sample. SYNTHETIC model (test/fixtures/models/synth-bert-outlier, planted outlier in dim 7):
@@ -27,7 +27,7 @@ import { toLayerBatches, wordTable, type LayerBatch } from "../../src/analysis/b
 import { outlierDims, type OutlierResult } from "../../src/analysis/outliers.js";
 import { REGISTRY, BASE } from "../../src/analysis/registry/index.js";
 import type { Accumulator, AccumulatorState, RunContext, SidePart, ResultInputs } from "../../src/analysis/registry/types.js";
-import { modelIdentity, unwrapState, wrapState, STATE_VERSION, type ModelIdentity } from "../../src/analysis/registry/state.js";
+import { modelIdentity, unwrapState, wrapState, STATE_VERSION, type ModelIdentity } from "../../src/analysis/state.js";
 import type { RunOptions } from "../../src/analysis/options.js";
 
 const modelDir = path.join(__dirname, "..", "..", "..", "test", "fixtures", "models", "synth-bert-outlier");

@@ -47,13 +47,13 @@ export interface Accumulator {
   fit?(batches: readonly LayerBatch[]): Promise<void> | void;
   /** The result, or undefined when the analysis adds nothing to the results JSON itself. */
   result(inputs: ResultInputs): Promise<unknown> | unknown;
-  /** Its state (registry/state.ts): the settings a merge needs to share, and the body; absent for a stateless analysis. */
+  /** Its state (state.ts): the settings a merge needs to share, and the body; absent for a stateless analysis. */
   state?(): AccumulatorState;
   /** Merges the body of another accumulator's state (same settings: checked by unwrapState). */
   mergeState?(body: unknown): void;
 }
 
-/** An accumulator's state before it is wrapped in an envelope (registry/state.ts). */
+/** An accumulator's state before it is wrapped in an envelope (state.ts). */
 export interface AccumulatorState {
   settings: unknown;
   body: unknown;

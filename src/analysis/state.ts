@@ -5,7 +5,7 @@
  * with the field, both values and the fix: a state only merges into an accumulator of the same
  * analysis, model, settings and format version.
  */
-export { encodeArray, decodeArray, type EncodedArray } from "../../numerics/arrays.js";
+export { encodeArray, decodeArray, type EncodedArray } from "../numerics/arrays.js";
 
 /** Bumped whenever any accumulator's state body changes shape. */
 export const STATE_VERSION = 1;
