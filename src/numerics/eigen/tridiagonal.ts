@@ -42,44 +42,7 @@ export function eigenTridiagonalize(W: Float64Array, n: number, d: Float64Array,
       e[i] = scale * g;
       h -= f * g;
       d[i - 1] = f - g;
-      for (let j = 0; j < i; ++j) e[j] = 0;
-      const rowI = i * n;
-      let j = 0;
-      // Four rows at a time: the same operations in the same order per element as one row at a time.
-      for (; j + 4 <= i; j += 4) {
-        const f0 = d[j], f1 = d[j + 1], f2 = d[j + 2], f3 = d[j + 3];
-        W[rowI + j] = f0; W[rowI + j + 1] = f1; W[rowI + j + 2] = f2; W[rowI + j + 3] = f3;
-        const r0 = j * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-        let w;
-        let g0 = e[j] + W[r0 + j] * f0;
-        w = W[r0 + j + 1]; g0 += w * d[j + 1]; e[j + 1] += w * f0;
-        w = W[r0 + j + 2]; g0 += w * d[j + 2]; e[j + 2] += w * f0;
-        w = W[r0 + j + 3]; g0 += w * d[j + 3]; e[j + 3] += w * f0;
-        let g1 = e[j + 1] + W[r1 + j + 1] * f1;
-        w = W[r1 + j + 2]; g1 += w * d[j + 2]; e[j + 2] += w * f1;
-        w = W[r1 + j + 3]; g1 += w * d[j + 3]; e[j + 3] += w * f1;
-        let g2 = e[j + 2] + W[r2 + j + 2] * f2;
-        w = W[r2 + j + 3]; g2 += w * d[j + 3]; e[j + 3] += w * f2;
-        let g3 = e[j + 3] + W[r3 + j + 3] * f3;
-        for (let k = j + 4; k < i; ++k) {
-          const w0 = W[r0 + k], w1 = W[r1 + k], w2 = W[r2 + k], w3 = W[r3 + k], dk = d[k];
-          g0 += w0 * dk; g1 += w1 * dk; g2 += w2 * dk; g3 += w3 * dk;
-          e[k] = e[k] + w0 * f0 + w1 * f1 + w2 * f2 + w3 * f3;
-        }
-        e[j] = g0; e[j + 1] = g1; e[j + 2] = g2; e[j + 3] = g3;
-      }
-      for (; j < i; ++j) {
-        f = d[j];
-        W[rowI + j] = f;
-        const row = j * n;
-        g = e[j] + W[row + j] * f;
-        for (let k = j + 1; k < i; ++k) {
-          const w = W[row + k];
-          g += w * d[k];
-          e[k] += w * f;
-        }
-        e[j] = g;
-      }
+      householderProduct(W, n, i, d, e);
       f = 0;
       for (let j = 0; j < i; ++j) {
         e[j] /= h;
@@ -87,38 +50,90 @@ export function eigenTridiagonalize(W: Float64Array, n: number, d: Float64Array,
       }
       const hh = f / (h + h);
       for (let j = 0; j < i; ++j) e[j] -= hh * d[j];
-      j = 0;
-      for (; j + 4 <= i; j += 4) {
-        const f0 = d[j], f1 = d[j + 1], f2 = d[j + 2], f3 = d[j + 3];
-        const g0 = e[j], g1 = e[j + 1], g2 = e[j + 2], g3 = e[j + 3];
-        const r0 = j * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-        W[r0 + j] -= f0 * e[j] + g0 * d[j];
-        W[r0 + j + 1] -= f0 * e[j + 1] + g0 * d[j + 1];
-        W[r0 + j + 2] -= f0 * e[j + 2] + g0 * d[j + 2];
-        W[r1 + j + 1] -= f1 * e[j + 1] + g1 * d[j + 1];
-        W[r1 + j + 2] -= f1 * e[j + 2] + g1 * d[j + 2];
-        W[r2 + j + 2] -= f2 * e[j + 2] + g2 * d[j + 2];
-        for (let k = j + 3; k < i; ++k) {
-          const ek = e[k], dk = d[k];
-          W[r0 + k] -= f0 * ek + g0 * dk;
-          W[r1 + k] -= f1 * ek + g1 * dk;
-          W[r2 + k] -= f2 * ek + g2 * dk;
-          W[r3 + k] -= f3 * ek + g3 * dk;
-        }
-        d[j] = W[r0 + i - 1]; d[j + 1] = W[r1 + i - 1]; d[j + 2] = W[r2 + i - 1]; d[j + 3] = W[r3 + i - 1];
-        W[r0 + i] = 0; W[r1 + i] = 0; W[r2 + i] = 0; W[r3 + i] = 0;
-      }
-      for (; j < i; ++j) {
-        f = d[j];
-        g = e[j];
-        const row = j * n;
-        for (let k = j; k < i; ++k) W[row + k] -= f * e[k] + g * d[k];
-        d[j] = W[row + i - 1];
-        W[row + i] = 0;
-      }
+      householderUpdate(W, n, i, d, e);
     }
     d[i] = h;
   }
+  accumulateTransformations(W, n, d);
+}
+
+/** tred2's e = A·d step for row i (columns < i): W's row i takes d, e[j] the product (e zeroed first). */
+function householderProduct(W: Float64Array, n: number, i: number, d: Float64Array, e: Float64Array): void {
+  for (let j = 0; j < i; ++j) e[j] = 0;
+  const rowI = i * n;
+  let j = 0, f: number, g: number;
+  // Four rows at a time: the same operations in the same order per element as one row at a time.
+  for (; j + 4 <= i; j += 4) {
+    const f0 = d[j], f1 = d[j + 1], f2 = d[j + 2], f3 = d[j + 3];
+    W[rowI + j] = f0; W[rowI + j + 1] = f1; W[rowI + j + 2] = f2; W[rowI + j + 3] = f3;
+    const r0 = j * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    let w;
+    let g0 = e[j] + W[r0 + j] * f0;
+    w = W[r0 + j + 1]; g0 += w * d[j + 1]; e[j + 1] += w * f0;
+    w = W[r0 + j + 2]; g0 += w * d[j + 2]; e[j + 2] += w * f0;
+    w = W[r0 + j + 3]; g0 += w * d[j + 3]; e[j + 3] += w * f0;
+    let g1 = e[j + 1] + W[r1 + j + 1] * f1;
+    w = W[r1 + j + 2]; g1 += w * d[j + 2]; e[j + 2] += w * f1;
+    w = W[r1 + j + 3]; g1 += w * d[j + 3]; e[j + 3] += w * f1;
+    let g2 = e[j + 2] + W[r2 + j + 2] * f2;
+    w = W[r2 + j + 3]; g2 += w * d[j + 3]; e[j + 3] += w * f2;
+    let g3 = e[j + 3] + W[r3 + j + 3] * f3;
+    for (let k = j + 4; k < i; ++k) {
+      const w0 = W[r0 + k], w1 = W[r1 + k], w2 = W[r2 + k], w3 = W[r3 + k], dk = d[k];
+      g0 += w0 * dk; g1 += w1 * dk; g2 += w2 * dk; g3 += w3 * dk;
+      e[k] = e[k] + w0 * f0 + w1 * f1 + w2 * f2 + w3 * f3;
+    }
+    e[j] = g0; e[j + 1] = g1; e[j + 2] = g2; e[j + 3] = g3;
+  }
+  for (; j < i; ++j) {
+    f = d[j];
+    W[rowI + j] = f;
+    const row = j * n;
+    g = e[j] + W[row + j] * f;
+    for (let k = j + 1; k < i; ++k) {
+      const w = W[row + k];
+      g += w * d[k];
+      e[k] += w * f;
+    }
+    e[j] = g;
+  }
+}
+
+/** tred2's rank-two update of rows j < i: W[j][k] -= d[j] e[k] + e[j] d[k]; d takes column i-1, column i is zeroed. */
+function householderUpdate(W: Float64Array, n: number, i: number, d: Float64Array, e: Float64Array): void {
+  let j = 0, f: number, g: number;
+  for (; j + 4 <= i; j += 4) {
+    const f0 = d[j], f1 = d[j + 1], f2 = d[j + 2], f3 = d[j + 3];
+    const g0 = e[j], g1 = e[j + 1], g2 = e[j + 2], g3 = e[j + 3];
+    const r0 = j * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    W[r0 + j] -= f0 * e[j] + g0 * d[j];
+    W[r0 + j + 1] -= f0 * e[j + 1] + g0 * d[j + 1];
+    W[r0 + j + 2] -= f0 * e[j + 2] + g0 * d[j + 2];
+    W[r1 + j + 1] -= f1 * e[j + 1] + g1 * d[j + 1];
+    W[r1 + j + 2] -= f1 * e[j + 2] + g1 * d[j + 2];
+    W[r2 + j + 2] -= f2 * e[j + 2] + g2 * d[j + 2];
+    for (let k = j + 3; k < i; ++k) {
+      const ek = e[k], dk = d[k];
+      W[r0 + k] -= f0 * ek + g0 * dk;
+      W[r1 + k] -= f1 * ek + g1 * dk;
+      W[r2 + k] -= f2 * ek + g2 * dk;
+      W[r3 + k] -= f3 * ek + g3 * dk;
+    }
+    d[j] = W[r0 + i - 1]; d[j + 1] = W[r1 + i - 1]; d[j + 2] = W[r2 + i - 1]; d[j + 3] = W[r3 + i - 1];
+    W[r0 + i] = 0; W[r1 + i] = 0; W[r2 + i] = 0; W[r3 + i] = 0;
+  }
+  for (; j < i; ++j) {
+    f = d[j];
+    g = e[j];
+    const row = j * n;
+    for (let k = j; k < i; ++k) W[row + k] -= f * e[k] + g * d[k];
+    d[j] = W[row + i - 1];
+    W[row + i] = 0;
+  }
+}
+
+/** tred2's second half: the accumulated Householder transformations into W, the diagonal into d. */
+function accumulateTransformations(W: Float64Array, n: number, d: Float64Array): void {
   // Accumulate the transformations. Step i subtracts g[j] * u from rows j <= i (columns <= i), where
   // g[j] = <row i+1, row j>; the dot products of step i+1 for rows j <= i are summed while step i
   // updates those rows (same terms, same order), so each row is read once per step.
