@@ -33,13 +33,8 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): { values: Float
   // Column n is NaN: only non-finite input makes tql2 run a sweep from m = n, and then JAMA's rotation
   // reads V[k][n] past the end of its array (undefined, so NaN) and drops the write; reading NaN here
   // gives the same results (what is written there is NaN again and never read out).
-  const blocks = (n + 7) >> 3, width = n + 1, stride = 8 * width;
-  const V = new Float64Array(blocks * stride);
-  for (let q = 0; q < blocks; ++q) V.fill(NaN, q * stride + 8 * n, (q + 1) * stride);
-  for (let i = 0; i < n; ++i) {
-    const src = i * n;
-    for (let k = 0; k < n; ++k) V[(k >> 3) * stride + i * 8 + (k & 7)] = W[src + k];
-  }
+  const width = n + 1, stride = 8 * width;
+  const V = blockedTranspose(W, n);
   e[0] = 0;
   for (let i = 1; i < n; ++i) e[i - 1] = e[i];
   if (n > 0) e[n - 1] = 0;
@@ -103,6 +98,23 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): { values: Float
     e[l] = 0;
   }
   if (nSweeps > 0) eigenApplySweeps(V, width, sweeps, nSweeps, cs);
+  return descending(d, V, n, stride);
+}
+
+/** V[k][i] = W[i*n + k] in blocks of 8 rows of width n + 1, column n NaN (see symmetricEigen). */
+function blockedTranspose(W: Float64Array, n: number): Float64Array {
+  const blocks = (n + 7) >> 3, width = n + 1, stride = 8 * width;
+  const V = new Float64Array(blocks * stride);
+  for (let q = 0; q < blocks; ++q) V.fill(NaN, q * stride + 8 * n, (q + 1) * stride);
+  for (let i = 0; i < n; ++i) {
+    const src = i * n;
+    for (let k = 0; k < n; ++k) V[(k >> 3) * stride + i * 8 + (k & 7)] = W[src + k];
+  }
+  return V;
+}
+
+/** The eigenvalues descending (ties by index) and their eigenvectors as rows, read out of the blocked V. */
+function descending(d: Float64Array, V: Float64Array, n: number, stride: number): { values: Float64Array; vectors: Float64Array } {
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y] - d[x] || x - y);
   const values = new Float64Array(n), vectors = new Float64Array(n * n);
   for (let j = 0; j < n; ++j) {
