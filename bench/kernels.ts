@@ -9,7 +9,7 @@
  *    TypeScript paths, the same bits), alternated on/off to share the machine's drift; median of
  *    the repeats, and the streaming phases (split + add.*) that the kernels serve.
  *
- *   node dist/bench/kernels.js [--model DIR] [--sentences N] [--repeats N]
+ *   node dist/bench/kernels.js [--model DIR] [--sentences N] [--repeats N] [--micro (only part 1)]
  * Default model: all-MiniLM-L6-v2 from the cache (PA_MINILM_DIR), else models/mlm-pos.
  */
 import * as fs from "node:fs";
@@ -106,6 +106,7 @@ async function endToEnd(model: string, n: number, repeats: number): Promise<Reco
 async function main(): Promise<void> {
   const repeats = Number(arg("repeats", "5"));
   console.log(JSON.stringify({ kernels_micro: micro(repeats * 4) }));
+  if (process.argv.includes("--micro")) return;
   const model = arg("model", fs.existsSync(path.join(MINILM, "config.json")) ? MINILM : path.join(ROOT, "models", "mlm-pos"));
   console.log(JSON.stringify({ kernels_end_to_end: await endToEnd(model, Number(arg("sentences", "1000")), repeats) }));
 }

@@ -47,23 +47,44 @@ export function scanRowsTwin(
 }
 
 /**
+ * The unitRows kernel's twin for one row (SelfSimilarity's plain path): adds the row at offset o (the
+ * `cut` dims read as 0) as a unit vector to `sum`, as the kernel does:
+ * the squared norm is summed in four lanes (i mod 4, each in index order), norm = (lane0 + lane2) +
+ * (lane1 + lane3). Returns false (nothing added) for a row without direction (norm 0 or NaN).
+ */
+export function addUnitRowTwin(data: Float32Array, o: number, dim: number, cut: Uint8Array, sum: Float64Array): boolean {
+  const sq = (i: number) => (cut[i] ? 0 : data[o + i] * data[o + i]);
+  let p0 = 0, p1 = 0, p2 = 0, p3 = 0, i = 0;
+  for (; i + 4 <= dim; i += 4) {
+    p0 += sq(i);
+    p1 += sq(i + 1);
+    p2 += sq(i + 2);
+    p3 += sq(i + 3);
+  }
+  if (i < dim) p0 += sq(i);
+  if (i + 1 < dim) p1 += sq(i + 1);
+  if (i + 2 < dim) p2 += sq(i + 2);
+  const norm = (p0 + p2) + (p1 + p3);
+  if (!(norm > 0)) return false;
+  const inv = 1 / Math.sqrt(norm);
+  for (let k = 0; k < dim; ++k) if (!cut[k]) sum[k] += data[o + k] * inv;
+  return true;
+}
+
+/** 1 for the dims in `zero`. */
+export function cutMask(zero: Int32Array, dim: number): Uint8Array {
+  const cut = new Uint8Array(dim);
+  for (let k = 0; k < zero.length; ++k) cut[zero[k]] = 1;
+  return cut;
+}
+
+/**
  * VectorSlots.addUnitRows' twin: row rows[k] (the `zero` dims read as 0) added as a unit vector to
- * targets[k] when its norm is > 0 (ok[k] = 1), else nothing (ok[k] = 0). The squared norm is summed
- * in four lanes (i mod 4, each in index order) and combined as (lane0 + lane2) + (lane1 + lane3), the
- * order of the kernel's SIMD lanes.
+ * targets[k] when its norm is > 0 (ok[k] = 1), else nothing (ok[k] = 0); see addUnitRowTwin.
  */
 export function addUnitRowsTwin(data: Float32Array, dim: number, rows: Int32Array, n: number, zero: Int32Array, targets: Float64Array[], ok: Uint8Array): void {
-  const cut = new Uint8Array(dim);
-  for (const z of zero) cut[z] = 1;
-  for (let k = 0; k < n; ++k) {
-    const o = rows[k] * dim, lanes = [0, 0, 0, 0];
-    for (let i = 0; i < dim; ++i) if (!cut[i]) lanes[i & 3] += data[o + i] * data[o + i];
-    const norm = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
-    ok[k] = norm > 0 ? 1 : 0;
-    if (!ok[k]) continue;
-    const inv = 1 / Math.sqrt(norm);
-    for (let i = 0; i < dim; ++i) if (!cut[i]) targets[k][i] += data[o + i] * inv;
-  }
+  const cut = cutMask(zero, dim);
+  for (let k = 0; k < n; ++k) ok[k] = addUnitRowTwin(data, rows[k] * dim, dim, cut, targets[k]) ? 1 : 0;
 }
 
 /** VectorSlots.addUnitRowPairs' twin: addUnitRowsTwin of the raw rows to targetsA, and with `zeroB` zeroed to targetsB. */
