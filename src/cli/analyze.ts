@@ -22,7 +22,7 @@ export const DEFAULT_SAMPLE = 20000;
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id (required)" },
   corpus: { type: "string", help: "bundled corpus (sotu, moby-dick, brown, default) or a text file", default: "default" },
-  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; outliers always)` },
+  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; ${ANALYSIS_NAMES[0]} always)` },
   sample: { type: "string", help: "sentences drawn from the corpus (seeded; default: the paper's 20,000)", default: String(DEFAULT_SAMPLE) },
   "min-words": { type: "string", help: "drawn sentences have at least this many words", default: "4" },
   "max-words": { type: "string", help: "drawn sentences have at most this many words", default: "40" },
