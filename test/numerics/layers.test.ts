@@ -51,10 +51,16 @@ export function upwardArrows(arrows: readonly Arrow[]): Arrow[] {
   });
 }
 
+/**
+ * Sideways arrows accepted for now, each with its reason. data/formats/text.ts reads text through the
+ * bounded reader of model/files.ts (issue 20); that reader belongs on the floor beside numerics/.
+ */
+const ACCEPTED = new Set(["data/formats/text.ts -> model/files.ts"]);
+
 test("the import graph of src/ has no arrow up the flow", () => {
   const arrows = importGraph(src);
   assert.ok(arrows.length > 100, `read only ${arrows.length} imports; the reader is broken`);
-  const up = upwardArrows(arrows);
+  const up = upwardArrows(arrows).filter((a) => !ACCEPTED.has(`${a.from} -> ${a.to}`));
   assert.deepEqual(up.map((a) => `${a.from}:${a.line} -> ${a.to}`), []);
 });
 
