@@ -9,6 +9,7 @@ import { checkOutFile, outStamp, overwrittenMeanwhile, tempName } from "./output
 import { nonFinitePolicy } from "../model/finite.js";
 import { createEncoder } from "../model/encoder.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
+import { summaries } from "../analysis/registry/index.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
 
@@ -23,7 +24,7 @@ export const DEFAULT_SAMPLE = 20000;
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id (required)" },
   corpus: { type: "string", help: "bundled corpus (sotu, moby-dick, brown, default) or a text file", default: "default" },
-  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; outliers always)` },
+  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; ${ANALYSIS_NAMES[0]} always)` },
   sample: { type: "string", help: "sentences drawn from the corpus (seeded; default: the paper's 20,000)", default: String(DEFAULT_SAMPLE) },
   "min-words": { type: "string", help: "drawn sentences have at least this many words", default: "4" },
   "max-words": { type: "string", help: "drawn sentences have at most this many words", default: "40" },
@@ -45,10 +46,7 @@ const usage =
   "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sample N] [--seed S] [--include-special] --out results.json";
 
 const description =
-  "Encodes a seeded sample of corpus sentences once and runs the analyses: outliers (argmin/argmax shares, mean\n" +
-  "vectors), origins (position rows, LayerNorm ranks), positions (value by position), probe (position probe and\n" +
-  "neuron contributions), anisotropy (raw and clipped), selfsim (raw and clipped, adjusted), contributions\n" +
-  "(per-dimension share of the cosine), postprocess (z-score, all-but-the-top, whitening anisotropy).\n" +
+  `Encodes a seeded sample of corpus sentences once and runs the analyses: ${summaries()}.\n` +
   "Progress goes to stderr; the JSON is written to --out atomically.";
 
 export const summary = "run the paper's analyses on a sample and write a results JSON";

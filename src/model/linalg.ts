@@ -1,13 +1,13 @@
 /**
- * The onnxruntime backend of the Linalg interface (src/analysis/linalg.ts): each operation is a small
+ * The onnxruntime backend of the Linalg interface (src/numerics/linalg.ts): each operation is a small
  * ONNX graph (opset 17) built with our protobuf writer and run by MLAS's multithreaded SIMD kernels.
  * Sums are float32, so results match jsLinalg to float32 rounding, not bit for bit. The softmax
  * trainer runs the whole training of every stacked problem in ONE session call (an ONNX Loop over
  * the Adam steps), so the big input is handed to ORT once and the per-call overhead is paid once.
  */
-import { checkShapes, type Linalg, type SoftmaxStackOptions } from "../analysis/linalg.js";
-import { createRandom } from "../analysis/random.js";
-import { trainSoftmax, type SoftmaxModel } from "../analysis/softmax.js";
+import { checkShapes, type Linalg, type SoftmaxStackOptions } from "../numerics/linalg.js";
+import { createRandom } from "../numerics/random.js";
+import { trainSoftmax, type SoftmaxModel } from "../numerics/softmax.js";
 import { IR_VERSION, OPSET } from "./onnx/build.js";
 import {
   AttributeType, DataType, attributeProto, encodeModel, graphProto, nodeProto, tensorProto, valueInfo,
@@ -145,7 +145,7 @@ export function buildSoftmaxTrainGraph(): Uint8Array {
 }
 
 /**
- * The onnxruntime Linalg (see src/analysis/linalg.ts). Sessions are opened on first use and kept until
+ * The onnxruntime Linalg (see src/numerics/linalg.ts). Sessions are opened on first use and kept until
  * release(). `threads`: intra-op threads (default PA_THREADS, else the machine's parallelism).
  */
 export async function createOrtLinalg({ threads }: { threads?: number } = {}): Promise<Linalg> {
