@@ -41,6 +41,8 @@ export { keyword } from "./numerics/options.js";
 export { dot, cosine, rankOf, pearsonFromSums } from "./numerics/vectors.js";
 export { trainSoftmax, predict, predictProba, accuracy } from "./numerics/softmax.js";
 export type { SoftmaxOptions, SoftmaxModel } from "./numerics/softmax.js";
+export { isotropyScores, isoScoreFromEigenvalues, effectiveRank, topVarianceShare, covarianceFromSums } from "./numerics/isotropy.js";
+export type { IsotropyScores } from "./numerics/isotropy.js";
 export { TokenSample } from "./analysis/tokenSample.js";
 export type { TokenSampleOptions, LayerSample } from "./analysis/tokenSample.js";
 export { OutlierCounter, countOutliers, outlierDims, argExtent } from "./analysis/outliers.js";

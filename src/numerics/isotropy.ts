@@ -15,7 +15,7 @@
  * The covariance is the unbiased one (N - 1), as torch.cov in the reference; a caller that has running
  * sums builds it with `covarianceFromSums`.
  */
-import { symmetricEigen } from "../analysis/stats.js";
+import { symmetricEigen } from "./eigen/symmetric.js";
 
 export interface IsotropyScores {
   /** IsoScore in [0, 1]. */
