@@ -145,6 +145,42 @@ export function buildSoftmaxTrainGraph(): Uint8Array {
 }
 
 /**
+ * trainSoftmax's minibatch schedule, replayed for the stacked graph: its generator's initial-weight
+ * draws (`weights` normals), then one shuffle per epoch of the same (never reset) order array; each
+ * step's [start, end) into the epochs' concatenated orders, and Adam's bias corrections 1 - beta^t.
+ */
+function adamSchedule(seed: number, n: number, weights: number, epochs: number, batchSize: number) {
+  const rng = createRandom(seed);
+  for (let i = 0; i < weights; ++i) rng.normal();
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const orders = new BigInt64Array(epochs * n);
+  for (let e = 0; e < epochs; ++e) {
+    rng.shuffle(order);
+    for (let i = 0; i < n; ++i) orders[e * n + i] = BigInt(order[i]);
+  }
+  const perEpoch = Math.ceil(n / batchSize), steps = epochs * perEpoch;
+  const starts = new BigInt64Array(steps), ends = new BigInt64Array(steps), c1 = new Float32Array(steps), c2 = new Float32Array(steps);
+  for (let e = 0, t = 0; e < epochs; ++e) {
+    for (let start = 0; start < n; start += batchSize, ++t) {
+      starts[t] = BigInt(e * n + start);
+      ends[t] = BigInt(e * n + Math.min(n, start + batchSize));
+      c1[t] = 1 - 0.9 ** (t + 1);
+      c2[t] = 1 - 0.999 ** (t + 1);
+    }
+  }
+  return { orders, starts, ends, c1, c2, perEpoch, steps };
+}
+
+/** Mean loss per epoch of each stacked problem, from the graph's per-step summed losses [steps x count]. */
+function epochLosses(batchLoss: Float32Array, count: number, epochs: number, perEpoch: number, n: number): number[][] {
+  return Array.from({ length: count }, (_, p) => Array.from({ length: epochs }, (_, e) => {
+    let sum = 0;
+    for (let t = e * perEpoch; t < (e + 1) * perEpoch; ++t) sum += batchLoss[t * count + p];
+    return sum / n;
+  }));
+}
+
+/**
  * The onnxruntime Linalg (see src/numerics/linalg.ts). Sessions are opened on first use and kept until
  * release(). `threads`: intra-op threads (default PA_THREADS, else the machine's parallelism).
  */
@@ -193,26 +229,7 @@ export async function createOrtLinalg({ threads }: { threads?: number } = {}): P
         Array.from({ length: count }, (_, p) => ({ W: W.slice(p * classes * dim, (p + 1) * classes * dim), b: null, classes, dim, losses: losses[p], settings: { ...settings } }));
       if (epochs === 0) return done(new Float32Array(count * classes * dim).map((_, i) => init.W[i % (classes * dim)]), Array.from({ length: count }, () => []));
 
-      // Replay trainSoftmax's generator: the initial weights' normal draws, then one shuffle per epoch
-      // of the same (never reset) order array.
-      const rng = createRandom(seed);
-      for (let i = 0; i < classes * dim; ++i) rng.normal();
-      const order = Int32Array.from({ length: n }, (_, i) => i);
-      const orders = new BigInt64Array(epochs * n);
-      for (let e = 0; e < epochs; ++e) {
-        rng.shuffle(order);
-        for (let i = 0; i < n; ++i) orders[e * n + i] = BigInt(order[i]);
-      }
-      const perEpoch = Math.ceil(n / batchSize), steps = epochs * perEpoch;
-      const starts = new BigInt64Array(steps), ends = new BigInt64Array(steps), c1 = new Float32Array(steps), c2 = new Float32Array(steps);
-      for (let e = 0, t = 0; e < epochs; ++e) {
-        for (let start = 0; start < n; start += batchSize, ++t) {
-          starts[t] = BigInt(e * n + start);
-          ends[t] = BigInt(e * n + Math.min(n, start + batchSize));
-          c1[t] = 1 - 0.9 ** (t + 1);
-          c2[t] = 1 - 0.999 ** (t + 1);
-        }
-      }
+      const { orders, starts, ends, c1, c2, perEpoch, steps } = adamSchedule(seed, n, classes * dim, epochs, batchSize);
       const onehot = new Float32Array(n * classes);
       for (let i = 0; i < n; ++i) onehot[i * classes + y[i]] = 1;
       const W0 = new Float32Array(count * classes * dim);
@@ -231,12 +248,7 @@ export async function createOrtLinalg({ threads }: { threads?: number } = {}): P
         lr: { type: "float32", data: Float32Array.of(lr), dims: [] },
         trips: { type: "int64", data: BigInt64Array.of(BigInt(steps)), dims: [] },
       }, ["W", "losses"]);
-      const batchLoss = out.losses.data; // [steps, count]
-      const losses = Array.from({ length: count }, (_, p) => Array.from({ length: epochs }, (_, e) => {
-        let sum = 0;
-        for (let t = e * perEpoch; t < (e + 1) * perEpoch; ++t) sum += batchLoss[t * count + p];
-        return sum / n;
-      }));
+      const losses = epochLosses(out.losses.data, count, epochs, perEpoch, n);
       return done(out.W.data, losses);
     },
 
