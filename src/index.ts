@@ -136,3 +136,12 @@ export type { ModelProvenance, NotebookProvenance, ReportProvenance } from "./re
 export { escapeHtml, scriptJson, stableStringify, toCsv } from "./report/escape.js";
 export { generateReport, writeAtomic } from "./report/generate.js";
 export type { ReportOptions } from "./report/generate.js";
+
+// -- real checkpoints, identity, shared results, summary (issue 14) --
+export { readCatalog, findCheckpoint, fetchCheckpoint, checkpointDir } from "./model/catalog.js";
+export type { Catalog, CatalogCheckpoint, FetchCheckpointOptions } from "./model/catalog.js";
+export { modelIdentity } from "./model/identity.js";
+export { sharedAnalyses, reportModels, reportSample, modelTensors, DEFAULT_SAMPLE } from "./report/cache.js";
+export type { SharedAnalyses, SharedOptions } from "./report/cache.js";
+export { findingsMarkdown, outlierSectionTitle, outlierSectionId } from "./report/summary.js";
+export type { FindingsRun } from "./report/summary.js";
