@@ -12,7 +12,7 @@ import { reportModels } from "../report/cache.js";
 import { prepareModels } from "../report/models.js";
 
 const spec: Record<string, OptionSpec> = {
-  model: { type: "list", help: "model source (folder or hub id); may repeat. Notebooks with a `models` parameter get all, those with `model` the first (default: the notebooks' own, the embedded models)" },
+  model: { type: "list", help: "model source (folder, catalog name or hub id); may repeat. Notebooks with a `models` parameter get all, those with `model` the first (default with the default notebooks: the pinned real checkpoints and the embedded pair; with --notebooks: the notebooks' own)" },
   notebooks: { type: "list", help: "notebook files in report order, comma-separated or repeated (default: notebooks/*.ipynb in name order)" },
   sample: { type: "string", help: "sentences sampled, for notebooks with a `sample` parameter (default: the notebooks' own)" },
   seed: { type: "string", help: "seed, for notebooks with a `seed` parameter (default: the notebooks' own)" },
@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     options = {
       notebooks,
       out: o.out as string,
-      models: (o.model as string[] | undefined) ?? reportModels(),
+      models: (o.model as string[] | undefined) ?? (o.notebooks ? undefined : reportModels()),
       sample: o.sample === undefined ? undefined : intOption(o.sample, "sample", 1),
       seed: o.seed === undefined ? undefined : intOption(o.seed, "seed", 0, 0xffffffff),
       title: o.title as string,
@@ -82,9 +82,9 @@ export async function run(argv: string[]): Promise<number> {
   if (freshResults) process.env.PA_RESULTS_DIR = freshResults;
   try {
     const started = Date.now();
-    const prepared = await prepareModels(options.models, { offline: o.offline === true, onProgress: options.onProgress });
+    const prepared = options.models ? await prepareModels(options.models, { offline: o.offline === true, onProgress: options.onProgress }) : { available: undefined, skipped: [], downloadSeconds: 0 };
     if (prepared.skipped.length && o.strict) throw new Error(`--strict: ${prepared.skipped.length} model(s) skipped: ${prepared.skipped.map((s) => `${s.model} (${s.reason})`).join("; ")}`);
-    if (prepared.available.length === 0) throw new Error(`no model could be fetched or loaded: ${prepared.skipped.map((s) => `${s.model} (${s.reason})`).join("; ")}`);
+    if (prepared.available?.length === 0) throw new Error(`no model could be fetched or loaded: ${prepared.skipped.map((s) => `${s.model} (${s.reason})`).join("; ")}`);
     const computeStarted = Date.now();
     const prepSeconds = (computeStarted - started) / 1000;
     const file = await generateReport({ ...options, models: prepared.available, parameters: { skipped: prepared.skipped } });
