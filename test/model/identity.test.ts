@@ -6,6 +6,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { configNameOrPath, modelIdentity, sentenceTransformersId } from "../../src/model/identity.js";
 import { readCatalog } from "../../src/model/catalog.js";
+import { sharedAnalyses } from "../../src/report/cache.js";
+import { meanVectorsFigure } from "../../src/figures/meanVectors.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-identity-test-"));
 process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -47,4 +49,14 @@ test("modelIdentity: catalog name, card, hub-shaped _name_or_path, else folder (
   const pinned = { ...catalog, checkpoints: [{ ...catalog.checkpoints[0], files: [{ name: "model.safetensors", bytes: weights.length, sha256: crypto.createHash("sha256").update(weights).digest("hex") }] }] };
   assert.equal(modelIdentity(named, { catalog: pinned }), "sentence-transformers/all-MiniLM-L6-v2");
   assert.equal(modelIdentity(path.resolve(__dirname, "..", "..", "..", "models", "mlm-pos")), `mlm-pos (${crypto.createHash("sha256").update(fs.readFileSync(path.resolve(__dirname, "..", "..", "..", "models", "mlm-pos", "model.safetensors"))).digest("hex").slice(0, 8)})`);
+});
+
+test("titles, figure ids (download names) and provenance of the MiniLM folder named `model` carry its identity", async () => {
+  assert.ok(fs.existsSync(MINILM), `${MINILM}: missing; run npm run setup:test`);
+  const run = await sharedAnalyses(MINILM, { sample: 12, seed: 1, dir: path.join(tmp, "results") });
+  assert.equal(run.model, "sentence-transformers/all-MiniLM-L6-v2");
+  assert.equal(run.results.provenance.model, "sentence-transformers/all-MiniLM-L6-v2");
+  const figure = meanVectorsFigure(run.results.outliers, { model: run.model });
+  assert.equal(figure.title, "sentence-transformers/all-MiniLM-L6-v2: mean token vector per layer");
+  assert.equal(figure.id, "mean-vectors-sentence-transformers-all-minilm-l6-v2");
 });
