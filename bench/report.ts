@@ -19,13 +19,24 @@ import { performance } from "node:perf_hooks";
 const ROOT = path.join(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "artefacts.js");
 
-function timed(args: string[], env: Record<string, string>): number {
+const TIME = "/usr/bin/time";
+
+/**
+ * Wall seconds of `artefacts ARGS`, and CPU seconds (user + sys, the kernels included: they are
+ * waited-for descendants) when /usr/bin/time exists: on a shared, loaded machine the CPU time is the
+ * steadier measure of the work done.
+ */
+function timed(args: string[], env: Record<string, string>): { wall: number; cpu: number | null } {
   const started = performance.now();
-  const r = child.spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 26 });
+  const withTime = fs.existsSync(TIME);
+  const argv = withTime ? [TIME, "-f", "PA_TIME %U %S", process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  const r = child.spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 26 });
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`artefacts ${args.join(" ")}: exit ${r.status}\n${(r.stderr ?? "").split("\n").slice(-8).join("\n")}`);
-  return Math.round(seconds * 10) / 10;
+  const m = /PA_TIME ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? "");
+  return { wall: Math.round(seconds * 10) / 10, cpu: m ? Math.round((Number(m[1]) + Number(m[2])) * 10) / 10 : null };
 }
+const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round((a / b) * 100) / 100);
 
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
@@ -39,7 +50,7 @@ export function reportVsAnalyze(model: string, samples: number[], log: (m: strin
       const analyze = timed(["analyze", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "a.json")], {});
       const results = fs.mkdtempSync(path.join(tmp, "results-"));
       const report = timed(["report", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "r.html")], { PA_RESULTS_DIR: results });
-      const line = { report_vs_analyze: { model, sample: n, analyze_s: analyze, report_cold_s: report, ratio: Math.round((report / analyze) * 100) / 100, target_max: 1.3, load_average: load(), cpus: os.cpus().length } };
+      const line = { report_vs_analyze: { model, sample: n, analyze_s: analyze.wall, report_cold_s: report.wall, ratio: ratio(report.wall, analyze.wall), analyze_cpu_s: analyze.cpu, report_cold_cpu_s: report.cpu, cpu_ratio: ratio(report.cpu, analyze.cpu), target_max: 1.3, load_average: load(), cpus: os.cpus().length } };
       process.stdout.write(JSON.stringify(line) + "\n");
       out.push(line);
     }
@@ -59,7 +70,7 @@ export function warmReport(log: (m: string) => void): Record<string, unknown> {
     log("default report, warm results cache");
     const warm = timed(["report", "--out", path.join(tmp, "r2.html")], env);
     const same = fs.readFileSync(path.join(tmp, "r1.html")).equals(fs.readFileSync(path.join(tmp, "r2.html")));
-    const line = { report_warm: { cold_s: cold, warm_s: warm, target_warm_max_s: 20, same_bytes: same, load_average: load(), cpus: os.cpus().length } };
+    const line = { report_warm: { cold_s: cold.wall, warm_s: warm.wall, cold_cpu_s: cold.cpu, warm_cpu_s: warm.cpu, target_warm_max_s: 20, same_bytes: same, load_average: load(), cpus: os.cpus().length } };
     process.stdout.write(JSON.stringify(line) + "\n");
     return line;
   } finally {
