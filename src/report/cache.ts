@@ -60,6 +60,8 @@ export interface SharedAnalyses {
   /** True when read from the cache. */
   cached: boolean;
   results: AnalysisResults;
+  /** The encoder's warnings during the pass (model folder shown as the identity), printed on stderr whether computed or read. */
+  warnings: string[];
 }
 
 /** The default report's models, in report order: the pinned real checkpoints, then the embedded pair. */
@@ -93,10 +95,14 @@ export async function sharedAnalyses(source: string, options: SharedOptions = {}
   const file = path.join(resultsDir(options.dir), `${key}.json`);
   if (cache) {
     const read = readEntry(file, key);
-    if (read.results) return { source, model, sample, seed, corpus, dir, key, cached: true, results: read.results };
+    if (read.results) {
+      printWarnings(read.warnings);
+      return { source, model, sample, seed, corpus, dir, key, cached: true, results: read.results, warnings: read.warnings };
+    }
     if (read.problem) onProgress?.(`${file}: ${read.problem}; recomputing`);
   }
-  const encoder = await createEncoder(dir);
+  const warnings: string[] = [];
+  const encoder = await createEncoder(dir, { warn: (m) => warnings.push(m.split(dir).join(model)) });
   let results: AnalysisResults;
   try {
     const sentences = sampleSentences(loadCorpus(corpus as Parameters<typeof loadCorpus>[0]), { n: sample, seed, ...SHARED_SAMPLING });
@@ -105,8 +111,9 @@ export async function sharedAnalyses(source: string, options: SharedOptions = {}
     await encoder.dispose();
   }
   results.provenance = { ...results.provenance, model, source: findCheckpoint(source) ? source : path.basename(dir), corpus, cacheKey: key };
-  if (cache) writeEntry(file, key, fields, results);
-  return { source, model, sample, seed, corpus, dir, key, cached: false, results };
+  if (cache) writeEntry(file, key, fields, results, warnings);
+  printWarnings(warnings);
+  return { source, model, sample, seed, corpus, dir, key, cached: false, results, warnings };
 }
 
 /** The checkpoint's static tensors (embedding tables, LayerNorms) for the origin figures, without building an encoder for a Hugging Face folder. */
@@ -156,11 +163,16 @@ export function toolkitVersion(): { version: string; code: string } {
   return toolkit;
 }
 
-const MAGIC = "positional-artefacts results/1";
+const MAGIC = "positional-artefacts results/2";
+
+/** Warnings go to stderr the same way on a computed and a cached pass, so a report's bytes do not depend on the cache. */
+function printWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+}
 
 /** An entry: one header line (magic, key, fields, payload sha256 and length), then the payload JSON. */
-export function writeEntry(file: string, key: string, fields: unknown, results: AnalysisResults): void {
-  const payload = JSON.stringify(results);
+export function writeEntry(file: string, key: string, fields: unknown, results: AnalysisResults, warnings: readonly string[] = []): void {
+  const payload = JSON.stringify({ results, warnings });
   const header = JSON.stringify({ magic: MAGIC, key, fields, bytes: Buffer.byteLength(payload), sha256: crypto.createHash("sha256").update(payload).digest("hex") });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -174,23 +186,24 @@ export function writeEntry(file: string, key: string, fields: unknown, results: 
 }
 
 /** The entry's results when it is sound and for `key`; otherwise what is wrong with it (null when absent). */
-export function readEntry(file: string, key: string): { results: AnalysisResults | null; problem: string | null } {
+export function readEntry(file: string, key: string): { results: AnalysisResults | null; warnings: string[]; problem: string | null } {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    return { results: null, problem: null };
+    return { results: null, warnings: [], problem: null };
   }
   const nl = text.indexOf("\n");
   let header: { magic?: string; key?: string; bytes?: number; sha256?: string };
   try {
     header = JSON.parse(nl < 0 ? text : text.slice(0, nl));
   } catch {
-    return { results: null, problem: "the cache entry's header is not JSON (a partial or foreign file)" };
+    return { results: null, warnings: [], problem: "the cache entry's header is not JSON (a partial or foreign file)" };
   }
-  if (header.magic !== MAGIC || header.key !== key) return { results: null, problem: "the cache entry is of another format or key" };
+  if (header.magic !== MAGIC || header.key !== key) return { results: null, warnings: [], problem: "the cache entry is of another format or key" };
   const payload = text.slice(nl + 1);
-  if (Buffer.byteLength(payload) !== header.bytes) return { results: null, problem: `the cache entry holds ${Buffer.byteLength(payload)} of ${header.bytes} payload bytes (partial)` };
-  if (crypto.createHash("sha256").update(payload).digest("hex") !== header.sha256) return { results: null, problem: "the cache entry's payload does not match its sha256 (corrupt)" };
-  return { results: JSON.parse(payload) as AnalysisResults, problem: null };
+  if (Buffer.byteLength(payload) !== header.bytes) return { results: null, warnings: [], problem: `the cache entry holds ${Buffer.byteLength(payload)} of ${header.bytes} payload bytes (partial)` };
+  if (crypto.createHash("sha256").update(payload).digest("hex") !== header.sha256) return { results: null, warnings: [], problem: "the cache entry's payload does not match its sha256 (corrupt)" };
+  const entry = JSON.parse(payload) as { results: AnalysisResults; warnings: string[] };
+  return { results: entry.results, warnings: entry.warnings, problem: null };
 }

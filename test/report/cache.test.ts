@@ -34,6 +34,7 @@ test("sharedAnalyses computes once, then reads the same results; seed, sample an
   assert.equal(second.cached, true);
   assert.equal(second.key, first.key);
   assert.deepEqual(second.results, first.results);
+  assert.deepEqual(second.warnings, first.warnings);
   assert.notEqual((await sharedAnalyses(model, { ...opts, seed: 4 })).key, first.key);
   assert.notEqual((await sharedAnalyses(model, { ...opts, sample: 41 })).key, first.key);
   const other = path.join(tmp, "other");
