@@ -70,7 +70,7 @@ export { runAnalyses, ANALYSIS_NAMES, resolveOnly, batchWords, frequentWords } f
 export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
 export { REGISTRY, descriptor, closure } from "./analysis/registry/index.js";
 export type { AnalysisDescriptor, Accumulator, RunContext, ResultInputs, SidePart } from "./analysis/registry/types.js";
-export { STATE_VERSION, STATE_FORMAT, wrapState, unwrapState, modelIdentity, encodeArray, decodeArray } from "./analysis/state.js";
+export { STATE_VERSION, STATE_FORMAT, wrapState, unwrapState, stateIdentity, encodeArray, decodeArray } from "./analysis/state.js";
 export type { StateEnvelope, ModelIdentity, EncodedArray } from "./analysis/state.js";
 export { pearson, spearman, averageRanks } from "./analysis/correlation.js";
 export { WicScorer, evaluateWic, accuracyTable, bestCell, WIC_THRESHOLDS } from "./analysis/senses.js";
@@ -144,3 +144,12 @@ export type { ModelProvenance, NotebookProvenance, ReportProvenance } from "./re
 export { escapeHtml, scriptJson, stableStringify, toCsv } from "./report/escape.js";
 export { generateReport, writeAtomic } from "./report/generate.js";
 export type { ReportOptions } from "./report/generate.js";
+
+// -- real checkpoints, identity, shared results, summary (issue 14) --
+export { readCatalog, findCheckpoint, fetchCheckpoint, checkpointDir } from "./model/catalog.js";
+export type { Catalog, CatalogCheckpoint, FetchCheckpointOptions } from "./model/catalog.js";
+export { modelIdentity } from "./model/identity.js";
+export { sharedAnalyses, reportModels, reportSample, modelTensors, DEFAULT_SAMPLE } from "./report/cache.js";
+export type { SharedAnalyses, SharedOptions } from "./report/cache.js";
+export { findingsMarkdown, outlierSectionTitle, outlierSectionId } from "./report/summary.js";
+export type { FindingsRun } from "./report/summary.js";

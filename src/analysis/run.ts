@@ -15,7 +15,7 @@ import type { RunOptions } from "./options.js";
 import type { AnalysisResults } from "./registry/results.js";
 import { closure, reported, resolveOnly, BASE, type AnalysisName } from "./registry/index.js";
 import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } from "./registry/types.js";
-import { modelIdentity, wrapState, type StateEnvelope } from "./state.js";
+import { stateIdentity, wrapState, type StateEnvelope } from "./state.js";
 import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
 
 export { ANALYSIS_NAMES, resolveOnly, type AnalysisName } from "./registry/index.js";
@@ -180,7 +180,7 @@ async function fitStage(plan: Plan, pass: Pass, fitBatches: LayerBatch[]): Promi
 
 /** Every running accumulator's state in its envelope, in registry order (this thread's and the side's). */
 async function collectStates(plan: Plan, pass: Pass): Promise<StateEnvelope[]> {
-  const model = modelIdentity(plan.encoder.provenance());
+  const model = stateIdentity(plan.encoder.provenance());
   const side = new Map((await pass.side?.states())?.map((x) => [x.name, x.state]) ?? []);
   const out: StateEnvelope[] = [];
   for (const d of plan.analyses) {

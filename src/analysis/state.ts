@@ -28,7 +28,7 @@ export interface StateEnvelope {
 }
 
 /** The identity of the model that encoded the hidden states (from Encoder.provenance()). */
-export function modelIdentity(provenance: Record<string, unknown>): ModelIdentity {
+export function stateIdentity(provenance: Record<string, unknown>): ModelIdentity {
   const files = (provenance.files as { name: string; sha256: string }[] | undefined) ?? [];
   return { model: String(provenance.model), files: files.map(({ name, sha256 }) => ({ name, sha256 })) };
 }

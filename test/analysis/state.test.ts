@@ -27,7 +27,7 @@ import { toLayerBatches, wordTable, type LayerBatch } from "../../src/analysis/b
 import { outlierDims, type OutlierResult } from "../../src/analysis/outliers.js";
 import { REGISTRY, BASE } from "../../src/analysis/registry/index.js";
 import type { Accumulator, AccumulatorState, RunContext, SidePart, ResultInputs } from "../../src/analysis/registry/types.js";
-import { modelIdentity, unwrapState, wrapState, STATE_VERSION, type ModelIdentity } from "../../src/analysis/state.js";
+import { stateIdentity, unwrapState, wrapState, STATE_VERSION, type ModelIdentity } from "../../src/analysis/state.js";
 import type { RunOptions } from "../../src/analysis/options.js";
 
 const modelDir = path.join(__dirname, "..", "..", "..", "test", "fixtures", "models", "synth-bert-outlier");
@@ -53,7 +53,7 @@ let encoded: EncodedBatch[] = [];
 
 before(async () => {
   encoder = await createEncoder(modelDir, { threads: 1 });
-  model = modelIdentity(encoder.provenance());
+  model = stateIdentity(encoder.provenance());
   for (const [i, s] of sentences.entries()) {
     for await (const b of encoder.encode([s], { batchSize: 1 })) encoded.push({ ...b, sentenceIndex: [i] });
   }
