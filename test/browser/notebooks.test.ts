@@ -1,0 +1,198 @@
+/**
+ * Every notebook, opened in real front-ends in Chromium: Debian's Jupyter Notebook (classic) and
+ * JupyterLab 4 (pinned venv), Run All, then every figure output must hold a drawn plotly plot
+ * (svg.main-svg, and plotly holds at least one visible trace unless the figure has none: the
+ * small default model has no outlier dimension, so notebook 02's outlier-row figures are empty axes
+ * with a note), every table rows, and the console no error from our code; the
+ * `jupyter nbconvert --to html --execute` files are checked the same way, offline. The notebooks
+ * run on small samples (SMALL_PARAMETERS). Screenshots go to test/output/notebooks/.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM } from "./chromium.js";
+import { labUnavailable, nbconvertHtml, prepareWorkspace, ROOT, startServer, type JupyterServer } from "./jupyter.js";
+
+const OUTPUT = path.join(ROOT, "test", "output", "notebooks");
+const FIGURE_MIME = "application/vnd.positional-artefacts.figure+json";
+const TABLE_MIME = "application/vnd.positional-artefacts.table+json";
+const RUN_TIMEOUT = 240000;
+
+/** Per code cell: figures and tables the kernel sent (from the notebook model) and what the page shows. */
+interface CellCensus { undrawn: string[]; expectedFigures: number; expectedTables: number; figures: number; drawn: number; tables: number; tablesWithRows: number }
+
+/** The page's census of figure and table outputs per code cell; `cells` selects the code cells. */
+const CENSUS = `(cells, model) => {
+  const codeModels = model.cells.filter((c) => c.cell_type === "code");
+  const nodes = [...document.querySelectorAll(cells)];
+  if (nodes.length !== codeModels.length) throw new Error("found " + nodes.length + " code cells in the page, " + codeModels.length + " in the model");
+  return nodes.map((node, i) => {
+    const outputs = codeModels[i].outputs || [];
+    const figures = [...node.querySelectorAll(".pa-figure")];
+    return {
+      expectedFigures: outputs.filter((o) => o.data && ${JSON.stringify(FIGURE_MIME)} in o.data).length,
+      expectedTables: outputs.filter((o) => o.data && ${JSON.stringify(TABLE_MIME)} in o.data).length,
+      figures: figures.length,
+      drawn: figures.filter((f) => f.querySelector("svg.main-svg") && ((f._fullData || []).filter((d) => d.visible !== false).length > 0 || JSON.parse(document.getElementById(f.getAttribute("data-spec")).textContent).spec.data.length === 0)).length,
+      undrawn: figures.filter((f) => !(f.querySelector("svg.main-svg") && ((f._fullData || []).filter((d) => d.visible !== false).length > 0 || JSON.parse(document.getElementById(f.getAttribute("data-spec")).textContent).spec.data.length === 0)))
+        .map((f) => f.id + ": svg " + !!f.querySelector("svg.main-svg") + ", traces " + (f._fullData || []).length + ", text [" + f.textContent.slice(0, 200) + "]"),
+      tables: node.querySelectorAll("table.pa-table").length,
+      tablesWithRows: [...node.querySelectorAll("table.pa-table")].filter((t) => t.querySelectorAll("tbody tr").length > 0).length,
+    };
+  });
+}`;
+
+function checkCensus(where: string, census: CellCensus[]): { figures: number; tables: number } {
+  census.forEach((c, i) => {
+    const at = `${where}: code cell ${i + 1}`;
+    assert.equal(c.figures, c.expectedFigures, `${at}: ${c.expectedFigures} figure outputs, ${c.figures} figure elements`);
+    assert.equal(c.drawn, c.figures, `${at}: ${c.figures - c.drawn} of ${c.figures} figures not drawn: ${c.undrawn.join("; ")}`);
+    assert.equal(c.tables, c.expectedTables, `${at}: ${c.expectedTables} table outputs, ${c.tables} tables`);
+    assert.equal(c.tablesWithRows, c.tables, `${at}: a table has no rows`);
+  });
+  const figures = census.reduce((n, c) => n + c.figures, 0), tables = census.reduce((n, c) => n + c.tables, 0);
+  assert.ok(figures + tables > 0, `${where}: no figure and no table`);
+  return { figures, tables };
+}
+
+/** Console errors and uncaught page errors; ours are those naming the toolkit or plotly, or thrown by a script. */
+function watch(page: Page): { ours: () => string[]; all: string[] } {
+  const all: string[] = [];
+  page.on("console", (m) => { if (m.type() === "error") all.push(m.text()); });
+  page.on("pageerror", (e) => all.push(`pageerror: ${e.message}`));
+  return { all, ours: () => all.filter((e) => /positional-artefacts|pa-figure|__pa|plotly|pageerror/i.test(e)) };
+}
+
+const DRAWN = `[...document.querySelectorAll(".pa-figure")].every((d) => d.querySelector("svg.main-svg"))`;
+
+/** Classic notebook: open, Run All, wait for every cell and figure; returns the census. */
+async function runClassic(page: Page, server: JupyterServer, name: string): Promise<CellCensus[]> {
+  await page.goto(`${server.base}/notebooks/notebooks/${name}?token=${server.token}`);
+  await page.waitForFunction(`window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()`, null, { timeout: 60000 });
+  return runAllClassic(page);
+}
+
+async function runAllClassic(page: Page): Promise<CellCensus[]> {
+  await page.evaluate(`Jupyter.notebook.clear_all_output(); Jupyter.notebook.execute_all_cells()`);
+  await page.waitForFunction(`Jupyter.notebook.get_cells().every((c) => c.cell_type !== "code" || typeof c.input_prompt_number === "number") && !Jupyter.notebook.kernel_busy`, null, { timeout: RUN_TIMEOUT, polling: 250 });
+  await page.waitForFunction(DRAWN, null, { timeout: 30000 }).catch(() => undefined);
+  return page.evaluate(`(${CENSUS})(".cell.code_cell", Jupyter.notebook.toJSON())`) as Promise<CellCensus[]>;
+}
+
+/** JupyterLab: open, Run All (the app is exposed with --LabApp.expose_app_in_browser), wait; returns the census. */
+async function runLab(page: Page, server: JupyterServer, name: string): Promise<CellCensus[]> {
+  await page.goto(`${server.base}/lab/tree/notebooks/${name}?token=${server.token}&reset`);
+  const panel = `(window.jupyterapp && jupyterapp.shell.currentWidget && jupyterapp.shell.currentWidget.sessionContext ? jupyterapp.shell.currentWidget : null)`;
+  await page.waitForFunction(`(() => { const p = ${panel}; return p && p.context.path.endsWith(${JSON.stringify(name)}) && p.sessionContext.session && p.sessionContext.session.kernel && p.sessionContext.session.kernel.status === "idle"; })()`, null, { timeout: 90000, polling: 250 });
+  await page.evaluate(`jupyterapp.commands.execute("notebook:run-all-cells")`);
+  await page.waitForFunction(`(() => { const p = ${panel}; const cells = [...p.content.model.cells].filter((c) => c.type === "code");
+    return p.sessionContext.session.kernel.status === "idle" && cells.every((c) => typeof c.executionCount === "number") && ![...document.querySelectorAll(".jp-InputPrompt")].some((e) => e.textContent.includes("*")); })()`, null, { timeout: RUN_TIMEOUT, polling: 250 });
+  await page.waitForFunction(DRAWN, null, { timeout: 30000 }).catch(() => undefined);
+  return page.evaluate(`(${CENSUS})(".jp-Notebook .jp-CodeCell", ${panel}.content.model.toJSON())`) as Promise<CellCensus[]>;
+}
+
+async function screenshot(page: Page, file: string, scrollTo: string | null): Promise<void> {
+  if (scrollTo) await page.evaluate(`(() => { const e = document.querySelector(${JSON.stringify(scrollTo)}); if (e) e.scrollIntoView({ block: "center" }); })()`);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: file });
+}
+
+test("every notebook draws its figures and tables in Jupyter Notebook, JupyterLab and nbconvert HTML, in Chromium", { timeout: 600000 }, async (t) => {
+  const started = Date.now();
+  fs.mkdirSync(OUTPUT, { recursive: true });
+  const { dir, notebooks, env } = prepareWorkspace();
+  const labSkip = labUnavailable();
+  const servers: JupyterServer[] = [];
+  let browser: Browser | null = null;
+  try {
+    // nbconvert runs the notebooks in its own kernels while the browser drives the servers.
+    const converted = nbconvertHtml(dir, notebooks, path.join(dir, "html"), env);
+    converted.catch(() => undefined);
+    const classic = await startServer("notebook", dir, env);
+    servers.push(classic);
+    const lab = labSkip ? null : await startServer("lab", dir, env);
+    if (lab) servers.push(lab);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+    const counts = new Map<string, { figures: number; tables: number }>();
+
+    const frontEnd = async (server: JupyterServer, run: typeof runClassic, label: string, cells: string) => {
+      const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+      for (const name of notebooks) {
+        const page = await context.newPage();
+        const errors = watch(page);
+        const census = await run(page, server, name);
+        const where = `${label} ${server.version}: ${name}`;
+        let n: { figures: number; tables: number };
+        try { n = checkCensus(where, census); } catch (e) { (e as Error).message += `\nconsole: ${JSON.stringify(errors.all)}`; throw e; }
+        counts.set(`${label}:${name}`, n);
+        await screenshot(page, path.join(OUTPUT, `${label}-${name.replace(/\.ipynb$/, "")}.png`), `${cells} .pa-figure, ${cells} table.pa-table`);
+        if (label === "notebook" && name.startsWith("01-")) await exploreClassic(page, where, census);
+        assert.deepEqual(errors.ours(), [], `${where}: console errors from our code (all: ${JSON.stringify(errors.all)})`);
+        await page.close();
+      }
+      await context.close();
+    };
+    await Promise.all([
+      frontEnd(classic, runClassic, "notebook", ".cell.code_cell"),
+      lab ? frontEnd(lab, runLab, "lab", ".jp-CodeCell") : Promise.resolve(),
+    ]);
+    if (labSkip) t.diagnostic(`JupyterLab skipped: ${labSkip}`);
+    for (const name of notebooks) if (lab) assert.deepEqual(counts.get(`lab:${name}`), counts.get(`notebook:${name}`), `${name}: same figures and tables in both front-ends`);
+
+    const { files, version } = await converted;
+    for (const [i, file] of files.entries()) {
+      const where = `nbconvert ${version}: ${path.basename(file)}`;
+      const html = fs.readFileSync(file, "utf8");
+      const expected = counts.get(`notebook:${notebooks[i]}`)!;
+      assert.equal(html.split("(function (define, exports, module) {").length - 1, expected.figures > 0 ? 1 : 0, `${where}: plotly.js inlined once`);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors = watch(page);
+      const url = pathToFileURL(file).href;
+      const blocked: string[] = [];
+      await page.route("**/*", (route) => (route.request().url() === url ? route.continue() : (blocked.push(route.request().url()), route.abort())));
+      await page.goto(url, { waitUntil: "load" });
+      await page.waitForFunction(DRAWN, null, { timeout: 30000 }).catch(() => undefined);
+      const got = await page.evaluate(`({ figures: document.querySelectorAll(".pa-figure").length, drawn: [...document.querySelectorAll(".pa-figure")].filter((f) => f.querySelector("svg.main-svg") && ((f._fullData || []).filter((d) => d.visible !== false).length > 0 || JSON.parse(document.getElementById(f.getAttribute("data-spec")).textContent).spec.data.length === 0)).length,
+        tables: document.querySelectorAll("table.pa-table").length, tablesWithRows: [...document.querySelectorAll("table.pa-table")].filter((t) => t.querySelectorAll("tbody tr").length > 0).length })`) as { figures: number; drawn: number; tables: number; tablesWithRows: number };
+      assert.deepEqual(got, { figures: expected.figures, drawn: expected.figures, tables: expected.tables, tablesWithRows: expected.tables }, where);
+      assert.ok(blocked.every((u) => !u.startsWith("file:")), `${where}: only the template's CDN scripts are fetched: ${blocked.join(", ")}`);
+      assert.deepEqual(errors.ours(), [], `${where}: console errors from our code (all: ${JSON.stringify(errors.all)})`);
+      await screenshot(page, path.join(OUTPUT, `nbconvert-${path.basename(file, ".html")}.png`), ".pa-figure, table.pa-table");
+      await page.close();
+    }
+    t.diagnostic(`front-ends: Jupyter Notebook ${classic.version}; ${lab ? `JupyterLab ${lab.version}` : "no JupyterLab"}; nbconvert ${version}; ${notebooks.length} notebooks in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } catch (e) {
+    for (const s of servers) t.diagnostic(`${s.kind} log tail:\n${s.log().slice(-3000)}`);
+    throw e;
+  } finally {
+    await browser?.close();
+    await Promise.all(servers.map((s) => s.stop()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Exploration in the classic notebook: restart the kernel (plotly.js must come again), change the
+ * seed in the parameters cell, Run All: the same figures redraw in place with other data; then
+ * re-run one figure cell alone (out of order): it draws with the plotly.js already on the page.
+ */
+async function exploreClassic(page: Page, where: string, before: CellCensus[]): Promise<void> {
+  const specs = `[...document.querySelectorAll("script.pa-figure-data")].map((s) => JSON.stringify(JSON.parse(s.textContent).spec.data))`;
+  const first = await page.evaluate(specs) as string[];
+  await page.evaluate(`new Promise((resolve) => { Jupyter.notebook.kernel.restart(() => resolve(true)); })`);
+  await page.waitForFunction(`Jupyter.notebook.kernel.is_connected() && !Jupyter.notebook.kernel_busy`, null, { timeout: 60000 });
+  await page.evaluate(`(() => { const cell = Jupyter.notebook.get_cells().find((c) => (c.metadata.tags || []).includes("parameters"));
+    cell.set_text(cell.get_text().replace(/let seed = \\d+;/, "let seed = 2;")); })()`);
+  const after = await runAllClassic(page);
+  checkCensus(`${where} (seed 2 after a restart)`, after);
+  assert.deepEqual(after.map((c) => c.figures), before.map((c) => c.figures), `${where}: the figures redraw in place`);
+  const second = await page.evaluate(specs) as string[];
+  assert.equal(second.length, first.length);
+  assert.ok(second.some((s, i) => s !== first[i]), `${where}: another seed draws other data`);
+  const index = await page.evaluate(`Jupyter.notebook.get_cells().findIndex((c) => c.cell_type === "code" && c.get_text().includes("pa.show("))`) as number;
+  await page.evaluate(`Jupyter.notebook.get_cell(${index}).execute()`);
+  await page.waitForFunction(`typeof Jupyter.notebook.get_cell(${index}).input_prompt_number === "number" && !Jupyter.notebook.kernel_busy && Jupyter.notebook.get_cell(${index}).output_area.element[0].querySelector(".pa-figure svg.main-svg")`, null, { timeout: 60000, polling: 250 });
+}
