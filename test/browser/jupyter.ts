@@ -27,7 +27,9 @@ export function prepareWorkspace(overrides: Record<string, string> = SMALL_PARAM
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-nb-browser-"));
   fs.mkdirSync(path.join(dir, "notebooks"));
   fs.symlinkSync(path.join(ROOT, "dist"), path.join(dir, "dist"));
-  const names = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  // PA_NOTEBOOKS=01,04 limits the set (while debugging one notebook).
+  const only = process.env.PA_NOTEBOOKS ? process.env.PA_NOTEBOOKS.split(",") : null;
+  const names = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f) && (!only || only.some((p) => f.startsWith(p)))).sort();
   for (const name of names) {
     const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", name), "utf8"));
     const cell = nb.cells.find((c: { metadata: { tags?: string[] } }) => (c.metadata.tags ?? []).includes("parameters"));
