@@ -145,8 +145,21 @@ export const RUNTIME_SCRIPT = `(function () {
     try {
       var p = JSON.parse(el.textContent), spec = p.draw || p.spec;
       var config = Object.assign({displaylogo: false, responsive: true}, spec.config || {});
-      Promise.resolve(window.Plotly.newPlot(div, spec.data, spec.layout || {}, config)).catch(function (e) { fail(div, e); });
+      Promise.resolve(window.Plotly.newPlot(div, hover(spec), spec.layout || {}, config)).catch(function (e) { fail(div, e); });
     } catch (e) { fail(div, e); }
+  }
+  // Traces without their own hover text get one naming the series and the axes (layer, dim, token position ...).
+  function hover(spec) {
+    var layout = spec.layout || {};
+    function title(id, letter) {
+      var axis = layout[letter + "axis" + (id && id.length > 1 ? id.slice(1) : "")], t = axis && axis.title;
+      t = t && (typeof t === "string" ? t : t.text);
+      return t ? String(t).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() : letter;
+    }
+    return spec.data.map(function (tr) {
+      if (tr.hovertemplate || tr.hoverinfo || (tr.type && tr.type !== "scatter" && tr.type !== "bar")) return tr;
+      return Object.assign({}, tr, {hovertemplate: "%{fullData.name}<br>" + title(tr.xaxis, "x") + ": %{x}<br>" + title(tr.yaxis, "y") + ": %{y}" + (tr.text ? "<br>%{text}" : "") + "<extra></extra>"});
+    });
   }
   rt.flush = function () {
     var q = window.__paQueue || [], all = document.querySelectorAll("script.pa-figure-data");

@@ -117,11 +117,11 @@ test("every notebook draws its figures and tables in Jupyter Notebook, JupyterLa
     // nbconvert runs the notebooks in its own kernels while the browser drives the servers.
     const converted = nbconvertHtml(dir, notebooks, path.join(dir, "html"), env);
     converted.catch(() => undefined);
-    const classic = await startServer("notebook", dir, env);
-    servers.push(classic);
-    const lab = labSkip ? null : await startServer("lab", dir, env);
-    if (lab) servers.push(lab);
+    // Both servers and the browser start together (seconds each on a loaded machine).
+    const starting = [startServer("notebook", dir, env), labSkip ? Promise.resolve(null) : startServer("lab", dir, env)] as const;
+    for (const s of starting) s.then((server) => server && servers.push(server), () => undefined);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+    const [classic, lab] = await Promise.all(starting);
     const counts = new Map<string, { figures: number; tables: number }>();
 
     const frontEnd = async (server: JupyterServer, run: typeof runClassic, label: string, cells: string) => {
