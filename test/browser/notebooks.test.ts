@@ -125,7 +125,7 @@ test("every notebook draws its figures and tables in Jupyter Notebook, JupyterLa
     const counts = new Map<string, { figures: number; tables: number }>();
 
     const frontEnd = async (server: JupyterServer, run: typeof runClassic, label: string, cells: string) => {
-      const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
       for (const name of notebooks) {
         const page = await context.newPage();
         const errors = watch(page);
@@ -138,6 +138,7 @@ test("every notebook draws its figures and tables in Jupyter Notebook, JupyterLa
         try { n = checkCensus(where, census); } catch (e) { (e as Error).message += `\nconsole: ${JSON.stringify(errors.all)}`; throw e; }
         counts.set(`${label}:${name}`, n);
         await screenshot(page, path.join(OUTPUT, `${label}-${name.replace(/\.ipynb$/, "")}.png`), `${cells} .pa-figure, ${cells} table.pa-table`);
+        if (name.startsWith("01-")) await checkDownloads(page, where);
         if (label === "notebook" && name.startsWith("01-")) await exploreClassic(page, where, census);
         assert.deepEqual(errors.ours(), [], `${where}: console errors from our code (all: ${JSON.stringify(errors.all)})`);
         await page.close();
@@ -184,6 +185,24 @@ test("every notebook draws its figures and tables in Jupyter Notebook, JupyterLa
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The link row under the first figure, clicked inside the front-end: CSV (its table), JSON (its spec), PNG (plotly, offline). */
+async function checkDownloads(page: Page, where: string): Promise<void> {
+  const id = await page.evaluate(`document.querySelector("script.pa-figure-data").id`) as string;
+  const payload = JSON.parse(await page.evaluate(`document.getElementById(${JSON.stringify(id)}).textContent`) as string);
+  const click = async (kind: string) => {
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30000 }), page.click(`a[data-download="${kind}"][data-for="${id}"]`)]);
+    return { name: download.suggestedFilename(), bytes: fs.readFileSync((await download.path())!) };
+  };
+  const csv = await click("csv");
+  assert.equal(csv.name, `${payload.file}.csv`, where);
+  assert.equal(csv.bytes.toString("utf8"), payload.csv, `${where}: the CSV link gives the figure's table`);
+  const json = await click("json");
+  assert.deepEqual(JSON.parse(json.bytes.toString("utf8")), payload.spec, `${where}: the JSON link gives the figure's spec`);
+  const png = await click("png");
+  assert.equal(png.name, `${payload.file}.png`, where);
+  assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], `${where}: the PNG link gives a PNG`);
+}
 
 /**
  * Exploration in the classic notebook: restart the kernel (plotly.js must come again), change the
