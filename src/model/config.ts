@@ -2,7 +2,7 @@
  * Reads a Hugging Face config.json into a checked ModelConfig. BERT and RoBERTa share field names;
  * DistilBERT has its own (dim, n_layers, n_heads, hidden_dim, activation) and a fixed LayerNorm eps.
  */
-import * as fs from "node:fs";
+import { MAX_BYTES, readBounded } from "./files.js";
 import * as path from "node:path";
 import type { Architecture, ModelConfig } from "./types.js";
 
@@ -22,6 +22,9 @@ export function parseConfig(raw: unknown, file: string): ModelConfig {
   }
   const c = raw as Record<string, unknown>;
   const type = c.model_type;
+  if (type === undefined) {
+    throw new RangeError(`${file}: model_type is missing; add "model_type" with one of ${SUPPORTED_MODEL_TYPES.join(", ")} (the family the weights were saved from)`);
+  }
   if (!SUPPORTED_MODEL_TYPES.includes(type as Architecture)) {
     throw new RangeError(`${file}: model_type ${JSON.stringify(type)} is not supported; expected one of ${SUPPORTED_MODEL_TYPES.join(", ")}`);
   }
@@ -86,12 +89,8 @@ export function parseConfig(raw: unknown, file: string): ModelConfig {
 /** Reads and checks dir/config.json. */
 export function readConfig(dir: string): ModelConfig {
   const file = path.join(dir, "config.json");
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err}); pass a Hugging Face model folder that contains config.json`, { cause: err });
-  }
+  // bounded: a config.json linked to /dev/zero or grown huge is refused at once, not read to exhaustion
+  const text = readBounded(file, MAX_BYTES.config, "pass a Hugging Face model folder that contains config.json").toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);
