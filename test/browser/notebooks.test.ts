@@ -82,8 +82,9 @@ async function runAllClassic(page: Page): Promise<CellCensus[]> {
   // A cell holds class "running" from its execute request to its reply; the kernel's idle status comes on iopub after the outputs.
   const done = `Jupyter.notebook.get_cells().every((c) => c.cell_type !== "code" || typeof c.input_prompt_number === "number") && !document.querySelector(".cell.code_cell.running") && !Jupyter.notebook.kernel_busy`;
   await page.waitForFunction(done, null, { timeout: RUN_TIMEOUT, polling: 250 });
-  await page.waitForTimeout(300);
-  await page.waitForFunction(done, null, { timeout: RUN_TIMEOUT, polling: 250 });
+  // A reply can overtake a cell's last outputs (a figure's first output carries plotly.js, 4.8 MB):
+  // a sentinel's output comes on iopub after every earlier message, so when it is handled, all are.
+  await page.evaluate(`new Promise((resolve) => Jupyter.notebook.kernel.execute('console.log("pa-sentinel")', { iopub: { output: () => resolve(true) } }))`);
   await page.waitForFunction(DRAWN, null, { timeout: 30000 }).catch(() => undefined);
   return page.evaluate(`(${CENSUS})(".cell.code_cell", Jupyter.notebook.toJSON())`) as Promise<CellCensus[]>;
 }
@@ -96,6 +97,8 @@ async function runLab(page: Page, server: JupyterServer, name: string): Promise<
   await page.evaluate(`jupyterapp.commands.execute("notebook:run-all-cells")`);
   await page.waitForFunction(`(() => { const p = ${panel}; const cells = [...p.content.model.cells].filter((c) => c.type === "code");
     return p.sessionContext.session.kernel.status === "idle" && cells.every((c) => typeof c.executionCount === "number") && ![...document.querySelectorAll(".jp-InputPrompt")].some((e) => e.textContent.includes("*")); })()`, null, { timeout: RUN_TIMEOUT, polling: 250 });
+  // As in the classic notebook: a sentinel request, done only after every earlier iopub message.
+  await page.evaluate(`${panel}.sessionContext.session.kernel.requestExecute({ code: 'console.log("pa-sentinel")' }).done.then(() => true)`);
   await page.waitForFunction(DRAWN, null, { timeout: 30000 }).catch(() => undefined);
   return page.evaluate(`(${CENSUS})(".jp-Notebook .jp-CodeCell", ${panel}.content.model.toJSON())`) as Promise<CellCensus[]>;
 }
