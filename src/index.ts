@@ -103,8 +103,10 @@ export type { WordNetPairOptions, WordNetPairSet, WordNetSensePair, WordNetPos }
 // -- figures exports --
 export { defaultModels, readTrainingLog, findTrainingLog, modelLabel } from "./defaults.js";
 export type { TrainingLog } from "./defaults.js";
-export { show, showMarkdown, showProvenance, summarize, displayBundle, setDisplaySink, FIGURE_MIME, TABLE_MIME, PROVENANCE_MIME } from "./figures/show.js";
-export type { DisplayBundle, DisplaySink } from "./figures/show.js";
+export { show, showMarkdown, showProvenance, summarize, displayBundle, setDisplaySink, checkShowable, plotlySource, FIGURE_MIME, TABLE_MIME, PROVENANCE_MIME, PLOTLY_MIME } from "./figures/show.js";
+export type { DisplayBundle, DisplaySink, BundleOptions } from "./figures/show.js";
+export { figureHtml, tableHtml, drawableSpec, MAX_HEATMAP_CELLS } from "./figures/html.js";
+export type { FigureHtmlOptions } from "./figures/html.js";
 export { isFigureSpec } from "./figures/spec.js";
 export type { FigureSpec, TableSpec, TableData } from "./figures/spec.js";
 export { okabeIto, modelFamily, modelStyle, meanOfAllStyle, neuronStyle } from "./figures/palette.js";

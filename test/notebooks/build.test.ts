@@ -47,3 +47,16 @@ for (const f of sources) {
     assert.deepEqual(missing, []);
   });
 }
+
+for (const f of sources) {
+  test(`${f}: the first markdown cell says which cell to edit and documents every parameter`, () => {
+    const cells = build.parseSource(f, fs.readFileSync(path.join(srcDir, f), "utf8"));
+    assert.equal(cells[0].type, "markdown");
+    const index = cells.findIndex((c) => c.tags.includes("parameters"));
+    assert.equal(index, 2, "the parameters cell is the third cell, as the text says");
+    assert.match(cells[0].source, /edit the parameters cell\*\* \(the third cell, right after the import; it is tagged\n`parameters`\)/);
+    const names = [...cells[index].source.matchAll(/^let (\w+)/gm)].map((m) => m[1]);
+    assert.ok(names.length >= 3);
+    for (const n of names) assert.match(cells[0].source, new RegExp(`^- \`${n}\`: \\S`, "m"), `${f}: parameter ${n} is documented`);
+  });
+}
