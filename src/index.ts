@@ -153,5 +153,5 @@ export type { Catalog, CatalogCheckpoint, FetchCheckpointOptions } from "./model
 export { modelIdentity } from "./model/identity.js";
 export { sharedAnalyses, reportModels, reportSample, modelTensors, DEFAULT_SAMPLE } from "./report/cache.js";
 export type { SharedAnalyses, SharedOptions } from "./report/cache.js";
-export { findingsMarkdown, outlierSectionTitle, outlierSectionId } from "./report/summary.js";
+export { findingsMarkdown, findingsTable, outlierSectionTitle, outlierSectionId } from "./report/summary.js";
 export type { FindingsRun } from "./report/summary.js";

@@ -8,6 +8,7 @@ import type { AnalysisResults } from "../analysis/run.js";
 import type { OriginResult } from "../analysis/origins.js";
 import type { OutlierResult } from "../analysis/outliers.js";
 import { slugify } from "./escape.js";
+import type { Cell, TableSpec } from "../figures/spec.js";
 
 export interface FindingsRun {
   model: string;
@@ -101,4 +102,21 @@ export function findingsMarkdown(runs: readonly FindingsRun[], skipped: readonly
   const o = runs[0].results.outliers.settings;
   lines.push("", `A dimension is a persistent outlier when it is the argmin (or argmax) of at least ${pct(o.minShare)} of a layer's tokens in at least ${o.minLayers} layers; the share is pooled over layers 1..L, special tokens ${o.includeSpecial ? "included" : "excluded"}. Each model's name links to its section in notebook 1.`);
   return lines.join("\n");
+}
+
+/**
+ * The same findings as a table (one row per persistent outlier per model; a row with an empty dim
+ * for a model that has none), for CSV/JSON export beside the linked markdown summary.
+ */
+export function findingsTable(runs: readonly FindingsRun[]): TableSpec {
+  const columns = ["model", "sentences", "tokens", "outlier dim", "kind", "layers", "pooled share %", "origin"];
+  const rows: Cell[][] = [];
+  for (const r of runs) {
+    const o = r.results.outliers, s = r.results.sample;
+    if (o.dimensions.length === 0) rows.push([r.model, s.sentences, s.tokens, null, null, null, null, "no persistent outlier"]);
+    for (const d of o.dimensions) {
+      rows.push([r.model, s.sentences, s.tokens, d.dim, d.kind === "min" ? "argmin" : "argmax", layerRanges(d.layers), Math.round(d.share * 1e4) / 100, originText(r.results.origins, d.dim)]);
+    }
+  }
+  return { id: "findings", title: "Persistent outlier dimensions per model", columns, rows };
 }
