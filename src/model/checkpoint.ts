@@ -2,17 +2,19 @@
  * Loads a Hugging Face checkpoint folder (config.json + model.safetensors, or sharded safetensors with
  * model.safetensors.index.json) into float32 weights under canonical names, checked against the config.
  *
- * Canonical names are BertModel's without a prefix ("embeddings.word_embeddings.weight",
- * "encoder.layer.3.attention.self.query.weight" ...). RoBERTa ("roberta.") and DistilBERT
- * ("distilbert.", q_lin, sa_layer_norm, ffn.lin1 ...) keys are mapped onto them; DistilBERT's block has
- * the same post-LN structure as BERT's, so one graph builder serves all three.
+ * Canonical names are each family module's (src/model/families/): BertModel's without a prefix for the
+ * BERT layout ("embeddings.word_embeddings.weight", "encoder.layer.3.attention.self.query.weight" ...),
+ * onto which RoBERTa ("roberta.") and DistilBERT ("distilbert.", q_lin, sa_layer_norm ...) keys are
+ * mapped; the base model's own names without its prefix for the other families.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { configFieldNames, readConfig } from "./config.js";
+import { readConfig } from "./config.js";
+import type { ExpectedTensor } from "./families/family.js";
+import { familyOf } from "./families/index.js";
 import { fileEntry } from "./files.js";
 import { readSafetensorsHeader, readSafetensors, type StoredDtype } from "./safetensors.js";
-import type { Float32Tensor, LayerNormParams, ModelConfig, StaticTensors } from "./types.js";
+import type { Float32Tensor, ModelConfig, StaticTensors } from "./types.js";
 
 export interface Checkpoint {
   dir: string;
@@ -25,73 +27,19 @@ export interface Checkpoint {
   files: { name: string; bytes: number; sha256: string }[];
 }
 
-/** One tensor the graph needs: canonical name, expected shape, and the config fields that set it. */
-export interface ExpectedTensor {
-  name: string;
-  shape: number[];
-  /** e.g. "config.json vocab_size 20, hidden_size 8". */
-  because: string;
-}
+export type { ExpectedTensor };
 
-/** Every tensor the encoder graph needs for this config, in a stable order. */
+/** Every tensor the encoder graph needs for this config, in a stable order (the family module's list). */
 export function expectedTensors(config: ModelConfig): ExpectedTensor[] {
-  const f = configFieldNames(config.architecture);
-  const { hidden: H, intermediate: I, vocab: V, maxPositions: P, typeVocab: T } = config;
-  const h = `${f.hidden} ${H}`;
-  const out: ExpectedTensor[] = [];
-  const add = (name: string, shape: number[], because: string) => out.push({ name, shape, because: `config.json ${because}` });
-  add("embeddings.word_embeddings.weight", [V, H], `${f.vocab} ${V}, ${h}`);
-  if (config.positionEmbeddingType === "absolute") add("embeddings.position_embeddings.weight", [P, H], `${f.maxPositions} ${P}, ${h}`);
-  if (T > 0) add("embeddings.token_type_embeddings.weight", [T, H], `${f.typeVocab} ${T}, ${h}`);
-  add("embeddings.LayerNorm.weight", [H], h);
-  add("embeddings.LayerNorm.bias", [H], h);
-  for (let l = 0; l < config.layers; ++l) {
-    const p = `encoder.layer.${l}.`;
-    for (const m of ["query", "key", "value"]) {
-      add(`${p}attention.self.${m}.weight`, [H, H], h);
-      add(`${p}attention.self.${m}.bias`, [H], h);
-    }
-    add(`${p}attention.output.dense.weight`, [H, H], h);
-    add(`${p}attention.output.dense.bias`, [H], h);
-    add(`${p}attention.output.LayerNorm.weight`, [H], h);
-    add(`${p}attention.output.LayerNorm.bias`, [H], h);
-    add(`${p}intermediate.dense.weight`, [I, H], `${f.intermediate} ${I}, ${h}`);
-    add(`${p}intermediate.dense.bias`, [I], `${f.intermediate} ${I}`);
-    add(`${p}output.dense.weight`, [H, I], `${h}, ${f.intermediate} ${I}`);
-    add(`${p}output.dense.bias`, [H], h);
-    add(`${p}output.LayerNorm.weight`, [H], h);
-    add(`${p}output.LayerNorm.bias`, [H], h);
-  }
-  return out;
+  return familyOf(config.architecture).expectedTensors(config);
 }
-
-const DISTILBERT_PARTS: [RegExp, string][] = [
-  [/^transformer\.layer\.(\d+)\.attention\.q_lin\./, "encoder.layer.$1.attention.self.query."],
-  [/^transformer\.layer\.(\d+)\.attention\.k_lin\./, "encoder.layer.$1.attention.self.key."],
-  [/^transformer\.layer\.(\d+)\.attention\.v_lin\./, "encoder.layer.$1.attention.self.value."],
-  [/^transformer\.layer\.(\d+)\.attention\.out_lin\./, "encoder.layer.$1.attention.output.dense."],
-  [/^transformer\.layer\.(\d+)\.sa_layer_norm\./, "encoder.layer.$1.attention.output.LayerNorm."],
-  [/^transformer\.layer\.(\d+)\.ffn\.lin1\./, "encoder.layer.$1.intermediate.dense."],
-  [/^transformer\.layer\.(\d+)\.ffn\.lin2\./, "encoder.layer.$1.output.dense."],
-  [/^transformer\.layer\.(\d+)\.output_layer_norm\./, "encoder.layer.$1.output.LayerNorm."],
-];
 
 /**
  * The canonical name of a checkpoint key, or null for keys the encoder does not use (heads such as
  * cls.*, lm_head.*, vocab_*, pooler.*, and buffers such as position_ids).
  */
 export function canonicalName(key: string, config: ModelConfig): string | null {
-  let k = key;
-  for (const prefix of ["bert.", "roberta.", "distilbert."]) if (k.startsWith(prefix)) { k = k.slice(prefix.length); break; }
-  // TF-converted checkpoints name LayerNorm parameters gamma/beta
-  k = k.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias");
-  if (config.architecture === "distilbert") {
-    for (const [re, to] of DISTILBERT_PARTS) if (re.test(k)) return k.replace(re, to);
-  }
-  if (/^embeddings\.(word_embeddings|position_embeddings|token_type_embeddings)\.weight$/.test(k)) return k;
-  if (/^embeddings\.LayerNorm\.(weight|bias)$/.test(k)) return k;
-  if (/^encoder\.layer\.\d+\.(attention\.(self\.(query|key|value)|output\.(dense|LayerNorm))|intermediate\.dense|output\.(dense|LayerNorm))\.(weight|bias)$/.test(k)) return k;
-  return null;
+  return familyOf(config.architecture).canonicalName(key, config);
 }
 
 /** The safetensors files of a folder: model.safetensors, or the shards an index file lists. */
@@ -171,28 +119,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
   return { dir, config, weights, dtype, files: hashed };
 }
 
-/** The static tensors the analyses read (position and token-type tables, LayerNorm gains and biases). */
+/** The static tensors the analyses read (position tables, token-type table, norm gains and biases). */
 export function staticTensors(ckpt: Checkpoint): StaticTensors {
-  const { config, weights } = ckpt;
-  const w = (name: string) => {
-    const t = weights.get(name);
-    if (!t) throw new Error(`${ckpt.dir}: ${name} is not loaded; load the checkpoint with loadCheckpoint`);
-    return t;
-  };
-  const table = (name: string) => ({ rows: w(name).shape[0], data: w(name).data });
-  const ln = (layer: number, which: LayerNormParams["which"], prefix: string): LayerNormParams =>
-    ({ layer, which, gamma: w(`${prefix}.weight`).data, beta: w(`${prefix}.bias`).data });
-  const layerNorms: LayerNormParams[] = [ln(0, "embeddings", "embeddings.LayerNorm")];
-  for (let l = 1; l <= config.layers; ++l) {
-    layerNorms.push(ln(l, "attention", `encoder.layer.${l - 1}.attention.output.LayerNorm`));
-    layerNorms.push(ln(l, "output", `encoder.layer.${l - 1}.output.LayerNorm`));
-  }
-  return {
-    architecture: config.architecture,
-    hidden: config.hidden,
-    positionEmbeddings: config.positionEmbeddingType === "absolute" ? table("embeddings.position_embeddings.weight") : null,
-    positionOffset: config.architecture === "roberta" ? config.padTokenId + 1 : 0,
-    tokenTypeEmbeddings: config.typeVocab > 0 ? table("embeddings.token_type_embeddings.weight") : null,
-    layerNorms,
-  };
+  return familyOf(ckpt.config.architecture).staticTensors((name) => ckpt.weights.get(name), ckpt.config, ckpt.dir);
 }

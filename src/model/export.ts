@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadCheckpoint } from "./checkpoint.js";
 import { readConfig } from "./config.js";
+import { familyOf } from "./families/index.js";
 import { fileEntry } from "./files.js";
 import { buildOnnx, IR_VERSION, OPSET } from "./onnx/build.js";
 import { DataType, decodeModel } from "./onnx/proto.js";
@@ -85,7 +86,7 @@ export function detectSource(dir: string): { kind: SourceKind; modelFile: string
 const hiddenNames = (layers: number) => [...Array.from({ length: layers + 1 }, (_, k) => `hidden_states.${k}`), "last_hidden_state"];
 
 function builtInputs(config: ModelConfig): string[] {
-  return ["input_ids", "attention_mask", ...(config.architecture === "bert" && config.typeVocab > 0 ? ["token_type_ids"] : [])];
+  return ["input_ids", "attention_mask", ...familyOf(config.architecture).extraInputs(config)];
 }
 
 /** Reads a folder's kind, sizes, dtype and graph outputs without loading weights. */
