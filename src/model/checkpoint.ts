@@ -67,6 +67,34 @@ function weightFiles(dir: string): string[] {
 
 const fmt = (shape: number[]) => `[${shape.join(",")}]`;
 
+/** Tensor problems listed one by one before "... and N more". */
+const MAX_LISTED = 12;
+
+/**
+ * The config-vs-weights cross-check in a few lines: how many blocks the weights hold against the
+ * layer count, and the embedding tables' shapes (vocabulary, width, positions) against the fields
+ * that set them. Empty when those agree (the problem is then in single tensors).
+ */
+function sizeSummary(config: ModelConfig, expected: ExpectedTensor[], where: Map<string, { key: string; shape: number[] }>, file: string): string[] {
+  const lines: string[] = [];
+  const layerOf = (name: string) => /(?:^|\.)layers?\.(\d+)\./.exec(name)?.[1];
+  const wanted = new Set(expected.map((x) => layerOf(x.name)).filter((x) => x !== undefined));
+  if (wanted.size > 0) {
+    const found = new Set([...where.keys()].map(layerOf).filter((x) => x !== undefined));
+    if (found.size !== wanted.size) {
+      const field = familyOf(config.architecture).fields.layers;
+      lines.push(`summary: config.json ${field} is ${config.layers} but ${file} holds ${found.size} block${found.size === 1 ? "" : "s"}; set ${field} to ${found.size} or use the matching weights`);
+    }
+  }
+  for (const x of expected.filter((t) => /(word|tok|position|token_type)_embeddings\.weight$|rel_embeddings\.weight$|relative_attention_bias\.weight$/.test(t.name))) {
+    const w = where.get(x.name);
+    if (w && (w.shape.length !== x.shape.length || w.shape.some((d, i) => d !== x.shape[i]))) {
+      lines.push(`summary: ${w.key} is ${fmt(w.shape)} but ${x.because} expect ${fmt(x.shape)}`);
+    }
+  }
+  return lines;
+}
+
 /**
  * Loads and checks a checkpoint folder. Every needed tensor's presence and shape is checked against
  * config.json before any weight is read, and all problems are reported in one error.
@@ -99,7 +127,12 @@ export function loadCheckpoint(dir: string): Checkpoint {
       problems.push(`${path.basename(w.file)}: ${w.key} has dtype ${w.dtype}; only F32, F16 and BF16 are supported, save the checkpoint in float32`);
     }
   }
-  if (problems.length) throw new Error(`${dir}: the checkpoint does not match config.json; use the config.json saved with these weights, or re-save the checkpoint:\n  ${problems.join("\n  ")}`);
+  if (problems.length) {
+    // one summary of the sizes that disagree first, then at most MAX_LISTED tensor lines
+    const summary = sizeSummary(config, expected, where, fileLabel);
+    const listed = problems.length > MAX_LISTED ? [...problems.slice(0, MAX_LISTED), `... and ${problems.length - MAX_LISTED} more tensor problems of the same kind`] : problems;
+    throw new Error(`${dir}: the checkpoint does not match config.json; use the config.json saved with these weights, or re-save the checkpoint:\n  ${[...summary, ...listed].join("\n  ")}`);
+  }
 
   const needed = new Set(expected.map((x) => x.name));
   const weights = new Map<string, Float32Tensor>();
