@@ -136,3 +136,7 @@ export type { ModelProvenance, NotebookProvenance, ReportProvenance } from "./re
 export { escapeHtml, scriptJson, stableStringify, toCsv } from "./report/escape.js";
 export { generateReport, writeAtomic } from "./report/generate.js";
 export type { ReportOptions } from "./report/generate.js";
+export { familyFixtureDirs, cachedModels } from "./defaults.js";
+export { supportedFamilies } from "./model/families/index.js";
+export { familyComparisonTable, familyOutlierCountFigure } from "./figures/families.js";
+export type { FamilyEntry } from "./figures/families.js";

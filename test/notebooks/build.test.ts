@@ -14,8 +14,8 @@ const build = require(path.join(root, "tools", "notebooks", "build.js")) as {
 const srcDir = path.join(root, "tools", "notebooks", "src");
 const sources = fs.readdirSync(srcDir).filter((f) => f.endsWith(".nb")).sort();
 
-test("there is one notebook source per figure group, 01-07", () => {
-  assert.deepEqual(sources.map((f) => f.slice(0, 2)), ["01", "02", "03", "04", "05", "06", "07"]);
+test("there is one notebook source per figure group, 01-08", () => {
+  assert.deepEqual(sources.map((f) => f.slice(0, 2)), ["01", "02", "03", "04", "05", "06", "07", "08"]);
 });
 
 test("parseSource splits cells on %% markers and rejects unknown markers", () => {

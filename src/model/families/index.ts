@@ -32,3 +32,8 @@ export function familyOf(architecture: Architecture): Family {
   if (!f) throw new RangeError(`architecture ${JSON.stringify(architecture)} has no family module; expected one of ${FAMILIES.map((x) => x.architecture).join(", ")}`);
   return f;
 }
+
+/** Every supported family: model_type values, position scheme and norm placement (README table, reports). */
+export function supportedFamilies(): { architecture: Architecture; modelTypes: string[]; positionScheme: string; lnPlacement: string }[] {
+  return FAMILIES.map((f) => ({ architecture: f.architecture, modelTypes: [...f.modelTypes], positionScheme: f.positionScheme, lnPlacement: f.lnPlacement }));
+}
