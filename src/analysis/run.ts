@@ -135,7 +135,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   if (clipDims) for (const d of clipDims) if (!Number.isInteger(d) || d < 0 || d >= encoder.hidden) throw new RangeError(`invalid clip dimension: ${JSON.stringify(d)}; expected an integer in [0, ${encoder.hidden - 1}] (hidden size ${encoder.hidden})`);
 
   const outliers = new OutlierCounter({ ...opts.outliers, includeSpecial });
-  const positions = want("positions") ? new PositionProfile({ includeSpecial, maxPositions: encoder.maxLength }) : null;
+  const positions = want("positions") ? new PositionProfile({ includeSpecial, maxPositions: Number.isFinite(encoder.maxLength) ? encoder.maxLength : undefined }) : null;
   const aniso = needsAnisotropy ? new Anisotropy({ ...opts.anisotropy, includeSpecial, seed }) : null;
   const moments = want("postprocess") ? new LayerMoments({ includeSpecial }) : null;
   let clip: AnalysisResults["clip"] = { dims: [], source: "none", fitSentences, matchesOutliers: null };

@@ -52,6 +52,8 @@ export interface SourceInfo {
   vocab: number | null;
   maxPositions: number | null;
   positionEmbeddingType: string | null;
+  /** The family's position scheme in words (src/model/families/). */
+  positionScheme?: string | null;
   /** Stored dtype: F32 / F16 / BF16 for safetensors; float32 / float16 / quantized for ONNX. */
   dtype: string;
   /** Graph inputs (an HF folder: the inputs the export will have). */
@@ -98,6 +100,7 @@ export function inspectSource(dir: string): SourceInfo {
     architecture: config?.architecture ?? null, layers: config?.layers ?? null, hidden: config?.hidden ?? null,
     heads: config?.heads ?? null, intermediate: config?.intermediate ?? null, vocab: config?.vocab ?? null,
     maxPositions: config?.maxPositions ?? null, positionEmbeddingType: config?.positionEmbeddingType ?? null,
+    positionScheme: config ? familyOf(config.architecture).positionScheme : null,
   };
   if (kind === "hf-folder") {
     const files = fs.existsSync(path.join(dir, "model.safetensors"))

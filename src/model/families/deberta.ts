@@ -122,7 +122,8 @@ export const deberta: Family = {
     return st;
   },
   positionOffset: () => 0,
-  maxSequenceLength: (config) => (config.positionEmbeddingType === "absolute" ? config.maxPositions : Infinity),
+  // relative attention has no hard limit, but max_position_embeddings is what the checkpoint was trained for
+  maxSequenceLength: (config) => config.maxPositions,
 };
 
 /** The DeBERTa-v2 graph (see the file comment). */
@@ -151,7 +152,7 @@ function buildDeberta(ctx: BuildContext): string {
     const table = ctx.weight("encoder.rel_embeddings.weight").subarray(0, 2 * o.span * H);
     rel = g.f32("encoder.rel_embeddings.used", [2 * o.span, H], table);
     if (o.normRel) rel = layerNorm(ctx, rel, "encoder.LayerNorm", H, eps);
-    const D = Math.min(maxDistance(config), 1 << 20);
+    const D = config.maxPositions;
     const c2p = new BigInt64Array(2 * D + 1), p2c = new BigInt64Array(2 * D + 1);
     const clamp = (v: number) => Math.min(Math.max(v, 0), 2 * o.span - 1);
     // gatherByDistance indexes by d = j - i; relative_pos[i][j] = bucket(i - j) = bucket(-d)
@@ -200,11 +201,6 @@ function buildDeberta(ctx: BuildContext): string {
     x = layerNorm(ctx, g.node("Add", [linear(ctx, inner, `${BLOCK(l)}output.dense`, I, H), h]), `${BLOCK(l)}output.LayerNorm`, H, eps, `hidden_states.${l + 1}`);
   }
   return x;
-}
-
-/** The longest distance a batch can hold: the model's limit, else the tokenizer-independent cap 4096. */
-function maxDistance(config: { positionEmbeddingType: string; maxPositions: number }): number {
-  return config.positionEmbeddingType === "absolute" ? config.maxPositions : Math.max(config.maxPositions, 4096);
 }
 
 /** word (+ position) (+ token type), before the LayerNorm, at embedding_size. */
