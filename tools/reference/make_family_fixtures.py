@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SYNTHETIC checkpoints per encoder family + their transformers 5 hidden states (test/fixtures/families/).
 
-For every family the toolkit supports (BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA, ALBERT, MPNet,
+For every family the toolkit supports (BERT, RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT, ELECTRA, ALBERT, MPNet,
 DeBERTa-v2/v3, ModernBERT) this builds a small model with transformers' OWN classes, sets EVERY parameter
 to seeded random values (LayerNorm gains away from 1, non-zero biases, random relative tables), saves it
 with `save_pretrained` (safetensors, float32, the exact tensor names transformers writes), writes a small
@@ -143,6 +143,8 @@ def make_tokenizer(kind):
         return T.RobertaTokenizer(vocab=vocab, merges=merges)
     if kind == "xlm-roberta":
         return T.XLMRobertaTokenizer(vocab=unigram_vocab(SPECIAL_SETS["roberta"][:4]) + [("<mask>", 0.0)])
+    if kind == "camembert":
+        return T.CamembertTokenizer(vocab=unigram_vocab(SPECIAL_SETS["roberta"][:4]) + [("<mask>", 0.0)])
     if kind == "albert":
         return T.AlbertTokenizer(vocab=unigram_vocab(SPECIAL_SETS["albert"]))
     if kind == "deberta-v2":
@@ -177,6 +179,11 @@ FIXTURES = {
                         features=["RoBERTa layout under XLM-R names", "gelu (exact)", "unigram tokenizer"],
                         config=dict(COMMON, hidden_act="gelu", type_vocab_size=1, layer_norm_eps=1e-5,
                                     max_position_embeddings=258, pad_token_id=1, bos_token_id=0, eos_token_id=2)),
+    "camembert": dict(tok="camembert", cfg="CamembertConfig", seed=112,
+                      features=["RoBERTa layout under CamemBERT names (model_type camembert)", "gelu_new (tanh)",
+                                "type_vocab_size 1", "unigram tokenizer"],
+                      config=dict(COMMON, hidden_act="gelu_new", type_vocab_size=1, layer_norm_eps=1e-5,
+                                  max_position_embeddings=258, pad_token_id=1, bos_token_id=0, eos_token_id=2)),
     "distilbert": dict(tok="distilbert", cfg="DistilBertConfig", seed=104,
                        features=["absolute positions", "no token types", "gelu (exact)"],
                        config=dict(dim=32, n_heads=4, hidden_dim=64, n_layers=2, max_position_embeddings=256,
@@ -317,6 +324,31 @@ def run(folder):
     return tok, model, enc, feed, out, extra
 
 
+def relative_index_table(model, T):
+    """Ground truth for the relative-position families, over every offset the batch holds
+    (d = -(T-1) .. T-1): the table row each offset reads, from transformers' own bucket functions
+    (they compute logs in float32; a float64 port can land in a neighbouring bucket at a boundary)."""
+    d = torch.arange(-(T - 1), T)
+    if model.config.model_type == "mpnet":
+        # MPNetEncoder.compute_position_bias: relative_position = key - query, relative_position_bucket with
+        # num_buckets=32 and max_distance=128 HARD-CODED (config.relative_attention_num_buckets only sizes the table)
+        rows = model.encoder.relative_position_bucket(d, num_buckets=32, max_distance=128)
+        return {"offset": "d = key position - query position", "from": -(T - 1),
+                "rows": "row of encoder.relative_attention_bias.weight; bias[h, q, k] = weight[row(k - q), h]",
+                "values": rows.tolist()}
+    if model.config.model_type == "deberta-v2":
+        from transformers.models.deberta_v2.modeling_deberta_v2 import make_log_bucket_position
+        att = model.encoder.layer[0].attention.self
+        span = att.pos_ebd_size
+        b = make_log_bucket_position(d, att.position_buckets, att.max_relative_positions) if att.position_buckets > 0 else d
+        idx = torch.clamp(b.long() + span, 0, 2 * span - 1)
+        return {"offset": "d = query position - key position", "from": -(T - 1), "att_span": span,
+                "rows": "row of the (normed) encoder.rel_embeddings.weight[0:2*att_span]: c2p[q,k] = Q_q . Kr[row(q-k)], "
+                        "p2c[q,k] = K_k . Qr[row(q-k)]; row(d) = clamp(bucket(d) + att_span, 0, 2*att_span-1)",
+                "values": idx.tolist()}
+    return None
+
+
 def write_reference(name, spec, folder, names):
     tok, model, enc, feed, out, extra = run(folder)
     ids, mask = enc["input_ids"].numpy(), enc["attention_mask"].numpy()
@@ -361,6 +393,7 @@ def write_reference(name, spec, folder, names):
         "settings": {"eval": True, "dtype": "float32", "threads": 1, "output_hidden_states": True,
                      "attn_implementation": model.config._attn_implementation},
         "blocks": blocks,
+        "relative_index": relative_index_table(model, T),
         "last_equals_hidden_L": bool(torch.equal(out.last_hidden_state, out.hidden_states[L])),
         "data": {"file": "reference.f32", "dtype": "float32", "byteorder": "little",
                  "layout": "per block: [real tokens of every sentence, in sentence order, padding excluded][hidden]",
