@@ -42,13 +42,16 @@ export function familyComparisonTable(entries: readonly FamilyEntry[], { id = "f
     const o = e.origins;
     const tensors = o.positionTensors ?? [];
     const head = [name(e), o.architecture, o.positionScheme ?? ""];
+    const projected = tensors.some((t) => t.kind === "absolute" && !t.hiddenSpace);
+    const noTable = projected ? "table in embedding space (projected), not per hidden dim" : "no absolute table";
     if (e.outliers.dimensions.length === 0) {
-      rows.push([...head, null, null, "no persistent outlier", tensors.length ? null : "no table (none to inspect)", null, null, null]);
+      const relatives = tensors.filter((t) => t.kind === "relative").map((t) => t.name).join("; ");
+      rows.push([...head, null, null, "no persistent outlier", o.positionRows ? `${o.positionRows} rows` : noTable, relatives || (tensors.length ? "none" : "no table (none to inspect)"), null, null]);
       continue;
     }
     for (const d of e.outliers.dimensions) {
       const od = o.dimensions.find((x) => x.dim === d.dim);
-      const absolute = o.positionRows === 0 ? "no absolute table" : od ? `${od.carrierCount} of ${o.positionRows} rows at |z| >= ${o.settings.minZ}` : null;
+      const absolute = o.positionRows === 0 ? noTable : od ? `${od.carrierCount} of ${o.positionRows} rows at |z| >= ${o.settings.minZ}` : null;
       const relative = (od?.tables ?? []).filter((t) => t.kind === "relative").map((t) => `${t.name}: ${t.carrierCount} rows`);
       const headOnly = tensors.filter((t) => t.kind === "relative" && !t.hiddenSpace).map((t) => `${t.name}: per ${t.colMeaning}, not per dim`);
       const norms = od?.layerNorms ?? [];

@@ -180,7 +180,7 @@ export function bertLayoutStatics(family: Family, weight: (name: string) => Floa
   return {
     architecture: config.architecture,
     hidden: config.hidden,
-    positionScheme: family.positionScheme,
+    positionScheme: config.positionEmbeddingType === "none" ? "none (position_embedding_type \"none\")" : family.positionScheme,
     positionTensors: absolute ? [absoluteTable(absolute, "embeddings.position_embeddings.weight", offset, config.hidden)] : [],
     positionEmbeddings: absolute && inHidden ? { rows: absolute.shape[0], data: absolute.data } : null,
     positionOffset: offset,

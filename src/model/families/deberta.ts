@@ -149,8 +149,8 @@ function buildDeberta(ctx: BuildContext): string {
   let rel = "";
   let c2pIndex = "", p2cIndex = "";
   if (o.relative && (o.c2p || o.p2c)) {
-    const table = ctx.weight("encoder.rel_embeddings.weight").subarray(0, 2 * o.span * H);
-    rel = g.f32("encoder.rel_embeddings.used", [2 * o.span, H], table);
+    // the table has exactly 2 span rows (expectedTensors), all used
+    rel = g.f32("encoder.rel_embeddings.weight", [2 * o.span, H], ctx.weight("encoder.rel_embeddings.weight"));
     if (o.normRel) rel = layerNorm(ctx, rel, "encoder.LayerNorm", H, eps);
     const D = config.maxPositions;
     const c2p = new BigInt64Array(2 * D + 1), p2c = new BigInt64Array(2 * D + 1);

@@ -73,12 +73,12 @@ export const mpnet: Family = {
     const { hidden: H, heads, intermediate: I, layerNormEps: eps } = config;
     let x = bertEmbeddings(ctx, "after-padding", false, "hidden_states.0");
     const mask = paddingMask(ctx);
-    // bias by distance d = j - i for |d| <= maxDistance; [2 D + 1, heads], then [S, S, heads] -> [1, heads, S, S]
+    // bucket of each distance d = j - i (|d| <= D), gathered to [S, S], then the table's rows: [S, S, heads] -> [1, heads, S, S]
     const D = this.maxSequenceLength(config) - 1;
-    const table = ctx.weight("encoder.relative_attention_bias.weight");
-    const byDistance = new Float32Array((2 * D + 1) * heads);
-    for (let d = -D; d <= D; ++d) byDistance.set(table.subarray(mpnetBucket(d) * heads, (mpnetBucket(d) + 1) * heads), (d + D) * heads);
-    const biasSS = gatherByDistance(ctx, g.f32("relative_bias_by_distance", [2 * D + 1, heads], byDistance), D);
+    const buckets = Array.from({ length: 2 * D + 1 }, (_, k) => mpnetBucket(k - D));
+    const bucketSS = gatherByDistance(ctx, g.i64("relative_bucket_by_distance", buckets), D);
+    const table = g.f32("encoder.relative_attention_bias.weight", [config.options.buckets as number, heads], ctx.weight("encoder.relative_attention_bias.weight"));
+    const biasSS = g.node("Gather", [table, bucketSS], { axis: 0 });
     const bias = g.node("Unsqueeze", [g.node("Transpose", [biasSS], { perm: [2, 0, 1] }), g.i64("axes_0", [0])], {}, "position_bias");
     const scale = g.f32Scalar("sqrt_head_size", Math.sqrt(H / heads));
     for (let l = 0; l < config.layers; ++l) {
