@@ -36,3 +36,36 @@ for (const name of familyFixtureNames()) {
     fx.sentences.forEach((s, i) => assert.deepEqual([...tok.tokenize(s).ids], fx.input_ids[i], `${name}: sentence ${i} ${JSON.stringify(s.slice(0, 40))}`));
   });
 }
+
+test("every family fixture exports to ONNX whose graph and static tensors equal the Hugging Face folder's", async () => {
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const { exportOnnx } = await import("../../src/model/export.js");
+  const { createEncoder } = await import("../../src/model/encoder.js");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "families-export-"));
+  try {
+    for (const name of familyFixtureNames()) {
+      const fx = loadFamilyFixture(name);
+      const out = path.join(tmp, name);
+      await exportOnnx(fx.dir, out);
+      const hf = await createEncoder(fx.dir, { threads: 1 });
+      const onnx = await createEncoder(out, { threads: 1 });
+      try {
+        const a = hf.staticTensors(), b = onnx.staticTensors();
+        assert.deepEqual((b.positionTensors ?? []).map((t) => [t.name, t.rows, t.cols]), (a.positionTensors ?? []).map((t) => [t.name, t.rows, t.cols]), name);
+        assert.deepEqual(b.layerNorms.map((l) => [l.layer, l.which, l.site, [...l.gamma]]), a.layerNorms.map((l) => [l.layer, l.which, l.site, [...l.gamma]]), name);
+        const sentences = fx.sentences.slice(0, 2);
+        const [x, y] = [[] as Float32Array[], [] as Float32Array[]];
+        for await (const batch of hf.encode(sentences)) x.push(...batch.layers);
+        for await (const batch of onnx.encode(sentences)) y.push(...batch.layers);
+        assert.deepEqual(y, x, `${name}: ONNX export and Hugging Face folder give different hidden states`);
+      } finally {
+        await hf.dispose();
+        await onnx.dispose();
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -97,8 +97,9 @@ export function bertEmbeddings(ctx: BuildContext, positions: PositionIds, tokenT
     const table = g.f32(`${E}.token_type_embeddings.weight`, [config.typeVocab, W], ctx.weight(`${E}.token_type_embeddings.weight`));
     x = g.node("Add", [x, g.node("Gather", [table, "token_type_ids"], { axis: 0 })]);
   } else if (config.typeVocab > 0) {
-    // token_type_ids default to zeros, so every token adds row 0
-    x = g.node("Add", [x, g.f32(`${E}.token_type_embeddings.row0`, [W], ctx.weight(`${E}.token_type_embeddings.weight`).subarray(0, W))]);
+    // token_type_ids default to zeros, so every token adds row 0 (gathered, so the table keeps its name in exports)
+    const table = g.f32(`${E}.token_type_embeddings.weight`, [config.typeVocab, W], ctx.weight(`${E}.token_type_embeddings.weight`));
+    x = g.node("Add", [x, g.node("Gather", [table, g.i64Scalar("zero", 0)], { axis: 0 }, `${E}.token_type_embeddings.row0`)]);
   }
   if (config.positionEmbeddingType === "absolute") {
     const table = g.f32(`${E}.position_embeddings.weight`, [config.maxPositions, W], ctx.weight(`${E}.position_embeddings.weight`));
