@@ -15,6 +15,8 @@
  *    (bench/analyses.ts), for all-MiniLM-L6-v2 (7 x 384 outputs) and, with synth-base, the SYNTHETIC
  *    BERT-base-sized model (13 x 768 outputs, the paper's size); then {analyses_memory: ...}: peak and
  *    retained memory of runAnalyses at the --analyses-memory sentence counts.
+ * 4. {finite_check: ...}: the per-batch non-finite activation check as a share of all-MiniLM-L6-v2's
+ *    encode time (bench/finite.ts; issue 20 item 1).
  *
  * Models: the real all-MiniLM-L6-v2 (PA_MINILM_DIR, see scripts/fetch-minilm.sh), a SYNTHETIC
  * BERT-base-sized model (12 x 768, seeded random weights, synthesised once into the cache) and the real
@@ -42,6 +44,7 @@ import { SentenceTokenizer } from "../src/model/tokenizer.js";
 import { analyzeSample, measureAnalyses } from "./analyses.js";
 import { BareSession, type PaddedBatch } from "./bare.js";
 import { benchSentences } from "./sentences.js";
+import { measureFiniteCheck } from "./finite.js";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CACHE = process.env.PA_CACHE || path.join(os.homedir(), ".cache", "positional-artefacts");
@@ -256,6 +259,8 @@ async function main(argv: string[]): Promise<number> {
   const torch = o["no-torch"] !== true && fs.existsSync(PYTHON);
   if (o["no-torch"] !== true && !torch) log(`skipping the PyTorch reference: ${PYTHON} does not exist (run tools/reference/setup-venv.sh or set PA_TORCH_PYTHON)`);
   for (const plan of plans) await throughput(plan, threads, repeats, torch);
+  // issue 20: the per-batch non-finite activation check, as a share of the encode time (bench/finite.ts)
+  if (models.includes("minilm")) process.stdout.write(JSON.stringify({ finite_check: await measureFiniteCheck(MINILM_DIR, nMini, repeats, threads) }) + "\n");
 
   if (memory.length) memoryLine("memory", MINILM_DIR, "all-MiniLM-L6-v2", memory, threads, false);
 

@@ -8,26 +8,29 @@
 # Environment: NOTEBOOK_TIMEOUT (seconds per cell, default 600); JUPYTER_OUT (folder for the
 # executed copies, default a temporary folder removed at exit); TSLAB_PREFIX (where
 # `npx tslab install --prefix` registers the kernelspecs, default .cache/jupyter in the package,
-# git-ignored, so nothing outside the checkout changes). Registration is idempotent: it rewrites
-# the same kernel.json each run. Needs `npx tsc -p .` first (the notebooks import dist/).
+# git-ignored, so nothing outside the checkout changes); TSLAB_BINARY (the tslab the kernelspec runs,
+# default this checkout's node_modules/.bin/tslab; another project's lets its notebooks import what
+# that project installed). Registration is idempotent: it rewrites the same kernel.json each run.
+# Needs `npx tsc -p .` first (the notebooks import dist/).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON=/usr/bin/python3
 TIMEOUT="${NOTEBOOK_TIMEOUT:-600}"
 PREFIX="${TSLAB_PREFIX:-$ROOT/.cache/jupyter}"
+TSLAB="${TSLAB_BINARY:-$ROOT/node_modules/.bin/tslab}"
 
 if ! "$PYTHON" -c "import nbclient, nbconvert, jupyter_client" 2>/dev/null; then
   echo "run-notebooks-jupyter: $PYTHON lacks nbclient/nbconvert/jupyter_client; apt-get install python3-nbclient python3-nbconvert python3-jupyter-client" >&2
   exit 2
 fi
-if [ ! -x "$ROOT/node_modules/.bin/tslab" ]; then
-  echo "run-notebooks-jupyter: $ROOT/node_modules/.bin/tslab is missing; run npm install" >&2
+if [ ! -x "$TSLAB" ]; then
+  echo "run-notebooks-jupyter: $TSLAB is missing; run npm install (or set TSLAB_BINARY to an installed tslab)" >&2
   exit 2
 fi
 
 # Register the tslab and jslab kernelspecs under PREFIX and make Jupyter look there first.
-(cd "$ROOT" && npx --no-install tslab install --python="$PYTHON" --binary="$ROOT/node_modules/.bin/tslab" --prefix="$PREFIX" >/dev/null)
+"$TSLAB" install --python="$PYTHON" --binary="$TSLAB" --prefix="$PREFIX" >/dev/null
 export JUPYTER_PATH="$PREFIX/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 SPEC="$PREFIX/share/jupyter/kernels/tslab/kernel.json"
 if [ ! -f "$SPEC" ]; then

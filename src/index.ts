@@ -124,6 +124,7 @@ export type { DataKey } from "./figures/narrative.js";
 // report
 // -- report exports --
 export { Kernel, tslabArgv } from "./report/kernel.js";
+export { MissingOptionalError } from "./report/optional.js";
 export type { ExecuteResult, KernelOptions, MimeBundle, Output } from "./report/kernel.js";
 export { executeNotebook, readNotebook, injectParameters, declaredParameters, NotebookError } from "./report/execute.js";
 export type { Cell, ExecuteOptions, Notebook } from "./report/execute.js";

@@ -226,6 +226,8 @@ export function rowStats(data: Float32Array, rows: number, hidden: number): RowS
       if (v < data[o + lo]) lo = i;
       else if (v > data[o + hi]) hi = i;
     }
+    // a NaN sum means NaN or infinity in the row: its argmin/argmax would be a fake index 0
+    if (s - s !== 0) throw new RangeError(`rowStats: row ${r} holds a non-finite value (index ${data.subarray(o, o + hidden).findIndex((v) => !Number.isFinite(v))}); the table's statistics would be meaningless, load the weights without allowNonFinite`);
     const m = s / hidden;
     let ss = 0;
     for (let i = 0; i < hidden; ++i) ss += (data[o + i] - m) ** 2;

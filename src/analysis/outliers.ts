@@ -1,3 +1,4 @@
+import { firstNonFinite } from "../model/finite.js";
 import { sameDim, type LayerBatch } from "./batch.js";
 import { extentRows, kernelsFor, scanRows } from "./kernels.js";
 import type { PositionProfile } from "./positions.js";
@@ -78,6 +79,7 @@ export class OutlierCounter {
   readonly #kernel: "auto" | "js";
   readonly #layers = new Map<number, LayerState>();
   #dim = -1;
+  #poisoned: string | undefined;
 
   constructor({ includeSpecial = false, minShare = 0.25, minLayers = null, kernel = "auto" }: OutlierOptions = {}) {
     this.#kernel = keyword(kernel, "kernel", ["auto", "js"] as const);
@@ -95,7 +97,7 @@ export class OutlierCounter {
       for (let r = 0; r < special.length; ++r) if (this.#includeSpecial || !special[r]) rows[n++] = r;
       extentRows(data, dim, rows.subarray(0, n), s.argmin, s.argmax, s.sum);
       s.tokens += n;
-      return this;
+      return this.#checkFinite(layer, s);
     }
     // Two kept rows per pass over the dims, locals only: each sum still adds the tokens one by one in
     // batch order ((a + x) + y), and each row's argmin/argmax makes argExtent's comparisons.
@@ -147,7 +149,7 @@ export class OutlierCounter {
       argmax[hi]++;
     }
     s.tokens += tokens;
-    return this;
+    return this.#checkFinite(layer, s);
   }
 
   /**
@@ -168,7 +170,7 @@ export class OutlierCounter {
       scanRows(data, dim, rows, s.argmin, s.argmax, s.sum, pos, sums, maxPositions, sxx);
       s.tokens += rows.length;
     });
-    return this;
+    return this.#checkFinite(layer, s);
   }
 
   merge(other: OutlierCounter): this {
@@ -185,6 +187,20 @@ export class OutlierCounter {
     return this;
   }
 
+  /**
+   * A NaN anywhere in a kept row leaves that layer's float64 sum NaN (an infinity leaves it infinite),
+   * so one look at the sums after each batch (O(dim)) finds what the argmin/argmax comparisons cannot:
+   * over NaN they fall back to index 0, a fake outlier. The counter is then unusable, and says so.
+   */
+  #checkFinite(layer: number, s: LayerState): this {
+    const d = firstNonFinite(s.sum);
+    if (d >= 0) {
+      this.#poisoned ??= `layer ${layer} received a non-finite value (dimension ${d} sums to ${s.sum[d]})`;
+      throw new RangeError(`OutlierCounter: ${this.#poisoned}; argmin/argmax over NaN or infinity would report a fake outlier. The encoder refuses non-finite activations (or excludes them with nonFinite: "exclude"); check the vectors passed to add()`);
+    }
+    return this;
+  }
+
   #state(layer: number, dim: number): LayerState {
     integer(layer, "layer", 0);
     integer(dim, "dim", 1);
@@ -195,6 +211,7 @@ export class OutlierCounter {
   }
 
   result(): OutlierResult {
+    if (this.#poisoned) throw new RangeError(`OutlierCounter: ${this.#poisoned}; its counts are meaningless, start a new counter`);
     const minShare = this.#minShare, dim = Math.max(this.#dim, 0);
     const layerIndices = [...this.#layers.keys()].sort((a, b) => a - b);
     const upper = layerIndices.filter((l) => l > 0);

@@ -5,6 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
+import { checkOutFile, outStamp, overwrittenMeanwhile, tempName } from "./output.js";
+import { nonFinitePolicy } from "../model/finite.js";
 import { createEncoder } from "../model/encoder.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
@@ -31,6 +33,8 @@ const spec: Record<string, OptionSpec> = {
   clip: { type: "list", help: "clip these dims instead of the detected outliers (comma-separated)" },
   "batch-size": { type: "string", help: "sentences per encoder batch", default: "32" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
+  nonfinite: { type: "string", help: "a NaN/Inf activation: error (stop, naming layer, sentence and token) or exclude (drop the sentence, count in provenance.nonFinite)", default: "error" },
   linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
   worker: { type: "string", help: "run the probe and self-similarity in a worker thread beside the other analyses: auto (from 500 sentences), on or off; same results either way", default: "auto" },
   out: { type: "string", help: "results JSON file (required)" },
@@ -58,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
+  const stamp = outStamp(settings.out);
   let sentences: string[];
   let corpus;
   try {
@@ -67,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`--corpus ${settings.corpus}: ${(err as Error).message}\n`);
     return 1;
   }
-  const encoder = await createEncoder(settings.model, { threads: settings.threads }).catch((err: Error) => {
+  const encoder = await createEncoder(settings.model, { threads: settings.threads, allowNonFinite: settings.allowNonFinite, nonFinite: settings.nonFinite }).catch((err: Error) => {
     process.stderr.write(`--model ${settings.model}: ${err.message}\n`);
     return null;
   });
@@ -89,6 +94,8 @@ export async function run(argv: string[]): Promise<number> {
       ...results.provenance,
       corpus: { ...corpus, sample: settings.sample, minWords: settings.minWords, maxWords: settings.maxWords, seed: settings.seed },
     };
+    const meanwhile = overwrittenMeanwhile(settings.out, stamp, "analyze");
+    if (meanwhile) process.stderr.write(`${meanwhile}\n`);
     writeAtomic(settings.out, JSON.stringify(results) + "\n");
     process.stderr.write(`analyze: wrote ${settings.out} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     return 0;
@@ -102,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Writes to a temporary name beside the target, then renames, so a failure never leaves a partial file. */
 export function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = tempName(file);
   try {
     fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);
@@ -131,7 +138,9 @@ function readSettings(args: ParsedArgs) {
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
     linalg: o.linalg as "onnxruntime" | "js",
     worker: ({ auto: "auto", on: true, off: false } as const)[o.worker as "auto" | "on" | "off"] as boolean | "auto" | undefined,
-    out: path.resolve(o.out as string),
+    allowNonFinite: o["allow-nonfinite"] === true,
+    nonFinite: nonFinitePolicy(o.nonfinite, "--nonfinite"),
+    out: checkOutFile(o.out as string),
   };
   if (settings.worker === undefined || !Object.hasOwn({ auto: 1, on: 1, off: 1 }, o.worker as string)) throw new RangeError(`invalid --worker: ${JSON.stringify(o.worker)}; expected auto, on or off`);
   if (settings.linalg !== "onnxruntime" && settings.linalg !== "js") throw new RangeError(`invalid --linalg: ${JSON.stringify(settings.linalg)}; expected onnxruntime or js`);

@@ -3,7 +3,7 @@
  * L2-normalised. With `--layer last --pooling mean --normalize` on a sentence-transformers BERT folder
  * this is the sentence-transformers embedding.
  */
-import * as fs from "node:fs";
+import { readUtf8 } from "../data/formats/text.js";
 import { parseCommand, intOption, type OptionSpec } from "./args.js";
 import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
 
@@ -18,6 +18,7 @@ const spec: Record<string, OptionSpec> = {
   "batch-size": { type: "string", help: "sentences per batch", default: "32" },
   file: { type: "string", help: "read sentences from this file, one per line (blank lines skipped)" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
 };
 
 const usage =
@@ -74,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     const { createEncoder } = require("../model/encoder.js") as typeof import("../model/encoder.js");
     encoder = await createEncoder(settings.model, {
       threads: settings.threads,
+      allowNonFinite: o["allow-nonfinite"] === true,
       onProgress: (m) => process.stderr.write(`artefacts encode: ${m}\n`),
     });
   } catch (err) {
@@ -131,14 +133,9 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** Lines of --file or stdin under the one text policy (readUtf8: strict UTF-8, bounded). */
 function readLines(file: string | undefined): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file ?? 0, "utf8");
-  } catch (err) {
-    throw new Error(`${file ?? "stdin"}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path`, { cause: err });
-  }
-  return text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  return readUtf8(file ?? 0).split(/\r?\n/).filter((line) => line.trim() !== "");
 }
 
 function write(text: string): Promise<void> {

@@ -4,10 +4,12 @@
  */
 import { parseCommand, type OptionSpec } from "./args.js";
 import { exportOnnx } from "../model/export.js";
+import { checkOutDir } from "./output.js";
 
 const spec: Record<string, OptionSpec> = {
   out: { type: "string", help: "output folder: absent, empty, or a previous export (required)" },
   quiet: { type: "boolean", help: "no progress lines on stderr" },
+  "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
 };
 
 const usage = "artefacts export SRC --out DIR [--quiet]";
@@ -33,8 +35,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const quiet = args.options.quiet === true;
   try {
+    checkOutDir(args.options.out, { createParents: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
     const r = await exportOnnx(args.positionals[0], args.options.out, {
       onProgress: (m) => { if (!quiet) process.stderr.write(`artefacts export: ${m}\n`); },
+      allowNonFinite: args.options["allow-nonfinite"] === true,
     });
     process.stdout.write(`${r.dir}\n`);
     return 0;

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCommand, intOption, type OptionSpec } from "./args.js";
 import { generateReport, packageRoot } from "../report/generate.js";
+import { checkOutFile } from "./output.js";
 
 const spec: Record<string, OptionSpec> = {
   model: { type: "list", help: "model source (folder or hub id); may repeat. Notebooks with a `models` parameter get all, those with `model` the first (default: the notebooks' own, the embedded models)" },
@@ -43,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (args.positionals.length) throw new RangeError(`artefacts report: unexpected argument ${JSON.stringify(args.positionals[0])}; pass notebooks with --notebooks (see --help)`);
     if (o.out === undefined) throw new RangeError("artefacts report: --out is required, e.g. --out reports/example.html (see --help)");
+    checkOutFile(o.out as string, "--out", "report.html");
     const notebooks = (o.notebooks as string[] | undefined) ?? defaultNotebooks();
     if (notebooks.length === 0) throw new RangeError(`artefacts report: no notebooks in ${path.join(packageRoot(), "notebooks")}; pass --notebooks`);
     for (const nb of notebooks) if (!fs.existsSync(nb)) throw new RangeError(`--notebooks: ${JSON.stringify(nb)} does not exist; pass existing .ipynb files`);

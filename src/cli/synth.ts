@@ -3,6 +3,7 @@
  * optionally with a planted positional outlier, for tests and reference fixtures.
  */
 import { parseCommand, intOption, type OptionSpec } from "./args.js";
+import { checkOutDir } from "./output.js";
 import { synthesize, type PlantedOutlier } from "../model/synth.js";
 import type { Architecture } from "../model/types.js";
 import type { StoredDtype } from "../model/safetensors.js";
@@ -48,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const name of ["arch", "layers", "hidden", "heads", "seed", "out"]) {
       if (o[name] === undefined) throw new RangeError(`artefacts synth: --${name} is required (see --help)`);
     }
+    checkOutDir(o.out as string, { createParents: true });
     const dir = await synthesize({
       arch: o.arch as Architecture,
       layers: intOption(o.layers, "layers", 1),

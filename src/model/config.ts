@@ -2,7 +2,7 @@
  * Reads a Hugging Face config.json into a checked ModelConfig. The common sizes are read here under each
  * family's field names (src/model/families/); the family module checks its own fields.
  */
-import * as fs from "node:fs";
+import { MAX_BYTES, readBounded } from "./files.js";
 import * as path from "node:path";
 import { familyOf, familyOfModelType, SUPPORTED_MODEL_TYPES } from "./families/index.js";
 import type { FieldNames } from "./families/family.js";
@@ -23,6 +23,9 @@ export function parseConfig(raw: unknown, file: string): ModelConfig {
     throw new Error(`${file}: expected a JSON object, got ${Array.isArray(raw) ? "an array" : JSON.stringify(raw)}; pass a Hugging Face config.json`);
   }
   const c = raw as Record<string, unknown>;
+  if (c.model_type === undefined) {
+    throw new RangeError(`${file}: model_type is missing; add "model_type" with one of ${SUPPORTED_MODEL_TYPES.join(", ")} (the family the weights were saved from)`);
+  }
   const family = familyOfModelType(c.model_type);
   if (!family) {
     throw new RangeError(`${file}: model_type ${JSON.stringify(c.model_type)} is not supported; expected one of ${SUPPORTED_MODEL_TYPES.join(", ")}`);
@@ -80,12 +83,8 @@ export function parseConfig(raw: unknown, file: string): ModelConfig {
 /** Reads and checks dir/config.json. */
 export function readConfig(dir: string): ModelConfig {
   const file = path.join(dir, "config.json");
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err}); pass a Hugging Face model folder that contains config.json`, { cause: err });
-  }
+  // bounded: a config.json linked to /dev/zero or grown huge is refused at once, not read to exhaustion
+  const text = readBounded(file, MAX_BYTES.config, "pass a Hugging Face model folder that contains config.json").toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -21,6 +21,8 @@ import { resolveSource, type SourceOptions } from "./source.js";
 import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
 import { familyOf } from "./families/index.js";
 import type { EncodedBatch, Float32Tensor, ModelConfig, StaticTensors } from "./types.js";
+import { dropRows, nonFinitePolicy, nonFiniteRows, type NonFiniteCount, type NonFinitePolicy } from "./finite.js";
+import { checkTokenizerAgainstModel } from "./crosscheck.js";
 
 export interface EncoderOptions extends SourceOptions {
   /** ORT intra-op threads; defaults to PA_THREADS, else os.availableParallelism(). */
@@ -29,6 +31,14 @@ export interface EncoderOptions extends SourceOptions {
   maxLength?: number;
   /** Where warnings go (one per distinct message); default: a line on stderr. */
   warn?: (message: string) => void;
+  /** Accept NaN/±Infinity in the weights (default false: refused at load, naming tensor and index); for studying broken checkpoints only. */
+  allowNonFinite?: boolean;
+  /**
+   * A non-finite activation (checked in every layer of every batch, real tokens only): "error"
+   * (default) stops with its layer, sentence and token; "exclude" drops the sentence from the batch
+   * and counts it in provenance().nonFinite.
+   */
+  nonFinite?: NonFinitePolicy;
 }
 
 export interface EncodeOptions {
@@ -79,6 +89,7 @@ function warnOnce(message: string, sink?: (message: string) => void): void {
 
 /** Opens a model source (folder or hub id) for encoding. Call dispose() when done. */
 export async function createEncoder(source: string, options: EncoderOptions = {}): Promise<Encoder> {
+  const policy = nonFinitePolicy(options.nonFinite);
   const resolved = await resolveSource(source, options);
   const { dir, kind, id } = resolved;
   let config: ModelConfig;
@@ -87,7 +98,11 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
   let dtype: string;
   let statics: () => StaticTensors;
   if (kind === "hf-folder") {
-    const ckpt = loadCheckpoint(dir);
+    const ckpt = loadCheckpoint(dir, { allowNonFinite: options.allowNonFinite });
+    if (ckpt.unknown.length) {
+      const shown = ckpt.unknown.slice(0, 5).join(", ") + (ckpt.unknown.length > 5 ? ` and ${ckpt.unknown.length - 5} more` : "");
+      warnOnce(`${dir}: ${ckpt.unknown.length} tensor${ckpt.unknown.length > 1 ? "s" : ""} not used by the ${ckpt.config.architecture} encoder and not a known head or buffer: ${shown}; check that the checkpoint is the family config.json says`, options.warn);
+    }
     config = ckpt.config;
     bytes = buildOnnx(ckpt);
     files = ckpt.files;
@@ -118,11 +133,12 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
   try {
     const modelMax = Math.min(maxSequenceLength(config), options.maxLength ?? Infinity);
     tokenizer = await SentenceTokenizer.load(dir, { maxLength: modelMax });
+    checkTokenizerAgainstModel(tokenizer, config, dir);
   } catch (err) {
     await session.dispose();
     throw err;
   }
-  return new OnnxEncoder(id, kind, config, session, tokenizer, files, dtype, statics, options.warn);
+  return new OnnxEncoder(id, kind, config, session, tokenizer, files, dtype, statics, options.warn, policy);
 }
 
 class OnnxEncoder implements Encoder {
@@ -131,6 +147,7 @@ class OnnxEncoder implements Encoder {
   readonly hidden: number;
   readonly maxLength: number;
   readonly #positionOffset: number;
+  readonly #nonFinite: NonFiniteCount;
 
   constructor(
     readonly id: string,
@@ -142,7 +159,9 @@ class OnnxEncoder implements Encoder {
     private readonly dtype: string,
     private readonly statics: () => StaticTensors,
     private readonly warn?: (message: string) => void,
+    policy: NonFinitePolicy = "error",
   ) {
+    this.#nonFinite = { policy, sentences: 0, tokens: 0, first: null };
     this.layers = config.layers;
     this.hidden = config.hidden;
     this.maxLength = tokenizer.maxLength;
@@ -174,7 +193,7 @@ class OnnxEncoder implements Encoder {
         const batch = await this.#run(rows.map((r) => window[r]), rows.map((r) => start + r));
         done += rows.length;
         onProgress?.(done, total);
-        yield batch;
+        if (batch.batch > 0) yield batch;
       }
     }
   }
@@ -217,12 +236,35 @@ class OnnxEncoder implements Encoder {
     if (truncatedHere) {
       warnOnce(`${this.id}: sentences longer than ${this.maxLength} tokens are truncated to ${this.maxLength} (the model's maximum); encoder.stats.truncated counts them`, this.warn);
     }
-    return {
+    const batch: EncodedBatch = {
       sentenceIndex, batch: B, length: T, hidden, layers, inputIds, attentionMask, positionIds, specialMask, wordIds,
       tokenCounts: rows.map((r) => r.ids.length),
       tokens: rows.map((r) => r.tokens),
       truncated,
     };
+    return this.#checkFinite(batch);
+  }
+
+  /** Every layer of every real token must be finite: stop at the first non-finite value, or drop its sentence (nonFinite "exclude"). */
+  #checkFinite(batch: EncodedBatch): EncodedBatch {
+    const bad = nonFiniteRows(batch.layers, batch.batch, batch.length, batch.hidden, batch.tokenCounts);
+    if (bad.every((x) => x === null)) return batch;
+    const count = this.#nonFinite;
+    if (count.policy === "error") {
+      const b = bad.findIndex((x) => x !== null);
+      const { layer, token } = bad[b]!;
+      const value = batch.layers[layer][(b * batch.length + token) * batch.hidden + firstBad(batch, layer, b, token)];
+      throw new RangeError(`${this.id}: hidden_states.${layer} (layer ${layer}) holds ${value} at sentence ${batch.sentenceIndex[b]} (0-based input index), token ${token} ${JSON.stringify(batch.tokens[b][token])}; the model's weights or inputs make it non-finite, so no statistic would mean anything. Check the checkpoint; to skip such sentences and count them, pass nonFinite: "exclude" (--nonfinite exclude)`);
+    }
+    bad.forEach((x, b) => {
+      if (!x) return;
+      count.sentences++;
+      count.tokens += batch.tokenCounts[b];
+      const first = { sentence: batch.sentenceIndex[b], layer: x.layer, token: x.token };
+      if (!count.first || first.sentence < count.first.sentence) count.first = first;
+    });
+    warnOnce(`${this.id}: sentences with non-finite activations are excluded (nonFinite "exclude"); provenance.nonFinite counts them`, this.warn);
+    return dropRows(batch, bad.map((x) => x !== null));
   }
 
   provenance(): Record<string, unknown> {
@@ -238,12 +280,20 @@ class OnnxEncoder implements Encoder {
       threads: this.session.threads,
       maxLength: this.maxLength,
       synthetic: this.config.raw.positional_artefacts_synthetic ?? null,
+      nonFinite: { ...this.#nonFinite, first: this.#nonFinite.first && { ...this.#nonFinite.first } },
     };
   }
 
   dispose(): Promise<void> {
     return this.session.dispose();
   }
+}
+
+/** Index within the hidden vector of a token's first non-finite value. */
+function firstBad(batch: EncodedBatch, layer: number, b: number, token: number): number {
+  const o = (b * batch.length + token) * batch.hidden;
+  const row = batch.layers[layer].subarray(o, o + batch.hidden);
+  return row.findIndex((v) => !Number.isFinite(v));
 }
 
 /**

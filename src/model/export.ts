@@ -10,7 +10,8 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadCheckpoint } from "./checkpoint.js";
+import { canonicalName, loadCheckpoint } from "./checkpoint.js";
+import { checkConfigAgainstWeights } from "./crosscheck.js";
 import { readConfig } from "./config.js";
 import { familyOf } from "./families/index.js";
 import { fileEntry } from "./files.js";
@@ -30,6 +31,8 @@ export type SourceKind = "hf-folder" | "onnx-folder";
 export interface ExportOptions {
   /** Called with one line per step (reading, building, writing); the CLI prints them on stderr. */
   onProgress?: (message: string) => void;
+  /** Accept NaN/±Infinity in the weights (default false: refused, naming tensor and index). */
+  allowNonFinite?: boolean;
 }
 
 export interface ExportResult {
@@ -107,9 +110,16 @@ export function inspectSource(dir: string): SourceInfo {
       ? ["model.safetensors"]
       : [...new Set(Object.values(JSON.parse(fs.readFileSync(path.join(dir, "model.safetensors.index.json"), "utf8")).weight_map as Record<string, string>))];
     const count: Record<string, number> = {};
+    const shapes = new Map<string, number[]>();
     for (const f of files) {
-      for (const e of readSafetensorsHeader(path.join(dir, f)).entries) count[e.dtype] = (count[e.dtype] ?? 0) + e.shape.reduce((a, b) => a * b, 1);
+      for (const e of readSafetensorsHeader(path.join(dir, f)).entries) {
+        count[e.dtype] = (count[e.dtype] ?? 0) + e.shape.reduce((a, b) => a * b, 1);
+        const canon = canonicalName(e.name, config!);
+        if (canon) shapes.set(canon, e.shape);
+      }
     }
+    // before anything is printed: a config that disagrees with the weights is refused, in one bounded line
+    checkConfigAgainstWeights(config!, shapes, path.join(dir, "config.json"), files.length === 1 ? path.join(dir, files[0]) : path.join(dir, "model.safetensors.index.json"));
     const dtype = Object.keys(count).reduce((a, b) => (count[b] > (count[a] ?? -1) ? b : a), "F32");
     const outputs = hiddenNames(config!.layers);
     return { dir, kind, modelFile, ...sizes, dtype, inputs: builtInputs(config!), outputs, hiddenStates: config!.layers + 1, exported };
@@ -123,7 +133,11 @@ export function inspectSource(dir: string): SourceInfo {
   const outputs = graph?.output.map((o) => o.name ?? "") ?? [];
   const initializers = new Set(graph?.initializer.map((t) => t.name));
   const inputs = (graph?.input.map((i) => i.name ?? "") ?? []).filter((n) => !initializers.has(n));
-  return { dir, kind, modelFile, ...sizes, dtype, inputs, outputs, hiddenStates: outputs.filter((o) => /^hidden_states\.\d+$/.test(o)).length, exported };
+  const hiddenStates = outputs.filter((o) => /^hidden_states\.\d+$/.test(o)).length;
+  if (config && hiddenStates > 0 && hiddenStates !== config.layers + 1) {
+    throw new RangeError(`${path.join(dir, "config.json")}: ${familyOf(config.architecture).fields.layers} ${config.layers} disagrees with ${path.join(dir, modelFile!)}, whose graph outputs ${hiddenStates} hidden states (${hiddenStates - 1} layers); use the config.json saved with this export`);
+  }
+  return { dir, kind, modelFile, ...sizes, dtype, inputs, outputs, hiddenStates, exported };
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -181,7 +195,7 @@ function commit(tmp: string, outDir: string): void {
  * Exports `src` (a Hugging Face folder, or an ONNX folder whose graph outputs only last_hidden_state)
  * to `outDir`, an ONNX folder whose graph outputs hidden_states.0..L and last_hidden_state.
  */
-export async function exportOnnx(src: string, outDir: string, { onProgress = () => {} }: ExportOptions = {}): Promise<ExportResult> {
+export async function exportOnnx(src: string, outDir: string, { onProgress = () => {}, allowNonFinite = false }: ExportOptions = {}): Promise<ExportResult> {
   const { kind, modelFile } = detectSource(src);
   checkOutDir(src, outDir);
   let bytes: Uint8Array;
@@ -194,7 +208,7 @@ export async function exportOnnx(src: string, outDir: string, { onProgress = () 
   const extraFiles: string[] = [];
   if (kind === "hf-folder") {
     onProgress(`reading ${src}`);
-    const ckpt = loadCheckpoint(src);
+    const ckpt = loadCheckpoint(src, { allowNonFinite });
     const c = ckpt.config;
     onProgress(`building the ${c.architecture} graph: ${c.layers} layers x ${c.hidden}, ${c.heads} heads (weights stored as ${ckpt.dtype}, written as float32)`);
     bytes = buildOnnx(ckpt);

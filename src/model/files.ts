@@ -24,3 +24,69 @@ export function fileEntry(dir: string, name: string, data?: Uint8Array): { name:
   if (data) return { name, bytes: data.length, sha256: crypto.createHash("sha256").update(data).digest("hex") };
   return { name, ...hashFile(path.join(dir, name)) };
 }
+
+/** Size caps of the files read whole (issue 20): generous for real files, a quick refusal for /dev/zero or a runaway file. */
+export const MAX_BYTES = {
+  /** config.json, tokenizer_config.json, special_tokens_map.json: real ones are a few KB. */
+  config: 1 << 20,
+  /** model.safetensors.index.json: about 100 KB for the largest sharded models. */
+  index: 16 << 20,
+  /** tokenizer.json, vocab.txt, vocab.json, merges.txt: 17 MB for XLM-R's 250k vocabulary. */
+  tokenizer: 64 << 20,
+  /** A text a user passes (encode --file or stdin, analyze --corpus FILE, data files): V8 strings stop near 512 MiB. */
+  text: 256 << 20,
+} as const;
+
+/**
+ * Checks that `file` is a regular file (after symlinks) no larger than `cap`, without reading it: a
+ * device such as /dev/zero, a FIFO or a folder is refused at once. Returns its size.
+ */
+export function checkBoundedFile(file: string, cap: number, fix: string): number {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err}); ${fix}`, { cause: err });
+  }
+  if (!stat.isFile()) throw new Error(`${file}: not a regular file (${stat.isDirectory() ? "a folder" : "a device, FIFO or socket"}); ${fix}`);
+  if (stat.size > cap) throw new Error(`${file}: ${stat.size.toLocaleString("en-US")} bytes exceeds the ${cap.toLocaleString("en-US")}-byte limit for this file; ${fix}`);
+  return stat.size;
+}
+
+/**
+ * Reads a whole file (or a file descriptor such as stdin, 0) but never more than `cap` bytes: a path
+ * must be a regular file within the cap (checkBoundedFile); a descriptor is read up to cap + 1 bytes
+ * and refused beyond, so an endless stream fails fast instead of exhausting memory.
+ */
+export function readBounded(file: string | number, cap: number, fix: string): Buffer {
+  const label = typeof file === "number" ? (file === 0 ? "stdin" : `fd ${file}`) : file;
+  if (typeof file === "string") checkBoundedFile(file, cap, fix);
+  let fd: number;
+  try {
+    fd = typeof file === "number" ? file : fs.openSync(file, "r");
+  } catch (err) {
+    throw new Error(`${label}: cannot read (${(err as NodeJS.ErrnoException).code ?? err}); ${fix}`, { cause: err });
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") continue;
+        if ((err as NodeJS.ErrnoException).code === "EOF") break;
+        throw new Error(`${label}: cannot read (${(err as NodeJS.ErrnoException).code ?? err}); ${fix}`, { cause: err });
+      }
+      if (n <= 0) break;
+      total += n;
+      if (total > cap) throw new Error(`${label}: more than ${cap.toLocaleString("en-US")} bytes, the limit for this input; ${fix}`);
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+    }
+  } finally {
+    if (typeof file === "string") fs.closeSync(fd);
+  }
+  return Buffer.concat(chunks, total);
+}

@@ -34,7 +34,8 @@ const ALL_BYTES: Record<string, number> = {
 
 /** Parses and checks a safetensors header without reading tensor data. */
 export function readSafetensorsHeader(file: string): SafetensorsHeader {
-  const name = path.basename(file);
+  // errors name the whole path: "model.safetensors" alone does not say which folder
+  const name = file;
   let fd: number;
   try {
     fd = fs.openSync(file, "r");
@@ -48,7 +49,10 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
     fs.readSync(fd, lenBuf, 0, 8, 0);
     const len = lenBuf.readBigUInt64LE(0);
     if (len > BigInt(size - 8)) {
-      throw new Error(`${name}: header length ${formatBig(len)} exceeds file size ${size}; the file is truncated`);
+      throw new Error(`${name}: header length ${formatBig(len)} exceeds file size ${size}; the file is truncated or not a safetensors file`);
+    }
+    if (len > BigInt(MAX_HEADER_BYTES)) {
+      throw new Error(`${name}: header length ${formatBig(len)} exceeds the format's ${MAX_HEADER_BYTES.toLocaleString("en-US")}-byte limit; the file is corrupt or not a safetensors file`);
     }
     const n = Number(len);
     const headerBuf = Buffer.alloc(n);
@@ -59,9 +63,12 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
   }
 }
 
-/** Large lengths read as 9e18, small ones in full. */
-function formatBig(n: bigint): string {
-  return n < 1000000000000n ? n.toString() : Number(n).toExponential(0).replace("+", "");
+/** The safetensors library's own cap on the JSON header (MAX_HEADER_SIZE, 100 MB). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/** Every digit, grouped ("1,152,921,504,606,846,976"): a rounded 1e18 hides which length the file claims. */
+export function formatBig(n: bigint): string {
+  return n.toLocaleString("en-US");
 }
 
 function parseHeader(name: string, text: string, dataBytes: number, dataStart: number): SafetensorsHeader {
@@ -128,7 +135,7 @@ export function readSafetensors(
   { only }: { only?: (name: string) => boolean } = {},
 ): { tensors: Map<string, Float32Tensor>; metadata: Record<string, string> } {
   const header = readSafetensorsHeader(file);
-  const name = path.basename(file);
+  const name = file;
   const tensors = new Map<string, Float32Tensor>();
   const fd = fs.openSync(file, "r");
   try {
@@ -151,7 +158,7 @@ export function readSafetensors(
 function readFully(fd: number, into: Uint8Array, position: number): void {
   for (let done = 0; done < into.length;) {
     const n = fs.readSync(fd, into, done, Math.min(into.length - done, 1 << 30), position + done);
-    if (n <= 0) throw new Error(`safetensors: unexpected end of file at byte ${position + done}`);
+    if (n <= 0) throw new Error(`safetensors: unexpected end of file at byte ${position + done}; the file is truncated`);
     done += n;
   }
 }

@@ -14,19 +14,32 @@ export interface SessionOptions {
 /** The onnxruntime-node version, for provenance. */
 export const onnxruntimeVersion: string = (ort.env as { versions?: { common?: string } }).versions?.common ?? "unknown";
 
-/** Resolves the thread count: option, then PA_THREADS, then the machine's parallelism. */
+/**
+ * Resolves the thread count: option, then PA_THREADS, then the machine's parallelism. More threads
+ * than cores only contend (measured: encode --threads 999 took 30 s instead of 0.5 s), so a larger
+ * request is capped at the core count with one warning on stderr.
+ */
 export function resolveThreads(threads?: number): number {
+  const cores = os.availableParallelism();
   if (threads !== undefined) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`invalid threads: ${JSON.stringify(threads)}; expected an integer >= 1`);
-    return threads;
+    return capThreads(threads, cores, "threads");
   }
   const env = process.env.PA_THREADS;
   if (env !== undefined && env !== "") {
     const n = Number(env);
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`PA_THREADS: ${JSON.stringify(env)} is not an integer >= 1; unset it or set a thread count`);
-    return n;
+    return capThreads(n, cores, "PA_THREADS");
   }
-  return os.availableParallelism();
+  return cores;
+}
+
+let warnedThreads = false;
+function capThreads(n: number, cores: number, what: string): number {
+  if (n <= cores) return n;
+  if (!warnedThreads) process.stderr.write(`warning: ${what} ${n} exceeds the ${cores} cores of this machine; using ${cores}\n`);
+  warnedThreads = true;
+  return cores;
 }
 
 /** An ORT session over a graph with outputs hidden_states.0 .. hidden_states.L (float32). */

@@ -28,6 +28,19 @@ export interface SourceOptions {
   offline?: boolean;
   /** One line per step (downloading a file, using the cache). */
   onProgress?: (message: string) => void;
+  /** Seconds to wait for a response's headers; default PA_HUB_CONNECT_TIMEOUT, else 30. */
+  connectTimeout?: number;
+  /** Seconds a download may go without receiving a byte; default PA_HUB_IDLE_TIMEOUT, else 60. */
+  idleTimeout?: number;
+}
+
+/** A timeout in seconds: option, else the environment variable, else the default; checked. */
+export function hubTimeout(option: number | undefined, env: "PA_HUB_CONNECT_TIMEOUT" | "PA_HUB_IDLE_TIMEOUT", fallback: number): number {
+  const raw = option ?? (process.env[env] ? Number(process.env[env]) : fallback);
+  if (typeof raw !== "number" || !Number.isFinite(raw) || raw <= 0) {
+    throw new RangeError(`${option !== undefined ? (env === "PA_HUB_CONNECT_TIMEOUT" ? "connectTimeout" : "idleTimeout") : env}: ${JSON.stringify(option ?? process.env[env])} is not a positive number of seconds`);
+  }
+  return raw;
 }
 
 /** Files fetched for a hub id; the weights are added separately (single file or shards). */
@@ -86,6 +99,12 @@ export async function resolveSource(src: string, options: SourceOptions = {}): P
   }
   const endpoint = (options.endpoint ?? (process.env.HF_ENDPOINT || "https://huggingface.co")).replace(/\/+$/, "");
   const base = `${endpoint}/${hub.repo}/resolve/${encodeURIComponent(hub.revision)}`;
+  const limits = { connect: hubTimeout(options.connectTimeout, "PA_HUB_CONNECT_TIMEOUT", 30), idle: hubTimeout(options.idleTimeout, "PA_HUB_IDLE_TIMEOUT", 60) };
+  const download = (url: string, file: string, progress: (m: string) => void) => fetchTo(url, file, progress, limits);
+  // the first folder this call creates: removed again when the download fails with nothing in it
+  let created: string | null = dir;
+  for (let p = path.dirname(dir); !fs.existsSync(p); p = path.dirname(p)) created = p;
+  if (fs.existsSync(dir)) created = null;
   fs.mkdirSync(dir, { recursive: true });
   try {
     for (const file of HUB_REQUIRED) {
@@ -104,6 +123,7 @@ export async function resolveSource(src: string, options: SourceOptions = {}): P
       }
     }
   } catch (err) {
+    if (created) removeIfEmpty(dir, created);
     const e = err as Error & { cause?: { code?: string } };
     if (e.message.startsWith(`${id}:`)) throw err;
     throw new Error(`${id}: cannot download from ${endpoint} (${e.cause?.code ?? e.message}) and no cached copy in ${dir}; ${howToSupply}, or set HF_ENDPOINT`, { cause: err });
@@ -113,11 +133,41 @@ export async function resolveSource(src: string, options: SourceOptions = {}): P
   return { kind: detectSource(dir).kind, dir, id };
 }
 
-/** Streams `url` to `file` through a temporary name; false on HTTP 404, throws on other failures. */
-async function download(url: string, file: string, onProgress: (message: string) => void): Promise<boolean> {
+/** Removes `dir` and its parents up to `top` while they are empty (a failed first download leaves no empty cache folder). */
+function removeIfEmpty(dir: string, top: string): void {
+  for (let p = dir; ; p = path.dirname(p)) {
+    try {
+      if (fs.readdirSync(p).length) return;
+      fs.rmdirSync(p);
+    } catch {
+      return;
+    }
+    if (p === top || path.dirname(p) === p) return;
+  }
+}
+
+/**
+ * Streams `url` to `file` through a temporary name; false on HTTP 404, throws on other failures. A
+ * server that accepts and never answers fails after `connect` seconds, a stalled body after `idle`.
+ */
+async function fetchTo(url: string, file: string, onProgress: (message: string) => void, limits: { connect: number; idle: number }): Promise<boolean> {
   const headers: Record<string, string> = {};
   if (process.env.HF_TOKEN) headers.authorization = `Bearer ${process.env.HF_TOKEN}`;
-  const res = await fetch(url, { headers, redirect: "follow" });
+  const abort = new AbortController();
+  let timer = setTimeout(() => abort.abort(new Error(`${url}: no response within ${limits.connect} s (PA_HUB_CONNECT_TIMEOUT); the server accepted the connection but did not answer, check HF_ENDPOINT or try later`)), limits.connect * 1000);
+  let res: Response;
+  try {
+    res = await fetch(url, { headers, redirect: "follow", signal: abort.signal });
+  } catch (err) {
+    clearTimeout(timer);
+    if (abort.signal.aborted) throw abort.signal.reason;
+    throw err;
+  }
+  clearTimeout(timer);
+  const idle = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => abort.abort(new Error(`${url}: no data for ${limits.idle} s (PA_HUB_IDLE_TIMEOUT); the download stalled, try again`)), limits.idle * 1000);
+  };
   if (res.status === 404) {
     await res.body?.cancel();
     return false;
@@ -131,7 +181,12 @@ async function download(url: string, file: string, onProgress: (message: string)
   onProgress(`downloading ${path.basename(file)}${size ? ` (${Number(size).toLocaleString("en-US")} bytes)` : ""}`);
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   try {
-    await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), fs.createWriteStream(tmp));
+    idle();
+    const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
+    body.on("data", idle);
+    await pipeline(body, fs.createWriteStream(tmp)).catch((err) => {
+      throw abort.signal.aborted ? abort.signal.reason : err;
+    });
     if (size !== null && fs.statSync(tmp).size !== Number(size)) {
       throw new Error(`${url}: received ${fs.statSync(tmp).size} of ${size} bytes; the download was cut, try again`);
     }
@@ -139,6 +194,8 @@ async function download(url: string, file: string, onProgress: (message: string)
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   return true;
 }

@@ -10,6 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkBoundedFile, MAX_BYTES, readBounded } from "./files.js";
 
 /** One tokenised sentence; every array has one entry per token, specials included. */
 export interface TokenizedSentence {
@@ -82,10 +83,17 @@ export class SentenceTokenizer {
     if (missing.length) {
       throw new Error(`${abs}: ${missing.join(" and ")} missing; supply the model's fast-tokenizer files (save them with \`tokenizer.save_pretrained(DIR)\` in Python, or use \`artefacts export\`)`);
     }
+    // bounded before transformers.js reads them: a file linked to /dev/zero or grown huge is refused at once
+    const fix = "use the tokenizer files saved with the model";
+    for (const [f, cap] of [["tokenizer.json", MAX_BYTES.tokenizer], ["tokenizer_config.json", MAX_BYTES.config], ["special_tokens_map.json", MAX_BYTES.config],
+      ["vocab.txt", MAX_BYTES.tokenizer], ["vocab.json", MAX_BYTES.tokenizer], ["merges.txt", MAX_BYTES.tokenizer]] as const) {
+      if (fs.existsSync(path.join(abs, f))) checkBoundedFile(path.join(abs, f), cap, fix);
+    }
+    const text = readBounded(path.join(abs, "tokenizer.json"), MAX_BYTES.tokenizer, fix).toString("utf8");
     const hf = await loadHf(abs);
     let tokenizerJson: { pre_tokenizer?: unknown; decoder?: unknown };
     try {
-      tokenizerJson = JSON.parse(fs.readFileSync(path.join(abs, "tokenizer.json"), "utf8"));
+      tokenizerJson = JSON.parse(text);
     } catch (err) {
       throw new Error(`${path.join(abs, "tokenizer.json")}: not valid JSON (${(err as Error).message}); re-download or re-save the tokenizer`, { cause: err });
     }
@@ -94,6 +102,24 @@ export class SentenceTokenizer {
     const limit = Math.min(maxLength, tokLimit);
     if (!(limit >= 3)) throw new RangeError(`${abs}: maximum length ${limit} leaves no room for a token between the special tokens; check max_position_embeddings and model_max_length`);
     return new SentenceTokenizer(abs, hf, limit, byteLevel, hf.pad_token_id ?? 0);
+  }
+
+  /** Distinct vocabulary entries (added tokens included). */
+  get vocabSize(): number {
+    let n = 0;
+    for (const t of this.#idToToken) if (t !== undefined) ++n;
+    return n;
+  }
+
+  /** The largest id the tokenizer can produce (vocabulary, special and template ids), with its token. */
+  get largestId(): { id: number; token: string } {
+    const id = Math.max(this.#idToToken.length - 1, ...this.#specialIds, ...this.#prefix, ...this.#suffix);
+    return { id, token: this.token(id) };
+  }
+
+  /** Ids of the special tokens ([UNK] excluded). */
+  get specialIds(): number[] {
+    return [...this.#specialIds].sort((a, b) => a - b);
   }
 
   /** The token string of an id. */

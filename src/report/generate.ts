@@ -3,6 +3,7 @@
  * overrides), renders the report, and writes it atomically (a temporary file renamed into
  * place), so a failure never leaves a partial or stale-looking file: an existing report is kept as it was.
  */
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cellSource, declaredParameters, executeNotebook, readNotebook, startKernelFor, type Notebook } from "./execute.js";
@@ -122,7 +123,8 @@ export function relativeToRoot(notebook: Notebook, root: string): Notebook {
 
 /** Writes `text` to a temporary file beside `file`, then renames it over `file`; the temporary file never survives a failure. */
 export function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  // unique per process and call: two runs writing one --out never share (and delete) a temporary file
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
     fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);

@@ -2,7 +2,7 @@
  * A Jupyter kernel client (messaging protocol v5.3) over zeromq, so notebooks run from Node alone.
  * It writes a connection file, spawns the kernel (tslab by default), connects the shell, iopub,
  * control, stdin and heartbeat sockets, signs and verifies every message with HMAC-SHA256, and
- * collects each execution's outputs in nbformat 4 shape.
+ * collects each execution's outputs in nbformat 4 shape. zeromq and tslab load on first use (optional.ts).
  * Protocol: https://jupyter-client.readthedocs.io/en/stable/messaging.html
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -11,7 +11,8 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as zmq from "zeromq";
+import type * as Zmq from "zeromq";
+import { loadOptional, NOTEBOOK_PURPOSE, resolveTslab } from "./optional.js";
 
 /** One output in nbformat 4 shape. */
 export type Output =
@@ -56,9 +57,13 @@ interface Message {
 
 const DELIM = "<IDS|MSG>";
 
+let zeromq: typeof Zmq | undefined;
+/** zeromq, loaded on first use (an optional dependency; the type import above is erased). */
+const loadZeromq = (): typeof Zmq => (zeromq ??= loadOptional("zeromq", NOTEBOOK_PURPOSE, () => require("zeromq") as typeof Zmq));
+
 /** The default command: the tslab kernel installed beside this package. */
 export function tslabArgv(): string[] {
-  const bin = path.join(path.dirname(require.resolve("tslab/package.json")), "bin", "tslab");
+  const bin = path.join(path.dirname(resolveTslab()), "bin", "tslab");
   return [process.execPath, bin, "kernel", "--config-path", "{connection_file}"];
 }
 
@@ -118,11 +123,11 @@ export class Kernel {
   readonly #session = randomUUID();
   readonly #child: ChildProcess;
   readonly #connectionFile: string;
-  readonly #shell = new zmq.Dealer({ linger: 0 });
-  readonly #control = new zmq.Dealer({ linger: 0 });
-  readonly #stdin = new zmq.Dealer({ linger: 0 });
-  readonly #iopub = new zmq.Subscriber({ linger: 0 });
-  readonly #hb = new zmq.Request({ linger: 0, receiveTimeout: 2000 });
+  readonly #shell = new (loadZeromq().Dealer)({ linger: 0 });
+  readonly #control = new (loadZeromq().Dealer)({ linger: 0 });
+  readonly #stdin = new (loadZeromq().Dealer)({ linger: 0 });
+  readonly #iopub = new (loadZeromq().Subscriber)({ linger: 0 });
+  readonly #hb = new (loadZeromq().Request)({ linger: 0, receiveTimeout: 2000 });
   readonly #pending = new Map<string, Pending>();
   readonly #replies = new Map<string, (m: Message) => void>();
   #iopubSeen = false;
@@ -149,6 +154,7 @@ export class Kernel {
   /** Spawns a kernel in `cwd`, connects, and waits until it answers kernel_info_request. */
   static async start({ cwd, argv = tslabArgv(), startTimeoutMs = 60000, env = {} }: KernelOptions): Promise<Kernel> {
     if (!fs.existsSync(cwd)) throw new Error(`kernel: working directory ${JSON.stringify(cwd)} does not exist; pass an existing folder`);
+    loadZeromq(); // before the kernel process starts, so a missing zeromq leaves nothing running
     const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
     const key = randomBytes(32).toString("hex");
     const info = { shell_port, iopub_port, stdin_port, control_port, hb_port, ip: "127.0.0.1", key, transport: "tcp", signature_scheme: "hmac-sha256", kernel_name: "tslab" };
@@ -319,7 +325,7 @@ export class Kernel {
     };
   }
 
-  async #listen(socket: zmq.Dealer): Promise<void> {
+  async #listen(socket: Zmq.Dealer): Promise<void> {
     try {
       for await (const frames of socket) {
         const m = this.#decode(frames);

@@ -49,11 +49,16 @@ export interface ReportProvenance {
 /** Packages whose versions a reader needs to rerun the report. */
 export const TRACKED_PACKAGES = ["@huggingface/transformers", "markdown-it", "onnxruntime-node", "plotly.js-dist-min", "tslab", "typescript", "zeromq"];
 
-/** The commit checked out in `dir`, or null when git or the repository is absent. */
+/**
+ * The commit checked out in `dir` when `dir` is the top of a git checkout, else null (git or the
+ * repository absent, or `dir` a folder inside another repository, as an installed package inside
+ * a user's project is: that project's commit says nothing about this package).
+ */
 export function gitCommit(dir: string): string | null {
   try {
-    const out = execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], timeout: 10000 }).toString().trim();
-    return /^[0-9a-f]{40,64}$/.test(out) ? out : null;
+    const [top, head] = execFileSync("git", ["rev-parse", "--show-toplevel", "HEAD"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], timeout: 10000 }).toString().trim().split("\n");
+    if (fs.realpathSync(top) !== fs.realpathSync(dir)) return null;
+    return /^[0-9a-f]{40,64}$/.test(head) ? head : null;
   } catch {
     return null;
   }

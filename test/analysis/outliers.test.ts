@@ -96,11 +96,28 @@ function reference(b: ReturnType<typeof lb>, includeSpecial = false) {
   return { tokens, argmin, argmax, mean: sum.map((x) => Number((x / tokens).toPrecision(7))) };
 }
 
-test("OutlierCounter matches argExtent and in-order sums for odd and even token counts, ties, signed zeros and NaN", () => {
+test("OutlierCounter refuses a kept row holding NaN or an infinity, whichever path counts it; a special row left out is not read", () => {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    for (const kernel of ["auto", "js"] as const) {
+      for (const dim of [3, 384]) {
+        const data = Array.from({ length: 4 * dim }, (_, i) => (i % 7) - 3);
+        data[2 * dim] = bad; // first value of row 2: argmin/argmax over it would be a fake index 0
+        const c = new OutlierCounter({ kernel });
+        assert.throws(() => c.add(lb({ dim, data, special: [0, 0, 0, 0] })), /OutlierCounter: layer 0 received a non-finite value \(dimension 0 sums to (NaN|-?Infinity)\)/);
+        // the counter is spent: its counts would be meaningless
+        assert.throws(() => c.result(), /its counts are meaningless, start a new counter/);
+        // the same row as a special token, left out: counted fine
+        assert.equal(new OutlierCounter({ kernel }).add(lb({ dim, data, special: [0, 0, 1, 0] })).result().layers[0].tokens, 3);
+      }
+    }
+  }
+});
+
+test("OutlierCounter matches argExtent and in-order sums for odd and even token counts, ties and signed zeros", () => {
   // 7 tokens x 3 dims; tokens 0 and 4 special. Dim 2 sums A, 1, -A, 3 in token order.
   const data = [
     9, 9, 9, /* special */ 1, 1, A, 1, 1, 1, /* tie: lowest index wins */ 0, -0, -A, /* signed zeros tie */
-    5, 5, 5, /* special */ NaN, 2, 3, /* NaN first: argmin = argmax = 0 */ 4, NaN, 1, /* NaN later is skipped */
+    5, 5, 5, /* special */ 7, 2, 3, /* max first */ 4, 6, 1, /* max in the middle */
   ];
   const seven = lb({ dim: 3, data, special: [1, 0, 0, 0, 1, 0, 0] });
   const six = lb({ dim: 3, data: data.slice(0, 18), special: [1, 0, 0, 0, 1, 0] });
@@ -115,9 +132,11 @@ test("OutlierCounter matches argExtent and in-order sums for odd and even token 
   }
   // spelled out for the 4 kept tokens of `six`: dim 2 = ((A + 1) - A + 3) / 4 = 0.75 (in any other order, 1)
   const four = new OutlierCounter().add(six).result().layers[0];
-  assert.deepEqual(four.argmin, [3, 0, 1]);
+  // argmin: row [1, 1, A] -> 0, [1, 1, 1] -> 0, [0, -0, -A] -> 2, [7, 2, 3] -> 1; argmax: 2, 0, 0 (0 before -0), 0
+  assert.deepEqual(four.argmin, [2, 1, 1]);
   assert.deepEqual(four.argmax, [3, 0, 1]);
-  assert.deepEqual(four.mean, [NaN, 1, 0.75]);
+  assert.deepEqual(four.mean, [2.25, 1, 0.75]);
+  // (special rows are counted here: the first one holds 9, 9, 9 and the second 5, 5, 5, both finite)
   const all = new OutlierCounter({ includeSpecial: true }).add(seven).result().layers[0];
   const wantAll = reference(seven, true);
   assert.deepEqual([all.tokens, all.argmin, all.argmax, all.mean], [wantAll.tokens, wantAll.argmin, wantAll.argmax, wantAll.mean]);

@@ -52,8 +52,8 @@ test("artefacts analyze explains bad input and leaves no partial file", () => {
   assert.equal(tooMany.status, 1);
   assert.match(tooMany.stderr, /^--corpus .*corpus\.txt: /);
   const bad = cli("--model", model, "--corpus", corpus, "--sample", "20", "--only", "outliers", "--out", path.join(dir, "missing", "r.json"));
-  assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /missing\/r\.json: cannot write the results/);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /missing\/r\.json: the folder .*missing does not exist; create it first/);
   assert.equal(fs.existsSync(path.join(dir, "missing")), false);
   assert.match(cli("--help").stdout, /usage: artefacts analyze --model SRC/);
 });

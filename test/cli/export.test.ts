@@ -46,8 +46,8 @@ test("artefacts export under a regular file fails with ENOTDIR and leaves nothin
   const file = path.join(tmp, "a-file");
   fs.writeFileSync(file, "x");
   const r = artefacts(["export", s.dir, "--out", path.join(file, "out")]);
-  assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /a-file\/out: cannot create the output folder \(ENOTDIR\); choose a writable --out/);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /a-file\/out: cannot check it \(ENOTDIR: a part of the path is a file, not a folder\); choose another --out/);
   assert.equal(fs.readFileSync(file, "utf8"), "x");
   assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes("a-file") && f !== "a-file"), []);
 });
@@ -63,8 +63,8 @@ test("artefacts export into a read-only folder fails with EACCES and leaves noth
   fs.chmodSync(ro, 0o555);
   // run as nobody: root ignores file modes
   const r = artefacts(["export", s.dir, "--out", path.join(ro, "out")], { uid: 65534, gid: 65534 });
-  assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /readonly\/out: cannot create the output folder \(EACCES in .*readonly\); choose a writable --out/);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /readonly\/out: the folder .*readonly is not writable; choose another --out/);
   assert.deepEqual(fs.readdirSync(ro), []);
 });
 

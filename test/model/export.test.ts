@@ -59,7 +59,7 @@ test("exportOnnx refuses an unwritable output folder with a clear error and writ
 test("exportOnnx refuses a bad checkpoint before writing anything", async () => {
   const s = writeSyntheticCheckpoint(path.join(tmp, "src-bad"), "bert", { seed: 4, config: { hidden_size: 16 } });
   const out = path.join(tmp, "out-bad");
-  await assert.rejects(exportOnnx(s.dir, out), /has shape \[20,8\], expected \[20,16\] from config\.json vocab_size 20, hidden_size 16/);
+  await assert.rejects(exportOnnx(s.dir, out), /src-bad\/config\.json: hidden_size 16 disagrees with .*src-bad\/model\.safetensors, which holds hidden_size 8; use the config\.json saved with these weights/);
   assert.equal(fs.existsSync(out), false);
   assert.deepEqual(listing(tmp).filter((f) => f.includes(".tmp-")), []);
 });

@@ -81,7 +81,27 @@ test("readSafetensors refuses a header length beyond the file", () => {
   const b = Buffer.alloc(1024);
   b.writeBigUInt64LE(9000000000000000000n);
   fs.writeFileSync(file, b);
-  assert.throws(() => readSafetensors(file), /huge\.safetensors: header length 9e18 exceeds file size 1024; the file is truncated/);
+  assert.throws(() => readSafetensors(file), /huge\.safetensors: header length 9,000,000,000,000,000,000 exceeds file size 1024; the file is truncated/);
+});
+
+test("readSafetensors prints a 2^60 header length in full, not as 1e18, and names the whole path", () => {
+  const file = path.join(tmp, "pow60.safetensors");
+  const b = Buffer.alloc(64);
+  b.writeBigUInt64LE(2n ** 60n);
+  fs.writeFileSync(file, b);
+  assert.throws(() => readSafetensors(file), (e: Error) => e.message.startsWith(`${file}: header length 1,152,921,504,606,846,976 exceeds file size 64;`));
+});
+
+test("readSafetensors refuses a header over the format's 100 MB limit before reading it", () => {
+  const file = path.join(tmp, "bighead.safetensors");
+  const fd = fs.openSync(file, "w");
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(100_000_001n);
+  fs.writeSync(fd, b);
+  fs.ftruncateSync(fd, 8 + 100_000_001 + 16);
+  fs.closeSync(fd);
+  assert.throws(() => readSafetensors(file), /bighead\.safetensors: header length 100,000,001 exceeds the format's 100,000,000-byte limit/);
+  fs.rmSync(file);
 });
 
 test("readSafetensors refuses a corrupt header JSON", () => {

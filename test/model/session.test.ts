@@ -88,10 +88,15 @@ test("EncoderSession.run checks input sizes and rethrows onnxruntime failures wi
 test("resolveThreads takes the option, then PA_THREADS, then the core count", () => {
   const saved = process.env.PA_THREADS;
   try {
-    assert.equal(resolveThreads(3), 3);
-    process.env.PA_THREADS = "2";
-    assert.equal(resolveThreads(), 2);
-    assert.equal(resolveThreads(5), 5);
+    const cores = os.availableParallelism();
+    assert.equal(resolveThreads(1), 1);
+    process.env.PA_THREADS = "1";
+    assert.equal(resolveThreads(), 1);
+    assert.equal(resolveThreads(cores), cores);
+    // above the core count: capped (with one warning on stderr)
+    assert.equal(resolveThreads(cores + 3), cores);
+    process.env.PA_THREADS = String(cores + 1);
+    assert.equal(resolveThreads(), cores);
     process.env.PA_THREADS = "many";
     assert.throws(() => resolveThreads(), /PA_THREADS: "many" is not an integer >= 1/);
     delete process.env.PA_THREADS;

@@ -28,10 +28,12 @@ test("modelProvenance names the notebook and cell of a record without a model id
   assert.throws(() => mimeJson("{oops", "y.ipynb: cell 2"), /y\.ipynb: cell 2: the output is not valid JSON/);
 });
 
-test("gitCommit reads HEAD in a checkout and gives null outside one", () => {
+test("gitCommit reads HEAD at the top of a checkout and gives null inside or outside one", () => {
   const commit = gitCommit(root);
   // The lead's checkout is a git repository; a copy without .git has no commit.
   if (fs.existsSync(path.join(root, ".git"))) assert.match(String(commit), /^[0-9a-f]{40}$/);
+  // A folder inside a checkout (an installed package inside a user's project) is not that checkout's commit.
+  if (fs.existsSync(path.join(root, ".git"))) assert.equal(gitCommit(path.join(root, "src")), null);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-prov-"));
   try {
     assert.equal(gitCommit(dir), null);

@@ -3,6 +3,7 @@
  * error messages of the form `<file>:<line>: <what is wrong>; <what to do>` (STYLE.md).
  */
 import * as fs from "node:fs";
+import { MAX_BYTES, readBounded } from "../../model/files.js";
 
 /** An error in a user's data file; `file` and `line` (1-based, 0 when not tied to a line) say where. */
 export class DataFileError extends Error {
@@ -13,22 +14,32 @@ export class DataFileError extends Error {
 }
 
 /**
- * Reads a file as strict UTF-8 (TextDecoder with fatal: true); a byte-order mark is dropped.
- * Invalid bytes raise a DataFileError naming the first bad line.
+ * THE text policy of every command that reads text (analyze --corpus FILE, encode --file and stdin,
+ * the STS / WiC / sentiment loaders): strict UTF-8 (TextDecoder with fatal: true), a byte-order mark
+ * dropped, invalid bytes refused with a DataFileError naming the first bad line, never replaced.
+ * `file` may be 0 (stdin). At most MAX_BYTES.text bytes are read; a path must be a regular file.
  */
-export function readUtf8(file: string): string {
-  let bytes: Buffer;
+export function readUtf8(file: string | 0): string {
+  const label = file === 0 ? "stdin" : file;
+  let stat: fs.Stats | null = null;
   try {
-    bytes = fs.readFileSync(file);
+    if (file !== 0) stat = fs.statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const what = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code ?? String(e)})`;
-    throw Object.assign(new DataFileError(file, 0, what, "check the path"), { cause: e });
+    throw Object.assign(new DataFileError(label, 0, code === "ENOENT" ? "no such file" : `cannot be read (${code ?? String(e)})`, "check the path"), { cause: e });
+  }
+  if (stat?.isDirectory()) throw new DataFileError(label, 0, "is a folder, not a file", "check the path");
+  if (stat && !stat.isFile()) throw new DataFileError(label, 0, "is a device, FIFO or socket, not a regular file", "pass a UTF-8 text file");
+  let bytes: Buffer;
+  try {
+    bytes = readBounded(file, MAX_BYTES.text, "pass a smaller text file, or split it");
+  } catch (e) {
+    throw Object.assign(new DataFileError(label, 0, (e as Error).message.slice(label.length + 2).split("; ")[0], "pass a smaller text file, or split it"), { cause: e });
   }
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch (e) {
-    throw Object.assign(new DataFileError(file, badUtf8Line(bytes), "invalid UTF-8", "re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"), { cause: e });
+    throw Object.assign(new DataFileError(label, badUtf8Line(bytes), "invalid UTF-8", "re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"), { cause: e });
   }
 }
 
