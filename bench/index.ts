@@ -44,6 +44,7 @@ import { SentenceTokenizer } from "../src/model/tokenizer.js";
 import { analyzeSample, measureAnalyses } from "./analyses.js";
 import { BareSession, type PaddedBatch } from "./bare.js";
 import { benchSentences } from "./sentences.js";
+import { reportVsAnalyze, warmReport } from "./report.js";
 import { measureFiniteCheck } from "./finite.js";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -68,6 +69,7 @@ const spec: Record<string, OptionSpec> = {
   "no-torch": { type: "boolean", help: "skip the PyTorch reference" },
   "no-analyses": { type: "boolean", help: "skip the analyses measurements (issue 3 item 5)" },
   "analyses-memory": { type: "string", help: "sentence counts of the memory runs with the analyses, or none (default: as --memory)" },
+  "report-samples": { type: "string", help: "issue 14: report vs analyze on all-MiniLM-L6-v2 at these sample sizes, then a cold and a warm default report (bench/report.ts); none to skip (default: 2000,20000; --quick: none)" },
   "analyses-sentences": { type: "string", help: "sentences of the analyses cost lines, comma-separated, e.g. 1000,20000 (default: 1000 and 20000, the CLI default sample; --quick: 100)" },
 };
 
@@ -282,6 +284,11 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     if (analysesMemory.length) memoryLine("analyses_memory", MINILM_DIR, "all-MiniLM-L6-v2", analysesMemory, threads, true);
+  }
+  const reportSamples = (o["report-samples"] as string | undefined) ?? (quick ? "none" : "2000,20000");
+  if (reportSamples !== "none") {
+    reportVsAnalyze("all-MiniLM-L6-v2", reportSamples.split(",").map((v) => intOption(v, "report-samples", 2)), log);
+    warmReport(log);
   }
   return 0;
 }

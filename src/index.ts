@@ -33,13 +33,16 @@ export type { ExportOptions, ExportResult, SourceInfo } from "./model/export.js"
 export { toLayerBatches } from "./analysis/batch.js";
 export type { LayerBatch } from "./analysis/batch.js";
 // -- analysis exports (analyses work adds here) --
-export { createRandom, hashUniform } from "./analysis/random.js";
-export type { Random } from "./analysis/random.js";
-export {
-  keyword, dot, cosine, RunningStats, meanInterval, normalQuantile, VectorMoments, rankOf, pearsonFromSums, symmetricEigen,
-} from "./analysis/stats.js";
-export { trainSoftmax, predict, predictProba, accuracy } from "./analysis/softmax.js";
-export type { SoftmaxOptions, SoftmaxModel } from "./analysis/softmax.js";
+export { createRandom, hashUniform } from "./numerics/random.js";
+export type { Random } from "./numerics/random.js";
+export { symmetricEigen } from "./numerics/eigen/symmetric.js";
+export { RunningStats, meanInterval, normalQuantile, VectorMoments } from "./numerics/moments.js";
+export { keyword } from "./numerics/options.js";
+export { dot, cosine, rankOf, pearsonFromSums } from "./numerics/vectors.js";
+export { trainSoftmax, predict, predictProba, accuracy } from "./numerics/softmax.js";
+export type { SoftmaxOptions, SoftmaxModel } from "./numerics/softmax.js";
+export { isotropyScores, isoScoreFromEigenvalues, effectiveRank, topVarianceShare, covarianceFromSums } from "./numerics/isotropy.js";
+export type { IsotropyScores } from "./numerics/isotropy.js";
 export { TokenSample } from "./analysis/tokenSample.js";
 export type { TokenSampleOptions, LayerSample } from "./analysis/tokenSample.js";
 export { OutlierCounter, countOutliers, outlierDims, argExtent } from "./analysis/outliers.js";
@@ -57,14 +60,18 @@ export type { SelfSimOptions, SelfSimResult, SelfSimLayer } from "./analysis/sel
 export {
   clipper, zscorer, allButTheTop, whitener, LayerMoments, applyPostprocessor, applyRowsWith, POSTPROCESS_NAMES,
 } from "./analysis/postprocess.js";
-export { jsLinalg } from "./analysis/linalg.js";
-export type { Linalg, SoftmaxStackOptions } from "./analysis/linalg.js";
+export { jsLinalg } from "./numerics/linalg.js";
+export type { Linalg, SoftmaxStackOptions } from "./numerics/linalg.js";
 export { createOrtLinalg } from "./model/linalg.js";
 export type { Postprocessor, PostprocessName, AllButTheTopOptions, WhiteningOptions, MomentOptions } from "./analysis/postprocess.js";
 export { cosineContributions, layerContributions } from "./analysis/contributions.js";
 export type { ContributionOptions, ContributionResult, ContributionLayer } from "./analysis/contributions.js";
 export { runAnalyses, ANALYSIS_NAMES, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
 export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
+export { REGISTRY, descriptor, closure } from "./analysis/registry/index.js";
+export type { AnalysisDescriptor, Accumulator, RunContext, ResultInputs, SidePart } from "./analysis/registry/types.js";
+export { STATE_VERSION, STATE_FORMAT, wrapState, unwrapState, stateIdentity, encodeArray, decodeArray } from "./analysis/state.js";
+export type { StateEnvelope, ModelIdentity, EncodedArray } from "./analysis/state.js";
 export { pearson, spearman, averageRanks } from "./analysis/correlation.js";
 export { WicScorer, evaluateWic, accuracyTable, bestCell, WIC_THRESHOLDS } from "./analysis/senses.js";
 export type { WicCell, WicScores, WicResult, WicOptions } from "./analysis/senses.js";
@@ -96,8 +103,10 @@ export type { WordNetPairOptions, WordNetPairSet, WordNetSensePair, WordNetPos }
 // -- figures exports --
 export { defaultModels, readTrainingLog, findTrainingLog, modelLabel } from "./defaults.js";
 export type { TrainingLog } from "./defaults.js";
-export { show, showMarkdown, showProvenance, summarize, displayBundle, setDisplaySink, FIGURE_MIME, TABLE_MIME, PROVENANCE_MIME } from "./figures/show.js";
-export type { DisplayBundle, DisplaySink } from "./figures/show.js";
+export { show, showMarkdown, showProvenance, summarize, displayBundle, setDisplaySink, checkShowable, plotlySource, FIGURE_MIME, TABLE_MIME, PROVENANCE_MIME, PLOTLY_MIME } from "./figures/show.js";
+export type { DisplayBundle, DisplaySink, BundleOptions } from "./figures/show.js";
+export { figureHtml, tableHtml, drawableSpec, MAX_HEATMAP_CELLS } from "./figures/html.js";
+export type { FigureHtmlOptions } from "./figures/html.js";
 export { isFigureSpec } from "./figures/spec.js";
 export type { FigureSpec, TableSpec, TableData } from "./figures/spec.js";
 export { okabeIto, modelFamily, modelStyle, meanOfAllStyle, neuronStyle } from "./figures/palette.js";
@@ -137,6 +146,16 @@ export type { ModelProvenance, NotebookProvenance, ReportProvenance } from "./re
 export { escapeHtml, scriptJson, stableStringify, toCsv } from "./report/escape.js";
 export { generateReport, writeAtomic } from "./report/generate.js";
 export type { ReportOptions } from "./report/generate.js";
+
+// -- real checkpoints, identity, shared results, summary (issue 14) --
+export { readCatalog, findCheckpoint, fetchCheckpoint, checkpointDir } from "./model/catalog.js";
+export type { Catalog, CatalogCheckpoint, FetchCheckpointOptions } from "./model/catalog.js";
+export { modelIdentity } from "./model/identity.js";
+export { sharedAnalyses, reportModels, reportSample, modelTensors, DEFAULT_SAMPLE } from "./report/cache.js";
+export type { SharedAnalyses, SharedOptions } from "./report/cache.js";
+export { findingsMarkdown, outlierSectionTitle, outlierSectionId } from "./report/summary.js";
+export type { FindingsRun } from "./report/summary.js";
+
 export { familyFixtureDirs, cachedModels } from "./defaults.js";
 export { supportedFamilies } from "./model/families/index.js";
 export { familyComparisonTable, familyOutlierCountFigure } from "./figures/families.js";

@@ -1,8 +1,11 @@
 import type { LayerBatch } from "./batch.js";
-import type { Linalg } from "./linalg.js";
+import type { Linalg } from "../numerics/linalg.js";
 import { applyRowsWith, type Postprocessor, type PostprocessName } from "./postprocess.js";
-import { createRandom } from "./random.js";
-import { RunningStats, cosine, integer, meanInterval, number, round6 } from "./stats.js";
+import { createRandom } from "../numerics/random.js";
+import { round6 } from "../numerics/json.js";
+import { RunningStats, meanInterval } from "../numerics/moments.js";
+import { integer, number } from "../numerics/options.js";
+import { cosine } from "../numerics/vectors.js";
 import { TokenSample, type LayerSample } from "./tokenSample.js";
 
 /** Options of {@link Anisotropy}. */
@@ -76,6 +79,21 @@ export class Anisotropy {
 
   merge(other: Anisotropy): this {
     this.sample.merge(other.sample);
+    return this;
+  }
+
+  /** The options a state must share to merge (state.ts). */
+  settings(): Record<string, unknown> {
+    return { ...this.sample.settings(), pairs: this.#pairs, level: this.#level };
+  }
+
+  /** The token sample's state (TokenSample.state). */
+  state(): ReturnType<TokenSample["state"]> {
+    return this.sample.state();
+  }
+
+  mergeState(state: ReturnType<TokenSample["state"]>): this {
+    this.sample.mergeState(state);
     return this;
   }
 

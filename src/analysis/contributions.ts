@@ -1,6 +1,7 @@
 import type { Postprocessor, PostprocessName } from "./postprocess.js";
 import { drawPairs, pairedRows, type Anisotropy } from "./anisotropy.js";
-import { integer, round6, toJsonArray } from "./stats.js";
+import { round6, toJsonArray } from "../numerics/json.js";
+import { integer } from "../numerics/options.js";
 import type { LayerSample } from "./tokenSample.js";
 
 /** Options of {@link cosineContributions}. */

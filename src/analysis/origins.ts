@@ -1,5 +1,7 @@
 import type { LayerNormParams, PositionTensor, StaticTensors } from "../model/types.js";
-import { integer, number, rankOf, round6 } from "./stats.js";
+import { round6 } from "../numerics/json.js";
+import { integer, number } from "../numerics/options.js";
+import { rankOf } from "../numerics/vectors.js";
 
 /** Options of {@link outlierOrigins}. */
 export interface OriginOptions {

@@ -1,8 +1,10 @@
 import { firstNonFinite } from "../model/finite.js";
 import { sameDim, type LayerBatch } from "./batch.js";
-import { extentRows, kernelsFor, scanRows } from "./kernels.js";
+import { extentRows, kernelsFor, scanRows } from "./kernels/index.js";
 import type { PositionProfile } from "./positions.js";
-import { integer, keyword, number, toJsonArray, round6 } from "./stats.js";
+import { toJsonArray, round6 } from "../numerics/json.js";
+import { integer, keyword, number } from "../numerics/options.js";
+import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
 
 /** Options of {@link OutlierCounter}. */
 export interface OutlierOptions {
@@ -182,6 +184,34 @@ export class OutlierCounter {
         s.argmin[i] += o.argmin[i];
         s.argmax[i] += o.argmax[i];
         s.sum[i] += o.sum[i];
+      }
+    }
+    return this;
+  }
+
+  /** The options a state must share to merge (state.ts). */
+  settings(): { includeSpecial: boolean; minShare: number; minLayers: number | null } {
+    return { includeSpecial: this.#includeSpecial, minShare: this.#minShare, minLayers: this.#minLayers };
+  }
+
+  /** The counts and float64 sums per layer (plain JSON; typed arrays in base64): what mergeState adds. */
+  state(): { layers: { layer: number; tokens: number; argmin: EncodedArray; argmax: EncodedArray; sum: EncodedArray }[] } {
+    return {
+      layers: [...this.#layers].sort(([a], [b]) => a - b).map(([layer, s]) => ({ layer, tokens: s.tokens, argmin: encodeArray(s.argmin), argmax: encodeArray(s.argmax), sum: encodeArray(s.sum) })),
+    };
+  }
+
+  /** Adds a state() of a counter with the same settings (as merge does). */
+  mergeState(state: ReturnType<OutlierCounter["state"]>): this {
+    for (const l of state.layers) {
+      const argmin = decodeArray(l.argmin, "uint32", `outliers layer ${l.layer} argmin`);
+      const s = this.#state(l.layer, argmin.length);
+      const argmax = decodeArray(l.argmax, "uint32", `outliers layer ${l.layer} argmax`, argmin.length), sum = decodeArray(l.sum, "float64", `outliers layer ${l.layer} sum`, argmin.length);
+      s.tokens += integer(l.tokens, `state outliers layer ${l.layer} tokens`, 0);
+      for (let i = 0; i < argmin.length; ++i) {
+        s.argmin[i] += argmin[i];
+        s.argmax[i] += argmax[i];
+        s.sum[i] += sum[i];
       }
     }
     return this;

@@ -1,6 +1,9 @@
 import { sameDim, type LayerBatch } from "./batch.js";
-import { kernelsFor, profileRows } from "./kernels.js";
-import { integer, keyword, pearsonFromSums, round6 } from "./stats.js";
+import { kernelsFor, profileRows } from "./kernels/index.js";
+import { round6 } from "../numerics/json.js";
+import { integer, keyword, number } from "../numerics/options.js";
+import { pearsonFromSums } from "../numerics/vectors.js";
+import { decodeArray, encodeArray } from "../numerics/arrays.js";
 
 /** Options of {@link PositionProfile}. */
 export interface PositionOptions {
@@ -44,6 +47,9 @@ interface LayerState {
   sxx: Float64Array; bx: Float64Array; bxp: Float64Array;
   sp: number; spp: number; beyond: number;
 }
+
+/** The per-layer arrays of a profile's state, summed by merge. */
+const SUMS = ["counts", "sums", "sxx", "bx", "bxp"] as const;
 
 /**
  * Each dimension's mean value by token position and layer (heatmap data), and its Pearson
@@ -149,6 +155,35 @@ export class PositionProfile {
       s.spp += o.spp;
       s.beyond += o.beyond;
       for (const k of ["counts", "sums", "sxx", "bx", "bxp"] as const) for (let i = 0; i < s[k].length; ++i) s[k][i] += o[k][i];
+    }
+    return this;
+  }
+
+  /** The options a state must share to merge (state.ts). */
+  settings(): { includeSpecial: boolean; maxPositions: number } {
+    return { includeSpecial: this.#includeSpecial, maxPositions: this.#maxPositions };
+  }
+
+  /** The float64 sums per layer (plain JSON; typed arrays in base64): what mergeState adds. */
+  state(): { layers: Record<string, unknown>[] } {
+    return {
+      layers: [...this.#layers].sort(([a], [b]) => a - b).map(([layer, s]) => ({
+        layer, tokens: s.tokens, sp: s.sp, spp: s.spp, beyond: s.beyond,
+        ...Object.fromEntries(SUMS.map((k) => [k, encodeArray(s[k])])),
+      })),
+    };
+  }
+
+  /** Adds a state() of a profile with the same settings (as merge does). */
+  mergeState(state: ReturnType<PositionProfile["state"]>): this {
+    for (const l of state.layers) {
+      const layer = l.layer as number, sxx = decodeArray(l.sxx, "float64", `positions layer ${layer} sxx`);
+      const s = this.#state(layer, sxx.length);
+      for (const k of ["tokens", "sp", "spp", "beyond"] as const) s[k] += number(l[k], `state positions layer ${layer} ${k}`);
+      for (const k of SUMS) {
+        const o = decodeArray(l[k], "float64", `positions layer ${layer} ${k}`, s[k].length);
+        for (let i = 0; i < o.length; ++i) s[k][i] += o[i];
+      }
     }
     return this;
   }

@@ -1,6 +1,12 @@
 import { sameDim, type LayerBatch } from "./batch.js";
-import type { Linalg } from "./linalg.js";
-import { VectorMoments, choleskyInverse, integer, number, symmetricEigen, toJsonArray, topEigen } from "./stats.js";
+import type { Linalg } from "../numerics/linalg.js";
+import { choleskyInverse } from "../numerics/cholesky.js";
+import { topEigen } from "../numerics/eigen/lanczos.js";
+import { symmetricEigen } from "../numerics/eigen/symmetric.js";
+import { toJsonArray } from "../numerics/json.js";
+import { VectorMoments } from "../numerics/moments.js";
+import { integer, number } from "../numerics/options.js";
+import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
 
 /** The post-processings compared with clipping (DESIGN.md §2: beside it, never instead of it). */
 export type PostprocessName = "clipped" | "zscore" | "allButTheTop" | "whitening";
@@ -145,6 +151,36 @@ export class LayerMoments {
       const m = this.#layers.get(layer);
       if (m) m.merge(o);
       else this.#layers.set(layer, new VectorMoments(o.dim).merge(o));
+    }
+    return this;
+  }
+
+  /** The options a state must share to merge (state.ts). */
+  settings(): { includeSpecial: boolean } {
+    return { includeSpecial: this.includeSpecial };
+  }
+
+  /** Per layer: the count, float64 mean and scatter matrix (plain JSON; arrays in base64). */
+  state(): { layers: { layer: number; dim: number; count: number; mean: EncodedArray; scatter: EncodedArray }[] } {
+    return {
+      layers: this.layers().map((layer) => {
+        const m = this.#layers.get(layer)!;
+        return { layer, dim: m.dim, count: m.count, mean: encodeArray(m.mean), scatter: encodeArray(m.scatter) };
+      }),
+    };
+  }
+
+  /** Merges a state() of moments with the same includeSpecial (Chan et al., as merge does). */
+  mergeState(state: ReturnType<LayerMoments["state"]>): this {
+    for (const l of state.layers) {
+      const o = new VectorMoments(integer(l.dim, `state moments layer ${l.layer} dim`, 1));
+      o.count = integer(l.count, `state moments layer ${l.layer} count`, 0);
+      o.mean.set(decodeArray(l.mean, "float64", `moments layer ${l.layer} mean`, l.dim));
+      o.scatter.set(decodeArray(l.scatter, "float64", `moments layer ${l.layer} scatter`, l.dim * l.dim));
+      this.#forget(l.layer);
+      const m = this.#layers.get(l.layer);
+      if (m) m.merge(o);
+      else this.#layers.set(l.layer, new VectorMoments(o.dim).merge(o));
     }
     return this;
   }

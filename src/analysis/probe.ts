@@ -1,8 +1,9 @@
 import { sameValues, type LayerBatch } from "./batch.js";
-import type { Linalg } from "./linalg.js";
-import { hashUniform } from "./random.js";
-import { trainSoftmax, predict, type SoftmaxModel } from "./softmax.js";
-import { integer, keyword, number, round6, toJsonArray } from "./stats.js";
+import type { Linalg } from "../numerics/linalg.js";
+import { hashUniform } from "../numerics/random.js";
+import { trainSoftmax, predict, type SoftmaxModel } from "../numerics/softmax.js";
+import { round6, toJsonArray } from "../numerics/json.js";
+import { integer, keyword, number } from "../numerics/options.js";
 import { TokenSample, type LayerSample } from "./tokenSample.js";
 
 /** Which row of W gives w_i in the contribution c_i = |w_i · v_i| (the paper does not say; paper.md §3.3). */
@@ -126,6 +127,22 @@ export class PositionProbe {
   merge(other: PositionProbe): this {
     this.#train.merge(other.#train);
     this.#test.merge(other.#test);
+    return this;
+  }
+
+  /** The options a state must share to merge (state.ts). */
+  settings(): Required<ProbeOptions> {
+    return { ...this.#o };
+  }
+
+  /** The train and test samples' states (TokenSample.state). */
+  state(): { train: ReturnType<TokenSample["state"]>; test: ReturnType<TokenSample["state"]> } {
+    return { train: this.#train.state(), test: this.#test.state() };
+  }
+
+  mergeState(state: ReturnType<PositionProbe["state"]>): this {
+    this.#train.mergeState(state.train);
+    this.#test.mergeState(state.test);
     return this;
   }
 

@@ -1,118 +1,54 @@
+/**
+ * runAnalyses: one streaming pass over the encoder feeding every selected analysis of the registry
+ * (registry/index.ts) the same layer batches, then their results in registry order. No analysis is
+ * named here: what runs, what it needs and where (this thread or the side worker) is the registry's.
+ */
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { Encoder } from "../model/encoder.js";
-import type { EncodedBatch } from "../model/types.js";
-import { Anisotropy, type AnisotropyOptions, type AnisotropyResult } from "./anisotropy.js";
-import { toLayerBatches, wordTable, type LayerBatch } from "./batch.js";
-import { cosineContributions, type ContributionResult } from "./contributions.js";
-import { outlierOrigins, type OriginOptions, type OriginResult } from "./origins.js";
-import { OutlierCounter, outlierDims, type OutlierOptions, type OutlierResult } from "./outliers.js";
-import { PositionProfile, type PositionResult } from "./positions.js";
-import {
-  LayerMoments, allButTheTop, clipper, whitener, zscorer, type AllButTheTopOptions, type Postprocessor, type WhiteningOptions,
-} from "./postprocess.js";
 import { createOrtLinalg } from "../model/linalg.js";
-import { jsLinalg, type Linalg } from "./linalg.js";
-import type { ProbeOptions, ProbeResult } from "./probe.js";
-import type { SelfSimResult } from "./selfsim.js";
-import { stageLayer, unstageLayer } from "./kernels.js";
+import { jsLinalg, type Linalg } from "../numerics/linalg.js";
+import { integer } from "../numerics/options.js";
+import { toLayerBatches, type LayerBatch } from "./batch.js";
+import { outlierDims, type OutlierResult } from "./outliers.js";
+import type { RunOptions } from "./options.js";
+import type { AnalysisResults } from "./registry/results.js";
+import { closure, reported, resolveOnly, BASE, type AnalysisName } from "./registry/index.js";
+import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } from "./registry/types.js";
+import { stateIdentity, wrapState, type StateEnvelope } from "./state.js";
 import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
-import { integer } from "./stats.js";
-import { availableParallelism } from "node:os";
 
-/** The analyses runAnalyses can run; "postprocess" adds the z-score, all-but-the-top and whitening anisotropy variants. */
-export const ANALYSIS_NAMES = ["outliers", "origins", "positions", "probe", "anisotropy", "selfsim", "contributions", "postprocess"] as const;
-export type AnalysisName = (typeof ANALYSIS_NAMES)[number];
+export { ANALYSIS_NAMES, resolveOnly, type AnalysisName } from "./registry/index.js";
+export type { RunOptions, RunProgress } from "./options.js";
+export type { AnalysisResults } from "./registry/results.js";
+export { batchWords, frequentWords } from "./words.js";
 
-export interface RunProgress {
-  /** "fit" (encoding the first fitSentences sentences, which fit the clipped dims and the transforms), "encode" (the rest) or "result". */
-  stage: "fit" | "encode" | "result";
-  /** Sentences encoded so far out of the whole sample (for "result": analyses done out of all). */
-  done: number;
-  total: number;
-  /** For stage "result": the analysis being finished. */
-  analysis?: string;
-  /** Whether the probe and self-similarity run in the side worker (RunOptions.worker resolved). */
-  worker: boolean;
+/** What runAnalyses settled before the pass: validated options and what runs. */
+interface Plan {
+  encoder: Encoder;
+  sentences: string[];
+  opts: RunOptions;
+  seed: number;
+  includeSpecial: boolean;
+  batchSize: number;
+  fitSentences: number;
+  only: AnalysisName[];
+  analyses: AnalysisDescriptor[];
+  needs: Set<Need>;
+  clip: AnalysisResults["clip"];
+  clock: Stopwatch;
 }
 
-/** Options of {@link runAnalyses}. */
-export interface RunOptions {
-  /** Analyses to run; default all. Outliers are always counted (the others need them) and always reported. */
-  only?: readonly string[];
-  /** Seed of every random choice (token samples, pairs, probe split and training, word choice); default 0. */
-  seed?: number;
-  /** Include special tokens in every statistic; default false (DESIGN.md §2). */
-  includeSpecial?: boolean;
-  /**
-   * The first N sentences form the fit sample: they are encoded first (in the same single pass over
-   * the sample, never twice), their persistent outliers decide what clipping zeroes, and their tokens
-   * fit the z-score, all-but-the-top and whitening transforms. Every statistic still covers the whole
-   * sample. Default 200 (capped at the sample size).
-   */
-  fitSentences?: number;
-  /** Clip these dims (every layer) instead of the fit sample's persistent outliers. */
-  clipDims?: readonly number[] | null;
-  /** Sentences per encoder batch; default 32. */
-  batchSize?: number;
-  /**
-   * Backend of the dense linear algebra (covariance Gram matrices, whitening, probe training):
-   * "onnxruntime" (default: MLAS kernels, float32 sums, the encoder's thread count), "js" (the exact
-   * float64 reference loops, several times slower than the extraction itself), or a Linalg instance.
-   */
-  linalg?: "onnxruntime" | "js" | Linalg;
-  /**
-   * Where the position probe and the raw and clipped self-similarity run (side.ts): true = in a
-   * worker thread, on the same batches at the same time as the outlier scan, the position profile and
-   * anisotropy in this thread; false = in this thread, after them; "auto" (default) = the worker when
-   * the sample has at least 500 sentences, the machine has more than one CPU and linalg is
-   * "onnxruntime" or "js" (the worker builds its own backend; a Linalg instance stays in this thread).
-   * The results are the same bits either way (tested); the worker saves wall time only. With the
-   * worker, each batch's layer buffers are transferred to it (detached in this thread once split), so
-   * an Encoder that reuses its output buffers across batches needs `worker: false`.
-   */
-  worker?: boolean | "auto";
-  onProgress?: (p: RunProgress) => void;
-  /**
-   * When given, seconds spent per phase are added to it (for `npm run bench`): "encode" (waiting for
-   * the encoder), "split" (toLayerBatches), "add.NAME" (each accumulator's add, the fit-sample moments
-   * included; "add.outliers" includes the position profile, fused with it in one pass), "fit" (picking
-   * the clipped dims and replaying the fit sample into the clipped self-similarity), "result.NAME"
-   * (each result-time computation). With the side worker (`worker`), the probe's and
-   * self-similarity's phases are the worker's, keyed "side.split", "side.add.probe", "side.add.selfsim",
-   * "side.fit", "side.result.probe", "side.result.selfsim", and this thread's waits for the worker
-   * are "wait" (per batch) and "result.wait" (for its results): the wall time is encode + split +
-   * add.* + fit + wait + result.*.
-   */
-  timings?: Record<string, number>;
-  outliers?: Omit<OutlierOptions, "includeSpecial">;
-  origins?: OriginOptions;
-  anisotropy?: Omit<AnisotropyOptions, "includeSpecial" | "seed">;
-  probe?: Omit<ProbeOptions, "includeSpecial" | "seed">;
-  selfsim?: { minOccurrences?: number; maxWords?: number };
-  allButTheTop?: AllButTheTopOptions;
-  whitening?: WhiteningOptions;
-}
-
-export interface AnalysisResults {
-  provenance: Record<string, unknown>;
-  settings: {
-    only: AnalysisName[];
-    seed: number;
-    includeSpecial: boolean;
-    tokens: "all" | "non-special";
-    fitSentences: number;
-    batchSize: number;
-    linalg: "js" | "onnxruntime";
-  };
-  sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
-  clip: { dims: number[]; source: "option" | "fit-sample" | "none"; fitSentences: number; matchesOutliers: boolean | null };
-  outliers: OutlierResult;
-  origins?: OriginResult;
-  positions?: PositionResult;
-  probe?: ProbeResult;
-  anisotropy?: AnisotropyResult;
-  selfsim?: { raw: SelfSimResult; clipped: SelfSimResult };
-  contributions?: ContributionResult;
+/** The running pass: the accumulators in this thread, the side, the linear algebra and the sample's counts. */
+interface Pass {
+  ctx: RunContext;
+  local: Map<string, Accumulator>;
+  side: Side | null;
+  inWorker: boolean;
+  linalg: Linalg;
+  ownLinalg: boolean;
+  tokens: number;
+  truncated: number;
 }
 
 /**
@@ -122,208 +58,184 @@ export interface AnalysisResults {
  * JSON; the same inputs, seed and backend give byte-identical JSON, whatever the batch size.
  */
 export async function runAnalyses(encoder: Encoder, sentences: string[], opts: RunOptions = {}): Promise<AnalysisResults> {
-  const { seed = 0, includeSpecial = false, batchSize = 32, onProgress, clipDims = null, timings } = opts;
-  const clock = stopwatch(timings);
+  const plan = planRun(encoder, sentences, opts);
+  const pass = await startPass(plan);
+  try {
+    for (const [from, to, stage] of [[0, plan.fitSentences, "fit"], [plan.fitSentences, sentences.length, "encode"]] as const) {
+      if (from < to) await encodeStage(plan, pass, from, to, stage);
+    }
+    if (opts.onStates) await opts.onStates(await collectStates(plan, pass));
+    return await assemble(plan, pass);
+  } finally {
+    if (pass.side) await pass.side.close();
+    if (pass.ownLinalg) await pass.linalg.release();
+  }
+}
+
+/** Checks the options and resolves what runs. */
+function planRun(encoder: Encoder, sentences: string[], opts: RunOptions): Plan {
+  const { seed = 0, includeSpecial = false, batchSize = 32, clipDims = null } = opts;
   integer(seed, "seed", 0, 0xffffffff);
   integer(batchSize, "batchSize", 1);
   if (!Array.isArray(sentences) || sentences.length === 0) throw new RangeError("sentences: the sample is empty; pass at least two sentences (anisotropy pairs tokens from different sentences)");
   const only = resolveOnly(opts.only);
-  const want = (n: AnalysisName) => only.includes(n);
   const fitSentences = Math.min(integer(opts.fitSentences ?? 200, "fitSentences", 1), sentences.length);
-  const needsClip = want("anisotropy") || want("selfsim") || want("contributions") || want("postprocess");
-  const needsAnisotropy = want("anisotropy") || want("selfsim") || want("contributions") || want("postprocess");
   if (clipDims) for (const d of clipDims) if (!Number.isInteger(d) || d < 0 || d >= encoder.hidden) throw new RangeError(`invalid clip dimension: ${JSON.stringify(d)}; expected an integer in [0, ${encoder.hidden - 1}] (hidden size ${encoder.hidden})`);
+  const { analyses, needs } = closure(only);
+  const clip: AnalysisResults["clip"] = needs.has("clip") && clipDims
+    ? { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null }
+    : { dims: [], source: "none", fitSentences, matchesOutliers: null };
+  return { encoder, sentences, opts, seed, includeSpecial, batchSize, fitSentences, only, analyses, needs, clip, clock: stopwatch(opts.timings) };
+}
 
-  const outliers = new OutlierCounter({ ...opts.outliers, includeSpecial });
-  const positions = want("positions") ? new PositionProfile({ includeSpecial, maxPositions: Number.isFinite(encoder.maxLength) ? encoder.maxLength : undefined }) : null;
-  const aniso = needsAnisotropy ? new Anisotropy({ ...opts.anisotropy, includeSpecial, seed }) : null;
-  const moments = want("postprocess") ? new LayerMoments({ includeSpecial }) : null;
-  let clip: AnalysisResults["clip"] = { dims: [], source: "none", fitSentences, matchesOutliers: null };
-  if (needsClip && clipDims) clip = { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null };
-  let clipping = clipper(clip.dims);
-
-  // The probe and self-similarity (side.ts): in a worker beside this thread's accumulators, or here.
-  // The clipped self-similarity zeroes the clipped dims itself (no clipped copy of each batch); when
-  // they come from the fit sample it replays the fit stage's batches once they are known.
-  const minOccurrences = opts.selfsim?.minOccurrences ?? 5;
+/** Makes every accumulator, the side (in a worker or here) and the linear algebra backend. */
+async function startPass(plan: Plan): Promise<Pass> {
+  const { encoder, sentences, opts, seed, includeSpecial, only, analyses, clock } = plan;
+  const local = new Map<string, Accumulator>();
+  let linalg: Linalg | null = null;
+  const ctx: RunContext = {
+    encoder, sentences, opts, seed, includeSpecial,
+    wants: (n) => (only as string[]).includes(n),
+    runs: (n) => analyses.some((d) => d.name === n),
+    peer: <T extends Accumulator>(n: string) => (local.get(n) as T | undefined) ?? null,
+    linalg: () => linalg ?? fail("RunContext.linalg: the backend starts after the accumulators are made; call it from add, fit or result"),
+    lap: (phase) => clock.lap(phase),
+  };
+  for (const d of analyses) if (d.create) local.set(d.name, d.create(ctx));
   const sideSettings: SideSettings = {
     dim: encoder.hidden, seed, includeSpecial,
-    probe: want("probe") ? { ...opts.probe } : null,
-    selfsim: want("selfsim")
-      ? { minOccurrences, maxWords: opts.selfsim?.maxWords ?? 1000, words: [...frequentWords(sentences, minOccurrences)], clipDims: clipDims ? clip.dims : null }
-      : null,
+    parts: analyses.flatMap((d) => (d.side ? [{ name: d.name, settings: d.side.settings(ctx) }] : [])),
   };
-  const hasSide = sideSettings.probe !== null || sideSettings.selfsim !== null;
+  const hasSide = sideSettings.parts.length > 0;
   const linalgKind = opts.linalg === undefined ? "onnxruntime" : typeof opts.linalg === "string" ? opts.linalg : null;
   const inWorker = useWorker(opts.worker ?? "auto", sentences.length, linalgKind) && hasSide;
   // the side checks its options here, before anything is started that would need releasing
   const side: Side | null = !hasSide ? null
-    : inWorker ? workerSide(sideSettings, linalgKind!, encoderThreads(encoder), timings)
-    : localSide(sideSettings, () => linalg, (phase) => clock.lap(phase));
+    : inWorker ? workerSide(sideSettings, linalgKind!, encoderThreads(encoder), opts.timings)
+    : localSide(sideSettings, () => ctx.linalg(), (phase) => clock.lap(phase));
   const ownLinalg = opts.linalg === undefined || opts.linalg === "onnxruntime";
-  let linalg: Linalg;
   try {
     linalg = ownLinalg ? await createOrtLinalg({ threads: encoderThreads(encoder) }) : opts.linalg === "js" ? jsLinalg : (opts.linalg as Linalg);
   } catch (err) {
     await side?.close();
     throw err;
   }
-  // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
-  // sample, not the corpus): the moments are then fitted on all of them at once, in an order that does
-  // not depend on batching, and the clipped self-similarity, which needs the clipped dims before it
-  // sees a vector, replays them.
-  const keepFit = moments !== null || (side?.keepsFitBatches ?? false);
-  const fitBatches: LayerBatch[] = [];
-  // the side worker's unfinished batches
-  const inflight: Promise<void>[] = [];
+  return { ctx, local, side, inWorker, linalg, ownLinalg, tokens: 0, truncated: 0 };
+}
 
-  let tokens = 0, truncated = 0;
-  const scratch: Float32Array[] = [];
-  try {
-    // One pass over the sample in two calls: the fit sentences first, then the rest (sentence indices
-    // offset so every row keeps its index in `sentences`).
-    for (const [from, to, stage] of [[0, fitSentences, "fit"], [fitSentences, sentences.length, "encode"]] as const) {
-      if (from >= to) continue;
-      clock.start();
-      const part = from === 0 && to === sentences.length ? sentences : sentences.slice(from, to);
-      for await (const raw of encoder.encode(part, { batchSize, onProgress: (done) => onProgress?.({ stage, done: from + done, total: sentences.length, worker: inWorker }) })) {
-        clock.lap("encode");
-        const enc = from === 0 ? raw : { ...raw, sentenceIndex: raw.sentenceIndex.map((i) => i + from) };
-        for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) truncated++;
-        for (const t of enc.tokenCounts) tokens += t;
-        // Batches kept for the fit stage get their own buffers; the others reuse `scratch` (every
-        // accumulator copies what it keeps, so a batch's vectors are dead once the next one arrives).
-        // With the side worker every layer is copied (copy: true): the encoder's buffers go to the worker.
-        const layerBatches = toLayerBatches(enc, keepFit && stage === "fit" ? undefined : scratch, inWorker);
-        clock.lap("split");
-        if (moments && stage === "fit") fitBatches.push(...layerBatches);
-        // in a worker the side runs now, beside the loop below; in this thread, after it
-        if (inWorker) inflight.push(later(side!.add(stage, enc, layerBatches)));
-        for (const lb of layerBatches) {
-          // the outlier scan and the position profile read the layer from the kernels' memory: one copy
-          stageLayer(lb.data, lb.dim);
-          // outliers and positions in one read of each row
-          if (positions) outliers.addWith(positions, lb);
-          else outliers.add(lb);
-          clock.lap("add.outliers");
-          unstageLayer();
-          if (aniso) {
-            aniso.add(lb);
-            clock.lap("add.anisotropy");
-          }
-        }
-        if (!inWorker && side) await side.add(stage, enc, layerBatches);
-        // the worker may finish the batch while the encoder runs the next one, no further behind
-        while (inflight.length > SIDE_LAG) await inflight.shift();
-        if (inWorker) clock.lap("wait");
-      }
-      clock.lap("encode");
-      while (inflight.length) await inflight.shift();
-      if (inWorker) clock.lap("wait");
-      if (stage !== "fit") continue;
-      let sideFit: Promise<void> | null = null;
-      if (needsClip && !clipDims) {
-        // The fit sample's persistent outliers are what clipping zeroes.
-        clip = { dims: outlierDims(outliers.result()), source: "fit-sample", fitSentences, matchesOutliers: null };
-        clipping = clipper(clip.dims);
-        clock.lap("fit");
-        // the clipped self-similarity replays the fit sample (in the worker: while the moments are fitted here)
-        if (side) sideFit = side.fit(clip.dims);
-      }
-      if (moments) {
-        await moments.addWith(linalg, fitBatches);
-        clock.lap("add.moments");
-      }
-      if (sideFit) {
-        await sideFit;
-        clock.lap(inWorker ? "wait" : "fit");
-      }
-      fitBatches.length = 0;
-    }
-    const step = (analysis: string, done: number, total: number) => {
-      clock.start();
-      onProgress?.({ stage: "result", done, total, analysis, worker: inWorker });
-    };
-    const outlierResult = outliers.result();
-    const dims = outlierDims(outlierResult);
-    if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
-    const results: AnalysisResults = {
-      provenance: {},
-      settings: { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize, linalg: linalg.backend },
-      sample: { sentences: sentences.length, tokens, truncated, layers: outlierResult.layerIndices },
-      clip,
-      outliers: outlierResult,
-    };
-    const total = only.length;
-    if (want("origins")) {
-      step("origins", 0, total);
-      results.origins = outlierOrigins(encoder.staticTensors(), outlierResult.dimensions.map(({ dim, kind }) => ({ dim, kind })), opts.origins);
-      clock.lap("result.origins");
-    }
-    if (positions) {
-      step("positions", 1, total);
-      results.positions = positions.result(dims);
-      clock.lap("result.positions");
-    }
-    let probeDone: ProbeResult | null = null;
-    if (side && sideSettings.probe) {
-      step("probe", 2, total);
-      // (the side worker trains it after anisotropy, below)
-      if (!inWorker) probeDone = await side.probeResult(dims);
-    }
-    let anisotropyDone: AnisotropyResult | null = null;
-    let probeResult: Promise<ProbeResult | null> | null = null;
-    let contributionsDone: ContributionResult | null = null;
-    let selfsimDone: Promise<{ raw: SelfSimResult; clipped: SelfSimResult } | null> | null = null;
-    if (aniso) {
-      step("anisotropy", 3, total);
-      const post: Postprocessor[] = [clipping];
-      if (moments) {
-        post.push(zscorer(moments), allButTheTop(moments, opts.allButTheTop), whitener(moments, opts.whitening));
-        clock.lap("result.postprocessFit");
-      }
-      const a = await aniso.resultWith(linalg, post);
-      clock.lap("result.anisotropy");
-      // in a worker the probe trains now, beside the rest; not earlier, when its onnxruntime threads
-      // would compete with those of the fits and anisotropy above
-      if (inWorker && sideSettings.probe) probeResult = later(side!.probeResult(dims));
-      if (want("anisotropy") || want("postprocess") || want("selfsim")) anisotropyDone = a;
-      if (side && sideSettings.selfsim) {
-        step("selfsim", 4, total);
-        const raw = new Map(a.layers.map((l) => [l.layer, l.raw]));
-        const clipped = new Map(a.layers.map((l) => [l.layer, l.clipped ?? null]));
-        selfsimDone = later(side.selfsimResult(raw, clipped));
-      }
-      if (want("contributions")) {
-        step("contributions", 5, total);
-        contributionsDone = cosineContributions(aniso, [clipping], { pairs: a.settings.pairs });
-        clock.lap("result.contributions");
-      }
-    }
-    // the worker's results (awaited last: they were computed meanwhile), then every result in the
-    // same key order whichever thread computed it
-    if (inWorker && sideSettings.probe && !probeResult) probeResult = later(side!.probeResult(dims));
-    if (probeResult) probeDone = await probeResult;
-    const selfsimResult = selfsimDone ? await selfsimDone : null;
-    if (inWorker) clock.lap("result.wait");
-    if (probeDone) results.probe = probeDone;
-    if (anisotropyDone) results.anisotropy = anisotropyDone;
-    if (selfsimResult) results.selfsim = selfsimResult;
-    if (contributionsDone) results.contributions = contributionsDone;
-    results.provenance = {
-      ...encoder.provenance(),
-      package: packageVersions(),
-      node: process.version,
-      seed,
-      settings: results.settings,
-      sampleSizes: { sentences: sentences.length, tokens, fitSentences },
-    };
-    return results;
-  } finally {
-    unstageLayer();
-    if (side) await side.close();
-    if (ownLinalg) await linalg.release();
+/**
+ * Encodes sentences [from, to) and feeds every batch to every accumulator (sentence indices offset so
+ * every row keeps its index in `sentences`); at the end of the fit stage, fits (fitStage).
+ */
+async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, stage: "fit" | "encode"): Promise<void> {
+  const { encoder, sentences, batchSize, clock, opts } = plan;
+  const { side, inWorker } = pass;
+  const adders = [...pass.local.values()].filter((a) => a.add);
+  // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
+  // sample, not the corpus); the others reuse `scratch` (every accumulator copies what it keeps).
+  // With the side worker every layer is copied: the encoder's buffers go to the worker.
+  const keepFit = stage === "fit" && (plan.needs.has("fitBatches") || (side?.keepsFitBatches ?? false));
+  const fitBatches: LayerBatch[] = [], scratch: Float32Array[] = [], inflight: Promise<void>[] = [];
+  clock.start();
+  const part = from === 0 && to === sentences.length ? sentences : sentences.slice(from, to);
+  for await (const raw of encoder.encode(part, { batchSize, onProgress: (done) => opts.onProgress?.({ stage, done: from + done, total: sentences.length, worker: inWorker }) })) {
+    clock.lap("encode");
+    const enc = from === 0 ? raw : { ...raw, sentenceIndex: raw.sentenceIndex.map((i) => i + from) };
+    for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) pass.truncated++;
+    for (const t of enc.tokenCounts) pass.tokens += t;
+    const layerBatches = toLayerBatches(enc, keepFit ? undefined : scratch, inWorker);
+    clock.lap("split");
+    if (stage === "fit" && plan.needs.has("fitBatches")) fitBatches.push(...layerBatches);
+    // in a worker the side runs now, beside the loop below; in this thread, after it
+    if (inWorker) inflight.push(later(side!.add(stage, enc, layerBatches)));
+    for (const lb of layerBatches) for (const a of adders) a.add!(lb);
+    if (!inWorker && side) await side.add(stage, enc, layerBatches);
+    // the worker may finish the batch while the encoder runs the next one, no further behind
+    while (inflight.length > SIDE_LAG) await inflight.shift();
+    if (inWorker) clock.lap("wait");
   }
+  clock.lap("encode");
+  while (inflight.length) await inflight.shift();
+  if (inWorker) clock.lap("wait");
+  if (stage === "fit") await fitStage(plan, pass, fitBatches);
+}
+
+/** The end of the fit stage: the fit sample's persistent outliers become the clipped dims; accumulators fit. */
+async function fitStage(plan: Plan, pass: Pass, fitBatches: LayerBatch[]): Promise<void> {
+  const { clock } = plan;
+  let sideFit: Promise<void> | null = null;
+  if (plan.needs.has("clip") && !plan.opts.clipDims) {
+    plan.clip = { dims: outlierDims(await baseResult(pass)), source: "fit-sample", fitSentences: plan.fitSentences, matchesOutliers: null };
+    clock.lap("fit");
+    // the side's clipped parts replay the fit sample (in the worker: while this thread fits)
+    if (pass.side) sideFit = pass.side.fit(plan.clip.dims);
+  }
+  for (const a of pass.local.values()) if (a.fit) await a.fit(fitBatches);
+  if (sideFit) {
+    await sideFit;
+    clock.lap(pass.inWorker ? "wait" : "fit");
+  }
+  fitBatches.length = 0;
+}
+
+/** Every running accumulator's state in its envelope, in registry order (this thread's and the side's). */
+async function collectStates(plan: Plan, pass: Pass): Promise<StateEnvelope[]> {
+  const model = stateIdentity(plan.encoder.provenance());
+  const side = new Map((await pass.side?.states())?.map((x) => [x.name, x.state]) ?? []);
+  const out: StateEnvelope[] = [];
+  for (const d of plan.analyses) {
+    const st = pass.local.get(d.name)?.state?.() ?? side.get(d.name);
+    if (st) out.push(wrapState(d.name, model, st.settings, st.body));
+  }
+  return out;
+}
+
+/** The base analysis' result (the outlier scan, which every run has). */
+async function baseResult(pass: Pass): Promise<OutlierResult> {
+  return (await pass.local.get(BASE)!.result({ outliers: null!, dims: [], clipDims: [], results: new Map() })) as OutlierResult;
+}
+
+/**
+ * Every result, in registry order (an analysis' needs come before it). Side results in the worker
+ * start once this thread's results are done (their onnxruntime threads would compete with those of
+ * the fits and anisotropy) and are awaited last; the results JSON has the same key order whichever
+ * thread computed them.
+ */
+async function assemble(plan: Plan, pass: Pass): Promise<AnalysisResults> {
+  const { clock, only, analyses, clip, sentences, seed, includeSpecial, fitSentences, batchSize, opts } = plan;
+  const outliers = await baseResult(pass), dims = outlierDims(outliers);
+  if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
+  const values = new Map<string, unknown>([[BASE, outliers]]);
+  const inputs: ResultInputs = { outliers, dims, clipDims: clip.dims, results: values };
+  const deferred: AnalysisDescriptor[] = [];
+  const rest = analyses.filter((d) => d.name !== BASE);
+  for (const [i, d] of rest.entries()) {
+    clock.start();
+    opts.onProgress?.({ stage: "result", done: i, total: rest.length, analysis: d.name, worker: pass.inWorker });
+    if (d.side && pass.inWorker) deferred.push(d);
+    else if (d.side) values.set(d.name, await pass.side!.result(d.name, d.side.input(inputs)));
+    else {
+      const value = await pass.local.get(d.name)!.result(inputs);
+      values.set(d.name, value);
+      if (value !== undefined) clock.lap(`result.${d.name}`);
+    }
+  }
+  const side = deferred.map((d) => later(pass.side!.result(d.name, d.side!.input(inputs))));
+  for (const [i, d] of deferred.entries()) values.set(d.name, await side[i]);
+  if (pass.inWorker) clock.lap("result.wait");
+  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize, linalg: pass.linalg.backend };
+  const results: AnalysisResults = { provenance: {}, settings, sample: { sentences: sentences.length, tokens: pass.tokens, truncated: pass.truncated, layers: outliers.layerIndices }, clip, outliers };
+  const out = results as unknown as Record<string, unknown>;
+  for (const d of rest) if (reported(d, only) && values.get(d.name) !== undefined) out[d.name] = values.get(d.name);
+  results.provenance = {
+    ...plan.encoder.provenance(), package: packageVersions(), node: process.version, seed, settings,
+    sampleSizes: { sentences: sentences.length, tokens: pass.tokens, fitSentences },
+  };
+  return results;
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }
 
 /**
@@ -350,39 +262,13 @@ function useWorker(worker: boolean | "auto", sentences: number, linalg: "onnxrun
   return linalg !== null && sentences >= 500 && availableParallelism() > 1;
 }
 
-/** Validates `only`; default all analyses. */
-export function resolveOnly(only?: readonly string[]): AnalysisName[] {
-  if (!only || only.length === 0) return [...ANALYSIS_NAMES];
-  for (const n of only) {
-    if (!(ANALYSIS_NAMES as readonly string[]).includes(n)) throw new RangeError(`invalid analysis: ${JSON.stringify(n)}; expected one of ${ANALYSIS_NAMES.join(", ")}`);
-  }
-  return ANALYSIS_NAMES.filter((n) => n === "outliers" || only.includes(n));
-}
-
-/**
- * Word keys of one encoded batch: "sentence:word" -> the word's subword tokens joined, with the
- * WordPiece "##" and byte-level "Ġ" / SentencePiece "▁" markers removed.
- */
-export function batchWords(enc: EncodedBatch): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [s, words] of wordTable(enc)) words.forEach((w, i) => { if (w !== undefined) out.set(`${s}:${i}`, w); });
-  return out;
-}
-
-/**
- * Lower-cased letter/digit words occurring in at least `min` distinct sentences: the self-similarity
- * candidates (a cheap text pass, so no word vectors are kept for words that cannot qualify).
- */
-export function frequentWords(sentences: readonly string[], min: number): Set<string> {
-  const counts = new Map<string, number>();
-  for (const s of sentences) {
-    for (const w of new Set(s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])) counts.set(w, (counts.get(w) ?? 0) + 1);
-  }
-  return new Set([...counts].filter(([, c]) => c >= min).map(([w]) => w));
-}
-
 /** Adds the seconds since the last start or lap to `timings[phase]`; does nothing without timings. */
-function stopwatch(timings: Record<string, number> | undefined): { start(): void; lap(phase: string): void } {
+interface Stopwatch {
+  start(): void;
+  lap(phase: string): void;
+}
+
+function stopwatch(timings: Record<string, number> | undefined): Stopwatch {
   let t = 0;
   if (!timings) return { start() {}, lap() {} };
   return {

@@ -1,62 +1,14 @@
 import { sameDim, sameValues, type LayerBatch } from "./batch.js";
-import { VectorSlots } from "./kernels.js";
-import { hashUniform } from "./random.js";
-import { integer, keyword, round6 } from "./stats.js";
+import { VectorSlots } from "./kernels/index.js";
+import { hashUniform } from "../numerics/random.js";
+import { round6 } from "../numerics/json.js";
+import { integer, keyword } from "../numerics/options.js";
+import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
+import { addUnitRowTwin, cutMask } from "./kernels/twins.js";
 
-/** Options of {@link SelfSimilarity}. */
-export interface SelfSimOptions {
-  /**
-   * The word of token `word` in sentence `sentence`, or null to skip it. The LayerBatch carries word
-   * indices, not strings, so the caller supplies them (runAnalyses joins the word's subword tokens).
-   * Keys are compared after lower-casing. Called once per word and batch (the layers of a batch share
-   * its tokens), so it must depend on (sentence, word) only.
-   */
-  wordKey: (sentence: number, word: number) => string | null;
-  /** Words need at least this many occurrences; default 5 (the paper asks for 10 sentences on a far larger sample). */
-  minOccurrences?: number;
-  /** Words tracked (a seeded uniform choice among eligible word types, bottom-k on a hash of the key); default 1000 (paper). */
-  maxWords?: number;
-  /** Only these keys (lower-cased) are eligible; default null: every key. */
-  words?: ReadonlySet<string> | null;
-  /** Seed of the word choice; default 0. */
-  seed?: number;
-  /**
-   * Dimensions set to 0 in every token vector before use: the clipped self-similarity without a
-   * clipped copy of each batch (the same numbers as adding `applyPostprocessor(clipper(dims), batch)`).
-   * Default none.
-   */
-  zeroDims?: readonly number[];
-  /**
-   * "auto" (default): one-subword occurrences go through the WebAssembly SIMD kernel of kernels.ts
-   * where it runs and the width is a multiple of 4; "js": JavaScript loops only. Same bits (tested).
-   */
-  kernel?: "auto" | "js";
-  /**
-   * The pool the sums of unit vectors live in; default a pool of its own. Two accumulators that
-   * share one (same width and kernel setting) can be fed together by {@link SelfSimilarity.addPair},
-   * which reads each token vector once for both.
-   */
-  slots?: VectorSlots | null;
-}
+import type { SelfSimLayer, SelfSimOptions, SelfSimResult } from "./selfsimTypes.js";
 
-export interface SelfSimLayer {
-  layer: number;
-  /** Tracked words with >= minOccurrences occurrences, and their occurrences. */
-  words: number;
-  occurrences: number;
-  /** Mean over words of the mean cosine over all ordered pairs i != j of the word's occurrences; null without words. */
-  selfSimilarity: number | null;
-  /** The layer's anisotropy that was subtracted, and selfSimilarity - anisotropy (Ethayarajh 2019; paper.md §5.4). */
-  anisotropy: number | null;
-  adjusted: number | null;
-}
-
-export interface SelfSimResult {
-  analysis: "selfsim";
-  settings: { minOccurrences: number; maxWords: number; seed: number; restricted: boolean; tokens: string; wordVector: string; formula: string };
-  layerIndices: number[];
-  layers: SelfSimLayer[];
-}
+export type { SelfSimLayer, SelfSimOptions, SelfSimResult } from "./selfsimTypes.js";
 
 /**
  * Per layer (array index): occurrences and the address of the sum of their unit vectors in the
@@ -140,7 +92,7 @@ export class SelfSimilarity {
       if (!st.live) continue;
       if (end[j] === start[j] + 1) {
         if (cut) {
-          if (addUnitRow(data, start[j] * dim, dim, cut, slots.view(this.#sum(st, layer)))) st.count[layer] = (st.count[layer] ?? 0) + 1;
+          if (addUnitRowTwin(data, start[j] * dim, dim, cut, slots.view(this.#sum(st, layer)))) st.count[layer] = (st.count[layer] ?? 0) + 1;
         } else {
           rows[states.length] = start[j];
           at[states.length] = this.#sum(st, layer);
@@ -304,6 +256,37 @@ export class SelfSimilarity {
     return this;
   }
 
+  /** The options a state must share to merge (state.ts); `words`: the eligible set, sorted, or null. */
+  settings(): { minOccurrences: number; maxWords: number; seed: number; zeroDims: number[]; words: string[] | null } {
+    return { minOccurrences: this.#minOccurrences, maxWords: this.#maxWords, seed: this.#seed, zeroDims: [...this.#zeroDims], words: this.#words ? [...this.#words].sort() : null };
+  }
+
+  /** The tracked words (sorted) with, per layer, their occurrences and float64 sum of unit vectors (base64). */
+  state(): { dim: number; words: { key: string; layers: { layer: number; count: number; sum: EncodedArray }[] }[] } {
+    const words = [...this.#tracked.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).map((w) => ({
+      key: w.key,
+      layers: w.sums.flatMap((at, layer) => (at === undefined || !w.count[layer] ? [] : [{ layer, count: w.count[layer], sum: encodeArray(this.#slots!.view(at)) }])),
+    }));
+    return { dim: this.#dim, words };
+  }
+
+  /** Merges a state() of an accumulator with the same settings (as merge does: the maxWords smallest hashes stay). */
+  mergeState(state: ReturnType<SelfSimilarity["state"]>): this {
+    if (state.dim >= 0) this.#checkDim(0, state.dim);
+    for (const o of state.words) {
+      const s = this.#state(o.key);
+      if (!s) continue;
+      for (const l of o.layers) {
+        const sum = decodeArray(l.sum, "float64", `selfsim word ${JSON.stringify(o.key)} layer ${l.layer}`, state.dim);
+        this.#slots ??= new VectorSlots(sum.length, this.#kernel);
+        const mine = this.#slots.view(this.#sum(s, l.layer));
+        for (let i = 0; i < sum.length; ++i) mine[i] += sum[i];
+        s.count[l.layer] = (s.count[l.layer] ?? 0) + integer(l.count, `state selfsim word ${JSON.stringify(o.key)} count`, 1);
+      }
+    }
+    return this;
+  }
+
   #checkDim(layer: number, dim: number): void {
     integer(dim, "dim", 1);
     this.#dim = sameDim(layer, dim, this.#dim);
@@ -397,38 +380,6 @@ export class SelfSimilarity {
     };
   }
 }
-
-/**
- * Adds one row (at offset o; the `cut` dims read as 0) as a unit vector to `sum`, as the kernel does:
- * the squared norm is summed in four lanes (i mod 4, each in index order), norm = (lane0 + lane2) +
- * (lane1 + lane3). Returns false (nothing added) for a row without direction (norm 0 or NaN).
- */
-function addUnitRow(data: Float32Array, o: number, dim: number, cut: Uint8Array, sum: Float64Array): boolean {
-  const sq = (i: number) => (cut[i] ? 0 : data[o + i] * data[o + i]);
-  let p0 = 0, p1 = 0, p2 = 0, p3 = 0, i = 0;
-  for (; i + 4 <= dim; i += 4) {
-    p0 += sq(i);
-    p1 += sq(i + 1);
-    p2 += sq(i + 2);
-    p3 += sq(i + 3);
-  }
-  if (i < dim) p0 += sq(i);
-  if (i + 1 < dim) p1 += sq(i + 1);
-  if (i + 2 < dim) p2 += sq(i + 2);
-  const norm = (p0 + p2) + (p1 + p3);
-  if (!(norm > 0)) return false;
-  const inv = 1 / Math.sqrt(norm);
-  for (let k = 0; k < dim; ++k) if (!cut[k]) sum[k] += data[o + k] * inv;
-  return true;
-}
-
-/** 1 for the dims in `zero`. */
-function cutMask(zero: Int32Array, dim: number): Uint8Array {
-  const cut = new Uint8Array(dim);
-  for (let k = 0; k < zero.length; ++k) cut[zero[k]] = 1;
-  return cut;
-}
-
 
 function after(a: { hash: number; key: string }, b: { hash: number; key: string }): boolean {
   return a.hash > b.hash || (a.hash === b.hash && a.key > b.key);

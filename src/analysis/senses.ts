@@ -14,8 +14,8 @@
  */
 import { PairCosines } from "./pairCosines.js";
 import type { SensePair } from "../data/formats/wic.js";
-import { createRandom } from "./random.js";
-import { cosine } from "./stats.js";
+import { createRandom } from "../numerics/random.js";
+import { cosine } from "../numerics/vectors.js";
 import { checkClipLayers, clipDimsFor, clippedCosine, resolveLayers, type ClipSpec, type SentenceEncoder } from "./sts.js";
 
 /** 0.1, 0.2, ..., 0.9 (computed as k / 10 so each is the nearest double to its decimal). */

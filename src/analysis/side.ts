@@ -3,143 +3,82 @@ import { performance } from "node:perf_hooks";
 import type { EncodedBatch } from "../model/types.js";
 import { createOrtLinalg } from "../model/linalg.js";
 import { toLayerBatches, wordTable, type LayerBatch } from "./batch.js";
-import { VectorSlots } from "./kernels.js";
-import { jsLinalg, type Linalg } from "./linalg.js";
-import { PositionProbe, type ProbeOptions, type ProbeResult } from "./probe.js";
-import { SelfSimilarity, type SelfSimResult } from "./selfsim.js";
+import { jsLinalg, type Linalg } from "../numerics/linalg.js";
+import { descriptor } from "./registry/index.js";
+import type { AccumulatorState, Lap, SideCommon, SidePart } from "./registry/types.js";
 
 /**
- * The accumulators runAnalyses can run beside the others: the position probe and the raw and clipped
- * self-similarity. They read nothing but the layer batches (and the batch's words), and their results
- * need only the outlier dims and the anisotropy numbers, so a worker thread can run them while the
- * calling thread runs the outlier scan, the position profile and anisotropy on the same batches.
- * The worker gets each encoded batch's layer buffers by transfer (no copy; the calling thread has
- * split the batch into its own copies first) and splits them itself. Either way each accumulator
- * sees the same batches in the same order: the same bits (tested); only the wall time differs.
+ * The side: the analyses whose descriptor has a `side` property (registry/types.ts), run beside the
+ * others. They read nothing but the layer batches (and the batch's words), and their results need
+ * only plain JSON from the calling thread (the outlier dims, the anisotropy numbers), so a worker
+ * thread can run them while the calling thread runs the rest on the same batches. The worker gets
+ * each encoded batch's layer buffers by transfer (no copy; the calling thread has split the batch
+ * into its own copies first) and splits them itself. Either way each accumulator sees the same
+ * batches in the same order: the same bits (tested); only the wall time differs.
  */
-export interface SideSettings {
-  /** The encoder's hidden size (the self-similarity pool's width). */
-  dim: number;
-  seed: number;
-  includeSpecial: boolean;
-  /** The probe's options; null: no probe. */
-  probe: Omit<ProbeOptions, "includeSpecial" | "seed"> | null;
-  /** Self-similarity's settings; null: no self-similarity. */
-  selfsim: {
-    minOccurrences: number;
-    maxWords: number;
-    /** The eligible words (runAnalyses' frequentWords); null: every word. */
-    words: string[] | null;
-    /** The clipped dims when known before the first batch; null: the fit sample's (given to fit()). */
-    clipDims: number[] | null;
-  } | null;
+export interface SideSettings extends SideCommon {
+  /** The side analyses, by registry name, with their descriptors' settings (plain JSON). */
+  parts: { name: string; settings: unknown }[];
 }
 
 /** One batch's words as the side needs them: wordTable's inputs, sentence indices already offset. */
 export type BatchWords = Pick<EncodedBatch, "batch" | "length" | "tokens" | "wordIds" | "sentenceIndex">;
 
-/** Adds the seconds since the last lap to a phase. */
-export type Lap = (phase: string) => void;
-
-/** Per-layer anisotropy (raw or clipped), as SelfSimilarity.result takes it. */
-export type LayerNumbers = ReadonlyMap<number, number | null>;
-
-/**
- * The side accumulators themselves: what runs in the worker, or in the calling thread. Phases (the
- * `lap` names): add.probe, add.selfsim, fit (the clipped self-similarity's replay of the fit sample),
- * result.probe, result.selfsim.
- */
+/** The side accumulators themselves: what runs in the worker, or in the calling thread. */
 export class SideAccumulators {
-  readonly #s: SideSettings;
-  readonly #probe: PositionProbe | null;
-  #words = new Map<number, string[]>();
-  readonly #selfRaw: SelfSimilarity | null = null;
-  #selfClip: SelfSimilarity | null = null;
-  /** Raw and clipped sums share one pool, so SelfSimilarity.addPair reads each token vector once for both. */
-  readonly #pool: VectorSlots | null = null;
-  /** The fit stage's batches (by reference), replayed into the clipped self-similarity once its dims are known. */
-  readonly #fitBatches: { batches: readonly LayerBatch[]; words: Map<number, string[]> }[] = [];
+  readonly #parts = new Map<string, SidePart>();
 
   constructor(s: SideSettings) {
-    this.#s = s;
-    this.#probe = s.probe ? new PositionProbe({ ...s.probe, includeSpecial: s.includeSpecial, seed: s.seed }) : null;
-    if (s.selfsim) {
-      this.#pool = new VectorSlots(s.dim);
-      this.#selfRaw = new SelfSimilarity(this.#selfsimOptions([]));
-      this.#selfClip = s.selfsim.clipDims ? new SelfSimilarity(this.#selfsimOptions(s.selfsim.clipDims)) : null;
+    const { dim, seed, includeSpecial } = s;
+    for (const { name, settings } of s.parts) {
+      const side = descriptor(name).side;
+      if (!side) throw new TypeError(`side: analysis ${JSON.stringify(name)} has no side part; its descriptor runs in the calling thread`);
+      this.#parts.set(name, side.part(settings, { dim, seed, includeSpecial }));
     }
   }
 
-  /** True when the fit stage's batches must stay valid until fit() (the clipped side replays them). */
+  /** True when the fit stage's batches must stay valid until fit() (a part replays them). */
   get keepsFitBatches(): boolean {
-    return this.#selfRaw !== null && this.#selfClip === null;
+    return [...this.#parts.values()].some((p) => p.keepsFitBatches);
   }
 
-  #selfsimOptions(zeroDims: readonly number[]) {
-    const o = this.#s.selfsim!;
-    return {
-      wordKey: (s: number, w: number) => this.#words.get(s)?.[w] ?? null,
-      seed: this.#s.seed, minOccurrences: o.minOccurrences, maxWords: o.maxWords,
-      words: o.words ? new Set(o.words) : null, zeroDims, slots: this.#pool,
-    };
+  /** Whether any part reads the batch's words (the worker is then sent its tokens). */
+  get needsWords(): boolean {
+    return [...this.#parts.values()].some((p) => p.needsWords);
   }
 
-  /** Feeds every layer of one batch (its words: the batch's tokens, for self-similarity). */
+  /** Feeds every layer of one batch (its words: the batch's tokens, for the parts that need them). */
   add(stage: "fit" | "encode", batches: readonly LayerBatch[], words: BatchWords | null, lap: Lap): void {
-    if (this.#selfRaw) {
-      if (!words) throw new TypeError("side.add: self-similarity needs the batch's words");
-      this.#words = wordTable(words);
+    let table: Map<number, string[]> | null = null;
+    if (this.needsWords) {
+      if (!words) throw new TypeError("side.add: a side part needs the batch's words");
+      table = wordTable(words);
     }
-    // the clipped side waits for the fit sample's dims (fit()), then replays these batches
-    const defer = stage === "fit" && this.#selfClip === null;
-    if (defer && this.#selfRaw) this.#fitBatches.push({ batches, words: this.#words });
-    for (const lb of batches) {
-      if (this.#probe) {
-        this.#probe.add(lb);
-        lap("add.probe");
-      }
-      if (this.#selfRaw) {
-        if (defer) this.#selfRaw.add(lb);
-        else SelfSimilarity.addPair(this.#selfRaw, this.#selfClip!, lb);
-        lap("add.selfsim");
-      }
-    }
+    for (const p of this.#parts.values()) p.add(stage, batches, p.needsWords ? table : null, lap);
   }
 
   /** The end of the fit stage: the clipped dims are known (the fit sample's persistent outliers). */
   fit(dims: readonly number[], lap: Lap): void {
-    if (this.#selfRaw && this.#selfClip === null) {
-      const clip = new SelfSimilarity(this.#selfsimOptions(dims));
-      for (const f of this.#fitBatches) {
-        this.#words = f.words;
-        for (const lb of f.batches) clip.add(lb);
-      }
-      this.#selfClip = clip;
-      lap("fit");
-    }
-    this.#fitBatches.length = 0;
+    for (const p of this.#parts.values()) p.fit(dims, lap);
   }
 
-  async probeResult(linalg: Linalg, dims: readonly number[], lap: Lap): Promise<ProbeResult | null> {
-    if (!this.#probe) return null;
-    const r = await this.#probe.resultWith(linalg, dims);
-    lap("result.probe");
-    return r;
+  /** Every part's state (state.ts), in registry order. */
+  states(): { name: string; state: AccumulatorState }[] {
+    return [...this.#parts].map(([name, p]) => ({ name, state: p.state() }));
   }
 
-  selfsimResult(raw: LayerNumbers, clipped: LayerNumbers, lap: Lap): { raw: SelfSimResult; clipped: SelfSimResult } | null {
-    if (!this.#selfRaw) return null;
-    const r = { raw: this.#selfRaw.result(raw), clipped: this.#selfClip!.result(clipped) };
-    lap("result.selfsim");
-    return r;
+  result(name: string, linalg: () => Promise<Linalg>, input: unknown, lap: Lap): Promise<unknown> {
+    const p = this.#parts.get(name);
+    if (!p) return Promise.reject(new TypeError(`side.result: ${JSON.stringify(name)} is not a side part of this run`));
+    return p.result(linalg, input, lap);
   }
 }
 
 /** The side's interface to runAnalyses: the accumulators in this thread, or a worker running them. */
 export interface Side {
   /**
-   * True when the caller's fit-stage layer batches must stay valid until fit() (the clipped
-   * self-similarity replays them); false for the worker, which splits and keeps its own.
+   * True when the caller's fit-stage layer batches must stay valid until fit() (a part replays
+   * them); false for the worker, which splits and keeps its own.
    */
   readonly keepsFitBatches: boolean;
   /**
@@ -150,8 +89,10 @@ export interface Side {
    */
   add(stage: "fit" | "encode", encoded: EncodedBatch, batches: readonly LayerBatch[]): Promise<void>;
   fit(dims: readonly number[]): Promise<void>;
-  probeResult(dims: readonly number[]): Promise<ProbeResult | null>;
-  selfsimResult(raw: LayerNumbers, clipped: LayerNumbers): Promise<{ raw: SelfSimResult; clipped: SelfSimResult } | null>;
+  /** The result of the side analysis `name`, from its descriptor's `input`. */
+  result(name: string, input: unknown): Promise<unknown>;
+  /** Every side part's state (after the pass). */
+  states(): Promise<{ name: string; state: AccumulatorState }[]>;
   close(): Promise<void>;
 }
 
@@ -166,10 +107,8 @@ export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap): Side
     async fit(dims) {
       acc.fit(dims, lap);
     },
-    probeResult: (dims) => acc.probeResult(linalg(), dims, lap),
-    async selfsimResult(raw, clipped) {
-      return acc.selfsimResult(raw, clipped, lap);
-    },
+    result: (name, input) => acc.result(name, async () => linalg(), input, lap),
+    states: async () => acc.states(),
     async close() {},
   };
 }
@@ -185,8 +124,8 @@ type SideBatch = Pick<EncodedBatch, "batch" | "length" | "hidden" | "layers" | "
 type Request =
   | { id: number; op: "add"; stage: "fit" | "encode"; encoded: SideBatch }
   | { id: number; op: "fit"; dims: number[] }
-  | { id: number; op: "probe"; dims: number[] }
-  | { id: number; op: "selfsim"; raw: [number, number | null][]; clipped: [number, number | null][] }
+  | { id: number; op: "result"; name: string; input: unknown }
+  | { id: number; op: "states" }
   | { id: number; op: "close" };
 
 /** A request without its id (what the host's call() takes). */
@@ -202,7 +141,7 @@ type Reply = { id: number; value?: unknown; error?: unknown; timings?: Record<st
  */
 export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", threads: number | undefined, timings?: Record<string, number>): Side {
   // the options are checked here, so bad ones throw the calling thread's errors before a worker starts
-  new SideAccumulators(s);
+  const needsWords = new SideAccumulators(s).needsWords;
   const start: WorkerStart = { positionalArtefactsSide: { settings: s, linalg, threads } };
   const worker = new Worker(__filename, { workerData: start });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -240,12 +179,12 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
         if (encoded.layers.some((l) => l.buffer === lb.data.buffer)) return Promise.reject(new TypeError(`workerSide.add: layer ${lb.layer}'s data is a view of the encoder's buffer, which goes to the worker; split with toLayerBatches(encoded, scratch, true)`));
       }
       const { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens } = encoded;
-      const side: SideBatch = { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens: s.selfsim ? tokens : [] };
+      const side: SideBatch = { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens: needsWords ? tokens : [] };
       return call<void>({ op: "add", stage, encoded: side }, [...new Set(layers.map((l) => l.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
     },
     fit: (dims) => call<void>({ op: "fit", dims: [...dims] }),
-    probeResult: (dims) => call<ProbeResult | null>({ op: "probe", dims: [...dims] }),
-    selfsimResult: (raw, clipped) => call({ op: "selfsim", raw: [...raw], clipped: [...clipped] }),
+    result: (name, input) => call<unknown>({ op: "result", name, input }),
+    states: () => call<{ name: string; state: AccumulatorState }[]>({ op: "states" }),
     async close() {
       if (closed) return;
       try {
@@ -287,10 +226,10 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
       case "fit":
         acc.fit(m.dims, lap);
         return { id: m.id };
-      case "probe":
-        return { id: m.id, value: await acc.probeResult(await getLinalg(), m.dims, lap) };
-      case "selfsim":
-        return { id: m.id, value: acc.selfsimResult(new Map(m.raw), new Map(m.clipped), lap) };
+      case "states":
+        return { id: m.id, value: acc.states() };
+      case "result":
+        return { id: m.id, value: await acc.result(m.name, getLinalg, m.input, lap) };
       case "close":
         if (linalg) await (await linalg).release();
         return { id: m.id, timings };

@@ -13,7 +13,7 @@ import { PairCosines } from "./pairCosines.js";
 import type { EncodedBatch } from "../model/types.js";
 import type { StsSet } from "../data/formats/sts.js";
 import { pearson, spearman } from "./correlation.js";
-import { cosine } from "./stats.js";
+import { cosine } from "../numerics/vectors.js";
 
 /** Dimensions to zero: one list for every layer, or a map layer -> list (unlisted layers unchanged). */
 export type ClipSpec = readonly number[] | Readonly<Record<number, readonly number[]>>;

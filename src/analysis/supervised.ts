@@ -10,8 +10,8 @@
  * SST-2 / IMDB / SST-5: pass batchSize to match). Memory: sentences x searched layers x hidden floats.
  */
 import type { LabelledTexts } from "../data/formats/sentiment.js";
-import { createRandom } from "./random.js";
-import { accuracy, trainSoftmax, type SoftmaxOptions } from "./softmax.js";
+import { createRandom } from "../numerics/random.js";
+import { accuracy, trainSoftmax, type SoftmaxOptions } from "../numerics/softmax.js";
 import { checkClipLayers, clipDimsFor, meanPoolBatch, resolveLayers, type ClipSpec, type SentenceEncoder } from "./sts.js";
 
 /** A seeded split of 0..n-1: the first round(n * testFraction) of a shuffle are test; both sorted. */

@@ -1,6 +1,7 @@
 import { sameDim, sameValues, type LayerBatch } from "./batch.js";
-import { hashUniform } from "./random.js";
-import { integer } from "./stats.js";
+import { hashUniform } from "../numerics/random.js";
+import { integer } from "../numerics/options.js";
+import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
 
 /** Options of {@link TokenSample}. */
 export interface TokenSampleOptions {
@@ -134,6 +135,36 @@ export class TokenSample {
       const s = this.#state(layer, o.dim);
       s.seen += o.seen;
       for (const slot of o.heap) this.#offer(s, o.keys[slot], o.sentence[slot], o.position[slot], o.word[slot], o.data, slot * o.dim);
+      s.id = ++this.#ids;
+    }
+    return this;
+  }
+
+  /** The options a state must share to merge (state.ts). */
+  settings(): { size: number; seed: number; includeSpecial: boolean } {
+    return { size: this.size, seed: this.seed, includeSpecial: this.includeSpecial };
+  }
+
+  /** Each layer's sample in canonical order and its count of eligible tokens (plain JSON; arrays in base64). */
+  state(): { layers: { layer: number; dim: number; seen: number; sentence: EncodedArray; position: EncodedArray; word: EncodedArray; data: EncodedArray }[] } {
+    return {
+      layers: this.layers().map((l) => {
+        const { layer, dim, seen, sentence, position, word, data } = this.layer(l);
+        return { layer, dim, seen, sentence: encodeArray(sentence), position: encodeArray(position), word: encodeArray(word), data: encodeArray(data) };
+      }),
+    };
+  }
+
+  /** Merges a state() of a sample with the same settings: the same tokens as merge(), keys recomputed from the seed. */
+  mergeState(state: ReturnType<TokenSample["state"]>): this {
+    for (const l of state.layers) {
+      const where = `token sample layer ${l.layer}`;
+      const sentence = decodeArray(l.sentence, "int32", `${where} sentence`), n = sentence.length;
+      const position = decodeArray(l.position, "int32", `${where} position`, n), word = decodeArray(l.word, "int32", `${where} word`, n);
+      const data = decodeArray(l.data, "float32", `${where} data`, n * l.dim);
+      const s = this.#state(l.layer, l.dim);
+      s.seen += integer(l.seen, `state ${where} seen`, 0);
+      for (let i = 0; i < n; ++i) this.#offer(s, hashUniform(this.seed, sentence[i], position[i]), sentence[i], position[i], word[i], data, i * l.dim);
       s.id = ++this.#ids;
     }
     return this;

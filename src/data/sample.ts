@@ -3,7 +3,7 @@
  * sentences; we sample any corpus the same way). Deterministic: the same sentences, options and
  * seed give the same sample, in the same order.
  */
-import { createRandom } from "../analysis/random.js";
+import { createRandom } from "../numerics/random.js";
 import { countWords } from "./sentences.js";
 
 export interface SampleOptions {

@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createRandom } from "../analysis/random.js";
+import { createRandom } from "../numerics/random.js";
 import type { SensePair } from "./formats/wic.js";
 
 export const WORDNET_SOURCE = "wordnet-3.1 stand-in for WiC (not WiC)";

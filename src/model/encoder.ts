@@ -16,7 +16,7 @@ import { fileEntry } from "./files.js";
 import { buildOnnx } from "./onnx/build.js";
 import { DataType, decodeModel } from "./onnx/proto.js";
 import { exposeHiddenStates, refuseIfNotAnalysable } from "./onnx/surgery.js";
-import { EncoderSession, onnxruntimeVersion } from "./session.js";
+import { EncoderSession, onnxruntimeVersion, resolveDevice, type Device } from "./session.js";
 import { resolveSource, type SourceOptions } from "./source.js";
 import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
 import { familyOf } from "./families/index.js";
@@ -27,6 +27,8 @@ import { checkTokenizerAgainstModel } from "./crosscheck.js";
 export interface EncoderOptions extends SourceOptions {
   /** ORT intra-op threads; defaults to PA_THREADS, else os.availableParallelism(). */
   threads?: number;
+  /** onnxruntime execution provider: "cpu" (default) or "cuda" (needs onnxruntime-node's CUDA binaries). */
+  device?: Device;
   /** Cap on the sequence length (specials included), below the model's own maximum; default: the model's. */
   maxLength?: number;
   /** Where warnings go (one per distinct message); default: a line on stderr. */
@@ -89,6 +91,7 @@ function warnOnce(message: string, sink?: (message: string) => void): void {
 
 /** Opens a model source (folder or hub id) for encoding. Call dispose() when done. */
 export async function createEncoder(source: string, options: EncoderOptions = {}): Promise<Encoder> {
+  const device = resolveDevice(options.device ?? "cpu"); // fail before any download or graph build
   const policy = nonFinitePolicy(options.nonFinite);
   const resolved = await resolveSource(source, options);
   const { dir, kind, id } = resolved;
@@ -124,7 +127,7 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
     let cached: StaticTensors | undefined;
     statics = () => (cached ??= onnxStaticTensors(modelFile, config));
   }
-  const session = await EncoderSession.open(bytes, { threads: options.threads });
+  const session = await EncoderSession.open(bytes, { threads: options.threads, device });
   if (session.layers !== config.layers) {
     await session.dispose();
     throw new Error(`${dir}: the graph exposes ${session.layers} layers but config.json says ${config.layers}; re-export the checkpoint with \`artefacts export\``);
@@ -278,6 +281,7 @@ class OnnxEncoder implements Encoder {
       dtype: this.dtype,
       onnxruntime: onnxruntimeVersion,
       threads: this.session.threads,
+      device: this.session.device,
       maxLength: this.maxLength,
       synthetic: this.config.raw.positional_artefacts_synthetic ?? null,
       nonFinite: { ...this.#nonFinite, first: this.#nonFinite.first && { ...this.#nonFinite.first } },

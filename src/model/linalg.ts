@@ -1,13 +1,13 @@
 /**
- * The onnxruntime backend of the Linalg interface (src/analysis/linalg.ts): each operation is a small
+ * The onnxruntime backend of the Linalg interface (src/numerics/linalg.ts): each operation is a small
  * ONNX graph (opset 17) built with our protobuf writer and run by MLAS's multithreaded SIMD kernels.
  * Sums are float32, so results match jsLinalg to float32 rounding, not bit for bit. The softmax
  * trainer runs the whole training of every stacked problem in ONE session call (an ONNX Loop over
  * the Adam steps), so the big input is handed to ORT once and the per-call overhead is paid once.
  */
-import { checkShapes, type Linalg, type SoftmaxStackOptions } from "../analysis/linalg.js";
-import { createRandom } from "../analysis/random.js";
-import { trainSoftmax, type SoftmaxModel } from "../analysis/softmax.js";
+import { checkShapes, type Linalg, type SoftmaxStackOptions } from "../numerics/linalg.js";
+import { createRandom } from "../numerics/random.js";
+import { trainSoftmax, type SoftmaxModel } from "../numerics/softmax.js";
 import { IR_VERSION, OPSET } from "./onnx/build.js";
 import {
   AttributeType, DataType, attributeProto, encodeModel, graphProto, nodeProto, tensorProto, valueInfo,
@@ -145,7 +145,43 @@ export function buildSoftmaxTrainGraph(): Uint8Array {
 }
 
 /**
- * The onnxruntime Linalg (see src/analysis/linalg.ts). Sessions are opened on first use and kept until
+ * trainSoftmax's minibatch schedule, replayed for the stacked graph: its generator's initial-weight
+ * draws (`weights` normals), then one shuffle per epoch of the same (never reset) order array; each
+ * step's [start, end) into the epochs' concatenated orders, and Adam's bias corrections 1 - beta^t.
+ */
+function adamSchedule(seed: number, n: number, weights: number, epochs: number, batchSize: number) {
+  const rng = createRandom(seed);
+  for (let i = 0; i < weights; ++i) rng.normal();
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const orders = new BigInt64Array(epochs * n);
+  for (let e = 0; e < epochs; ++e) {
+    rng.shuffle(order);
+    for (let i = 0; i < n; ++i) orders[e * n + i] = BigInt(order[i]);
+  }
+  const perEpoch = Math.ceil(n / batchSize), steps = epochs * perEpoch;
+  const starts = new BigInt64Array(steps), ends = new BigInt64Array(steps), c1 = new Float32Array(steps), c2 = new Float32Array(steps);
+  for (let e = 0, t = 0; e < epochs; ++e) {
+    for (let start = 0; start < n; start += batchSize, ++t) {
+      starts[t] = BigInt(e * n + start);
+      ends[t] = BigInt(e * n + Math.min(n, start + batchSize));
+      c1[t] = 1 - 0.9 ** (t + 1);
+      c2[t] = 1 - 0.999 ** (t + 1);
+    }
+  }
+  return { orders, starts, ends, c1, c2, perEpoch, steps };
+}
+
+/** Mean loss per epoch of each stacked problem, from the graph's per-step summed losses [steps x count]. */
+function epochLosses(batchLoss: Float32Array, count: number, epochs: number, perEpoch: number, n: number): number[][] {
+  return Array.from({ length: count }, (_, p) => Array.from({ length: epochs }, (_, e) => {
+    let sum = 0;
+    for (let t = e * perEpoch; t < (e + 1) * perEpoch; ++t) sum += batchLoss[t * count + p];
+    return sum / n;
+  }));
+}
+
+/**
+ * The onnxruntime Linalg (see src/numerics/linalg.ts). Sessions are opened on first use and kept until
  * release(). `threads`: intra-op threads (default PA_THREADS, else the machine's parallelism).
  */
 export async function createOrtLinalg({ threads }: { threads?: number } = {}): Promise<Linalg> {
@@ -193,26 +229,7 @@ export async function createOrtLinalg({ threads }: { threads?: number } = {}): P
         Array.from({ length: count }, (_, p) => ({ W: W.slice(p * classes * dim, (p + 1) * classes * dim), b: null, classes, dim, losses: losses[p], settings: { ...settings } }));
       if (epochs === 0) return done(new Float32Array(count * classes * dim).map((_, i) => init.W[i % (classes * dim)]), Array.from({ length: count }, () => []));
 
-      // Replay trainSoftmax's generator: the initial weights' normal draws, then one shuffle per epoch
-      // of the same (never reset) order array.
-      const rng = createRandom(seed);
-      for (let i = 0; i < classes * dim; ++i) rng.normal();
-      const order = Int32Array.from({ length: n }, (_, i) => i);
-      const orders = new BigInt64Array(epochs * n);
-      for (let e = 0; e < epochs; ++e) {
-        rng.shuffle(order);
-        for (let i = 0; i < n; ++i) orders[e * n + i] = BigInt(order[i]);
-      }
-      const perEpoch = Math.ceil(n / batchSize), steps = epochs * perEpoch;
-      const starts = new BigInt64Array(steps), ends = new BigInt64Array(steps), c1 = new Float32Array(steps), c2 = new Float32Array(steps);
-      for (let e = 0, t = 0; e < epochs; ++e) {
-        for (let start = 0; start < n; start += batchSize, ++t) {
-          starts[t] = BigInt(e * n + start);
-          ends[t] = BigInt(e * n + Math.min(n, start + batchSize));
-          c1[t] = 1 - 0.9 ** (t + 1);
-          c2[t] = 1 - 0.999 ** (t + 1);
-        }
-      }
+      const { orders, starts, ends, c1, c2, perEpoch, steps } = adamSchedule(seed, n, classes * dim, epochs, batchSize);
       const onehot = new Float32Array(n * classes);
       for (let i = 0; i < n; ++i) onehot[i * classes + y[i]] = 1;
       const W0 = new Float32Array(count * classes * dim);
@@ -231,12 +248,7 @@ export async function createOrtLinalg({ threads }: { threads?: number } = {}): P
         lr: { type: "float32", data: Float32Array.of(lr), dims: [] },
         trips: { type: "int64", data: BigInt64Array.of(BigInt(steps)), dims: [] },
       }, ["W", "losses"]);
-      const batchLoss = out.losses.data; // [steps, count]
-      const losses = Array.from({ length: count }, (_, p) => Array.from({ length: epochs }, (_, e) => {
-        let sum = 0;
-        for (let t = e * perEpoch; t < (e + 1) * perEpoch; ++t) sum += batchLoss[t * count + p];
-        return sum / n;
-      }));
+      const losses = epochLosses(out.losses.data, count, epochs, perEpoch, n);
       return done(out.W.data, losses);
     },
 

@@ -3,12 +3,20 @@
  * It opens an encoder graph, checks that it exposes every layer, runs padded batches and returns the
  * hidden states as plain Float32Arrays. Tokenising, batching and slicing layers never touch ORT.
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import * as ort from "onnxruntime-node";
+
+/** Where the encoder graph runs: onnxruntime's CPU provider (default) or its CUDA provider. */
+export type Device = "cpu" | "cuda";
+export const DEVICES: readonly Device[] = ["cpu", "cuda"];
 
 export interface SessionOptions {
   /** Intra-op threads; defaults to PA_THREADS, else os.availableParallelism(). */
   threads?: number;
+  /** Execution provider; default "cpu". */
+  device?: Device;
 }
 
 /** The onnxruntime-node version, for provenance. */
@@ -42,6 +50,45 @@ function capThreads(n: number, cores: number, what: string): number {
   return cores;
 }
 
+/**
+ * Checks a device name and, for "cuda", that the installed onnxruntime-node carries the CUDA provider
+ * library (npm's onnxruntime-node ships CPU binaries only; its install script fetches the CUDA ones on
+ * request). Fails at once, before any graph is built, with the way to get it.
+ */
+export function resolveDevice(device: unknown = "cpu"): Device {
+  if (!DEVICES.includes(device as Device)) throw new RangeError(`invalid device: ${JSON.stringify(device)}; expected ${DEVICES.join(" or ")}`);
+  if (device === "cuda") {
+    const dir = path.dirname(require.resolve("onnxruntime-node/package.json"));
+    const candidates = listBinDirs(path.join(dir, "bin")).filter((d) => d.endsWith(path.join(process.platform, process.arch)));
+    const lib = process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+    if (!candidates.some((d) => fs.existsSync(path.join(d, lib)))) {
+      throw new Error(
+        `device cuda: the installed onnxruntime-node (${onnxruntimeVersion}, ${dir}) has no CUDA provider (${lib} is missing); ` +
+        "on a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, reinstall it with the CUDA binaries: " +
+        "`npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` (remove onnxruntime-node-install=skip from .npmrc first), or use --device cpu",
+      );
+    }
+  }
+  return device as Device;
+}
+
+function listBinDirs(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    if (depth > 3 || !fs.existsSync(d)) return;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) { out.push(path.join(d, e.name)); walk(path.join(d, e.name), depth + 1); }
+  };
+  walk(root, 0);
+  return out;
+}
+
+function sessionOptions(threads: number, device: Device): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all",
+    executionProviders: device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
+  };
+}
+
 /** An ORT session over a graph with outputs hidden_states.0 .. hidden_states.L (float32). */
 export class EncoderSession {
   private constructor(
@@ -51,20 +98,24 @@ export class EncoderSession {
     readonly layers: number,
     readonly threads: number,
     private readonly session: ort.InferenceSession,
+    readonly device: Device = "cpu",
   ) {}
 
   /** Opens a graph from a file or its bytes and checks its inputs and hidden_states outputs. */
-  static async open(model: string | Uint8Array, { threads }: SessionOptions = {}): Promise<EncoderSession> {
+  static async open(model: string | Uint8Array, { threads, device: wanted }: SessionOptions = {}): Promise<EncoderSession> {
     const file = typeof model === "string" ? model : "<in-memory model>";
     const n = resolveThreads(threads);
-    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: n, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+    const device = resolveDevice(wanted);
+    const options = sessionOptions(n, device);
     let session: ort.InferenceSession;
     try {
       session = typeof model === "string"
         ? await ort.InferenceSession.create(model, options)
         : await ort.InferenceSession.create(model, options);
     } catch (err) {
-      throw new Error(`${file}: onnxruntime cannot load the graph (${(err as Error).message.split("\n")[0]}); re-export it with \`artefacts export\``, { cause: err });
+      const first = (err as Error).message.split("\n")[0];
+      if (device === "cuda") throw new Error(`${file}: onnxruntime cannot open a CUDA session (${first}); check the NVIDIA driver, CUDA 12 and cuDNN 9, or use --device cpu`, { cause: err });
+      throw new Error(`${file}: onnxruntime cannot load the graph (${first}); re-export it with \`artefacts export\``, { cause: err });
     }
     const names = session.outputNames;
     const indices = names.map((name) => /^hidden_states\.(\d+)$/.exec(name)).filter((m) => m).map((m) => Number(m![1])).sort((a, b) => a - b);
@@ -81,7 +132,7 @@ export class EncoderSession {
       await session.release();
       throw new Error(`${file}: ${problems.join("; ")}; export the checkpoint with \`artefacts export\``);
     }
-    return new EncoderSession(file, layers, n, session);
+    return new EncoderSession(file, layers, n, session, device);
   }
 
   get inputNames(): readonly string[] {
@@ -160,7 +211,7 @@ export class KernelSession {
 
   static async open(model: Uint8Array, { threads, name = "<kernel graph>" }: SessionOptions & { name?: string } = {}): Promise<KernelSession> {
     const n = resolveThreads(threads);
-    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: n, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+    const options = sessionOptions(n, "cpu");
     try {
       return new KernelSession(name, n, await ort.InferenceSession.create(model, options));
     } catch (err) {

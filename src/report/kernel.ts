@@ -6,13 +6,15 @@
  * Protocol: https://jupyter-client.readthedocs.io/en/stable/messaging.html
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type * as Zmq from "zeromq";
 import { loadOptional, NOTEBOOK_PURPOSE, resolveTslab } from "./optional.js";
+import { decodeMessage, encodeMessage, freePorts, type Message } from "./wire.js";
+
+export { decodeMessage, encodeMessage, freePorts, sign } from "./wire.js";
 
 /** One output in nbformat 4 shape. */
 export type Output =
@@ -48,15 +50,6 @@ export interface KernelOptions {
   env?: Record<string, string>;
 }
 
-interface Message {
-  header: { msg_id: string; msg_type: string; session: string; username: string; date: string; version: string };
-  parent_header: { msg_id?: string; msg_type?: string };
-  metadata: Record<string, unknown>;
-  content: Record<string, any>;
-}
-
-const DELIM = "<IDS|MSG>";
-
 let zeromq: typeof Zmq | undefined;
 /** zeromq, loaded on first use (an optional dependency; the type import above is erased). */
 const loadZeromq = (): typeof Zmq => (zeromq ??= loadOptional("zeromq", NOTEBOOK_PURPOSE, () => require("zeromq") as typeof Zmq));
@@ -65,47 +58,6 @@ const loadZeromq = (): typeof Zmq => (zeromq ??= loadOptional("zeromq", NOTEBOOK
 export function tslabArgv(): string[] {
   const bin = path.join(path.dirname(resolveTslab()), "bin", "tslab");
   return [process.execPath, bin, "kernel", "--config-path", "{connection_file}"];
-}
-
-/** HMAC-SHA256 of the four JSON frames, hex, as the protocol defines the signature. */
-export function sign(key: string, frames: readonly (string | Buffer)[]): string {
-  const h = createHmac("sha256", key);
-  for (const f of frames) h.update(f);
-  return h.digest("hex");
-}
-
-/** Serialises a message to wire frames: delimiter, signature, header, parent, metadata, content. */
-export function encodeMessage(key: string, msg: Message): Buffer[] {
-  const frames = [msg.header, msg.parent_header, msg.metadata, msg.content].map((x) => Buffer.from(JSON.stringify(x)));
-  return [Buffer.from(DELIM), Buffer.from(sign(key, frames)), ...frames];
-}
-
-/** Parses wire frames (any routing prefix before the delimiter), verifying the signature. */
-export function decodeMessage(key: string, frames: readonly Buffer[]): Message {
-  const d = frames.findIndex((f) => f.toString() === DELIM);
-  if (d < 0 || frames.length < d + 6) throw new Error(`kernel message: ${frames.length} frames without a complete <IDS|MSG> part; the peer is not a Jupyter kernel`);
-  const signature = frames[d + 1];
-  const body = frames.slice(d + 2, d + 6);
-  const expected = Buffer.from(sign(key, body));
-  if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
-    throw new Error(`kernel message: bad HMAC signature ${JSON.stringify(signature.toString().slice(0, 16))}…; the kernel uses another key`);
-  }
-  const [header, parent_header, metadata, content] = body.map((b) => JSON.parse(b.toString()));
-  return { header, parent_header, metadata, content };
-}
-
-/** Finds `count` free loopback TCP ports by listening on port 0. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const s = net.createServer();
-      s.once("error", reject);
-      s.listen(0, "127.0.0.1", () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 interface Pending {

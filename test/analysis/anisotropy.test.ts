@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Anisotropy, drawPairs, pairCosines, pairedRows, anisotropy } from "../../src/analysis/anisotropy.js";
-import { jsLinalg } from "../../src/analysis/linalg.js";
+import { jsLinalg } from "../../src/numerics/linalg.js";
 import { LayerMoments, allButTheTop, clipper, whitener, zscorer } from "../../src/analysis/postprocess.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 import { lb, split, close } from "./fixtures.js";
 
 test("Anisotropy of two one-token sentences is their cosine, raw and clipped", () => {

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { VectorSlots, extentRows, kernelsFor, profileRows, scanRows, stageLayer, unstageLayer } from "../../src/analysis/kernels.js";
+import { VectorSlots, extentRows, kernelsFor, profileRows, scanRows, stageLayer, unstageLayer } from "../../src/analysis/kernels/index.js";
 import { OutlierCounter } from "../../src/analysis/outliers.js";
 import { PositionProfile } from "../../src/analysis/positions.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 import { SelfSimilarity } from "../../src/analysis/selfsim.js";
 import { lb } from "./fixtures.js";
 

@@ -21,7 +21,7 @@ import { synthesize } from "../../src/model/synth.js";
 import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
 import { createEncoder, type Encoder } from "../../src/model/encoder.js";
 import { runAnalyses, type AnalysisResults } from "../../src/analysis/run.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 
 let dir: string, encoder: Encoder, results: AnalysisResults;
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PositionProfile } from "../../src/analysis/positions.js";
-import { pearsonFromSums } from "../../src/analysis/stats.js";
+import { pearsonFromSums } from "../../src/numerics/vectors.js";
 import { lb, split, close } from "./fixtures.js";
 
 // 4 tokens of one sentence, dim 2: dim 0 = 2·position (r = 1), dim 1 = (1, -1, 1, -1) (r by hand below)

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { jsLinalg } from "../../src/analysis/linalg.js";
+import { jsLinalg } from "../../src/numerics/linalg.js";
 import { clipper, LayerMoments, zscorer, allButTheTop, whitener, applyPostprocessor, applyRowsWith } from "../../src/analysis/postprocess.js";
 import { lb, split, close } from "./fixtures.js";
 

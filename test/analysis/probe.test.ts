@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { jsLinalg, type Linalg } from "../../src/analysis/linalg.js";
+import { jsLinalg, type Linalg } from "../../src/numerics/linalg.js";
 import { PositionProbe, neuronContributions, predictWith } from "../../src/analysis/probe.js";
-import { predict, trainSoftmax } from "../../src/analysis/softmax.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { predict, trainSoftmax } from "../../src/numerics/softmax.js";
+import { createRandom } from "../../src/numerics/random.js";
 import { createOrtLinalg } from "../../src/model/linalg.js";
 import { lb, split } from "./fixtures.js";
 

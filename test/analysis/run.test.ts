@@ -7,11 +7,12 @@ import { synthesize } from "../../src/model/synth.js";
 import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
 import { createEncoder, type Encoder } from "../../src/model/encoder.js";
 import { runAnalyses, resolveOnly, batchWords, frequentWords, ANALYSIS_NAMES, type RunOptions } from "../../src/analysis/run.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 import { workerSide } from "../../src/analysis/side.js";
 import { toLayerBatches } from "../../src/analysis/batch.js";
-import { jsLinalg } from "../../src/analysis/linalg.js";
+import { jsLinalg } from "../../src/numerics/linalg.js";
 import type { EncodedBatch } from "../../src/model/types.js";
+import { STATE_VERSION, type StateEnvelope } from "../../src/analysis/state.js";
 
 // SYNTHETIC 2-layer, 16-wide BERT with a planted max outlier in dim 3; sentences of common words (seeded).
 let dir: string, encoder: Encoder;
@@ -165,7 +166,7 @@ test("runAnalyses: the worker option is checked, and bad side options throw befo
 });
 
 test("workerSide: an error in the worker rejects the call with its message; a batch it would detach under this thread is refused", async () => {
-  const side = workerSide({ dim: 8, seed: 0, includeSpecial: false, probe: null, selfsim: { minOccurrences: 2, maxWords: 10, words: null, clipDims: [1] } }, "js", 1);
+  const side = workerSide({ dim: 8, seed: 0, includeSpecial: false, parts: [{ name: "selfsim", settings: { minOccurrences: 2, maxWords: 10, words: null, clipDims: [1] } }] }, "js", 1);
   try {
     // one sentence of two words, 16 wide, no padding: toLayerBatches without copy returns views of its buffers
     const enc = {
@@ -181,4 +182,16 @@ test("workerSide: an error in the worker rejects the call with its message; a ba
   } finally {
     await side.close();
   }
+});
+
+test("runAnalyses: onStates gives every stateful accumulator's envelope, the same from the side worker as from this thread", async () => {
+  const texts: string[] = [];
+  for (const worker of [false, true]) {
+    let got: StateEnvelope[] = [];
+    await runAnalyses(encoder, sentences, { ...opts, worker, onStates: (s) => { got = s; } });
+    assert.deepEqual(got.map((e) => e.analysis), ["outliers", "positions", "probe", "anisotropy", "selfsim", "postprocess"]);
+    for (const e of got) assert.equal(e.version, STATE_VERSION);
+    texts.push(JSON.stringify(got));
+  }
+  assert.equal(texts[1], texts[0]);
 });

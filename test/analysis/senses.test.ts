@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WIC_THRESHOLDS, WicScorer, accuracyTable, bestCell, evaluateWic } from "../../src/analysis/senses.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 import { mean, naiveCosine, pieces, synthEncoder, tokenVector } from "./helpers/synthEncoder.js";
 
 const labels = [true, true, false, false];

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { evaluateSupervised, poolTexts, selectRows, splitTrainTest } from "../../src/analysis/supervised.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 import type { LabelledTexts } from "../../src/data/formats/sentiment.js";
 import { HIDDEN, pooled, synthEncoder } from "./helpers/synthEncoder.js";
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TokenSample } from "../../src/analysis/tokenSample.js";
-import { hashUniform } from "../../src/analysis/random.js";
+import { hashUniform } from "../../src/numerics/random.js";
 import { lb, split } from "./fixtures.js";
 
 // 6 tokens from 3 sentences (2 each), dim 2; value = token index, so rows are recognisable.

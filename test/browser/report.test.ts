@@ -20,7 +20,16 @@ test("the report opens offline in Chromium: every figure drew, no console error,
     for (const [i, n] of figures.entries()) assert.ok(n > 0, `figure ${i + 1} has no svg`);
     // Five points were injected: plotly drew five markers.
     assert.equal(await page.evaluate(`document.querySelectorAll("#pa-figure-1 .scatterlayer .point").length`), 5);
+    // A trace without hover text gets one naming the series and both axes.
+    assert.equal(await page.evaluate(`document.getElementById("pa-figure-1")._fullData[0].hovertemplate`), "%{fullData.name}<br>x: %{x}<br>y: %{y}<extra></extra>");
     await page.screenshot({ path: path.join(output, "report.png"), fullPage: true });
+    // The plot itself as SVG and PNG, drawn offline by plotly (the CSP allows data: and blob: images).
+    const [svg] = await Promise.all([page.waitForEvent("download"), page.click('#figure-1 a[data-download="svg"]')]);
+    assert.equal(svg.suggestedFilename(), "fixture-line.svg");
+    assert.match(fs.readFileSync(await svg.path(), "utf8"), /^<svg[^>]*class="main-svg"/);
+    const [png] = await Promise.all([page.waitForEvent("download"), page.click('#figure-1 a[data-download="png"]')]);
+    assert.equal(png.suggestedFilename(), "fixture-line.png");
+    assert.deepEqual([...fs.readFileSync(await png.path()).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
     const links = await page.evaluate(`[...document.querySelectorAll(".pa-toc a")].map((a) => a.getAttribute("href"))`) as string[];
     assert.ok(links.length >= 4);

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { synthesize } from "../../src/model/synth.js";
 import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 
 const bin = path.join(__dirname, "..", "..", "..", "bin", "artefacts.js");
 let dir: string, model: string, corpus: string;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sampleSentences } from "../../src/data/sample.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { createRandom } from "../../src/numerics/random.js";
 
 const corpus = ["one", "two words", "three words here", "two words", "four words are here", "", "five words are here now"];
 

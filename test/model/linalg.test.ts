@@ -4,9 +4,9 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { jsLinalg } from "../../src/analysis/linalg.js";
-import { createRandom } from "../../src/analysis/random.js";
-import { predict } from "../../src/analysis/softmax.js";
+import { jsLinalg } from "../../src/numerics/linalg.js";
+import { createRandom } from "../../src/numerics/random.js";
+import { predict } from "../../src/numerics/softmax.js";
 import { createOrtLinalg } from "../../src/model/linalg.js";
 
 const ortP = createOrtLinalg({ threads: 1 });

@@ -78,7 +78,7 @@ test("renderReport embeds each figure's spec and CSV, folds code, and links the 
   assert.deepEqual(payload.spec, figure);
   assert.equal(payload.csv, `token,n\r\n${evil.replace(/"/g, '""').replace(/^(.*)$/, '"$1"')},1\r\nb,2\r\n`);
   assert.equal(payload.file, "script-alert-1-script-img-src-x-onerror-alert-1");
-  assert.ok(html.includes('<div class="pa-figure" id="pa-figure-1" data-spec="pa-figure-data-1"></div>'));
+  assert.ok(html.includes('<div class="pa-figure" id="pa-figure-1" data-spec="pa-figure-data-1" style="min-height:380px"></div>'));
   assert.ok(html.includes('data-download="csv" data-for="pa-figure-data-1"'));
   assert.ok(html.includes("<details class=\"pa-code\"><summary>injected parameters [2]</summary><pre><code>{\n  sample = 2;\n}</code></pre></details>"));
   const ids = new Set([...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]));

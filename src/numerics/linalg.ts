@@ -1,5 +1,5 @@
 import { trainSoftmax, type SoftmaxModel, type SoftmaxOptions } from "./softmax.js";
-import { integer } from "./stats.js";
+import { integer } from "./options.js";
 
 /**
  * The dense linear algebra the fitted analyses need (covariance Gram matrices, applying a fitted

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRandom, hashUniform } from "../../src/analysis/random.js";
+import { createRandom, hashUniform } from "../../src/numerics/random.js";
 
 test("createRandom(seed) repeats the same sequence for the same seed and differs for another", () => {
   const a = createRandom(42), b = createRandom(42), c = createRandom(43);

@@ -1,9 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  keyword, integer, dot, cosine, RunningStats, meanInterval, normalQuantile, VectorMoments, rankOf, pearsonFromSums, symmetricEigen, round6, topEigen, choleskyInverse,
-} from "../../src/analysis/stats.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { choleskyInverse } from "../../src/numerics/cholesky.js";
+import { topEigen } from "../../src/numerics/eigen/lanczos.js";
+import { symmetricEigen } from "../../src/numerics/eigen/symmetric.js";
+import { round6 } from "../../src/numerics/json.js";
+import { RunningStats, meanInterval, normalQuantile, VectorMoments } from "../../src/numerics/moments.js";
+import { keyword, integer } from "../../src/numerics/options.js";
+import { dot, cosine, rankOf, pearsonFromSums } from "../../src/numerics/vectors.js";
+import { createRandom } from "../../src/numerics/random.js";
 
 const close = (actual: number, expected: number, tol = 1e-9) =>
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, actual ${actual}, delta ${Math.abs(actual - expected)}, tolerance ${tol}`);

@@ -1,5 +1,5 @@
 import { createRandom } from "./random.js";
-import { integer, number } from "./stats.js";
+import { integer, number } from "./options.js";
 
 /** Options of {@link trainSoftmax}; every default is the position probe's (paper §3.3). */
 export interface SoftmaxOptions {
@@ -63,7 +63,6 @@ export function trainSoftmax(x: Float32Array, y: Int32Array, n: number, dim: num
   // Z: the mini-batch's probabilities minus the one-hot labels, row-major [batchSize x classes]
   const Z = new Float64Array(Math.min(batchSize, n) * classes);
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  const beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   const losses: number[] = [];
   let step = 0;
   for (let epoch = 0; epoch < epochs; ++epoch) {
@@ -82,66 +81,9 @@ export function trainSoftmax(x: Float32Array, y: Int32Array, n: number, dim: num
         loss -= Math.log(Math.max(Z[zo + y[r]], 1e-300));
         Z[zo + y[r]] -= 1;
       }
-      // backward: gW[c] += Z[t, c] x_t over the batch's rows in order (the same sums, in the same
-      // order, as one row at a time; four rows per pass over gW[c])
-      let c = 0;
-      for (; c + 2 <= classes; c += 2) {
-        // two classes at once: each x value loaded serves both rows of gW
-        const wa = c * dim, wb = wa + dim;
-        let t = 0;
-        for (; t + 4 <= m; t += 4) {
-          const z0 = t * classes + c, z1 = z0 + classes, z2 = z1 + classes, z3 = z2 + classes;
-          const g0 = Z[z0], g1 = Z[z1], g2 = Z[z2], g3 = Z[z3], h0 = Z[z0 + 1], h1 = Z[z1 + 1], h2 = Z[z2 + 1], h3 = Z[z3 + 1];
-          const x0 = order[start + t] * dim, x1 = order[start + t + 1] * dim, x2 = order[start + t + 2] * dim, x3 = order[start + t + 3] * dim;
-          for (let i = 0; i < dim; ++i) {
-            const v0 = x[x0 + i], v1 = x[x1 + i], v2 = x[x2 + i], v3 = x[x3 + i];
-            gW[wa + i] = gW[wa + i] + g0 * v0 + g1 * v1 + g2 * v2 + g3 * v3;
-            gW[wb + i] = gW[wb + i] + h0 * v0 + h1 * v1 + h2 * v2 + h3 * v3;
-          }
-          gb[c] = gb[c] + g0 + g1 + g2 + g3;
-          gb[c + 1] = gb[c + 1] + h0 + h1 + h2 + h3;
-        }
-        for (; t < m; ++t) {
-          const g = Z[t * classes + c], h = Z[t * classes + c + 1], xo = order[start + t] * dim;
-          for (let i = 0; i < dim; ++i) {
-            gW[wa + i] += g * x[xo + i];
-            gW[wb + i] += h * x[xo + i];
-          }
-          gb[c] += g;
-          gb[c + 1] += h;
-        }
-      }
-      for (; c < classes; ++c) {
-        const wo = c * dim;
-        let t = 0;
-        for (; t + 4 <= m; t += 4) {
-          const g0 = Z[t * classes + c], g1 = Z[(t + 1) * classes + c], g2 = Z[(t + 2) * classes + c], g3 = Z[(t + 3) * classes + c];
-          const x0 = order[start + t] * dim, x1 = order[start + t + 1] * dim, x2 = order[start + t + 2] * dim, x3 = order[start + t + 3] * dim;
-          for (let i = 0; i < dim; ++i) gW[wo + i] = gW[wo + i] + g0 * x[x0 + i] + g1 * x[x1 + i] + g2 * x[x2 + i] + g3 * x[x3 + i];
-          gb[c] = gb[c] + g0 + g1 + g2 + g3;
-        }
-        for (; t < m; ++t) {
-          const g = Z[t * classes + c], xo = order[start + t] * dim;
-          for (let i = 0; i < dim; ++i) gW[wo + i] += g * x[xo + i];
-          gb[c] += g;
-        }
-      }
+      addGradients(gW, gb, Z, x, order, start, m, dim, classes);
       step++;
-      const c1 = 1 - beta1 ** step, c2 = 1 - beta2 ** step;
-      for (let i = 0; i < W.length; ++i) {
-        const g = gW[i] / m + l2 * W[i];
-        mW[i] = beta1 * mW[i] + (1 - beta1) * g;
-        vW[i] = beta2 * vW[i] + (1 - beta2) * g * g;
-        W[i] -= (lr * (mW[i] / c1)) / (Math.sqrt(vW[i] / c2) + eps);
-      }
-      if (b) {
-        for (let c = 0; c < classes; ++c) {
-          const g = gb[c] / m;
-          mb[c] = beta1 * mb[c] + (1 - beta1) * g;
-          vb[c] = beta2 * vb[c] + (1 - beta2) * g * g;
-          b[c] -= (lr * (mb[c] / c1)) / (Math.sqrt(vb[c] / c2) + eps);
-        }
-      }
+      adamStep(W, b, gW, gb, mW, vW, mb, vb, m, { l2, lr, step });
     }
     losses.push(loss / n);
   }
@@ -262,4 +204,78 @@ export function accuracy(model: SoftmaxModel, x: Float32Array, y: Int32Array, n:
   let right = 0;
   for (let r = 0; r < n; ++r) if (p[r] === y[r]) right++;
   return right / n;
+}
+
+/**
+ * gW[c] += Z[t, c] x_t and gb[c] += Z[t, c] over the batch's rows in order (the same sums, in the same
+ * order, as one row at a time; four rows per pass over gW[c]).
+ */
+function addGradients(gW: Float64Array, gb: Float64Array, Z: Float64Array, x: Float32Array, order: Int32Array, start: number, m: number, dim: number, classes: number): void {
+  let c = 0;
+  for (; c + 2 <= classes; c += 2) {
+    // two classes at once: each x value loaded serves both rows of gW
+    const wa = c * dim, wb = wa + dim;
+    let t = 0;
+    for (; t + 4 <= m; t += 4) {
+      const z0 = t * classes + c, z1 = z0 + classes, z2 = z1 + classes, z3 = z2 + classes;
+      const g0 = Z[z0], g1 = Z[z1], g2 = Z[z2], g3 = Z[z3], h0 = Z[z0 + 1], h1 = Z[z1 + 1], h2 = Z[z2 + 1], h3 = Z[z3 + 1];
+      const x0 = order[start + t] * dim, x1 = order[start + t + 1] * dim, x2 = order[start + t + 2] * dim, x3 = order[start + t + 3] * dim;
+      for (let i = 0; i < dim; ++i) {
+        const v0 = x[x0 + i], v1 = x[x1 + i], v2 = x[x2 + i], v3 = x[x3 + i];
+        gW[wa + i] = gW[wa + i] + g0 * v0 + g1 * v1 + g2 * v2 + g3 * v3;
+        gW[wb + i] = gW[wb + i] + h0 * v0 + h1 * v1 + h2 * v2 + h3 * v3;
+      }
+      gb[c] = gb[c] + g0 + g1 + g2 + g3;
+      gb[c + 1] = gb[c + 1] + h0 + h1 + h2 + h3;
+    }
+    for (; t < m; ++t) {
+      const g = Z[t * classes + c], h = Z[t * classes + c + 1], xo = order[start + t] * dim;
+      for (let i = 0; i < dim; ++i) {
+        gW[wa + i] += g * x[xo + i];
+        gW[wb + i] += h * x[xo + i];
+      }
+      gb[c] += g;
+      gb[c + 1] += h;
+    }
+  }
+  for (; c < classes; ++c) {
+    const wo = c * dim;
+    let t = 0;
+    for (; t + 4 <= m; t += 4) {
+      const g0 = Z[t * classes + c], g1 = Z[(t + 1) * classes + c], g2 = Z[(t + 2) * classes + c], g3 = Z[(t + 3) * classes + c];
+      const x0 = order[start + t] * dim, x1 = order[start + t + 1] * dim, x2 = order[start + t + 2] * dim, x3 = order[start + t + 3] * dim;
+      for (let i = 0; i < dim; ++i) gW[wo + i] = gW[wo + i] + g0 * x[x0 + i] + g1 * x[x1 + i] + g2 * x[x2 + i] + g3 * x[x3 + i];
+      gb[c] = gb[c] + g0 + g1 + g2 + g3;
+    }
+    for (; t < m; ++t) {
+      const g = Z[t * classes + c], xo = order[start + t] * dim;
+      for (let i = 0; i < dim; ++i) gW[wo + i] += g * x[xo + i];
+      gb[c] += g;
+    }
+  }
+}
+
+const beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+
+/** One Adam step on W (and b) from the batch's summed gradients (m rows), with L2 on W. */
+function adamStep(
+  W: Float32Array, b: Float32Array | null, gW: Float64Array, gb: Float64Array, mW: Float64Array, vW: Float64Array, mb: Float64Array, vb: Float64Array,
+  m: number, { l2, lr, step }: { l2: number; lr: number; step: number },
+): void {
+  const classes = gb.length;
+  const c1 = 1 - beta1 ** step, c2 = 1 - beta2 ** step;
+  for (let i = 0; i < W.length; ++i) {
+    const g = gW[i] / m + l2 * W[i];
+    mW[i] = beta1 * mW[i] + (1 - beta1) * g;
+    vW[i] = beta2 * vW[i] + (1 - beta2) * g * g;
+    W[i] -= (lr * (mW[i] / c1)) / (Math.sqrt(vW[i] / c2) + eps);
+  }
+  if (b) {
+    for (let c = 0; c < classes; ++c) {
+      const g = gb[c] / m;
+      mb[c] = beta1 * mb[c] + (1 - beta1) * g;
+      vb[c] = beta2 * vb[c] + (1 - beta2) * g * g;
+      b[c] -= (lr * (mb[c] / c1)) / (Math.sqrt(vb[c] / c2) + eps);
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { trainSoftmax, predict, predictProba, accuracy } from "../../src/analysis/softmax.js";
-import { createRandom } from "../../src/analysis/random.js";
+import { trainSoftmax, predict, predictProba, accuracy } from "../../src/numerics/softmax.js";
+import { createRandom } from "../../src/numerics/random.js";
 
 const close = (actual: number, expected: number, tol: number) =>
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, actual ${actual}, delta ${Math.abs(actual - expected)}, tolerance ${tol}`);

@@ -1,0 +1,96 @@
+/**
+ * Issue 14 item 3: what `artefacts report` costs beside `artefacts analyze` on the same model and
+ * sample, now that every notebook reads one shared analysis pass. Each measurement is a child process
+ * (`node bin/artefacts.js ...`), wall time:
+ *
+ *   {report_vs_analyze: {model, sample, analyze_s, report_cold_s, ratio}}   target ratio <= 1.3
+ *     (report: every default notebook with --model M --sample N, on an empty results cache)
+ *   {report_warm: {cold_s, warm_s}}   the default report twice on one results cache; target warm < 20 s
+ *
+ *   node dist/bench/report.js [--samples 2000,20000] [--model all-MiniLM-L6-v2] [--no-warm]
+ * (also run by `npm run bench` unless --report-samples none).
+ */
+import * as child from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+
+const ROOT = path.join(__dirname, "..", "..");
+const BIN = path.join(ROOT, "bin", "artefacts.js");
+
+const TIME = "/usr/bin/time";
+
+/**
+ * Wall seconds of `artefacts ARGS`, and CPU seconds (user + sys, the kernels included: they are
+ * waited-for descendants) when /usr/bin/time exists: on a shared, loaded machine the CPU time is the
+ * steadier measure of the work done.
+ */
+function timed(args: string[], env: Record<string, string>): { wall: number; cpu: number | null } {
+  const started = performance.now();
+  const withTime = fs.existsSync(TIME);
+  const argv = withTime ? [TIME, "-f", "PA_TIME %U %S", process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  const r = child.spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`artefacts ${args.join(" ")}: exit ${r.status}\n${(r.stderr ?? "").split("\n").slice(-8).join("\n")}`);
+  const m = /PA_TIME ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? "");
+  return { wall: Math.round(seconds * 10) / 10, cpu: m ? Math.round((Number(m[1]) + Number(m[2])) * 10) / 10 : null };
+}
+const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round((a / b) * 100) / 100);
+
+const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** analyze vs a cold report on `model` at each sample size; prints one JSON line per size. */
+export function reportVsAnalyze(model: string, samples: number[], log: (m: string) => void): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-bench-report-"));
+  try {
+    for (const n of samples) {
+      log(`report vs analyze: ${model}, ${n} sentences`);
+      const analyze = timed(["analyze", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "a.json")], {});
+      const results = fs.mkdtempSync(path.join(tmp, "results-"));
+      const report = timed(["report", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "r.html")], { PA_RESULTS_DIR: results });
+      const line = { report_vs_analyze: { model, sample: n, analyze_s: analyze.wall, report_cold_s: report.wall, ratio: ratio(report.wall, analyze.wall), analyze_cpu_s: analyze.cpu, report_cold_cpu_s: report.cpu, cpu_ratio: ratio(report.cpu, analyze.cpu), target_max: 1.3, load_average: load(), cpus: os.cpus().length } };
+      process.stdout.write(JSON.stringify(line) + "\n");
+      out.push(line);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/** The default report twice on one fresh results cache: cold, then warm. */
+export function warmReport(log: (m: string) => void): Record<string, unknown> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-bench-warm-"));
+  try {
+    const env = { PA_RESULTS_DIR: path.join(tmp, "results") };
+    log("default report, cold results cache");
+    const cold = timed(["report", "--out", path.join(tmp, "r1.html")], env);
+    log("default report, warm results cache");
+    const warm = timed(["report", "--out", path.join(tmp, "r2.html")], env);
+    const same = fs.readFileSync(path.join(tmp, "r1.html")).equals(fs.readFileSync(path.join(tmp, "r2.html")));
+    const line = { report_warm: { cold_s: cold.wall, warm_s: warm.wall, cold_cpu_s: cold.cpu, warm_cpu_s: warm.cpu, target_warm_max_s: 20, same_bytes: same, load_average: load(), cpus: os.cpus().length } };
+    process.stdout.write(JSON.stringify(line) + "\n");
+    return line;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const get = (name: string, fallback: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+  };
+  const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+  try {
+    const samples = get("samples", "2000,20000");
+    if (samples !== "none") reportVsAnalyze(get("model", "all-MiniLM-L6-v2"), samples.split(",").map(Number), log);
+    if (!argv.includes("--no-warm")) warmReport(log);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The analyses runAnalyses can run, in the order their results appear. Adding an analysis: one file
+ * in this folder exporting a descriptor (types.ts), and one line here.
+ */
+import { outliers } from "./outliers.js";
+import { origins } from "./origins.js";
+import { positions } from "./positions.js";
+import { probe } from "./probe.js";
+import { anisotropy } from "./anisotropy.js";
+import { selfsim } from "./selfsim.js";
+import { contributions } from "./contributions.js";
+import { postprocess } from "./postprocess.js";
+import type { AnalysisDescriptor, Need } from "./types.js";
+
+export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess] as const;
+
+/** The analysis every run has: the outlier scan, whose dims are the clip and every result's `dims`. */
+export const BASE = outliers.name;
+
+export type AnalysisName = (typeof REGISTRY)[number]["name"];
+
+/** The analyses' names, in registry order; "postprocess" adds the z-score, all-but-the-top and whitening anisotropy variants. */
+export const ANALYSIS_NAMES: readonly AnalysisName[] = REGISTRY.map((d) => d.name);
+
+const NEEDS: readonly Need[] = ["clip", "fitBatches"];
+
+/** The descriptor of `name`; throws naming the choices when there is none. */
+export function descriptor(name: string): AnalysisDescriptor {
+  const d = REGISTRY.find((x) => x.name === name);
+  if (!d) throw new RangeError(`invalid analysis: ${JSON.stringify(name)}; expected one of ${ANALYSIS_NAMES.join(", ")}`);
+  return d;
+}
+
+/** Validates `only`; default all analyses. The first (outliers) is always included: every other reads its dims. */
+export function resolveOnly(only?: readonly string[]): AnalysisName[] {
+  if (!only || only.length === 0) return [...ANALYSIS_NAMES];
+  for (const n of only) descriptor(n);
+  return ANALYSIS_NAMES.filter((n) => n === ANALYSIS_NAMES[0] || only.includes(n));
+}
+
+/** What runs for `only`: the asked-for analyses, those they need (transitively), and the run-level needs. */
+export function closure(only: readonly string[]): { analyses: AnalysisDescriptor[]; needs: Set<Need> } {
+  const names = new Set<string>(), needs = new Set<Need>();
+  const visit = (n: string): void => {
+    if ((NEEDS as readonly string[]).includes(n)) {
+      needs.add(n as Need);
+      return;
+    }
+    if (names.has(n)) return;
+    names.add(n);
+    for (const m of descriptor(n).needs) visit(m);
+  };
+  for (const n of only) visit(n);
+  return { analyses: REGISTRY.filter((d) => names.has(d.name)), needs };
+}
+
+/** Whether `d`'s result goes into the results JSON when `only` was asked for. */
+export function reported(d: AnalysisDescriptor, only: readonly string[]): boolean {
+  return only.includes(d.name) || (d.reportedWith ?? []).some((n) => only.includes(n));
+}
+
+/** `artefacts analyze --help`'s list of analyses. */
+export function summaries(): string {
+  return REGISTRY.map((d) => d.summary).join(", ");
+}

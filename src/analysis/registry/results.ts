@@ -1,0 +1,31 @@
+/** The results JSON of runAnalyses: one key per analysis of the registry that reports. */
+import type { AnisotropyResult } from "../anisotropy.js";
+import type { ContributionResult } from "../contributions.js";
+import type { OriginResult } from "../origins.js";
+import type { OutlierResult } from "../outliers.js";
+import type { PositionResult } from "../positions.js";
+import type { ProbeResult } from "../probe.js";
+import type { SelfSimResult } from "../selfsim.js";
+import type { AnalysisName } from "./index.js";
+
+export interface AnalysisResults {
+  provenance: Record<string, unknown>;
+  settings: {
+    only: AnalysisName[];
+    seed: number;
+    includeSpecial: boolean;
+    tokens: "all" | "non-special";
+    fitSentences: number;
+    batchSize: number;
+    linalg: "js" | "onnxruntime";
+  };
+  sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
+  clip: { dims: number[]; source: "option" | "fit-sample" | "none"; fitSentences: number; matchesOutliers: boolean | null };
+  outliers: OutlierResult;
+  origins?: OriginResult;
+  positions?: PositionResult;
+  probe?: ProbeResult;
+  anisotropy?: AnisotropyResult;
+  selfsim?: { raw: SelfSimResult; clipped: SelfSimResult };
+  contributions?: ContributionResult;
+}

@@ -1,0 +1,122 @@
+/**
+ * What an analysis is to the run driver (run.ts): a descriptor with its name, what it needs, and how
+ * to make its accumulator from the run's context. Adding an analysis is one file in this folder and
+ * one line in index.ts (ARCHITECTURE.md, "Where to add").
+ */
+import type { Encoder } from "../../model/encoder.js";
+import type { LayerBatch } from "../batch.js";
+import type { Linalg } from "../../numerics/linalg.js";
+import type { OutlierResult } from "../outliers.js";
+import type { RunOptions } from "../options.js";
+
+/** What the run knows when accumulators are made and results assembled. */
+export interface RunContext {
+  readonly encoder: Encoder;
+  readonly sentences: readonly string[];
+  readonly opts: RunOptions;
+  readonly seed: number;
+  readonly includeSpecial: boolean;
+  /** Whether an analysis was asked for (RunOptions.only resolved). */
+  wants(name: string): boolean;
+  /** Whether an analysis runs (asked for, or needed by one that was). */
+  runs(name: string): boolean;
+  /** Another running analysis' accumulator (for a fused pass or a result that reads it); null if it does not run. */
+  peer<T extends Accumulator>(name: string): T | null;
+  /** The dense linear algebra backend (available from the first batch on). */
+  linalg(): Linalg;
+  /** Adds the seconds since the last lap to a phase of RunOptions.timings. */
+  lap(phase: string): void;
+}
+
+/** What results are computed from: the outlier result, the clipped dims and earlier analyses' results. */
+export interface ResultInputs {
+  readonly outliers: OutlierResult;
+  /** The outlier dims (every layer, sorted, unique): what the probe and the position profile report. */
+  readonly dims: readonly number[];
+  /** The clipped dims (RunOptions.clipDims or the fit sample's persistent outliers; [] when nothing clips). */
+  readonly clipDims: readonly number[];
+  /** Results of the analyses named in `needs`, awaited. */
+  readonly results: ReadonlyMap<string, unknown>;
+}
+
+/** A running analysis in the calling thread. Every method is optional except result. */
+export interface Accumulator {
+  /** Feeds one layer of one batch (every accumulator sees the same batches, in the same order). */
+  add?(batch: LayerBatch): void;
+  /** The end of the fit stage: the fit sentences' layer batches (when the descriptor needs "fitBatches"). */
+  fit?(batches: readonly LayerBatch[]): Promise<void> | void;
+  /** The result, or undefined when the analysis adds nothing to the results JSON itself. */
+  result(inputs: ResultInputs): Promise<unknown> | unknown;
+  /** Its state (state.ts): the settings a merge needs to share, and the body; absent for a stateless analysis. */
+  state?(): AccumulatorState;
+  /** Merges the body of another accumulator's state (same settings: checked by unwrapState). */
+  mergeState?(body: unknown): void;
+}
+
+/** An accumulator's state before it is wrapped in an envelope (state.ts). */
+export interface AccumulatorState {
+  settings: unknown;
+  body: unknown;
+}
+
+/** What every side part is told besides its own settings. */
+export interface SideCommon {
+  /** The encoder's hidden size. */
+  dim: number;
+  seed: number;
+  includeSpecial: boolean;
+}
+
+/** Adds the seconds since the last lap to a phase. */
+export type Lap = (phase: string) => void;
+
+/**
+ * An accumulator of the side (side.ts): it reads only layer batches (and the batch's words), so it
+ * can run in a worker thread. Phases it laps: add.NAME, fit, result.NAME.
+ */
+export interface SidePart {
+  /** Whether add() needs the batch's word table. */
+  readonly needsWords: boolean;
+  /** Whether the fit stage's batches must stay valid until fit() (it replays them). */
+  readonly keepsFitBatches: boolean;
+  add(stage: "fit" | "encode", batches: readonly LayerBatch[], words: Map<number, string[]> | null, lap: Lap): void;
+  /** The end of the fit stage: the clipped dims are known. */
+  fit(clipDims: readonly number[], lap: Lap): void;
+  result(linalg: () => Promise<Linalg>, input: unknown, lap: Lap): Promise<unknown>;
+  state(): AccumulatorState;
+  mergeState(body: unknown): void;
+}
+
+/** Run-level needs besides other analyses. */
+export type Need = "clip" | "fitBatches";
+
+/** One analysis. */
+export interface AnalysisDescriptor<N extends string = string> {
+  readonly name: N;
+  /** One line for `artefacts analyze --help`. */
+  readonly summary: string;
+  /** Analyses whose accumulators or results this one reads (they run too), and run-level needs. */
+  readonly needs: readonly (string | Need)[];
+  /** Also reported (its result key present) when one of these is asked for. */
+  readonly reportedWith?: readonly string[];
+  /**
+   * Runs in the side part (side.ts: a worker thread beside the calling thread, or after it in the
+   * calling thread): the accumulator lives there, made from these plain-JSON settings by the side
+   * registry (registry/side.ts) under the descriptor's name.
+   */
+  readonly side?: {
+    /** The side accumulator's settings (plain JSON: they may go to a worker thread). */
+    settings(ctx: RunContext): unknown;
+    /** What its result needs from this thread (plain JSON). */
+    input(inputs: ResultInputs): unknown;
+    /** The side accumulator, made in the side's thread from `settings`. */
+    part(settings: unknown, common: SideCommon): SidePart;
+  };
+  /** The accumulator in the calling thread (absent for side analyses). */
+  readonly create?: (ctx: RunContext) => Accumulator;
+}
+
+/** Typed identity, so the registry keeps each descriptor's literal name. */
+export function defineAnalysis<N extends string>(d: AnalysisDescriptor<N>): AnalysisDescriptor<N> {
+  return d;
+}

@@ -1,0 +1,88 @@
+/**
+ * The shared results cache on a SYNTHETIC checkpoint (seeded random weights with a planted min
+ * outlier at dim 7: exact ground truth for the summary, no meaning beyond that).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readEntry, sharedAnalyses, toolkitVersion } from "../../src/report/cache.js";
+import { findingsMarkdown, layerRanges, outlierSectionId } from "../../src/report/summary.js";
+import { synthesize } from "../../src/model/synth.js";
+import { modelIdentity } from "../../src/model/identity.js";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-cache-test-"));
+process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
+const model = path.join(tmp, "planted");
+const dir = path.join(tmp, "results");
+
+test("sharedAnalyses computes once, then reads the same results; seed, sample and weights change the key", async () => {
+  await synthesize({ arch: "bert", layers: 2, hidden: 32, heads: 4, seed: 1, plantOutlier: { dim: 7, sign: "min" }, out: model });
+  const messages: string[] = [];
+  const opts = { sample: 40, seed: 3, dir, onProgress: (m: string) => messages.push(m) };
+  const first = await sharedAnalyses(model, opts);
+  assert.equal(first.cached, false);
+  assert.equal(first.model, modelIdentity(model));
+  assert.match(first.model, /^planted \([0-9a-f]{8}\)$/);
+  assert.equal(first.results.provenance.model, first.model);
+  assert.equal(first.results.sample.sentences, 40);
+  assert.deepEqual([first.results.outliers.dimensions[0].dim, first.results.outliers.dimensions[0].kind, first.results.outliers.dimensions[0].share], [7, "min", 1]);
+  assert.ok(first.results.origins && first.results.probe && first.results.anisotropy && first.results.selfsim && first.results.contributions && first.results.positions, "every analysis in one pass");
+  assert.deepEqual(fs.readdirSync(dir), [`${first.key}.json`]);
+  const second = await sharedAnalyses(model, opts);
+  assert.equal(second.cached, true);
+  assert.equal(second.key, first.key);
+  assert.deepEqual(second.results, first.results);
+  assert.deepEqual(second.warnings, first.warnings);
+  assert.notEqual((await sharedAnalyses(model, { ...opts, seed: 4 })).key, first.key);
+  assert.notEqual((await sharedAnalyses(model, { ...opts, sample: 41 })).key, first.key);
+  const other = path.join(tmp, "other");
+  await synthesize({ arch: "bert", layers: 2, hidden: 32, heads: 4, seed: 2, plantOutlier: { dim: 7, sign: "min" }, out: other });
+  assert.notEqual((await sharedAnalyses(other, opts)).key, first.key);
+  assert.deepEqual(messages, []);
+});
+
+test("a corrupt, partial or foreign cache entry is detected and recomputed, never trusted; cache: false neither reads nor writes", async () => {
+  const opts = { sample: 40, seed: 3, dir };
+  const { key, results } = await sharedAnalyses(model, opts);
+  const file = path.join(dir, `${key}.json`);
+  const good = fs.readFileSync(file, "utf8");
+  const damage: [string, string, RegExp][] = [
+    ["corrupt", good.replace(/"dim":32/, '"dim":33'), /does not match its sha256 \(corrupt\)/],
+    ["partial", good.slice(0, good.length - 100), /holds \d+ of \d+ payload bytes \(partial\)/],
+    ["foreign", "{}\n{}", /of another format or key/],
+    ["not json", "\u0000\u0001", /header is not JSON/],
+  ];
+  for (const [what, text, problem] of damage) {
+    fs.writeFileSync(file, text);
+    assert.match(readEntry(file, key).problem ?? "", problem, what);
+    const messages: string[] = [];
+    const again = await sharedAnalyses(model, { ...opts, onProgress: (m) => messages.push(m) });
+    assert.equal(again.cached, false, what);
+    assert.deepEqual(again.results, results, what);
+    assert.match(messages.join("\n"), problem, what);
+    assert.equal(fs.readFileSync(file, "utf8"), good, `${what}: the entry is rewritten`);
+  }
+  fs.rmSync(file);
+  const fresh = await sharedAnalyses(model, { ...opts, cache: false });
+  assert.equal(fresh.cached, false);
+  assert.ok(!fs.existsSync(file));
+  assert.match(toolkitVersion().code, /^[0-9a-f]{64}$/);
+});
+
+test("findingsMarkdown: skipped models first, one row per persistent outlier, linked to the model's section", async () => {
+  const run = await sharedAnalyses(model, { sample: 40, seed: 3, dir });
+  const text = findingsMarkdown([run], [{ model: "org/gone", reason: "offline and not in the cache" }]);
+  const lines = text.split("\n");
+  assert.equal(lines[0], "**Not analysed** (1 model; `artefacts report --strict` fails instead):");
+  assert.equal(lines[2], "- org/gone: offline and not in the cache");
+  const row = lines.find((l) => l.startsWith(`| [${run.model}](#${outlierSectionId(run.model)})`));
+  assert.ok(row, text);
+  const d = run.results.outliers.dimensions[0];
+  assert.ok(row!.includes(`| **7** | argmin | ${layerRanges(d.layers)} | ${(100 * d.share).toFixed(1)}% |`), row);
+  assert.match(row!, /argmin of \d+\/128 position rows; \d+ rows? at \\\|z\\\| ≥ 4; LayerNorm gain rank 1\/32 \(layer 0, embeddings\)/);
+  assert.equal(outlierSectionId("sentence-transformers/all-MiniLM-L6-v2"), "outliers-of-sentence-transformers-all-minilm-l6-v2");
+  assert.equal(layerRanges([0, 1, 2, 4, 6, 7]), "0-2, 4, 6-7");
+  assert.equal(findingsMarkdown([], []), "No model could be analysed.");
+});
