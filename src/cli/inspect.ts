@@ -32,6 +32,7 @@ export function formatInfo(info: SourceInfo): string {
     `vocab:           ${v(info.vocab)}`,
     `max positions:   ${v(info.maxPositions)}`,
     `position embeds: ${v(info.positionEmbeddingType)}`,
+    `position scheme: ${v(info.positionScheme ?? null)}`,
     `dtype:           ${info.dtype}`,
     `inputs:          ${info.inputs.join(", ")}`,
     `outputs:         ${info.outputs.join(", ")}${info.kind === "hf-folder" ? " (after `artefacts export`)" : ""}`,

@@ -81,9 +81,10 @@ export function outlierNarrative(result: OutlierResult, { model = "this model" }
 export function originNarrative(origins: OriginResult, { model = "this model" }: { model?: string } = {}): string {
   if (origins.dimensions.length === 0) return `No outlier dimension was given for ${model}, so there is no origin to trace.`;
   const lines = [`**In this run** (${model}, ${origins.positionRows} position rows, offset ${origins.positionOffset}):`, ""];
+  if (origins.positionStatement) lines.push(origins.positionStatement, "");
   for (const d of origins.dimensions) {
     const parts: string[] = [];
-    if (origins.positionRows === 0) parts.push("the model has no position embeddings");
+    if (origins.positionRows === 0) parts.push("the model has no absolute position table");
     else {
       const rows = d.kind === "max" ? d.argmaxRows : d.argminRows;
       parts.push(`it is the ${d.kind === "max" ? "argmax" : "argmin"} of ${rows.count} of ${origins.positionRows} position rows (${percent(rows.share)})`);
@@ -91,6 +92,10 @@ export function originNarrative(origins: OriginResult, { model = "this model" }:
         const c = d.carriers[0];
         parts.push(`its strongest carrier is row ${c.row} (token position ${c.position}), value ${fixed(c.value)}, z = ${fixed(c.z, 1)}, rank ${c.absRank} by |value|; ${d.carrierCount} row${d.carrierCount === 1 ? "" : "s"} pass${d.carrierCount === 1 ? "es" : ""} |z| ≥ ${origins.settings.minZ}`);
       } else parts.push(`no position row holds it at |z| ≥ ${origins.settings.minZ}`);
+    }
+    for (const t of d.tables ?? []) {
+      const c = t.carriers[0];
+      parts.push(c ? `in ${t.name} (${t.kind}) ${t.carrierCount} row${t.carrierCount === 1 ? "" : "s"} carry it at |z| ≥ ${origins.settings.minZ}, strongest row ${c.row} (z = ${fixed(c.z, 1)})` : `no row of ${t.name} (${t.kind}) holds it at |z| ≥ ${origins.settings.minZ}`);
     }
     const first = d.layerNorms.filter((l) => l.which === "attention");
     if (first.length) {

@@ -88,7 +88,7 @@ export function positionValuesFigure(origins: OriginResult, options: PositionVal
     y: range(0, last).map((p) => d.positionValues[p + offset]),
     style: neuronStyle(k),
   }));
-  const empty = series.length === 0 ? (origins.positionRows === 0 ? `${model} has no position embeddings` : "no outlier dimension was detected") : null;
+  const empty = series.length === 0 ? (origins.positionRows === 0 ? `${model} has no position embeddings${origins.positionStatement && !origins.positionTensors?.length ? ` (${origins.positionScheme})` : ""}` : "no outlier dimension was detected") : null;
   const title = options.title ?? `${model}: outlier dimensions' values in the position embeddings`;
   return {
     id: options.id ?? `position-values-${slug(model)}`,

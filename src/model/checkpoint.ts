@@ -9,10 +9,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { configFieldNames, readConfig } from "./config.js";
+import { readConfig } from "./config.js";
+import type { ExpectedTensor } from "./families/family.js";
+import { familyOf } from "./families/index.js";
 import { fileEntry, MAX_BYTES, readBounded } from "./files.js";
 import { readSafetensorsHeader, readSafetensors, type StoredDtype } from "./safetensors.js";
-import type { Float32Tensor, LayerNormParams, ModelConfig, StaticTensors } from "./types.js";
+import type { Float32Tensor, ModelConfig, StaticTensors } from "./types.js";
 import { firstNonFinite, multiIndex } from "./finite.js";
 import { checkConfigAgainstWeights } from "./crosscheck.js";
 
@@ -30,75 +32,21 @@ export interface Checkpoint {
 }
 
 /** Checkpoint keys the encoder does not need and knows it does not need: task heads and buffers. */
-const KNOWN_UNUSED = /^(?:(?:bert|roberta|distilbert)\.)?(?:cls|lm_head|pooler|vocab_transform|vocab_layer_norm|vocab_projector|qa_outputs|classifier|pre_classifier|dropout)\.|(?:^|\.)position_ids$/;
+const KNOWN_UNUSED = /^(?:(?:bert|roberta|distilbert|electra|albert|mpnet|deberta|model)\.)?(?:cls|lm_head|pooler|generator_predictions|generator_lm_head|discriminator_predictions|predictions|head|vocab_transform|vocab_layer_norm|vocab_projector|qa_outputs|classifier|pre_classifier|dropout)\.|(?:^|\.)position_ids$/;
 
-/** One tensor the graph needs: canonical name, expected shape, and the config fields that set it. */
-export interface ExpectedTensor {
-  name: string;
-  shape: number[];
-  /** e.g. "config.json vocab_size 20, hidden_size 8". */
-  because: string;
-}
+export type { ExpectedTensor };
 
-/** Every tensor the encoder graph needs for this config, in a stable order. */
+/** Every tensor the encoder graph needs for this config, in a stable order (the family module's list). */
 export function expectedTensors(config: ModelConfig): ExpectedTensor[] {
-  const f = configFieldNames(config.architecture);
-  const { hidden: H, intermediate: I, vocab: V, maxPositions: P, typeVocab: T } = config;
-  const h = `${f.hidden} ${H}`;
-  const out: ExpectedTensor[] = [];
-  const add = (name: string, shape: number[], because: string) => out.push({ name, shape, because: `config.json ${because}` });
-  add("embeddings.word_embeddings.weight", [V, H], `${f.vocab} ${V}, ${h}`);
-  if (config.positionEmbeddingType === "absolute") add("embeddings.position_embeddings.weight", [P, H], `${f.maxPositions} ${P}, ${h}`);
-  if (T > 0) add("embeddings.token_type_embeddings.weight", [T, H], `${f.typeVocab} ${T}, ${h}`);
-  add("embeddings.LayerNorm.weight", [H], h);
-  add("embeddings.LayerNorm.bias", [H], h);
-  for (let l = 0; l < config.layers; ++l) {
-    const p = `encoder.layer.${l}.`;
-    for (const m of ["query", "key", "value"]) {
-      add(`${p}attention.self.${m}.weight`, [H, H], h);
-      add(`${p}attention.self.${m}.bias`, [H], h);
-    }
-    add(`${p}attention.output.dense.weight`, [H, H], h);
-    add(`${p}attention.output.dense.bias`, [H], h);
-    add(`${p}attention.output.LayerNorm.weight`, [H], h);
-    add(`${p}attention.output.LayerNorm.bias`, [H], h);
-    add(`${p}intermediate.dense.weight`, [I, H], `${f.intermediate} ${I}, ${h}`);
-    add(`${p}intermediate.dense.bias`, [I], `${f.intermediate} ${I}`);
-    add(`${p}output.dense.weight`, [H, I], `${h}, ${f.intermediate} ${I}`);
-    add(`${p}output.dense.bias`, [H], h);
-    add(`${p}output.LayerNorm.weight`, [H], h);
-    add(`${p}output.LayerNorm.bias`, [H], h);
-  }
-  return out;
+  return familyOf(config.architecture).expectedTensors(config);
 }
-
-const DISTILBERT_PARTS: [RegExp, string][] = [
-  [/^transformer\.layer\.(\d+)\.attention\.q_lin\./, "encoder.layer.$1.attention.self.query."],
-  [/^transformer\.layer\.(\d+)\.attention\.k_lin\./, "encoder.layer.$1.attention.self.key."],
-  [/^transformer\.layer\.(\d+)\.attention\.v_lin\./, "encoder.layer.$1.attention.self.value."],
-  [/^transformer\.layer\.(\d+)\.attention\.out_lin\./, "encoder.layer.$1.attention.output.dense."],
-  [/^transformer\.layer\.(\d+)\.sa_layer_norm\./, "encoder.layer.$1.attention.output.LayerNorm."],
-  [/^transformer\.layer\.(\d+)\.ffn\.lin1\./, "encoder.layer.$1.intermediate.dense."],
-  [/^transformer\.layer\.(\d+)\.ffn\.lin2\./, "encoder.layer.$1.output.dense."],
-  [/^transformer\.layer\.(\d+)\.output_layer_norm\./, "encoder.layer.$1.output.LayerNorm."],
-];
 
 /**
  * The canonical name of a checkpoint key, or null for keys the encoder does not use (heads such as
  * cls.*, lm_head.*, vocab_*, pooler.*, and buffers such as position_ids).
  */
 export function canonicalName(key: string, config: ModelConfig): string | null {
-  let k = key;
-  for (const prefix of ["bert.", "roberta.", "distilbert."]) if (k.startsWith(prefix)) { k = k.slice(prefix.length); break; }
-  // TF-converted checkpoints name LayerNorm parameters gamma/beta
-  k = k.replace(/LayerNorm\.gamma$/, "LayerNorm.weight").replace(/LayerNorm\.beta$/, "LayerNorm.bias");
-  if (config.architecture === "distilbert") {
-    for (const [re, to] of DISTILBERT_PARTS) if (re.test(k)) return k.replace(re, to);
-  }
-  if (/^embeddings\.(word_embeddings|position_embeddings|token_type_embeddings)\.weight$/.test(k)) return k;
-  if (/^embeddings\.LayerNorm\.(weight|bias)$/.test(k)) return k;
-  if (/^encoder\.layer\.\d+\.(attention\.(self\.(query|key|value)|output\.(dense|LayerNorm))|intermediate\.dense|output\.(dense|LayerNorm))\.(weight|bias)$/.test(k)) return k;
-  return null;
+  return familyOf(config.architecture).canonicalName(key, config);
 }
 
 /** The safetensors files of a folder: model.safetensors, or the shards an index file lists. */
@@ -209,28 +157,7 @@ function refuseNonFinite(file: string, key: string, t: Float32Tensor): void {
   throw new RangeError(`${file}: ${key}${multiIndex(i, t.shape)} is ${t.data[i]} (shape ${fmt(t.shape)}, flat index ${i}); the checkpoint holds non-finite weights, so every result would be meaningless: re-download or re-train it (allowNonFinite / --allow-nonfinite accepts it, for studying broken checkpoints only)`);
 }
 
-/** The static tensors the analyses read (position and token-type tables, LayerNorm gains and biases). */
+/** The static tensors the analyses read (position tables, token-type table, norm gains and biases). */
 export function staticTensors(ckpt: Checkpoint): StaticTensors {
-  const { config, weights } = ckpt;
-  const w = (name: string) => {
-    const t = weights.get(name);
-    if (!t) throw new Error(`${ckpt.dir}: ${name} is not loaded; load the checkpoint with loadCheckpoint`);
-    return t;
-  };
-  const table = (name: string) => ({ rows: w(name).shape[0], data: w(name).data });
-  const ln = (layer: number, which: LayerNormParams["which"], prefix: string): LayerNormParams =>
-    ({ layer, which, gamma: w(`${prefix}.weight`).data, beta: w(`${prefix}.bias`).data });
-  const layerNorms: LayerNormParams[] = [ln(0, "embeddings", "embeddings.LayerNorm")];
-  for (let l = 1; l <= config.layers; ++l) {
-    layerNorms.push(ln(l, "attention", `encoder.layer.${l - 1}.attention.output.LayerNorm`));
-    layerNorms.push(ln(l, "output", `encoder.layer.${l - 1}.output.LayerNorm`));
-  }
-  return {
-    architecture: config.architecture,
-    hidden: config.hidden,
-    positionEmbeddings: config.positionEmbeddingType === "absolute" ? table("embeddings.position_embeddings.weight") : null,
-    positionOffset: config.architecture === "roberta" ? config.padTokenId + 1 : 0,
-    tokenTypeEmbeddings: config.typeVocab > 0 ? table("embeddings.token_type_embeddings.weight") : null,
-    layerNorms,
-  };
+  return familyOf(ckpt.config.architecture).staticTensors((name) => ckpt.weights.get(name), ckpt.config, ckpt.dir);
 }

@@ -1,35 +1,37 @@
 /**
- * Reads a Hugging Face config.json into a checked ModelConfig. BERT and RoBERTa share field names;
- * DistilBERT has its own (dim, n_layers, n_heads, hidden_dim, activation) and a fixed LayerNorm eps.
+ * Reads a Hugging Face config.json into a checked ModelConfig. The common sizes are read here under each
+ * family's field names (src/model/families/); the family module checks its own fields.
  */
 import { MAX_BYTES, readBounded } from "./files.js";
 import * as path from "node:path";
-import type { Architecture, ModelConfig } from "./types.js";
+import { familyOf, familyOfModelType, SUPPORTED_MODEL_TYPES } from "./families/index.js";
+import type { FieldNames } from "./families/family.js";
+import type { Activation, Architecture, ModelConfig } from "./types.js";
 
-export const SUPPORTED_MODEL_TYPES: readonly Architecture[] = ["bert", "roberta", "distilbert"];
+export { SUPPORTED_MODEL_TYPES };
+
+const ACTIVATIONS: readonly Activation[] = ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"];
 
 /** The config.json field that holds each size, per family (used in error messages too). */
-export function configFieldNames(architecture: Architecture): Record<"layers" | "hidden" | "heads" | "intermediate" | "vocab" | "maxPositions" | "typeVocab", string> {
-  return architecture === "distilbert"
-    ? { layers: "n_layers", hidden: "dim", heads: "n_heads", intermediate: "hidden_dim", vocab: "vocab_size", maxPositions: "max_position_embeddings", typeVocab: "(none)" }
-    : { layers: "num_hidden_layers", hidden: "hidden_size", heads: "num_attention_heads", intermediate: "intermediate_size", vocab: "vocab_size", maxPositions: "max_position_embeddings", typeVocab: "type_vocab_size" };
+export function configFieldNames(architecture: Architecture): FieldNames {
+  return familyOf(architecture).fields;
 }
 
-/** Checks a parsed config.json object; `file` names it in errors. */
+/** Checks a parsed config.json object; `file` names it in errors. All problems are reported in one error. */
 export function parseConfig(raw: unknown, file: string): ModelConfig {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new Error(`${file}: expected a JSON object, got ${Array.isArray(raw) ? "an array" : JSON.stringify(raw)}; pass a Hugging Face config.json`);
   }
   const c = raw as Record<string, unknown>;
-  const type = c.model_type;
-  if (type === undefined) {
+  if (c.model_type === undefined) {
     throw new RangeError(`${file}: model_type is missing; add "model_type" with one of ${SUPPORTED_MODEL_TYPES.join(", ")} (the family the weights were saved from)`);
   }
-  if (!SUPPORTED_MODEL_TYPES.includes(type as Architecture)) {
-    throw new RangeError(`${file}: model_type ${JSON.stringify(type)} is not supported; expected one of ${SUPPORTED_MODEL_TYPES.join(", ")}`);
+  const family = familyOfModelType(c.model_type);
+  if (!family) {
+    throw new RangeError(`${file}: model_type ${JSON.stringify(c.model_type)} is not supported; expected one of ${SUPPORTED_MODEL_TYPES.join(", ")}`);
   }
-  const architecture = type as Architecture;
-  const names = configFieldNames(architecture);
+  const names = family.fields;
+  const d = family.defaults;
   const problems: string[] = [];
   const size = (field: string, fallback?: number, min = 1): number => {
     const v = c[field] ?? fallback;
@@ -46,44 +48,36 @@ export function parseConfig(raw: unknown, file: string): ModelConfig {
   const intermediate = size(names.intermediate);
   const vocab = size(names.vocab);
   const maxPositions = size(names.maxPositions);
-  // HF class defaults: BertConfig and RobertaConfig type_vocab_size 2; DistilBERT has no token types
-  const typeVocab = architecture === "distilbert" ? 0 : size("type_vocab_size", 2, 0);
-  const padTokenId = size("pad_token_id", architecture === "roberta" ? 1 : 0, 0);
+  const typeVocab = d.typeVocab === undefined ? 0 : size(names.typeVocab, d.typeVocab, 0);
+  const embeddingSize = names.embeddingSize ? size(names.embeddingSize, hidden) : hidden;
+  const padTokenId = size("pad_token_id", d.padTokenId, 0);
   if (Number.isInteger(hidden) && Number.isInteger(heads) && hidden % heads !== 0) {
     problems.push(`${names.hidden} ${hidden} is not a multiple of ${names.heads} ${heads}; fix one of them`);
   }
   if (Number.isInteger(padTokenId) && Number.isInteger(vocab) && padTokenId >= vocab) {
     problems.push(`pad_token_id ${padTokenId} is outside the vocabulary (vocab_size ${vocab}); fix pad_token_id`);
   }
-
-  const pet = c.position_embedding_type ?? "absolute";
-  if (pet !== "absolute" && pet !== "none") {
-    const why = pet === "relative_key" || pet === "relative_key_query"
-      ? " (relative position embeddings add a learned distance term inside attention that the graph builder does not implement)"
-      : "";
-    problems.push(`position_embedding_type ${JSON.stringify(pet)} is not supported${why}; expected "absolute" or "none"`);
+  const act = c[names.act] ?? d.act;
+  const acts = d.acts ?? ACTIVATIONS;
+  if (!acts.includes(act as Activation)) {
+    const only = acts.length === 1 ? `only exact erf GELU ("gelu") is implemented, use a checkpoint trained with it` : `expected one of ${acts.map((a) => JSON.stringify(a)).join(", ")}`;
+    problems.push(`${names.act} ${JSON.stringify(act)} is not supported; ${only}`);
   }
-  const actField = architecture === "distilbert" ? "activation" : "hidden_act";
-  const act = c[actField] ?? "gelu";
-  if (act !== "gelu") {
-    problems.push(`${actField} ${JSON.stringify(act)} is not supported; only exact erf GELU ("gelu") is implemented, use a checkpoint trained with it`);
-  }
-  // DistilBERT's LayerNorms use eps 1e-12 in Hugging Face regardless of config
-  let layerNormEps = 1e-12;
-  if (architecture !== "distilbert") {
-    const eps = c.layer_norm_eps ?? 1e-12;
-    if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) problems.push(`layer_norm_eps is ${JSON.stringify(eps)}; expected a positive number`);
+  let layerNormEps = d.eps;
+  if (names.eps) {
+    const eps = c[names.eps] ?? d.eps;
+    if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) problems.push(`${names.eps} is ${JSON.stringify(eps)}; expected a positive number`);
     else layerNormEps = eps;
   }
-  if (architecture === "roberta" && pet === "absolute" && Number.isInteger(maxPositions) && Number.isInteger(padTokenId) && maxPositions <= padTokenId + 1) {
-    problems.push(`max_position_embeddings ${maxPositions} leaves no position after the RoBERTa offset pad_token_id + 1 = ${padTokenId + 1}; fix max_position_embeddings`);
-  }
-  if (problems.length) throw new Error(`${file}: ${problems.join("; ")}`);
-  return {
-    architecture, layers, hidden, heads, intermediate, vocab, maxPositions, typeVocab,
-    positionEmbeddingType: pet as "absolute" | "none",
-    layerNormEps, padTokenId, hiddenAct: "gelu", raw: c,
+  const config: ModelConfig = {
+    architecture: family.architecture, modelType: c.model_type as string,
+    layers, hidden, heads, intermediate, vocab, maxPositions, typeVocab,
+    positionEmbeddingType: "absolute", embeddingSize,
+    layerNormEps, padTokenId, hiddenAct: act as Activation, options: {}, raw: c,
   };
+  if (!problems.length) family.parseOptions(c, config, problems);
+  if (problems.length) throw new Error(`${file}: ${problems.join("; ")}`);
+  return config;
 }
 
 /** Reads and checks dir/config.json. */
@@ -100,8 +94,7 @@ export function readConfig(dir: string): ModelConfig {
   return parseConfig(json, file);
 }
 
-/** The largest sequence the model accepts: RoBERTa loses padding_idx + 1 rows to its offset. */
+/** The largest sequence the model accepts (RoBERTa and MPNet lose padding_idx + 1 rows to their offset). */
 export function maxSequenceLength(config: ModelConfig): number {
-  if (config.positionEmbeddingType === "none") return Infinity;
-  return config.architecture === "roberta" ? config.maxPositions - config.padTokenId - 1 : config.maxPositions;
+  return familyOf(config.architecture).maxSequenceLength(config);
 }

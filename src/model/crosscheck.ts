@@ -3,25 +3,30 @@
  * 7a): config.json against the weight headers (layers, hidden size, vocabulary, positions), in ONE
  * summarising error rather than one line per missing tensor, and the tokenizer against vocab_size.
  */
-import { configFieldNames } from "./config.js";
+import { familyOf } from "./families/index.js";
 import type { ModelConfig } from "./types.js";
 
-/** What the weight headers hold, read from canonical tensor names and shapes. */
+/** What the weight headers hold, read from canonical tensor names and shapes (null: not determinable). */
 export interface WeightSizes {
-  layers: number;
+  layers: number | null;
+  /** Width of the word-embedding table (embedding_size where embeddings are factorised). */
   hidden: number | null;
   vocab: number | null;
   positions: number | null;
 }
 
-/** Sizes implied by canonical (BertModel) tensor names and their shapes. */
+/**
+ * Sizes implied by canonical tensor names and shapes, for every family's names: blocks numbered
+ * `layer.N.` / `layers.N.` (null when blocks are shared, as in ALBERT), the word table
+ * (`word_embeddings` or ModernBERT's `tok_embeddings`) and the absolute position table.
+ */
 export function weightSizes(shapes: ReadonlyMap<string, readonly number[]>): WeightSizes {
-  let layers = 0;
+  let layers: number | null = null;
   for (const name of shapes.keys()) {
-    const m = /^encoder\.layer\.(\d+)\./.exec(name);
-    if (m) layers = Math.max(layers, Number(m[1]) + 1);
+    const m = /(?:^|\.)layers?\.(\d+)\./.exec(name);
+    if (m) layers = Math.max(layers ?? 0, Number(m[1]) + 1);
   }
-  const word = shapes.get("embeddings.word_embeddings.weight");
+  const word = shapes.get("embeddings.word_embeddings.weight") ?? shapes.get("embeddings.tok_embeddings.weight");
   const pos = shapes.get("embeddings.position_embeddings.weight");
   return {
     layers,
@@ -32,16 +37,18 @@ export function weightSizes(shapes: ReadonlyMap<string, readonly number[]>): Wei
 }
 
 /**
- * Throws one error when config.json's layers, hidden size, vocabulary or position rows disagree with
- * the weights (`shapes`: canonical name -> shape; `weightsLabel` names the weight file). Runs before
- * the per-tensor check, whose work and message would otherwise grow with a bogus layer count.
+ * Throws one error when config.json's layers, hidden size (embedding_size where embeddings are
+ * factorised), vocabulary or position rows disagree with the weights (`shapes`: canonical name ->
+ * shape; `weightsLabel` names the weight file). Runs before the per-tensor check, whose work and
+ * message would otherwise grow with a bogus layer count.
  */
 export function checkConfigAgainstWeights(config: ModelConfig, shapes: ReadonlyMap<string, readonly number[]>, configFile: string, weightsLabel: string): void {
   const w = weightSizes(shapes);
-  const f = configFieldNames(config.architecture);
+  const f = familyOf(config.architecture).fields;
+  const factorised = config.embeddingSize !== config.hidden && f.embeddingSize;
   const rows: [string, number, number | null][] = [
     [f.layers, config.layers, w.layers],
-    [f.hidden, config.hidden, w.hidden],
+    [factorised ? f.embeddingSize! : f.hidden, config.embeddingSize, w.hidden],
     [f.vocab, config.vocab, w.vocab],
   ];
   if (config.positionEmbeddingType === "absolute") rows.push([f.maxPositions, config.maxPositions, w.positions]);

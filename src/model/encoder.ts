@@ -19,7 +19,8 @@ import { exposeHiddenStates, refuseIfNotAnalysable } from "./onnx/surgery.js";
 import { EncoderSession, onnxruntimeVersion, resolveDevice, type Device } from "./session.js";
 import { resolveSource, type SourceOptions } from "./source.js";
 import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
-import type { EncodedBatch, LayerNormParams, ModelConfig, StaticTensors } from "./types.js";
+import { familyOf } from "./families/index.js";
+import type { EncodedBatch, Float32Tensor, ModelConfig, StaticTensors } from "./types.js";
 import { dropRows, nonFinitePolicy, nonFiniteRows, type NonFiniteCount, type NonFinitePolicy } from "./finite.js";
 import { checkTokenizerAgainstModel } from "./crosscheck.js";
 
@@ -167,8 +168,8 @@ class OnnxEncoder implements Encoder {
     this.layers = config.layers;
     this.hidden = config.hidden;
     this.maxLength = tokenizer.maxLength;
-    // HF RoBERTa numbers positions from padding_idx + 1
-    this.#positionOffset = config.architecture === "roberta" ? config.padTokenId + 1 : 0;
+    // HF RoBERTa and MPNet number positions from padding_idx + 1
+    this.#positionOffset = familyOf(config.architecture).positionOffset(config);
   }
 
   staticTensors(): StaticTensors {
@@ -315,47 +316,30 @@ export function initializerName(name: string, config: ModelConfig): string | nul
 /** Static tensors from an ONNX graph's initializers, found by their Hugging Face names. */
 export function onnxStaticTensors(file: string, config: ModelConfig): StaticTensors {
   const graph = decodeModel(fs.readFileSync(file), file).graph;
-  const byName = new Map<string, { dims: number[]; data: Float32Array }>();
+  const byName = new Map<string, Float32Tensor>();
   for (const t of graph?.initializer ?? []) {
     const canon = t.name ? initializerName(t.name, config) : null;
     if (!canon || t.dataType !== DataType.FLOAT) continue;
     const data = t.rawData && t.rawData.length
       ? new Float32Array(t.rawData.buffer.slice(t.rawData.byteOffset, t.rawData.byteOffset + t.rawData.byteLength))
       : Float32Array.from(t.floatData);
-    byName.set(canon, { dims: t.dims.map(Number), data });
+    byName.set(canon, { shape: t.dims.map(Number), data, storedAs: "F32" });
   }
+  // ask the family for its static tensors once, recording every name it looks for that is absent
   const missing: string[] = [];
-  const get = (name: string) => {
+  const family = familyOf(config.architecture);
+  const probe = (name: string) => {
     const t = byName.get(name);
-    if (!t) missing.push(name);
+    if (!t) {
+      missing.push(name);
+      const n = name.endsWith(".weight") || name.endsWith(".bias") ? config.hidden : 1;
+      return { shape: [1, n], data: new Float32Array(n), storedAs: "F32" as const };
+    }
     return t;
   };
-  const table = (name: string) => {
-    const t = get(name);
-    return t ? { rows: t.dims[0], data: t.data } : null;
-  };
-  const layerNorms: LayerNormParams[] = [];
-  const ln = (layer: number, which: LayerNormParams["which"], prefix: string) => {
-    const g = get(`${prefix}.weight`);
-    const b = get(`${prefix}.bias`);
-    if (g && b) layerNorms.push({ layer, which, gamma: g.data, beta: b.data });
-  };
-  ln(0, "embeddings", "embeddings.LayerNorm");
-  for (let l = 1; l <= config.layers; ++l) {
-    ln(l, "attention", `encoder.layer.${l - 1}.attention.output.LayerNorm`);
-    ln(l, "output", `encoder.layer.${l - 1}.output.LayerNorm`);
-  }
-  const positionEmbeddings = config.positionEmbeddingType === "absolute" ? table("embeddings.position_embeddings.weight") : null;
-  const tokenTypeEmbeddings = config.typeVocab > 0 ? table("embeddings.token_type_embeddings.weight") : null;
+  const statics = family.staticTensors(probe, config, file);
   if (missing.length) {
     throw new Error(`${file}: initializers ${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ` and ${missing.length - 4} more` : ""} not found under their Hugging Face names; the export renamed them, so read the static tensors from the Hugging Face folder instead (pass it to createEncoder)`);
   }
-  return {
-    architecture: config.architecture,
-    hidden: config.hidden,
-    positionEmbeddings,
-    positionOffset: config.architecture === "roberta" ? config.padTokenId + 1 : 0,
-    tokenTypeEmbeddings,
-    layerNorms,
-  };
+  return statics;
 }

@@ -12,7 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { canonicalName, loadCheckpoint } from "./checkpoint.js";
 import { checkConfigAgainstWeights } from "./crosscheck.js";
-import { configFieldNames, readConfig } from "./config.js";
+import { readConfig } from "./config.js";
+import { familyOf } from "./families/index.js";
 import { fileEntry } from "./files.js";
 import { buildOnnx, IR_VERSION, OPSET } from "./onnx/build.js";
 import { DataType, decodeModel } from "./onnx/proto.js";
@@ -54,6 +55,8 @@ export interface SourceInfo {
   vocab: number | null;
   maxPositions: number | null;
   positionEmbeddingType: string | null;
+  /** The family's position scheme in words (src/model/families/). */
+  positionScheme?: string | null;
   /** Stored dtype: F32 / F16 / BF16 for safetensors; float32 / float16 / quantized for ONNX. */
   dtype: string;
   /** Graph inputs (an HF folder: the inputs the export will have). */
@@ -88,7 +91,7 @@ export function detectSource(dir: string): { kind: SourceKind; modelFile: string
 const hiddenNames = (layers: number) => [...Array.from({ length: layers + 1 }, (_, k) => `hidden_states.${k}`), "last_hidden_state"];
 
 function builtInputs(config: ModelConfig): string[] {
-  return ["input_ids", "attention_mask", ...(config.architecture === "bert" && config.typeVocab > 0 ? ["token_type_ids"] : [])];
+  return ["input_ids", "attention_mask", ...familyOf(config.architecture).extraInputs(config)];
 }
 
 /** Reads a folder's kind, sizes, dtype and graph outputs without loading weights. */
@@ -100,6 +103,7 @@ export function inspectSource(dir: string): SourceInfo {
     architecture: config?.architecture ?? null, layers: config?.layers ?? null, hidden: config?.hidden ?? null,
     heads: config?.heads ?? null, intermediate: config?.intermediate ?? null, vocab: config?.vocab ?? null,
     maxPositions: config?.maxPositions ?? null, positionEmbeddingType: config?.positionEmbeddingType ?? null,
+    positionScheme: config ? familyOf(config.architecture).positionScheme : null,
   };
   if (kind === "hf-folder") {
     const files = fs.existsSync(path.join(dir, "model.safetensors"))
@@ -131,7 +135,7 @@ export function inspectSource(dir: string): SourceInfo {
   const inputs = (graph?.input.map((i) => i.name ?? "") ?? []).filter((n) => !initializers.has(n));
   const hiddenStates = outputs.filter((o) => /^hidden_states\.\d+$/.test(o)).length;
   if (config && hiddenStates > 0 && hiddenStates !== config.layers + 1) {
-    throw new RangeError(`${path.join(dir, "config.json")}: ${configFieldNames(config.architecture).layers} ${config.layers} disagrees with ${path.join(dir, modelFile!)}, whose graph outputs ${hiddenStates} hidden states (${hiddenStates - 1} layers); use the config.json saved with this export`);
+    throw new RangeError(`${path.join(dir, "config.json")}: ${familyOf(config.architecture).fields.layers} ${config.layers} disagrees with ${path.join(dir, modelFile!)}, whose graph outputs ${hiddenStates} hidden states (${hiddenStates - 1} layers); use the config.json saved with this export`);
   }
   return { dir, kind, modelFile, ...sizes, dtype, inputs, outputs, hiddenStates, exported };
 }

@@ -3,12 +3,20 @@
  * encoder depends on these shapes only; nothing here imports onnxruntime.
  */
 
-/** The three encoder families the project builds graphs for. */
-export type Architecture = "bert" | "roberta" | "distilbert";
+/**
+ * The encoder families the project builds graphs for (one module each in src/model/families/).
+ * XLM-RoBERTa and CamemBERT load as "roberta" (same layout; ModelConfig.modelType keeps the name).
+ */
+export type Architecture = "bert" | "roberta" | "distilbert" | "electra" | "albert" | "mpnet" | "deberta-v2" | "modernbert";
+
+/** Activations the graph builder implements: exact erf GELU, the tanh approximation, ReLU. */
+export type Activation = "gelu" | "gelu_new" | "gelu_pytorch_tanh" | "relu";
 
 /** A checkpoint's config.json, normalised across families and checked (see config.ts). */
 export interface ModelConfig {
   architecture: Architecture;
+  /** config.json model_type as written ("xlm-roberta" loads with architecture "roberta"). */
+  modelType: string;
   /** Transformer blocks L; hidden states 0..L are exposed. */
   layers: number;
   hidden: number;
@@ -20,12 +28,15 @@ export interface ModelConfig {
   maxPositions: number;
   /** Rows of the token-type table; 0 when the model has none (DistilBERT, type_vocab_size 0). */
   typeVocab: number;
-  /** "absolute": learned table; "none": no position embeddings at all. */
+  /** "absolute": a learned table is added to the embeddings; "none": no absolute table at all. */
   positionEmbeddingType: "absolute" | "none";
+  /** Width of the embedding tables: hidden, or ELECTRA/ALBERT/DeBERTa's embedding_size. */
+  embeddingSize: number;
   layerNormEps: number;
   padTokenId: number;
-  /** Activation; only exact erf GELU ("gelu") is supported. */
-  hiddenAct: "gelu";
+  hiddenAct: Activation;
+  /** Family-specific settings, checked by the family's module (see src/model/families/). */
+  options: Record<string, unknown>;
   /** The raw config.json, for provenance. */
   raw: Record<string, unknown>;
 }
@@ -38,20 +49,52 @@ export interface Float32Tensor {
   storedAs: "F32" | "F16" | "BF16";
 }
 
-/** One LayerNorm's affine parameters. layer 0 = embeddings LN; layers 1..L have two each. */
+/**
+ * One LayerNorm's affine parameters. layer 0 = embeddings LN; layers 1..L have the block's norms.
+ * Post-LN blocks: "attention" = the LN after self-attention, "output" = the block's last LN.
+ * Pre-LN blocks (ModernBERT): "attention" = the norm before attention, "mlp" = the norm before the MLP,
+ * "final" = the norm after the last block (layer L). "relative" = the norm of a relative-position table.
+ */
 export interface LayerNormParams {
   layer: number;
-  /** "embeddings" (layer 0); "attention" = the LN after self-attention; "output" = the block's last LN. */
-  which: "embeddings" | "attention" | "output";
+  which: "embeddings" | "attention" | "output" | "mlp" | "final" | "relative";
+  /** Where the norm sits, in words, e.g. "post-LN after attention" (for reports); set by every family. */
+  site?: string;
   gamma: Float32Array;
+  /** Zeros when the norm has no bias (ModernBERT norm_bias false). */
   beta: Float32Array;
+}
+
+/**
+ * A position-bearing tensor of a checkpoint (origins analysis): an absolute table whose rows are
+ * token positions, or a relative table whose rows are distance buckets.
+ */
+export interface PositionTensor {
+  /** Canonical weight name, e.g. "embeddings.position_embeddings.weight". */
+  name: string;
+  kind: "absolute" | "relative";
+  rows: number;
+  cols: number;
+  /** What a row and a column stand for, in words ("token position + 2", "attention head"). */
+  rowMeaning: string;
+  colMeaning: string;
+  /** True when columns are the hidden dimensions the outlier scan reports (cols == hidden). */
+  hiddenSpace: boolean;
+  data: Float32Array;
 }
 
 /** The static tensors the analyses read (paper §3.2): position rows, token types, LN gains and biases. */
 export interface StaticTensors {
   architecture: Architecture;
   hidden: number;
-  /** [rows x hidden] position table, or null when positionEmbeddingType is "none". */
+  /** The family's position scheme in words ("learned absolute", "rotary (RoPE)" ...); set by every family. */
+  positionScheme?: string;
+  /**
+   * Every position-bearing tensor; empty when the model has none to inspect (RoPE). Set by every
+   * family; when absent (hand-made tensors), positionEmbeddings is the only one.
+   */
+  positionTensors?: PositionTensor[];
+  /** [rows x hidden] absolute position table in hidden space, or null (none, or a factorised table). */
   positionEmbeddings: { rows: number; data: Float32Array } | null;
   /** Row of the table used by token position 0: 0 for BERT/DistilBERT, padding_idx+1 for RoBERTa. */
   positionOffset: number;

@@ -55,3 +55,28 @@ test("rowStats gives each row's mean, sd, argmin and argmax", () => {
   const s = rowStats(Float32Array.from([1, 3, 2, 2]), 2, 2);
   assert.deepEqual([...s.mean, ...s.sd, ...s.argmin, ...s.argmax], [2, 2, 1, 0, 0, 0, 1, 0]);
 });
+
+test("outlierOrigins reports every position-bearing tensor a family declares, or says plainly there is none", async () => {
+  const { loadCheckpoint, staticTensors } = await import("../../src/model/checkpoint.js");
+  const path = await import("node:path");
+  const fixtures = path.join(__dirname, "..", "..", "..", "test", "fixtures", "families");
+  // SYNTHETIC fixtures (random weights): the structure of the report is what is checked, not the values
+  const mp = outlierOrigins(staticTensors(loadCheckpoint(path.join(fixtures, "mpnet"))), [{ dim: 3, kind: "max" }]);
+  assert.deepEqual(mp.positionTensors.map((t) => [t.name, t.kind, t.rows, t.cols, t.hiddenSpace]), [
+    ["embeddings.position_embeddings.weight", "absolute", 258, 32, true],
+    ["encoder.relative_attention_bias.weight", "relative", 32, 4, false],
+  ]);
+  assert.equal(mp.positionTensors[1].columnRange.length, 4);
+  assert.match(mp.positionStatement, /^2 position-bearing tensors .*encoder\.relative_attention_bias\.weight \[32 x 4\] \(relative; rows: relative-distance bucket/);
+  assert.equal(mp.positionOffset, 2);
+  const db = outlierOrigins(staticTensors(loadCheckpoint(path.join(fixtures, "deberta-v3"))), [5]);
+  assert.deepEqual(db.positionTensors.map((t) => [t.name, t.kind, t.hiddenSpace]), [["encoder.rel_embeddings.weight", "relative", true]]);
+  assert.deepEqual(db.dimensions[0].tables.map((t) => t.name), ["encoder.rel_embeddings.weight"]);
+  assert.ok(db.dimensions[0].layerNorms.some((l) => l.which === "relative" && l.site === "LayerNorm of rel_embeddings"));
+  const mb = outlierOrigins(staticTensors(loadCheckpoint(path.join(fixtures, "modernbert"))), [1]);
+  assert.deepEqual(mb.positionTensors, []);
+  assert.equal(mb.positionRows, 0);
+  assert.match(mb.positionStatement, /^No position-bearing tensor to inspect: the position scheme is rotary \(RoPE\)/);
+  assert.deepEqual(mb.dimensions[0].layerNorms.map((l) => l.site).filter((s, i, a) => a.indexOf(s) === i),
+    ["embeddings norm", "pre-LN before the MLP", "pre-LN before attention", "final norm (its output is hidden_states.L)"]);
+});

@@ -10,7 +10,7 @@ const bert = { model_type: "bert", hidden_size: 32, num_hidden_layers: 2, num_at
 test("parseConfig(bert) pins the Hugging Face defaults: type_vocab_size 2, eps 1e-12, pad 0, absolute, gelu", () => {
   const c = parseConfig(bert, "config.json");
   assert.deepEqual({ ...c, raw: undefined }, {
-    architecture: "bert", layers: 2, hidden: 32, heads: 4, intermediate: 64, vocab: 100, maxPositions: 64, typeVocab: 2,
+    architecture: "bert", modelType: "bert", embeddingSize: 32, options: {}, layers: 2, hidden: 32, heads: 4, intermediate: 64, vocab: 100, maxPositions: 64, typeVocab: 2,
     positionEmbeddingType: "absolute", layerNormEps: 1e-12, padTokenId: 0, hiddenAct: "gelu", raw: undefined,
   });
   assert.equal(maxSequenceLength(c), 64);
@@ -36,7 +36,7 @@ test("parseConfig refuses an unsupported model_type, listing the supported ones"
 test("parseConfig refuses relative position embeddings and non-erf activations with a reason", () => {
   assert.throws(() => parseConfig({ ...bert, position_embedding_type: "relative_key" }, "config.json"),
     /config\.json: position_embedding_type "relative_key" is not supported \(relative position embeddings add a learned distance term .*\); expected "absolute" or "none"/);
-  assert.throws(() => parseConfig({ ...bert, hidden_act: "gelu_new" }, "config.json"), /hidden_act "gelu_new" is not supported; only exact erf GELU \("gelu"\) is implemented/);
+  assert.throws(() => parseConfig({ ...bert, hidden_act: "swish" }, "config.json"), /hidden_act "swish" is not supported; expected one of "gelu", "gelu_new", "gelu_pytorch_tanh", "relu"/);
   assert.throws(() => parseConfig({ model_type: "distilbert", dim: 16, n_layers: 1, n_heads: 2, hidden_dim: 4, vocab_size: 5, max_position_embeddings: 8, activation: "relu" }, "config.json"), /activation "relu" is not supported/);
 });
 

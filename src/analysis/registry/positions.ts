@@ -7,7 +7,7 @@ export const positions = defineAnalysis({
   summary: "positions (value by position)",
   needs: ["outliers"],
   create(ctx) {
-    const profile = new PositionProfile({ includeSpecial: ctx.includeSpecial, maxPositions: ctx.encoder.maxLength });
+    const profile = new PositionProfile({ includeSpecial: ctx.includeSpecial, maxPositions: Number.isFinite(ctx.encoder.maxLength) ? ctx.encoder.maxLength : undefined });
     const acc: Accumulator & { profile: PositionProfile } = {
       profile,
       result: ({ dims }) => profile.result(dims),

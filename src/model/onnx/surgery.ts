@@ -125,6 +125,10 @@ export function exposeHiddenStatesInModel(proto: ModelProto, file: string, expec
   if (elem !== undefined && elem !== DataType.FLOAT) {
     throw new Error(`${name}: last_hidden_state has element type ${elem}, not float32 (1); export a float32 model with \`artefacts export\``);
   }
+  // already exposed (our own exports of every family, pre-LN ones included): nothing to find or add
+  const exposed = new Set(graph.output.map((o) => o.name ?? "").filter((n) => /^hidden_states\.\d+$/.test(n)));
+  const K = exposed.size - 1;
+  if (K >= 1 && (expectedLayers === undefined || K === expectedLayers) && Array.from({ length: K + 1 }, (_, k) => `hidden_states.${k}`).every((n) => exposed.has(n))) return K;
   const norms = findLayerNorms(graph, name);
   const count = norms.length;
   const L = (count - 1) / 2;
