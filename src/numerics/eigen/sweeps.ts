@@ -64,7 +64,7 @@ function eigenSweepPair8(V: Float64Array, o: number, m: number, lA: number, lB: 
     v = V[(b + 7) | 0]; w = sA * v + cA * a7; a7 = cA * v - sA * a7; V[(b + 7 + 16) | 0] = sB * w + cB * e7; e7 = cB * w - sB * e7;
   }
   if (lB <= lA) {
-    // A is done; B's rotation lA takes A's last carry, then B goes on alone
+    // A is done; B's rotation lA takes A's last carry, then B goes on alone from row b, carrying e
     c = cs[pB]; s = cs[(pB + 1) | 0];
     pB = (pB + 2) | 0;
     V[(b + 8) | 0] = s * a0 + c * e0; e0 = c * a0 - s * e0;
@@ -75,61 +75,27 @@ function eigenSweepPair8(V: Float64Array, o: number, m: number, lA: number, lB: 
     V[(b + 5 + 8) | 0] = s * a5 + c * e5; e5 = c * a5 - s * e5;
     V[(b + 6 + 8) | 0] = s * a6 + c * e6; e6 = c * a6 - s * e6;
     V[(b + 7 + 8) | 0] = s * a7 + c * e7; e7 = c * a7 - s * e7;
-    const stopB = (o + 8 * lB) | 0;
-    while (b > stopB) {
-      b = (b - 8) | 0;
-      c = cs[pB]; s = cs[(pB + 1) | 0];
-      pB = (pB + 2) | 0;
-      v = V[b]; V[(b + 8) | 0] = s * v + c * e0; e0 = c * v - s * e0;
-      v = V[(b + 1) | 0]; V[(b + 1 + 8) | 0] = s * v + c * e1; e1 = c * v - s * e1;
-      v = V[(b + 2) | 0]; V[(b + 2 + 8) | 0] = s * v + c * e2; e2 = c * v - s * e2;
-      v = V[(b + 3) | 0]; V[(b + 3 + 8) | 0] = s * v + c * e3; e3 = c * v - s * e3;
-      v = V[(b + 4) | 0]; V[(b + 4 + 8) | 0] = s * v + c * e4; e4 = c * v - s * e4;
-      v = V[(b + 5) | 0]; V[(b + 5 + 8) | 0] = s * v + c * e5; e5 = c * v - s * e5;
-      v = V[(b + 6) | 0]; V[(b + 6 + 8) | 0] = s * v + c * e6; e6 = c * v - s * e6;
-      v = V[(b + 7) | 0]; V[(b + 7 + 8) | 0] = s * v + c * e7; e7 = c * v - s * e7;
-    }
-    V[b] = e0;
-    V[(b + 1) | 0] = e1;
-    V[(b + 2) | 0] = e2;
-    V[(b + 3) | 0] = e3;
-    V[(b + 4) | 0] = e4;
-    V[(b + 5) | 0] = e5;
-    V[(b + 6) | 0] = e6;
-    V[(b + 7) | 0] = e7;
+    // eigenSweep8 reloads the carry from row b: storing it there first gives the same arithmetic
+    store8(V, b, e0, e1, e2, e3, e4, e5, e6, e7);
+    eigenSweep8(V, o, (b - o) >> 3, lB, cs, pB);
   } else {
-    // B is done; A goes on alone
-    V[(b + 8) | 0] = e0;
-    V[(b + 1 + 8) | 0] = e1;
-    V[(b + 2 + 8) | 0] = e2;
-    V[(b + 3 + 8) | 0] = e3;
-    V[(b + 4 + 8) | 0] = e4;
-    V[(b + 5 + 8) | 0] = e5;
-    V[(b + 6 + 8) | 0] = e6;
-    V[(b + 7 + 8) | 0] = e7;
-    const stopA = (o + 8 * lA) | 0;
-    while (b > stopA) {
-      b = (b - 8) | 0;
-      c = cs[pA]; s = cs[(pA + 1) | 0];
-      pA = (pA + 2) | 0;
-      v = V[b]; V[(b + 8) | 0] = s * v + c * a0; a0 = c * v - s * a0;
-      v = V[(b + 1) | 0]; V[(b + 1 + 8) | 0] = s * v + c * a1; a1 = c * v - s * a1;
-      v = V[(b + 2) | 0]; V[(b + 2 + 8) | 0] = s * v + c * a2; a2 = c * v - s * a2;
-      v = V[(b + 3) | 0]; V[(b + 3 + 8) | 0] = s * v + c * a3; a3 = c * v - s * a3;
-      v = V[(b + 4) | 0]; V[(b + 4 + 8) | 0] = s * v + c * a4; a4 = c * v - s * a4;
-      v = V[(b + 5) | 0]; V[(b + 5 + 8) | 0] = s * v + c * a5; a5 = c * v - s * a5;
-      v = V[(b + 6) | 0]; V[(b + 6 + 8) | 0] = s * v + c * a6; a6 = c * v - s * a6;
-      v = V[(b + 7) | 0]; V[(b + 7 + 8) | 0] = s * v + c * a7; a7 = c * v - s * a7;
-    }
-    V[b] = a0;
-    V[(b + 1) | 0] = a1;
-    V[(b + 2) | 0] = a2;
-    V[(b + 3) | 0] = a3;
-    V[(b + 4) | 0] = a4;
-    V[(b + 5) | 0] = a5;
-    V[(b + 6) | 0] = a6;
-    V[(b + 7) | 0] = a7;
+    // B is done (its carry goes to row b + 1); A goes on alone from row b, carrying a
+    store8(V, (b + 8) | 0, e0, e1, e2, e3, e4, e5, e6, e7);
+    store8(V, b, a0, a1, a2, a3, a4, a5, a6, a7);
+    eigenSweep8(V, o, (b - o) >> 3, lA, cs, pA);
   }
+}
+
+/** Writes eight carried values to the interleaved row at b. */
+function store8(V: Float64Array, b: number, x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number): void {
+  V[b] = x0;
+  V[(b + 1) | 0] = x1;
+  V[(b + 2) | 0] = x2;
+  V[(b + 3) | 0] = x3;
+  V[(b + 4) | 0] = x4;
+  V[(b + 5) | 0] = x5;
+  V[(b + 6) | 0] = x6;
+  V[(b + 7) | 0] = x7;
 }
 
 /**
