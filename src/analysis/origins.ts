@@ -66,14 +66,7 @@ export interface DimensionOrigin {
 }
 
 /** One position-bearing tensor, summarised whatever its columns are (hidden dims or heads). */
-export interface PositionTensorReport {
-  name: string;
-  kind: "absolute" | "relative";
-  rows: number;
-  cols: number;
-  rowMeaning: string;
-  colMeaning: string;
-  hiddenSpace: boolean;
+export interface PositionTensorReport extends Omit<PositionTensor, "data"> {
   /** The `top` rows with the largest |value|, each with its column. */
   strongestRows: { row: number; maxAbs: number; col: number }[];
   /** Per column: min and max over the rows (for [buckets x heads] tables: each head's bias range). */
