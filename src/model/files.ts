@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 /** A file's size and sha256 (hex), read in 4 MiB chunks so multi-GB weights are never held whole. */
@@ -89,4 +90,9 @@ export function readBounded(file: string | number, cap: number, fix: string): Bu
     if (typeof file === "string") fs.closeSync(fd);
   }
   return Buffer.concat(chunks, total);
+}
+
+/** The cache root: option, PA_CACHE_DIR, or ~/.cache/positional-artefacts. */
+export function cacheRoot(cacheDir?: string): string {
+  return path.resolve(cacheDir ?? (process.env.PA_CACHE_DIR || path.join(os.homedir(), ".cache", "positional-artefacts")));
 }

@@ -59,10 +59,9 @@ export function parseHubId(src: string): { repo: string; revision: string } | nu
   return at < 0 ? { repo: src, revision: "main" } : { repo: src.slice(0, at), revision: src.slice(at + 1) };
 }
 
-/** The cache root: option, PA_CACHE_DIR, or ~/.cache/positional-artefacts. */
-export function cacheRoot(cacheDir?: string): string {
-  return path.resolve(cacheDir ?? (process.env.PA_CACHE_DIR || path.join(os.homedir(), ".cache", "positional-artefacts")));
-}
+import { cacheRoot } from "./files.js";
+
+export { cacheRoot };
 
 function isOffline(offline?: boolean): boolean {
   if (offline !== undefined) return offline;
