@@ -35,6 +35,8 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, 
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
+from refio import sha256_file, to_json
+
 OUT = "test/fixtures/families"
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -273,14 +275,6 @@ def randomise(model, seed):
     return done
 
 
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def legacy_modernbert_config(spec, model_config):
     """The config.json form real ModernBERT checkpoints on the Hub carry (transformers 4.48+ fields)."""
     c = dict(spec["config"])
@@ -407,11 +401,6 @@ def write_reference(name, spec, folder, names):
         "command": f"python tools/reference/make_family_fixtures.py --only {name}",
     }
     return ref, data
-
-
-def to_json(obj):
-    items = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, separators=(', ', ': '))}" for k, v in obj.items()]
-    return "{\n" + ",\n".join(items) + "\n}\n"
 
 
 def make(name, out_root):

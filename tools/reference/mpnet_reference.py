@@ -34,6 +34,8 @@ import transformers
 from sentence_transformers import SentenceTransformer
 from transformers import AutoModel, AutoTokenizer
 
+from refio import atomic_write, sha256_file, to_json
+
 DEFAULT_MODEL = os.path.join(os.environ.get("PA_CACHE", os.path.expanduser("~/.cache/positional-artefacts")),
                              "mpnet", "all-mpnet-base-v2")
 SENTENCES = [
@@ -46,26 +48,6 @@ SENTENCES = [
 ]
 # (sentence, position) pairs whose per-layer values are kept; position -1 = the sentence's last real token.
 PICKS = [(0, 0), (0, 1), (0, 5), (0, -1), (1, 0), (1, -1), (2, 3), (3, 2), (5, 1)]
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def atomic_write(path, data):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
-def to_json(obj):
-    items = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, separators=(', ', ': '))}" for k, v in obj.items()]
-    return "{\n" + ",\n".join(items) + "\n}\n"
 
 
 def main(argv):

@@ -32,6 +32,8 @@ import tokenizers
 import transformers
 from transformers import AutoModel, AutoTokenizer
 
+from refio import atomic_write, sha256_file as sha256, to_json
+
 # A short sentence; punctuation plus rare words that split into several word pieces; a longer
 # sentence, so the first two are padded in the batch. All well under every model's maximum length.
 DEFAULT_SENTENCES = [
@@ -42,27 +44,6 @@ DEFAULT_SENTENCES = [
 
 MODEL_FILES = ["config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json", "vocab.txt",
                "merges.txt", "vocab.json", "tokenizer_config.json"]
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def atomic_write(path, data):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
-def to_json(obj):
-    """One top-level key per line, values compact: diffs stay readable and the file small."""
-    items = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, separators=(', ', ': '))}" for k, v in obj.items()]
-    return "{\n" + ",\n".join(items) + "\n}\n"
 
 
 def run_reference(model_dir, sentences):
