@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readEntry, sharedAnalyses, toolkitVersion } from "../../src/report/cache.js";
-import { findingsMarkdown, layerRanges, outlierSectionId } from "../../src/report/summary.js";
+import { findingsMarkdown, findingsTable, layerRanges, originText, outlierSectionId } from "../../src/report/summary.js";
 import { synthesize } from "../../src/model/synth.js";
 import { modelIdentity } from "../../src/model/identity.js";
 
@@ -85,4 +85,15 @@ test("findingsMarkdown: skipped models first, one row per persistent outlier, li
   assert.equal(outlierSectionId("sentence-transformers/all-MiniLM-L6-v2"), "outliers-of-sentence-transformers-all-minilm-l6-v2");
   assert.equal(layerRanges([0, 1, 2, 4, 6, 7]), "0-2, 4, 6-7");
   assert.equal(findingsMarkdown([], []), "No model could be analysed.");
+});
+
+test("findingsTable: the summary's rows as data, one per persistent outlier, a dim-less row for a model without one", async () => {
+  const run = await sharedAnalyses(model, { sample: 40, seed: 3, dir });
+  const d = run.results.outliers.dimensions[0];
+  const none = { ...run, model: "no-outliers", results: { ...run.results, outliers: { ...run.results.outliers, dimensions: [] } } };
+  const t = findingsTable([run, none]);
+  assert.deepEqual(t.columns, ["model", "sentences", "tokens", "outlier dim", "kind", "layers", "pooled share %", "origin"]);
+  assert.equal(t.rows.length, run.results.outliers.dimensions.length + 1);
+  assert.deepEqual(t.rows[0], [run.model, 40, run.results.sample.tokens, 7, "argmin", layerRanges(d.layers), Math.round(d.share * 1e4) / 100, originText(run.results.origins, 7)]);
+  assert.deepEqual(t.rows[t.rows.length - 1], ["no-outliers", 40, run.results.sample.tokens, null, null, null, null, "no persistent outlier"]);
 });
