@@ -11,7 +11,7 @@
 #
 # Not part of `npm run setup:test` or CI: the family tests read the committed fixtures only; this is
 # needed only to REGENERATE them (tools/reference/make_family_fixtures.py, mpnet_reference.py) and for
-# the PyTorch side of the family bench (tools/reference/torch_bench.py).
+# the PyTorch side of `npm run bench` (tools/reference/bench_torch.py, run with this venv's python).
 # Environment: PA_CACHE, PYTHON (base interpreter, default python3; needs the venv module, 3.10+).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
