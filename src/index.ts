@@ -156,7 +156,8 @@ export type { SharedAnalyses, SharedOptions } from "./report/cache.js";
 export { findingsMarkdown, findingsTable, outlierSectionTitle, outlierSectionId } from "./report/summary.js";
 export type { FindingsRun } from "./report/summary.js";
 
-export { familyFixtureDirs, cachedModels } from "./defaults.js";
+export { familyFixtureDirs } from "./defaults.js";
+export { cachedModels } from "./report/cache.js";
 export { supportedFamilies } from "./model/families/index.js";
 export { familyComparisonTable, familyOutlierCountFigure } from "./figures/families.js";
 export type { FamilyEntry } from "./figures/families.js";

