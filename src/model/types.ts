@@ -131,4 +131,51 @@ export interface EncodedBatch {
   tokens: string[][];
   /** Per row: true when the sentence was cut to the model's maximum length. */
   truncated: boolean[];
+  /**
+   * Extra activation sites asked for with EncoderOptions.sites, by site name (SiteInfo.name); absent
+   * or empty when none was asked for. Token sites are [batch x length x width], "heads" sites
+   * (attention probabilities) [batch x heads x length x length].
+   */
+  sites?: Readonly<Record<string, Float32Array>>;
+}
+
+/**
+ * Kinds of activation site, one naming across families (DESIGN.md §2, "Sites"); a site's name is
+ * `${kind}.${layer}`, like Hugging Face's `hidden_states.K`. Block sites have layer 1..L.
+ *  - hidden_states: Hugging Face's hidden_states tuple (layer 0..L), always present.
+ *  - attn_out: the self-attention output after its output projection, before the residual add.
+ *  - attn_resid: the residual sum after attention (x + attn_out); post-LN, what enters the attention LayerNorm.
+ *  - ffn_act: the FFN's intermediate activation (after the nonlinearity), width = intermediate.
+ *  - ffn_out: the FFN output after its down projection, before the residual add.
+ *  - ffn_resid: the residual sum after the FFN (h + ffn_out); post-LN, what enters the block's last LayerNorm.
+ *  - attn_probs: attention probabilities per head, [batch x heads x length x length].
+ *  - norm_in / norm_out kinds: pre-LN families (ModernBERT), each norm's input and output.
+ */
+export type SiteKind =
+  | "hidden_states"
+  | "attn_out"
+  | "attn_resid"
+  | "ffn_act"
+  | "ffn_out"
+  | "ffn_resid"
+  | "attn_probs"
+  | "attn_norm_in"
+  | "attn_norm_out"
+  | "mlp_norm_in"
+  | "mlp_norm_out"
+  | "final_norm_in"
+  | "final_norm_out";
+
+/** One activation site of a model (see SiteKind). */
+export interface SiteInfo {
+  /** `${kind}.${layer}`, e.g. "attn_resid.3". */
+  name: string;
+  kind: SiteKind;
+  layer: number;
+  /** "tokens": [batch x length x width]; "heads": [batch x heads x length x length]. */
+  layout: "tokens" | "heads";
+  /** Values per token (hidden or intermediate); for "heads", the number of heads. */
+  width: number;
+  /** Where the site sits in this family's block, in words (for reports and errors). */
+  description: string;
 }
