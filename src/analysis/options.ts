@@ -1,5 +1,6 @@
 /** The options of runAnalyses (run.ts); its results are registry/results.ts. */
 import type { AnisotropyOptions } from "./anisotropy.js";
+import type { IsotropyOptions } from "./isotropy.js";
 import type { OriginOptions } from "./origins.js";
 import type { OutlierOptions } from "./outliers.js";
 import type { AllButTheTopOptions, WhiteningOptions } from "./postprocess.js";
@@ -81,4 +82,6 @@ export interface RunOptions {
   selfsim?: { minOccurrences?: number; maxWords?: number };
   allButTheTop?: AllButTheTopOptions;
   whitening?: WhiteningOptions;
+  /** IsoScore*'s shrinkage and the covariance's block size (isotropy.ts). */
+  isotropy?: IsotropyOptions;
 }

@@ -184,7 +184,7 @@ async function collectStates(plan: Plan, pass: Pass): Promise<StateEnvelope[]> {
   const side = new Map((await pass.side?.states())?.map((x) => [x.name, x.state]) ?? []);
   const out: StateEnvelope[] = [];
   for (const d of plan.analyses) {
-    const st = pass.local.get(d.name)?.state?.() ?? side.get(d.name);
+    const st = (await pass.local.get(d.name)?.state?.()) ?? side.get(d.name);
     if (st) out.push(wrapState(d.name, model, st.settings, st.body));
   }
   return out;

@@ -10,9 +10,10 @@ import { anisotropy } from "./anisotropy.js";
 import { selfsim } from "./selfsim.js";
 import { contributions } from "./contributions.js";
 import { postprocess } from "./postprocess.js";
+import { isotropy } from "./isotropy.js";
 import type { AnalysisDescriptor, Need } from "./types.js";
 
-export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess] as const;
+export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess, isotropy] as const;
 
 /** The analysis every run has: the outlier scan, whose dims are the clip and every result's `dims`. */
 export const BASE = outliers.name;

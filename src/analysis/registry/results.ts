@@ -1,6 +1,7 @@
 /** The results JSON of runAnalyses: one key per analysis of the registry that reports. */
 import type { AnisotropyResult } from "../anisotropy.js";
 import type { ContributionResult } from "../contributions.js";
+import type { IsotropyResult } from "../isotropy.js";
 import type { OriginResult } from "../origins.js";
 import type { OutlierResult } from "../outliers.js";
 import type { PositionResult } from "../positions.js";
@@ -28,4 +29,5 @@ export interface AnalysisResults {
   anisotropy?: AnisotropyResult;
   selfsim?: { raw: SelfSimResult; clipped: SelfSimResult };
   contributions?: ContributionResult;
+  isotropy?: IsotropyResult;
 }

@@ -47,8 +47,11 @@ export interface Accumulator {
   fit?(batches: readonly LayerBatch[]): Promise<void> | void;
   /** The result, or undefined when the analysis adds nothing to the results JSON itself. */
   result(inputs: ResultInputs): Promise<unknown> | unknown;
-  /** Its state (state.ts): the settings a merge needs to share, and the body; absent for a stateless analysis. */
-  state?(): AccumulatorState;
+  /**
+   * Its state (state.ts): the settings a merge needs to share, and the body; absent for a stateless
+   * analysis. A promise where work is still in flight (isotropy's background Gram blocks).
+   */
+  state?(): AccumulatorState | Promise<AccumulatorState>;
   /** Merges the body of another accumulator's state (same settings: checked by unwrapState). */
   mergeState?(body: unknown): void;
 }
