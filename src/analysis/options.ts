@@ -1,5 +1,7 @@
 /** The options of runAnalyses (run.ts); its results are registry/results.ts. */
 import type { AnisotropyOptions } from "./anisotropy.js";
+import type { MassiveOptions } from "./massive.js";
+import type { NormsOptions } from "./norms.js";
 import type { OriginOptions } from "./origins.js";
 import type { OutlierOptions } from "./outliers.js";
 import type { AllButTheTopOptions, WhiteningOptions } from "./postprocess.js";
@@ -81,4 +83,8 @@ export interface RunOptions {
   selfsim?: { minOccurrences?: number; maxWords?: number };
   allButTheTop?: AllButTheTopOptions;
   whitening?: WhiteningOptions;
+  /** Massive activations (Sun et al. 2024): thresholds (absolute 100, ratio 1000), top-k, candidate cap. */
+  massive?: MassiveOptions;
+  /** Outlier norms (Bondarenko et al. 2021): dims listed. */
+  norms?: NormsOptions;
 }

@@ -18,7 +18,7 @@ import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } 
 import { stateIdentity, wrapState, type StateEnvelope } from "./state.js";
 import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
 
-export { ANALYSIS_NAMES, resolveOnly, type AnalysisName } from "./registry/index.js";
+export { ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, type AnalysisName } from "./registry/index.js";
 export type { RunOptions, RunProgress } from "./options.js";
 export type { AnalysisResults } from "./registry/results.js";
 export { batchWords, frequentWords } from "./words.js";
@@ -131,6 +131,7 @@ async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, sta
   const { encoder, sentences, batchSize, clock, opts } = plan;
   const { side, inWorker } = pass;
   const adders = [...pass.local.values()].filter((a) => a.add);
+  const encAdders = [...pass.local.values()].filter((a) => a.addEncoded);
   // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
   // sample, not the corpus); the others reuse `scratch` (every accumulator copies what it keeps).
   // With the side worker every layer is copied: the encoder's buffers go to the worker.
@@ -145,6 +146,8 @@ async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, sta
     for (const t of enc.tokenCounts) pass.tokens += t;
     const layerBatches = toLayerBatches(enc, keepFit ? undefined : scratch, inWorker);
     clock.lap("split");
+    // whole batches (sites, token strings) first: the side worker takes the encoder's buffers below
+    for (const a of encAdders) a.addEncoded!(enc);
     if (stage === "fit" && plan.needs.has("fitBatches")) fitBatches.push(...layerBatches);
     // in a worker the side runs now, beside the loop below; in this thread, after it
     if (inWorker) inflight.push(later(side!.add(stage, enc, layerBatches)));

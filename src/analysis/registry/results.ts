@@ -6,6 +6,8 @@ import type { OutlierResult } from "../outliers.js";
 import type { PositionResult } from "../positions.js";
 import type { ProbeResult } from "../probe.js";
 import type { SelfSimResult } from "../selfsim.js";
+import type { MassiveResult } from "../massive.js";
+import type { NormsResult } from "../norms.js";
 import type { AnalysisName } from "./index.js";
 
 export interface AnalysisResults {
@@ -28,4 +30,6 @@ export interface AnalysisResults {
   anisotropy?: AnisotropyResult;
   selfsim?: { raw: SelfSimResult; clipped: SelfSimResult };
   contributions?: ContributionResult;
+  massive?: MassiveResult;
+  norms?: NormsResult;
 }
