@@ -9,6 +9,7 @@ export type {
 } from "./model/types.js";
 // -- model exports (model-layer work adds here) --
 export { createEncoder } from "./model/encoder.js";
+export { DEFAULT_TOKEN_BUDGET } from "./model/batching.js";
 export type { Encoder, EncoderOptions, EncodeOptions, EncoderStats } from "./model/encoder.js";
 export { EncoderSession } from "./model/session.js";
 export { SentenceTokenizer } from "./model/tokenizer.js";
