@@ -22,7 +22,8 @@ import { EncoderSession, onnxruntimeVersion, resolveDevice, type Device } from "
 import { resolveSource, type SourceOptions } from "./source.js";
 import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
 import { familyOf } from "./families/index.js";
-import type { EncodedBatch, Float32Tensor, ModelConfig, StaticTensors } from "./types.js";
+import type { EncodedBatch, Float32Tensor, ModelConfig, SiteInfo, StaticTensors } from "./types.js";
+import { resolveSites } from "./sites.js";
 import { dropRows, nonFinitePolicy, nonFiniteRows, type NonFiniteCount, type NonFinitePolicy } from "./finite.js";
 import { checkTokenizerAgainstModel } from "./crosscheck.js";
 import { DEFAULT_TOKEN_BUDGET, DEFAULT_WINDOW, lengthOrder, planBatches } from "./batching.js";
@@ -44,6 +45,12 @@ export interface EncoderOptions extends SourceOptions {
    * and counts it in provenance().nonFinite.
    */
   nonFinite?: NonFinitePolicy;
+  /**
+   * Activation sites to expose besides hidden_states (src/model/sites.ts, docs/sites.md): names such as
+   * "attn_resid.3" or whole kinds ("attn_probs" = every layer). Each batch then carries sites[name] in the
+   * padded layout of `layers`. Needs a Hugging Face folder (the graph is built from the checkpoint).
+   */
+  sites?: string[];
 }
 
 export interface EncodeOptions {
@@ -77,6 +84,8 @@ export interface Encoder {
   readonly hidden: number;
   /** Longest sequence, specials included. */
   readonly maxLength: number;
+  /** The sites every batch carries (EncoderOptions.sites resolved); empty by default. */
+  readonly sites: readonly SiteInfo[];
   /** Position table, token-type table and LayerNorm parameters (paper §3.2). */
   staticTensors(): StaticTensors;
   /** Encodes sentences in length-sorted batches; rows carry sentenceIndex into `sentences`. */
@@ -102,6 +111,10 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
   const policy = nonFinitePolicy(options.nonFinite);
   const resolved = await resolveSource(source, options);
   const { dir, kind, id } = resolved;
+  if (options.sites?.length && kind !== "hf-folder") {
+    throw new Error(`${dir}: sites (${options.sites.slice(0, 3).join(", ")}) need a Hugging Face folder (config.json + model.safetensors): the site outputs are built into the graph from the checkpoint, and this source is a ${kind}; pass the checkpoint folder instead`);
+  }
+  let sites: SiteInfo[] = [];
   let config: ModelConfig;
   let bytes: Uint8Array;
   let files: { name: string; bytes: number; sha256: string }[];
@@ -114,7 +127,8 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
       warnOnce(`${dir}: ${ckpt.unknown.length} tensor${ckpt.unknown.length > 1 ? "s" : ""} not used by the ${ckpt.config.architecture} encoder and not a known head or buffer: ${shown}; check that the checkpoint is the family config.json says`, options.warn);
     }
     config = ckpt.config;
-    bytes = buildOnnx(ckpt);
+    sites = resolveSites(config, options.sites ?? []);
+    bytes = buildOnnx(ckpt, { sites });
     files = ckpt.files;
     dtype = ckpt.dtype;
     // keep only the static tensors' arrays alive, not every weight
@@ -148,7 +162,7 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
     await session.dispose();
     throw err;
   }
-  return new OnnxEncoder(id, kind, config, session, tokenizer, files, dtype, statics, options.warn, policy);
+  return new OnnxEncoder(id, kind, config, session, tokenizer, files, dtype, statics, options.warn, policy, sites);
 }
 
 class OnnxEncoder implements Encoder {
@@ -170,6 +184,7 @@ class OnnxEncoder implements Encoder {
     private readonly statics: () => StaticTensors,
     private readonly warn?: (message: string) => void,
     policy: NonFinitePolicy = "error",
+    readonly sites: readonly SiteInfo[] = [],
   ) {
     this.#nonFinite = { policy, sentences: 0, tokens: 0, first: null };
     this.layers = config.layers;
@@ -241,7 +256,7 @@ class OnnxEncoder implements Encoder {
       if (r.truncated) ++truncatedHere;
     }
     for (let k = 0; k < B * T; ++k) ids[k] = BigInt(inputIds[k]);
-    const layers = await this.session.run(ids, mask, B, T);
+    const { layers, extra } = await this.session.runWith(ids, mask, B, T, this.#siteOutputs);
     const hidden = layers[0].length / (B * T);
     if (hidden !== this.hidden) throw new Error(`${this.id}: the graph returns width ${hidden}; config.json hidden size is ${this.hidden}`);
     this.stats.sentences += B;
@@ -256,6 +271,7 @@ class OnnxEncoder implements Encoder {
       tokens: rows.map((r) => r.tokens),
       truncated,
     };
+    if (this.sites.length) batch.sites = siteViews(this.sites, layers, extra);
     return this.#checkFinite(batch);
   }
 
@@ -281,6 +297,12 @@ class OnnxEncoder implements Encoder {
     return dropRows(batch, bad.map((x) => x !== null));
   }
 
+  /** The graph outputs of the requested sites (hidden_states sites are views of `layers`), with their dims. */
+  get #siteOutputs(): { name: string; dims: number[] }[] {
+    return this.sites.filter((s) => s.kind !== "hidden_states")
+      .map((s) => ({ name: s.name, dims: s.layout === "heads" ? [-1, s.width, -2, -2] : [-1, -2, s.width] }));
+  }
+
   provenance(): Record<string, unknown> {
     return {
       model: this.id,
@@ -296,12 +318,21 @@ class OnnxEncoder implements Encoder {
       maxLength: this.maxLength,
       synthetic: this.config.raw.positional_artefacts_synthetic ?? null,
       nonFinite: { ...this.#nonFinite, first: this.#nonFinite.first && { ...this.#nonFinite.first } },
+      ...(this.sites.length ? { sites: this.sites.map((s) => s.name) } : {}),
     };
   }
 
   dispose(): Promise<void> {
     return this.session.dispose();
   }
+}
+
+/** EncodedBatch.sites: graph outputs in the order of the non-hidden sites; hidden_states.K is layers[K] itself. */
+function siteViews(sites: readonly SiteInfo[], layers: Float32Array[], extra: Float32Array[]): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  let k = 0;
+  for (const s of sites) out[s.name] = s.kind === "hidden_states" ? layers[s.layer] : extra[k++];
+  return out;
 }
 
 /** Index within the hidden vector of a token's first non-finite value. */
