@@ -5,10 +5,11 @@
 
 // model
 export type {
-  Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch,
+  Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch, SiteKind, SiteInfo,
 } from "./model/types.js";
 // -- model exports (model-layer work adds here) --
 export { createEncoder } from "./model/encoder.js";
+export { DEFAULT_TOKEN_BUDGET } from "./model/batching.js";
 export type { Encoder, EncoderOptions, EncodeOptions, EncoderStats } from "./model/encoder.js";
 export { EncoderSession } from "./model/session.js";
 export { SentenceTokenizer } from "./model/tokenizer.js";
@@ -25,6 +26,8 @@ export { parseConfig, readConfig, maxSequenceLength } from "./model/config.js";
 export { loadCheckpoint, staticTensors, expectedTensors } from "./model/checkpoint.js";
 export type { Checkpoint, ExpectedTensor } from "./model/checkpoint.js";
 export { buildOnnx } from "./model/onnx/build.js";
+export type { BuildOptions } from "./model/onnx/build.js";
+export { listSites, resolveSites, siteKinds, SITE_KINDS } from "./model/sites.js";
 export { exposeHiddenStates, refuseIfNotAnalysable } from "./model/onnx/surgery.js";
 export { exportOnnx, inspectSource } from "./model/export.js";
 export type { ExportOptions, ExportResult, SourceInfo } from "./model/export.js";

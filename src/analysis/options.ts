@@ -38,7 +38,12 @@ export interface RunOptions {
   fitSentences?: number;
   /** Clip these dims (every layer) instead of the fit sample's persistent outliers. */
   clipDims?: readonly number[] | null;
-  /** Sentences per encoder batch; default 32. */
+  /**
+   * Most padded tokens (sentences x longest length) per encoder batch; default the encoder's
+   * (DEFAULT_TOKEN_BUDGET, 1024). Batching never changes a result (test/model/batching-exact.test.ts).
+   */
+  tokenBudget?: number;
+  /** Most sentences per encoder batch, on top of the token budget; default none. */
   batchSize?: number;
   /**
    * Backend of the dense linear algebra (covariance Gram matrices, whitening, probe training):

@@ -18,7 +18,8 @@ export interface AnalysisResults {
     includeSpecial: boolean;
     tokens: "all" | "non-special";
     fitSentences: number;
-    batchSize: number;
+    /** The sentence cap per encoder batch, null for none (the token budget, in provenance.batching, decides). */
+    batchSize: number | null;
     linalg: "js" | "onnxruntime";
   };
   sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
