@@ -3,13 +3,11 @@
  * hidden_states.K from `layers`, every other site from `sites` (named `${kind}.${layer}`,
  * src/model/types.ts). Views of the padded buffers, no copy: the analyses skip padding themselves.
  */
+import { SITE_KINDS } from "../model/sites.js";
 import type { EncodedBatch, SiteKind } from "../model/types.js";
 
-/** The order sites are reported in within a layer (SiteKind's order in model/types.ts). */
-export const SITE_KIND_ORDER: readonly SiteKind[] = [
-  "hidden_states", "attn_out", "attn_resid", "ffn_act", "ffn_out", "ffn_resid", "attn_probs",
-  "attn_norm_in", "attn_norm_out", "mlp_norm_in", "mlp_norm_out", "final_norm_in", "final_norm_out",
-];
+/** The order sites are reported in within a layer: listSites' (model/sites.ts), the order of a block. */
+export const SITE_KIND_ORDER: readonly SiteKind[] = SITE_KINDS;
 
 /** One token site of one batch: [batch x length x width], padded. */
 export interface TokenSiteView {
@@ -48,7 +46,8 @@ export function tokenSites(enc: Pick<EncodedBatch, "batch" | "length" | "hidden"
   const rows = enc.batch * enc.length;
   for (const [name, data] of Object.entries(enc.sites ?? {})) {
     const { kind, layer } = parseSiteName(name);
-    if (kind === "attn_probs") continue;
+    // hidden_states.K asked for as a site is a view of layers[K], already listed
+    if (kind === "attn_probs" || kind === "hidden_states") continue;
     if (rows === 0 || data.length % rows !== 0) throw new RangeError(`site ${name}: ${data.length} values is not batch x length (${enc.batch} x ${enc.length}) x width; the encoder's site output has another layout`);
     out.push({ name, kind, layer, width: data.length / rows, data });
   }
