@@ -105,7 +105,7 @@ test("Encoder.encode keeps every batch within the token budget (or one sentence)
 /** The encoder with fixed encode options on top of the caller's (a window runAnalyses does not expose). */
 function withEncodeOptions(enc: Encoder, fixed: EncodeOptions): Encoder {
   return {
-    id: enc.id, config: enc.config, layers: enc.layers, hidden: enc.hidden, maxLength: enc.maxLength, stats: enc.stats,
+    id: enc.id, config: enc.config, layers: enc.layers, hidden: enc.hidden, maxLength: enc.maxLength, stats: enc.stats, sites: enc.sites,
     staticTensors: () => enc.staticTensors(),
     encode: (sentences, options) => enc.encode(sentences, { ...options, ...fixed }),
     provenance: () => enc.provenance(),
