@@ -9,6 +9,7 @@ export type {
 } from "./model/types.js";
 // -- model exports (model-layer work adds here) --
 export { createEncoder } from "./model/encoder.js";
+export { DEFAULT_TOKEN_BUDGET } from "./model/batching.js";
 export type { Encoder, EncoderOptions, EncodeOptions, EncoderStats } from "./model/encoder.js";
 export { EncoderSession } from "./model/session.js";
 export { SentenceTokenizer } from "./model/tokenizer.js";
@@ -69,7 +70,15 @@ export { createOrtLinalg } from "./model/linalg.js";
 export type { Postprocessor, PostprocessName, AllButTheTopOptions, WhiteningOptions, MomentOptions } from "./analysis/postprocess.js";
 export { cosineContributions, layerContributions } from "./analysis/contributions.js";
 export type { ContributionOptions, ContributionResult, ContributionLayer } from "./analysis/contributions.js";
-export { runAnalyses, ANALYSIS_NAMES, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
+export { MassiveActivations, massiveSettings } from "./analysis/massive.js";
+export type { MassiveOptions, MassiveSettings, MassiveResult, MassiveSite, MassiveEntry, MassivePersistence } from "./analysis/massive.js";
+export { OutlierNorms, normsSettings, dimKurtosis } from "./analysis/norms.js";
+export type { NormsOptions, NormsSettings, NormsResult, NormsSite } from "./analysis/norms.js";
+export { TOKEN_CLASSES, tokenClasses, isPunctuation } from "./analysis/tokenClasses.js";
+export type { TokenClass } from "./analysis/tokenClasses.js";
+export { tokenSites, headSites, parseSiteName, SITE_KIND_ORDER } from "./analysis/siteViews.js";
+export type { TokenSiteView, HeadSiteView } from "./analysis/siteViews.js";
+export { runAnalyses, ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
 export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
 export { REGISTRY, descriptor, closure } from "./analysis/registry/index.js";
 export type { AnalysisDescriptor, Accumulator, RunContext, ResultInputs, SidePart } from "./analysis/registry/types.js";

@@ -3,9 +3,11 @@
  *
  * A Hugging Face folder is turned into an ONNX graph in memory (build.ts); an ONNX folder has its graph
  * edited to expose every layer (surgery.ts); a hub id is downloaded first (source.ts). Sentences are
- * tokenised lazily in windows, sorted by length within each window (stable) so that padding is small,
- * and batched; each batch carries the input index of its rows, and nothing is kept after it is yielded,
- * so memory stays flat however long the corpus is.
+ * tokenised lazily in windows, sorted by length within each window (stable) and cut into batches by a
+ * token budget (batching.ts), so that a batch holds sentences of equal or near-equal length and padding
+ * is small; each batch carries the input index of its rows (consumers restore the caller's order by
+ * it), and nothing is kept after it is yielded, so memory stays flat however long the corpus is. The
+ * hidden states of a sentence do not depend on the batch it lands in (test/model/batching-exact.test.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -24,6 +26,7 @@ import type { EncodedBatch, Float32Tensor, ModelConfig, SiteInfo, StaticTensors 
 import { resolveSites } from "./sites.js";
 import { dropRows, nonFinitePolicy, nonFiniteRows, type NonFiniteCount, type NonFinitePolicy } from "./finite.js";
 import { checkTokenizerAgainstModel } from "./crosscheck.js";
+import { DEFAULT_TOKEN_BUDGET, DEFAULT_WINDOW, lengthOrder, planBatches } from "./batching.js";
 
 export interface EncoderOptions extends SourceOptions {
   /** ORT intra-op threads; defaults to PA_THREADS, else os.availableParallelism(). */
@@ -51,8 +54,15 @@ export interface EncoderOptions extends SourceOptions {
 }
 
 export interface EncodeOptions {
-  /** Sentences per batch; default 32. */
+  /**
+   * Most padded tokens (sentences x the batch's longest length, specials included) per batch; default
+   * DEFAULT_TOKEN_BUDGET (1024). A sentence longer than the budget is a batch of its own.
+   */
+  tokenBudget?: number;
+  /** Most sentences per batch, on top of the budget; default none (the budget alone decides). */
   batchSize?: number;
+  /** Sentences tokenised and sorted by length together; default DEFAULT_WINDOW (4096). Larger: less padding, more token ids held. */
+  window?: number;
   /** Called after each batch with the number of sentences encoded so far and the total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -86,9 +96,6 @@ export interface Encoder {
   provenance(): Record<string, unknown>;
   dispose(): Promise<void>;
 }
-
-/** Sentences tokenised at a time; sorting by length happens within such a window. */
-export const WINDOW = 4096;
 
 const warned = new Set<string>();
 /** Writes each distinct warning once per process (Plot's warn). */
@@ -191,24 +198,28 @@ class OnnxEncoder implements Encoder {
     return this.statics();
   }
 
-  async *encode(sentences: string[], { batchSize = 32, onProgress }: EncodeOptions = {}): AsyncGenerator<EncodedBatch> {
+  async *encode(sentences: string[], { tokenBudget = DEFAULT_TOKEN_BUDGET, batchSize, window = DEFAULT_WINDOW, onProgress }: EncodeOptions = {}): AsyncGenerator<EncodedBatch> {
     if (!Array.isArray(sentences)) throw new TypeError(`sentences: expected an array of strings, got ${sentences === null ? "null" : typeof sentences}`);
     if (sentences.length === 0) throw new RangeError("sentences: the list is empty; pass at least one sentence");
     for (let i = 0; i < sentences.length; ++i) {
       if (typeof sentences[i] !== "string") throw new TypeError(`sentences[${i}]: expected a string, got ${sentences[i] === null ? "null" : typeof sentences[i]}`);
     }
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`invalid batchSize: ${JSON.stringify(batchSize)}; expected an integer >= 1`);
+    if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new RangeError(`invalid batchSize: ${JSON.stringify(batchSize)}; expected an integer >= 1 (or leave it out: the token budget decides)`);
+    if (!Number.isInteger(tokenBudget) || tokenBudget < 1) throw new RangeError(`invalid tokenBudget: ${JSON.stringify(tokenBudget)}; expected an integer >= 1 (padded tokens per batch)`);
+    if (!Number.isInteger(window) || window < 1) throw new RangeError(`invalid window: ${JSON.stringify(window)}; expected an integer >= 1 (sentences sorted by length together)`);
     const total = sentences.length;
     let done = 0;
-    for (let start = 0; start < total; start += WINDOW) {
-      const end = Math.min(total, start + WINDOW);
-      const window: TokenizedSentence[] = [];
-      for (let i = start; i < end; ++i) window.push(this.tokenizer.tokenize(sentences[i]));
-      // stable sort by length (Array.prototype.sort is stable), so ties keep input order
-      const order = Array.from(window, (_, k) => k).sort((a, b) => window[a].ids.length - window[b].ids.length);
-      for (let k = 0; k < order.length; k += batchSize) {
-        const rows = order.slice(k, k + batchSize);
-        const batch = await this.#run(rows.map((r) => window[r]), rows.map((r) => start + r));
+    for (let start = 0; start < total; start += window) {
+      const end = Math.min(total, start + window);
+      const tokenized: TokenizedSentence[] = [];
+      for (let i = start; i < end; ++i) tokenized.push(this.tokenizer.tokenize(sentences[i]));
+      const order = lengthOrder(tokenized.map((t) => t.ids.length));
+      const ends = planBatches(order.map((r) => tokenized[r].ids.length), { tokenBudget, maxSentences: batchSize });
+      let from = 0;
+      for (const to of ends) {
+        const rows = order.slice(from, to);
+        from = to;
+        const batch = await this.#run(rows.map((r) => tokenized[r]), rows.map((r) => start + r));
         done += rows.length;
         onProgress?.(done, total);
         if (batch.batch > 0) yield batch;
