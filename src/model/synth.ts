@@ -15,7 +15,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Architecture } from "./types.js";
 import { writeSafetensors, type StoredDtype } from "./safetensors.js";
-import { bytePairFiles, bytePairVocab, wordPieceFiles, wordPieceVocab } from "./synthTokenizer.js";
+import { synthMlmHead, type SynthHeadRecord } from "./synthHead.js";
+import { bytePairFiles, bytePairVocab, WORDPIECE_MIN_VOCAB, wordPieceFiles, wordPieceVocab } from "./synthTokenizer.js";
 import { checkPlants, plantMassive, plantSink, type MassiveRecord, type PlantedMassive, type PlantedSink, type SinkRecord } from "./synthPlant.js";
 
 export interface PlantedOutlier {
@@ -47,6 +48,8 @@ export interface SynthOptions {
   plantSink?: PlantedSink;
   /** Stored dtype of model.safetensors; defaults to F32. */
   dtype?: StoredDtype;
+  /** Add BertForMaskedLM's head (bert only; default false); with a planted outlier, the head uses it (synthHead.ts). */
+  mlmHead?: boolean;
   /** Output folder; must not exist, or be empty, unless `overwrite`. */
   out: string;
   overwrite?: boolean;
@@ -71,6 +74,8 @@ export interface SynthRecord {
   /** Present only when planted. */
   plantedMassive?: MassiveRecord;
   plantedSink?: SinkRecord;
+  /** Present only with mlmHead: the head written and what it plants. */
+  mlmHead?: SynthHeadRecord;
 }
 
 /** Planted magnitudes: the position spike dwarfs N(0, 0.02); beta dominates LN noise (|z| < 6) in every layer. */
@@ -156,10 +161,12 @@ export function resolveSynthOptions(opts: SynthOptions): Required<Omit<SynthOpti
   } else if (opts.plantRows?.length) {
     throw new RangeError(`invalid plant-rows: ${JSON.stringify(opts.plantRows)}; plant-rows needs --plant-outlier`);
   }
+  const mlmHead = opts.mlmHead ?? false;
+  if (mlmHead && arch !== "bert") throw new RangeError(`invalid mlm-head: the synthetic masked-LM head is BertForMaskedLM's; use --arch bert`);
   if (typeof out !== "string" || out === "") throw new RangeError(`invalid out: ${JSON.stringify(out)}; expected a folder path`);
   checkPlants({ arch, layers, hidden, heads, intermediate }, opts.plantMassive, opts.plantSink, plantOutlier !== null);
   return {
-    arch, layers, hidden, heads, intermediate, vocab, positions, positionEmbeddings, seed, plantOutlier, plantRows, dtype, out,
+    arch, layers, hidden, heads, intermediate, vocab, positions, positionEmbeddings, seed, plantOutlier, plantRows, dtype, out, mlmHead,
     plantMassive: opts.plantMassive ? { ...opts.plantMassive } : null, plantSink: opts.plantSink ? { ...opts.plantSink } : null,
     overwrite: opts.overwrite ?? false,
   };
@@ -271,8 +278,10 @@ export function synthFiles(o: ReturnType<typeof resolveSynthOptions>): { text: R
     }
   }
   if (!distil) linear("pooler.dense", D, D);
+  const head = o.mlmHead ? synthMlmHead(D, V, WORDPIECE_MIN_VOCAB, o.plantOutlier, word, rand) : null;
 
   const record = synthRecord(o);
+  if (head) record.mlmHead = head;
   // after every random draw, so the other weights are the unplanted checkpoint's
   const special = (token: string) => ({ token, id: roberta ? bytePairVocab(V).vocab.indexOf(token) : wordPieceVocab(V).indexOf(token) });
   if (o.plantMassive) record.plantedMassive = plantMassive(tensors, o, o.plantMassive, special(roberta ? "</s>" : "[SEP]"));
@@ -329,7 +338,7 @@ function synthConfig(o: Resolved, record: SynthRecord): Record<string, unknown> 
     };
   } else {
     config = {
-      architectures: [roberta ? "RobertaModel" : "BertModel"], model_type: arch,
+      architectures: [roberta ? "RobertaModel" : o.mlmHead ? "BertForMaskedLM" : "BertModel"], model_type: arch,
       attention_probs_dropout_prob: 0.1,
       ...(roberta ? { bos_token_id: 0, eos_token_id: 2 } : {}),
       hidden_act: "gelu", hidden_dropout_prob: 0.1, hidden_size: D, initializer_range: STD, intermediate_size: F,
