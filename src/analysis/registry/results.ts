@@ -17,6 +17,7 @@ export interface AnalysisResults {
     tokens: "all" | "non-special";
     fitSentences: number;
     batchSize: number;
+    blockSentences: number;
     linalg: "js" | "onnxruntime";
   };
   sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
