@@ -5,10 +5,11 @@
 
 // model
 export type {
-  Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch,
+  Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch, SiteKind, SiteInfo,
 } from "./model/types.js";
 // -- model exports (model-layer work adds here) --
 export { createEncoder } from "./model/encoder.js";
+export { DEFAULT_TOKEN_BUDGET } from "./model/batching.js";
 export type { Encoder, EncoderOptions, EncodeOptions, EncoderStats } from "./model/encoder.js";
 export { EncoderSession } from "./model/session.js";
 export { SentenceTokenizer } from "./model/tokenizer.js";
@@ -25,6 +26,8 @@ export { parseConfig, readConfig, maxSequenceLength } from "./model/config.js";
 export { loadCheckpoint, staticTensors, expectedTensors } from "./model/checkpoint.js";
 export type { Checkpoint, ExpectedTensor } from "./model/checkpoint.js";
 export { buildOnnx } from "./model/onnx/build.js";
+export type { BuildOptions } from "./model/onnx/build.js";
+export { listSites, resolveSites, siteKinds, SITE_KINDS } from "./model/sites.js";
 export { exposeHiddenStates, refuseIfNotAnalysable } from "./model/onnx/surgery.js";
 export { exportOnnx, inspectSource } from "./model/export.js";
 export type { ExportOptions, ExportResult, SourceInfo } from "./model/export.js";
@@ -66,7 +69,15 @@ export { createOrtLinalg } from "./model/linalg.js";
 export type { Postprocessor, PostprocessName, AllButTheTopOptions, WhiteningOptions, MomentOptions } from "./analysis/postprocess.js";
 export { cosineContributions, layerContributions } from "./analysis/contributions.js";
 export type { ContributionOptions, ContributionResult, ContributionLayer } from "./analysis/contributions.js";
-export { runAnalyses, ANALYSIS_NAMES, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
+export { MassiveActivations, massiveSettings } from "./analysis/massive.js";
+export type { MassiveOptions, MassiveSettings, MassiveResult, MassiveSite, MassiveEntry, MassivePersistence } from "./analysis/massive.js";
+export { OutlierNorms, normsSettings, dimKurtosis } from "./analysis/norms.js";
+export type { NormsOptions, NormsSettings, NormsResult, NormsSite } from "./analysis/norms.js";
+export { TOKEN_CLASSES, tokenClasses, isPunctuation } from "./analysis/tokenClasses.js";
+export type { TokenClass } from "./analysis/tokenClasses.js";
+export { tokenSites, headSites, parseSiteName, SITE_KIND_ORDER } from "./analysis/siteViews.js";
+export type { TokenSiteView, HeadSiteView } from "./analysis/siteViews.js";
+export { runAnalyses, ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
 export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
 export { REGISTRY, descriptor, closure } from "./analysis/registry/index.js";
 export type { AnalysisDescriptor, Accumulator, RunContext, ResultInputs, SidePart } from "./analysis/registry/types.js";

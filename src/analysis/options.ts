@@ -1,5 +1,7 @@
 /** The options of runAnalyses (run.ts); its results are registry/results.ts. */
 import type { AnisotropyOptions } from "./anisotropy.js";
+import type { MassiveOptions } from "./massive.js";
+import type { NormsOptions } from "./norms.js";
 import type { OriginOptions } from "./origins.js";
 import type { OutlierOptions } from "./outliers.js";
 import type { AllButTheTopOptions, WhiteningOptions } from "./postprocess.js";
@@ -42,7 +44,12 @@ export interface RunOptions {
   blockSentences?: number;
   /** Clip these dims (every layer) instead of the fit sample's persistent outliers. */
   clipDims?: readonly number[] | null;
-  /** Sentences per encoder batch; default 32. */
+  /**
+   * Most padded tokens (sentences x longest length) per encoder batch; default the encoder's
+   * (DEFAULT_TOKEN_BUDGET, 1024). Batching never changes a result (test/model/batching-exact.test.ts).
+   */
+  tokenBudget?: number;
+  /** Most sentences per encoder batch, on top of the token budget; default none. */
   batchSize?: number;
   /**
    * Backend of the dense linear algebra (covariance Gram matrices, whitening, probe training):
@@ -88,4 +95,8 @@ export interface RunOptions {
   selfsim?: { minOccurrences?: number; maxWords?: number };
   allButTheTop?: AllButTheTopOptions;
   whitening?: WhiteningOptions;
+  /** Massive activations (Sun et al. 2024): thresholds (absolute 100, ratio 1000), top-k, candidate cap. */
+  massive?: MassiveOptions;
+  /** Outlier norms (Bondarenko et al. 2021): dims listed. */
+  norms?: NormsOptions;
 }

@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { Encoder } from "../model/encoder.js";
+import { DEFAULT_TOKEN_BUDGET } from "../model/batching.js";
 import { createOrtLinalg } from "../model/linalg.js";
 import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { integer } from "../numerics/options.js";
@@ -20,7 +21,7 @@ import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
 import { BlockTree, blockRanges, type BlockRange } from "./blocks.js";
 import { combineBlocks, envelopes, localAccumulators, MergedSet, sideStates, type BlockState, type SetSpec } from "./blockState.js";
 
-export { ANALYSIS_NAMES, resolveOnly, type AnalysisName } from "./registry/index.js";
+export { ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, type AnalysisName } from "./registry/index.js";
 export type { RunOptions, RunProgress } from "./options.js";
 export type { AnalysisResults } from "./registry/results.js";
 export { batchWords, frequentWords } from "./words.js";
@@ -32,7 +33,8 @@ export interface Plan {
   opts: RunOptions;
   seed: number;
   includeSpecial: boolean;
-  batchSize: number;
+  batchSize: number | undefined;
+  tokenBudget: number;
   fitSentences: number;
   blockSentences: number;
   /** The fit sample, then blockSentences at a time (blocks.ts). */
@@ -125,9 +127,10 @@ export async function finish(plan: Plan, pass: Pass, root: BlockState): Promise<
 
 /** Checks the options and resolves what runs. */
 function planRun(encoder: Encoder, sentences: string[], opts: RunOptions): Plan {
-  const { seed = 0, includeSpecial = false, batchSize = 32, clipDims = null } = opts;
+  const { seed = 0, includeSpecial = false, batchSize, tokenBudget = DEFAULT_TOKEN_BUDGET, clipDims = null } = opts;
   integer(seed, "seed", 0, 0xffffffff);
-  integer(batchSize, "batchSize", 1);
+  if (batchSize !== undefined) integer(batchSize, "batchSize", 1);
+  integer(tokenBudget, "tokenBudget", 1);
   if (!Array.isArray(sentences) || sentences.length === 0) throw new RangeError("sentences: the sample is empty; pass at least two sentences (anisotropy pairs tokens from different sentences)");
   const only = resolveOnly(opts.only);
   const fitSentences = Math.min(integer(opts.fitSentences ?? 200, "fitSentences", 1), sentences.length);
@@ -138,7 +141,7 @@ function planRun(encoder: Encoder, sentences: string[], opts: RunOptions): Plan 
     ? { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null }
     : { dims: [], source: "none", fitSentences, matchesOutliers: null };
   const blocks = blockRanges(sentences.length, fitSentences, blockSentences);
-  return { encoder, sentences, opts, seed, includeSpecial, batchSize, fitSentences, blockSentences, blocks, only, analyses, needs, clip, clock: stopwatch(opts.timings) };
+  return { encoder, sentences, opts, seed, includeSpecial, batchSize, tokenBudget, fitSentences, blockSentences, blocks, only, analyses, needs, clip, clock: stopwatch(opts.timings) };
 }
 
 /** Makes block 0's accumulators, the side (in a worker or here) and the linear algebra backend. */
@@ -181,9 +184,10 @@ async function startPass(plan: Plan): Promise<Pass> {
  * every row keeps its index in `sentences`); at the end of the fit stage, fits (fitStage).
  */
 async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, stage: "fit" | "encode"): Promise<void> {
-  const { encoder, sentences, batchSize, clock, opts } = plan;
+  const { encoder, sentences, batchSize, tokenBudget, clock, opts } = plan;
   const { side, inWorker } = pass;
   const adders = [...pass.local.values()].filter((a) => a.add);
+  const encAdders = [...pass.local.values()].filter((a) => a.addEncoded);
   // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
   // sample, not the corpus); the others reuse `scratch` (every accumulator copies what it keeps).
   // With the side worker every layer is copied: the encoder's buffers go to the worker.
@@ -191,13 +195,15 @@ async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, sta
   const fitBatches: LayerBatch[] = [], scratch: Float32Array[] = [], inflight: Promise<void>[] = [];
   clock.start();
   const part = from === 0 && to === sentences.length ? sentences : sentences.slice(from, to);
-  for await (const raw of encoder.encode(part, { batchSize, onProgress: (done) => opts.onProgress?.({ stage, done: from + done, total: sentences.length, worker: inWorker }) })) {
+  for await (const raw of encoder.encode(part, { batchSize, tokenBudget, onProgress: (done) => opts.onProgress?.({ stage, done: from + done, total: sentences.length, worker: inWorker }) })) {
     clock.lap("encode");
     const enc = from === 0 ? raw : { ...raw, sentenceIndex: raw.sentenceIndex.map((i) => i + from) };
     for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) pass.truncated++;
     for (const t of enc.tokenCounts) pass.tokens += t;
     const layerBatches = toLayerBatches(enc, keepFit ? undefined : scratch, inWorker);
     clock.lap("split");
+    // whole batches (sites, token strings) first: the side worker takes the encoder's buffers below
+    for (const a of encAdders) a.addEncoded!(enc);
     if (stage === "fit" && plan.needs.has("fitBatches")) fitBatches.push(...layerBatches);
     // in a worker the side runs now, beside the loop below; in this thread, after it
     if (inWorker) inflight.push(later(side!.add(stage, enc, layerBatches)));
@@ -243,7 +249,7 @@ async function baseResult(pass: Pass): Promise<OutlierResult> {
  * thread computed them.
  */
 async function assemble(plan: Plan, pass: Pass): Promise<AnalysisResults> {
-  const { clock, only, analyses, clip, sentences, seed, includeSpecial, fitSentences, batchSize, blockSentences, opts } = plan;
+  const { clock, only, analyses, clip, sentences, seed, includeSpecial, fitSentences, batchSize, tokenBudget, blockSentences, opts } = plan;
   const outliers = await baseResult(pass), dims = outlierDims(outliers);
   if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
   const values = new Map<string, unknown>([[BASE, outliers]]);
@@ -264,12 +270,14 @@ async function assemble(plan: Plan, pass: Pass): Promise<AnalysisResults> {
   const side = deferred.map((d) => later(pass.side!.result(d.name, d.side!.input(inputs))));
   for (const [i, d] of deferred.entries()) values.set(d.name, await side[i]);
   if (pass.inWorker) clock.lap("result.wait");
-  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize, blockSentences, linalg: pass.linalg.backend };
+  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize: batchSize ?? null, blockSentences, linalg: pass.linalg.backend };
   const results: AnalysisResults = { provenance: {}, settings, sample: { sentences: sentences.length, tokens: pass.tokens, truncated: pass.truncated, layers: outliers.layerIndices }, clip, outliers };
   const out = results as unknown as Record<string, unknown>;
   for (const d of rest) if (reported(d, only) && values.get(d.name) !== undefined) out[d.name] = values.get(d.name);
   results.provenance = {
     ...plan.encoder.provenance(), package: packageVersions(), node: process.version, seed, settings,
+    // how the sample was batched: recorded, never a setting of the results (batching does not change them)
+    batching: { tokenBudget, batchSize: batchSize ?? null },
     sampleSizes: { sentences: sentences.length, tokens: pass.tokens, fitSentences },
   };
   return results;

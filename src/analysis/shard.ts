@@ -160,10 +160,10 @@ export function sampleId(sentences: readonly string[]): ShardState["sample"] {
 export function runSettings(plan: Plan): Record<string, unknown> {
   const { opts } = plan;
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(opts)) if (!["onProgress", "onStates", "timings", "worker", "linalg", "only", "seed", "includeSpecial", "fitSentences", "batchSize", "blockSentences", "clipDims"].includes(k) && v !== undefined) rest[k] = v;
+  for (const [k, v] of Object.entries(opts)) if (!["onProgress", "onStates", "timings", "worker", "linalg", "only", "seed", "includeSpecial", "fitSentences", "batchSize", "tokenBudget", "blockSentences", "clipDims"].includes(k) && v !== undefined) rest[k] = v;
   const linalg = typeof opts.linalg === "object" ? opts.linalg.backend : opts.linalg ?? "onnxruntime";
   return JSON.parse(JSON.stringify({
-    seed: plan.seed, only: plan.only, includeSpecial: plan.includeSpecial, fitSentences: plan.fitSentences, batchSize: plan.batchSize,
+    seed: plan.seed, only: plan.only, includeSpecial: plan.includeSpecial, fitSentences: plan.fitSentences, batchSize: plan.batchSize ?? null, tokenBudget: plan.tokenBudget,
     blockSentences: plan.blockSentences, clipDims: opts.clipDims ? [...opts.clipDims].sort((a, b) => a - b) : null, linalg, ...rest,
   })) as Record<string, unknown>;
 }

@@ -8,6 +8,7 @@ import { deviceOption, parseCommand, intOption, type OptionSpec, type ParsedArgs
 import { checkOutFile, outStamp, overwrittenMeanwhile, tempName } from "./output.js";
 import { nonFinitePolicy } from "../model/finite.js";
 import { createEncoder } from "../model/encoder.js";
+import { DEFAULT_TOKEN_BUDGET } from "../model/batching.js";
 import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
 import { summaries } from "../analysis/registry/index.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
@@ -32,7 +33,8 @@ const spec: Record<string, OptionSpec> = {
   "include-special": { type: "boolean", help: "include [CLS]/[SEP] (<s>/</s>) tokens in every statistic" },
   "fit-sentences": { type: "string", help: "first sentences of the sample used to pick the clipped dims and fit whitening etc.", default: "200" },
   clip: { type: "list", help: "clip these dims instead of the detected outliers (comma-separated)" },
-  "batch-size": { type: "string", help: "sentences per encoder batch", default: "32" },
+  "token-budget": { type: "string", help: "padded tokens (sentences x longest length) per encoder batch; sentences are sorted by length, so batches are near-equal in length; never changes a result", default: String(DEFAULT_TOKEN_BUDGET) },
+  "batch-size": { type: "string", help: "most sentences per encoder batch, on top of --token-budget (default: no cap)" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
   device: { type: "string", help: "onnxruntime execution provider: cpu, or cuda (needs onnxruntime-node's CUDA binaries; fails at once without them)", default: "cpu" },
   "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
@@ -81,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const results = await runAnalyses(encoder, sentences, {
       only: settings.only, seed: settings.seed, includeSpecial: settings.includeSpecial, fitSentences: settings.fitSentences,
-      clipDims: settings.clip, batchSize: settings.batchSize, linalg: settings.linalg, worker: settings.worker,
+      clipDims: settings.clip, batchSize: settings.batchSize, tokenBudget: settings.tokenBudget, linalg: settings.linalg, worker: settings.worker,
       onProgress: ({ stage, done, total, analysis, worker }) => {
         if (lastLine === "" && worker) process.stderr.write("analyze: the probe and self-similarity run in a worker thread\n");
         const line = stage === "result" ? `analyze: computing ${analysis}` : `analyze: ${stage} ${done}/${total} sentences`;
@@ -133,7 +135,8 @@ function readSettings(args: ParsedArgs) {
     minWords: intOption(o["min-words"], "min-words", 1), maxWords: intOption(o["max-words"], "max-words", 1),
     includeSpecial: o["include-special"] === true, fitSentences: intOption(o["fit-sentences"], "fit-sentences", 1),
     clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
-    batchSize: intOption(o["batch-size"], "batch-size", 1),
+    tokenBudget: intOption(o["token-budget"], "token-budget", 1),
+    batchSize: o["batch-size"] === undefined ? undefined : intOption(o["batch-size"], "batch-size", 1),
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
     device: deviceOption(o.device),
     linalg: o.linalg as "onnxruntime" | "js",

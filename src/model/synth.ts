@@ -12,7 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Architecture } from "./types.js";
 import { writeSafetensors, type StoredDtype } from "./safetensors.js";
-import { bytePairFiles, bytePairVocab, wordPieceFiles, wordPieceVocab } from "./synthTokenizer.js";
+import { synthMlmHead, type SynthHeadRecord } from "./synthHead.js";
+import { bytePairFiles, bytePairVocab, WORDPIECE_MIN_VOCAB, wordPieceFiles, wordPieceVocab } from "./synthTokenizer.js";
 
 export interface PlantedOutlier {
   dim: number;
@@ -39,6 +40,8 @@ export interface SynthOptions {
   plantRows?: number[];
   /** Stored dtype of model.safetensors; defaults to F32. */
   dtype?: StoredDtype;
+  /** Add BertForMaskedLM's head (bert only; default false); with a planted outlier, the head uses it (synthHead.ts). */
+  mlmHead?: boolean;
   /** Output folder; must not exist, or be empty, unless `overwrite`. */
   out: string;
   overwrite?: boolean;
@@ -60,6 +63,8 @@ export interface SynthRecord {
     layerNormGamma: number;
     layerNormBeta: number;
   };
+  /** Present only with mlmHead: the head written and what it plants. */
+  mlmHead?: SynthHeadRecord;
 }
 
 /** Planted magnitudes: the position spike dwarfs N(0, 0.02); beta dominates LN noise (|z| < 6) in every layer. */
@@ -145,9 +150,11 @@ export function resolveSynthOptions(opts: SynthOptions): Required<Omit<SynthOpti
   } else if (opts.plantRows?.length) {
     throw new RangeError(`invalid plant-rows: ${JSON.stringify(opts.plantRows)}; plant-rows needs --plant-outlier`);
   }
+  const mlmHead = opts.mlmHead ?? false;
+  if (mlmHead && arch !== "bert") throw new RangeError(`invalid mlm-head: the synthetic masked-LM head is BertForMaskedLM's; use --arch bert`);
   if (typeof out !== "string" || out === "") throw new RangeError(`invalid out: ${JSON.stringify(out)}; expected a folder path`);
   return {
-    arch, layers, hidden, heads, intermediate, vocab, positions, positionEmbeddings, seed, plantOutlier, plantRows, dtype, out,
+    arch, layers, hidden, heads, intermediate, vocab, positions, positionEmbeddings, seed, plantOutlier, plantRows, dtype, out, mlmHead,
     overwrite: opts.overwrite ?? false,
   };
 }
@@ -258,8 +265,10 @@ export function synthFiles(o: ReturnType<typeof resolveSynthOptions>): { text: R
     }
   }
   if (!distil) linear("pooler.dense", D, D);
+  const head = o.mlmHead ? synthMlmHead(D, V, WORDPIECE_MIN_VOCAB, o.plantOutlier, word, rand) : null;
 
   const record = synthRecord(o);
+  if (head) record.mlmHead = head;
   const config = synthConfig(o, record);
   let tokenizerFiles: Record<string, string>;
   if (roberta) {
@@ -312,7 +321,7 @@ function synthConfig(o: Resolved, record: SynthRecord): Record<string, unknown> 
     };
   } else {
     config = {
-      architectures: [roberta ? "RobertaModel" : "BertModel"], model_type: arch,
+      architectures: [roberta ? "RobertaModel" : o.mlmHead ? "BertForMaskedLM" : "BertModel"], model_type: arch,
       attention_probs_dropout_prob: 0.1,
       ...(roberta ? { bos_token_id: 0, eos_token_id: 2 } : {}),
       hidden_act: "gelu", hidden_dropout_prob: 0.1, hidden_size: D, initializer_range: STD, intermediate_size: F,
