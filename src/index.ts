@@ -18,6 +18,7 @@ export { resolveSource } from "./model/source.js";
 export type { ResolvedSource, SourceOptions } from "./model/source.js";
 export { synthesize } from "./model/synth.js";
 export type { SynthOptions, SynthRecord, PlantedOutlier } from "./model/synth.js";
+export type { PlantedMassive, PlantedSink, MassiveRecord, SinkRecord } from "./model/synthPlant.js";
 export { meanPool, clsPool, l2normalize } from "./model/pooling.js";
 export type { MeanPoolOptions } from "./model/pooling.js";
 export { readSafetensors, readSafetensorsHeader, writeSafetensors } from "./model/safetensors.js";
