@@ -86,6 +86,7 @@ interface Pending {
  * the order they come, and each full block of `block` rows of a layer goes to `linalg.gram` (centred on
  * its float64 mean, LayerMoments.addWith) in the background, merged in block order; `settle()` sends
  * the partial blocks and waits. The backend is called through `linalg()` when a block is full.
+ * state() and mergeState() are synchronous and need a settled accumulator (nothing pending or in flight).
  */
 export class LayerCovariance {
   readonly includeSpecial: boolean;
@@ -93,8 +94,9 @@ export class LayerCovariance {
   readonly #moments: LayerMoments;
   readonly #pending = new Map<number, Pending>();
   readonly #linalg: () => Linalg;
-  /** The blocks sent so far, merged one after the other. */
+  /** The blocks sent so far, merged one after the other; how many are not merged yet. */
   #chain: Promise<unknown> = Promise.resolve();
+  #inflight = 0;
 
   constructor(linalg: () => Linalg, { includeSpecial = false, block = 1024 }: { includeSpecial?: boolean; block?: number } = {}) {
     this.includeSpecial = includeSpecial;
@@ -140,18 +142,26 @@ export class LayerCovariance {
     return { includeSpecial: this.includeSpecial };
   }
 
-  /** Settles, then the moments' state (count, float64 mean and scatter per layer). */
-  async state(): Promise<ReturnType<LayerMoments["state"]>> {
-    return (await this.settle()).state();
+  /** The moments' state (count, float64 mean and scatter per layer); settle() first. */
+  state(): ReturnType<LayerMoments["state"]> {
+    return this.#settled("state").state();
   }
 
-  /** Merges a state() (checked now; merged after the blocks already sent). */
+  /** Merges a state() into a settled accumulator. */
   mergeState(state: ReturnType<LayerMoments["state"]>): this {
     const other = new LayerMoments({ includeSpecial: true }).mergeState(state);
-    for (const l of other.layers()) sameDim(l, other.get(l).dim, (this.#pending.values().next().value as Pending | undefined)?.dim ?? -1);
-    this.#chain = this.#chain.then(() => this.#moments.merge(other));
-    this.#chain.catch(() => {});
+    const first = (this.#pending.values().next().value as Pending | undefined)?.dim ?? this.#moments.layers().map((l) => this.#moments.get(l).dim)[0] ?? -1;
+    for (const l of other.layers()) sameDim(l, other.get(l).dim, first);
+    this.#settled("mergeState").merge(other);
     return this;
+  }
+
+  /** The moments, when nothing is pending or in flight; otherwise an error naming the call. */
+  #settled(call: string): LayerMoments {
+    let rows = 0;
+    for (const p of this.#pending.values()) rows += p.rows;
+    if (rows > 0 || this.#inflight > 0) throw new Error(`isotropy ${call}: ${rows} row(s) pending and ${this.#inflight} block(s) in flight; await settle() first`);
+    return this.#moments;
   }
 
   #send(layer: number, p: Pending): void {
@@ -160,7 +170,11 @@ export class LayerCovariance {
       sentence: p.sentence.slice(0, n), position: p.position.slice(0, n), word: new Int32Array(n).fill(-1),
     };
     p.rows = 0;
-    this.#chain = this.#chain.then(() => this.#moments.addWith(this.#linalg(), [batch]));
+    this.#inflight++;
+    this.#chain = this.#chain.then(async () => {
+      await this.#moments.addWith(this.#linalg(), [batch]);
+      this.#inflight--;
+    });
     // marked handled: a failure surfaces at settle(), not as an unhandled rejection in between
     this.#chain.catch(() => {});
   }

@@ -123,7 +123,9 @@ test("isotropyResult: every score of every variant equals isotropyScores on the 
 test("isotropy state: a JSON round trip gives the same bytes; merged shards equal one pass", async () => {
   const single = new LayerCovariance(() => jsLinalg, { block: 8 });
   for (const b of batches(4, 90)) single.add(b);
-  const text = JSON.stringify(await single.state());
+  assert.throws(() => single.state(), /isotropy state: \d+ row\(s\) pending and \d+ block\(s\) in flight; await settle\(\) first/);
+  await single.settle();
+  const text = JSON.stringify(single.state());
   const restored = new LayerCovariance(() => jsLinalg).mergeState(JSON.parse(text));
   const post = postprocessors();
   const result = async (c: LayerCovariance): Promise<IsotropyResult> => isotropyResult(await c.settle(), post);

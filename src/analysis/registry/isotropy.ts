@@ -25,8 +25,11 @@ export const isotropy = defineAnalysis({
         const post = fittedPostprocessors(ctx, clipDims);
         return isotropyResult(moments, post, { zeta, block, includeSpecial: ctx.includeSpecial, anisotropy: (results.get("anisotropy") as AnisotropyResult | undefined) ?? null });
       },
-      state: async () => ({ settings: cov.settings(), body: await cov.state() }),
-      mergeState: (body) => cov.mergeState(body as Awaited<ReturnType<LayerCovariance["state"]>>),
+      async settle() {
+        await cov.settle();
+      },
+      state: () => ({ settings: cov.settings(), body: cov.state() }),
+      mergeState: (body) => cov.mergeState(body as ReturnType<LayerCovariance["state"]>),
     };
     return acc;
   },

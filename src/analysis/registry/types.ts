@@ -40,7 +40,13 @@ export interface ResultInputs {
   readonly results: ReadonlyMap<string, unknown>;
 }
 
-/** A running analysis in the calling thread. Every method is optional except result. */
+/**
+ * A running analysis in the calling thread. Every method is optional except result. The pass makes
+ * one per block (blocks.ts): block 0's (the fit sample) gets fit(); later blocks' are fresh and get
+ * no fit, so add() may depend on the run's settings only (side parts get the clipped dims through
+ * their fit(dims) before every block). Whatever fit() learns must live in the state, which merges
+ * with the empty states of the later blocks.
+ */
 export interface Accumulator {
   /** Feeds one layer of one batch (every accumulator sees the same batches, in the same order). */
   add?(batch: LayerBatch): void;
@@ -55,10 +61,12 @@ export interface Accumulator {
   /** The result, or undefined when the analysis adds nothing to the results JSON itself. */
   result(inputs: ResultInputs): Promise<unknown> | unknown;
   /**
-   * Its state (state.ts): the settings a merge needs to share, and the body; absent for a stateless
-   * analysis. A promise where work is still in flight (isotropy's background Gram blocks).
+   * Finishes work still in flight (isotropy's background Gram blocks); the run awaits it at the end of
+   * every block, before state().
    */
-  state?(): AccumulatorState | Promise<AccumulatorState>;
+  settle?(): Promise<void>;
+  /** Its state (state.ts): the settings a merge needs to share, and the body; absent for a stateless analysis. */
+  state?(): AccumulatorState;
   /** Merges the body of another accumulator's state (same settings: checked by unwrapState). */
   mergeState?(body: unknown): void;
 }
