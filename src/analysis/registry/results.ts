@@ -21,6 +21,7 @@ export interface AnalysisResults {
     fitSentences: number;
     /** The sentence cap per encoder batch, null for none (the token budget, in provenance.batching, decides). */
     batchSize: number | null;
+    blockSentences: number;
     linalg: "js" | "onnxruntime";
   };
   sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
