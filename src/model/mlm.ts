@@ -152,6 +152,10 @@ export function buildMlmGraph(ckpt: Checkpoint, head: MlmHead, points: ReadonlyM
     valueInfo("logits", DataType.FLOAT, ["rows", config.vocab]),
     ...Array.from({ length: config.layers + 1 }, (_, k) => valueInfo(`hidden_states.${k}`, DataType.FLOAT, hiddenDims)),
   ];
+  // every other edit point is an output too (its clean value gives mean-ablation fills); shape left to ORT
+  for (const target of points.keys()) {
+    if (!/^hidden_states\.\d+$/.test(target)) g.graph.output.push({ name: target, type: { tensorType: { elemType: DataType.FLOAT } } });
+  }
   return encodeModel({
     irVersion: IR_VERSION, producerName: "positional-artefacts", producerVersion: "0.1.0",
     docString: `${head.className}: ${config.architecture} encoder, ${config.layers} layers x ${H}, masked-LM head; edit points ${[...points.keys()].join(", ") || "none"}`,

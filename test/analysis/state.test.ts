@@ -7,8 +7,9 @@
  * the vectors the single run sees and only the merge differs.
  *
  * Exactness: token samples (anisotropy's pairs, the probe's train and test sets, contributions) are a
- * bottom-k selection on seeded hash keys, order-free: byte-identical. Float64 sums (outlier means,
- * position profiles, self-similarity's sums of unit vectors, the post-processings' moments) are added
+ * bottom-k selection on seeded hash keys, order-free: byte-identical; so is massive (histogram counts, maxima and
+ * capped lists under a total order). Float64 sums (outlier means,
+ * position profiles, self-similarity's sums of unit vectors, the post-processings' moments, norms' Pébay moments) are added
  * in another order when merged, so they agree to float64 rounding (about 1e-16 relative), which the
  * results' 7 significant digits (round6) can still show as one unit in the last place: compared
  * within 2e-6 relative (positions: see TOLERANCE). postprocess has no result key of its own: its merged
@@ -45,7 +46,7 @@ const opts: RunOptions = {
  */
 const TOLERANCE: Record<string, number> = { positions: 1e-3 };
 /** Analyses whose merge is exact by construction (see the header). */
-const EXACT = ["origins", "probe", "contributions"];
+const EXACT = ["origins", "probe", "contributions", "massive"];
 
 let encoder: Encoder, model: ModelIdentity;
 /** One encoded batch per sentence, sentence indices those of `sentences`. */
@@ -86,6 +87,7 @@ function group(): Group {
 async function feed(g: Group, batches: readonly EncodedBatch[]): Promise<void> {
   const all: LayerBatch[] = [];
   for (const enc of batches) {
+    for (const a of g.local.values()) a.addEncoded?.(enc);
     const lbs = toLayerBatches(enc);
     all.push(...lbs);
     for (const lb of lbs) for (const a of g.local.values()) a.add?.(lb);

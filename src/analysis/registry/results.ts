@@ -6,6 +6,8 @@ import type { OutlierResult } from "../outliers.js";
 import type { PositionResult } from "../positions.js";
 import type { ProbeResult } from "../probe.js";
 import type { SelfSimResult } from "../selfsim.js";
+import type { MassiveResult } from "../massive.js";
+import type { NormsResult } from "../norms.js";
 import type { AnalysisName } from "./index.js";
 
 export interface AnalysisResults {
@@ -18,6 +20,7 @@ export interface AnalysisResults {
     fitSentences: number;
     /** The sentence cap per encoder batch, null for none (the token budget, in provenance.batching, decides). */
     batchSize: number | null;
+    blockSentences: number;
     linalg: "js" | "onnxruntime";
   };
   sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
@@ -29,4 +32,6 @@ export interface AnalysisResults {
   anisotropy?: AnisotropyResult;
   selfsim?: { raw: SelfSimResult; clipped: SelfSimResult };
   contributions?: ContributionResult;
+  massive?: MassiveResult;
+  norms?: NormsResult;
 }
