@@ -74,6 +74,8 @@ export { MassiveActivations, massiveSettings } from "./analysis/massive.js";
 export type { MassiveOptions, MassiveSettings, MassiveResult, MassiveSite, MassiveEntry, MassivePersistence } from "./analysis/massive.js";
 export { OutlierNorms, normsSettings, dimKurtosis } from "./analysis/norms.js";
 export type { NormsOptions, NormsSettings, NormsResult, NormsSite } from "./analysis/norms.js";
+export { AttentionSinks, sinkSettings, SINK_CLASSES } from "./analysis/sinks.js";
+export type { SinkOptions, SinkSettings, SinkResult, SinkLayer, SinkHead, SinkClass } from "./analysis/sinks.js";
 export { TOKEN_CLASSES, tokenClasses, isPunctuation } from "./analysis/tokenClasses.js";
 export type { TokenClass } from "./analysis/tokenClasses.js";
 export { tokenSites, headSites, parseSiteName, SITE_KIND_ORDER } from "./analysis/siteViews.js";

@@ -2,6 +2,7 @@
 import type { AnisotropyOptions } from "./anisotropy.js";
 import type { MassiveOptions } from "./massive.js";
 import type { NormsOptions } from "./norms.js";
+import type { SinkOptions } from "./sinks.js";
 import type { OriginOptions } from "./origins.js";
 import type { OutlierOptions } from "./outliers.js";
 import type { AllButTheTopOptions, WhiteningOptions } from "./postprocess.js";
@@ -99,4 +100,6 @@ export interface RunOptions {
   massive?: MassiveOptions;
   /** Outlier norms (Bondarenko et al. 2021): dims listed. */
   norms?: NormsOptions;
+  /** Attention sinks (Gu et al. 2025): epsilon (default 0.3). Opt-in: needs the attn_probs site. */
+  sinks?: SinkOptions;
 }

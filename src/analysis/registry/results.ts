@@ -8,6 +8,7 @@ import type { ProbeResult } from "../probe.js";
 import type { SelfSimResult } from "../selfsim.js";
 import type { MassiveResult } from "../massive.js";
 import type { NormsResult } from "../norms.js";
+import type { SinkResult } from "../sinks.js";
 import type { AnalysisName } from "./index.js";
 
 export interface AnalysisResults {
@@ -34,4 +35,5 @@ export interface AnalysisResults {
   contributions?: ContributionResult;
   massive?: MassiveResult;
   norms?: NormsResult;
+  sinks?: SinkResult;
 }
