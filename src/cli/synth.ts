@@ -21,6 +21,7 @@ const spec: Record<string, OptionSpec> = {
   "plant-outlier": { type: "string", help: "plant an outlier in dimension DIM, DIM[:min|max] (default sign: min)" },
   "plant-rows": { type: "list", help: "position-table rows carrying the planted value (default: the row of token position 0)" },
   dtype: { type: "string", help: "stored dtype of model.safetensors: F32, F16 or BF16", default: "F32" },
+  "mlm-head": { type: "boolean", help: "add BertForMaskedLM's head (bert only); with --plant-outlier the head predicts a Zipf prior through DIM (src/model/synthHead.ts)" },
   out: { type: "string", help: "output folder, must not exist or be empty (required)" },
   force: { type: "boolean", help: "replace a non-empty output folder" },
 };
@@ -28,7 +29,7 @@ const spec: Record<string, OptionSpec> = {
 const usage =
   "artefacts synth --arch bert|roberta|distilbert --layers N --hidden D --heads H [--intermediate F] [--vocab V] " +
   "[--positions P] [--position-embeddings absolute|none] --seed S [--plant-outlier DIM[:min|max]] [--plant-rows LIST] " +
-  "[--dtype F32|F16|BF16] --out DIR";
+  "[--dtype F32|F16|BF16] [--mlm-head] --out DIR";
 
 const description =
   "Writes a SYNTHETIC checkpoint: a Hugging Face folder (config.json, model.safetensors, tokenizer files) with\n" +
@@ -62,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: intOption(o.seed, "seed", 0, 0xffffffff),
       plantOutlier: o["plant-outlier"] === undefined ? undefined : parsePlant(o["plant-outlier"] as string),
       plantRows: (o["plant-rows"] as string[] | undefined)?.map((r) => intOption(r, "plant-rows", 0)),
+      mlmHead: o["mlm-head"] === true,
       dtype: (o.dtype as string).toUpperCase() as StoredDtype,
       out: o.out as string,
       overwrite: o.force === true,
