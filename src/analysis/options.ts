@@ -2,6 +2,7 @@
 import type { AnisotropyOptions } from "./anisotropy.js";
 import type { MassiveOptions } from "./massive.js";
 import type { NormsOptions } from "./norms.js";
+import type { SinkOptions } from "./sinks.js";
 import type { OriginOptions } from "./origins.js";
 import type { OutlierOptions } from "./outliers.js";
 import type { AllButTheTopOptions, WhiteningOptions } from "./postprocess.js";
@@ -36,6 +37,12 @@ export interface RunOptions {
    * sample. Default 200 (capped at the sample size).
    */
   fitSentences?: number;
+  /**
+   * Sentences per block after the fit sample (blocks.ts): each block is analysed on its own and block
+   * states combine in a fixed tree, so a single run and any number of shards merged give the same
+   * bytes. Results depend on it (float sums are grouped by block); recorded in settings. Default 1024.
+   */
+  blockSentences?: number;
   /** Clip these dims (every layer) instead of the fit sample's persistent outliers. */
   clipDims?: readonly number[] | null;
   /**
@@ -74,7 +81,8 @@ export interface RunOptions {
    * the encoder), "split" (toLayerBatches), "add.NAME" (each accumulator's add, the fit-sample moments
    * included; "add.outliers" includes the position profile, fused with it in one pass), "fit" (picking
    * the clipped dims and replaying the fit sample into the clipped self-similarity), "result.NAME"
-   * (each result-time computation). With the side worker (`worker`), the probe's and
+   * (each result-time computation), "blocks" (taking each block's states, combining them in the block
+   * tree, loading the root into fresh accumulators). With the side worker (`worker`), the probe's and
    * self-similarity's phases are the worker's, keyed "side.split", "side.add.probe", "side.add.selfsim",
    * "side.fit", "side.result.probe", "side.result.selfsim", and this thread's waits for the worker
    * are "wait" (per batch) and "result.wait" (for its results): the wall time is encode + split +
@@ -92,4 +100,6 @@ export interface RunOptions {
   massive?: MassiveOptions;
   /** Outlier norms (Bondarenko et al. 2021): dims listed. */
   norms?: NormsOptions;
+  /** Attention sinks (Gu et al. 2025): epsilon (default 0.3). Opt-in: needs the attn_probs site. */
+  sinks?: SinkOptions;
 }

@@ -8,6 +8,7 @@ import type { ProbeResult } from "../probe.js";
 import type { SelfSimResult } from "../selfsim.js";
 import type { MassiveResult } from "../massive.js";
 import type { NormsResult } from "../norms.js";
+import type { SinkResult } from "../sinks.js";
 import type { AnalysisName } from "./index.js";
 
 export interface AnalysisResults {
@@ -20,6 +21,7 @@ export interface AnalysisResults {
     fitSentences: number;
     /** The sentence cap per encoder batch, null for none (the token budget, in provenance.batching, decides). */
     batchSize: number | null;
+    blockSentences: number;
     linalg: "js" | "onnxruntime";
   };
   sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
@@ -33,4 +35,5 @@ export interface AnalysisResults {
   contributions?: ContributionResult;
   massive?: MassiveResult;
   norms?: NormsResult;
+  sinks?: SinkResult;
 }

@@ -40,7 +40,13 @@ export interface ResultInputs {
   readonly results: ReadonlyMap<string, unknown>;
 }
 
-/** A running analysis in the calling thread. Every method is optional except result. */
+/**
+ * A running analysis in the calling thread. Every method is optional except result. The pass makes
+ * one per block (blocks.ts): block 0's (the fit sample) gets fit(); later blocks' are fresh and get
+ * no fit, so add() may depend on the run's settings only (side parts get the clipped dims through
+ * their fit(dims) before every block). Whatever fit() learns must live in the state, which merges
+ * with the empty states of the later blocks.
+ */
 export interface Accumulator {
   /** Feeds one layer of one batch (every accumulator sees the same batches, in the same order). */
   add?(batch: LayerBatch): void;
