@@ -1,5 +1,6 @@
 /** The options of runAnalyses (run.ts); its results are registry/results.ts. */
 import type { AnisotropyOptions } from "./anisotropy.js";
+import type { IsotropyOptions } from "./isotropy.js";
 import type { MassiveOptions } from "./massive.js";
 import type { NormsOptions } from "./norms.js";
 import type { SinkOptions } from "./sinks.js";
@@ -96,6 +97,8 @@ export interface RunOptions {
   selfsim?: { minOccurrences?: number; maxWords?: number };
   allButTheTop?: AllButTheTopOptions;
   whitening?: WhiteningOptions;
+  /** IsoScore*'s shrinkage and the covariance's block size (isotropy.ts). */
+  isotropy?: IsotropyOptions;
   /** Massive activations (Sun et al. 2024): thresholds (absolute 100, ratio 1000), top-k, candidate cap. */
   massive?: MassiveOptions;
   /** Outlier norms (Bondarenko et al. 2021): dims listed. */

@@ -71,8 +71,8 @@ test("runAnalyses with timings adds seconds per phase and leaves the results unc
   const a = await runAnalyses(encoder, sentences, { ...opts, timings });
   const b = await runAnalyses(encoder, sentences, opts);
   assert.equal(JSON.stringify({ ...a, provenance: {} }), JSON.stringify({ ...b, provenance: {} }));
-  const phases = ["fit", "encode", "split", "blocks", "add.outliers", "add.probe", "add.anisotropy", "add.moments", "add.selfsim", "add.massive", "add.norms",
-    "result.origins", "result.positions", "result.probe", "result.postprocessFit", "result.anisotropy", "result.selfsim", "result.contributions", "result.massive", "result.norms"];
+  const phases = ["fit", "encode", "split", "blocks", "add.outliers", "add.probe", "add.anisotropy", "add.moments", "add.selfsim", "add.massive", "add.norms", "add.isotropy",
+    "result.origins", "result.positions", "result.probe", "result.postprocessFit", "result.anisotropy", "result.selfsim", "result.contributions", "result.massive", "result.norms", "result.isotropy"];
   assert.deepEqual(Object.keys(timings).sort(), [...phases].sort());
   for (const p of phases) assert.ok(timings[p] >= 0 && Number.isFinite(timings[p]), `${p}: ${timings[p]}`);
 });
@@ -158,8 +158,8 @@ test("runAnalyses: the probe and self-similarity in the side worker give the sam
   // the worker's phases come back prefixed "side.", this thread's waits for it as "wait" and "result.wait"
   const timings: Record<string, number> = {};
   await runAnalyses(encoder, sentences, { ...opts, worker: true, timings });
-  const phases = ["fit", "encode", "split", "blocks", "add.outliers", "add.anisotropy", "add.moments", "add.massive", "add.norms", "wait",
-    "result.origins", "result.positions", "result.postprocessFit", "result.anisotropy", "result.contributions", "result.massive", "result.norms", "result.wait",
+  const phases = ["fit", "encode", "split", "blocks", "add.outliers", "add.anisotropy", "add.moments", "add.massive", "add.norms", "add.isotropy", "wait",
+    "result.origins", "result.positions", "result.postprocessFit", "result.anisotropy", "result.contributions", "result.massive", "result.norms", "result.isotropy", "result.wait",
     "side.split", "side.add.probe", "side.add.selfsim", "side.fit", "side.result.probe", "side.result.selfsim"];
   assert.deepEqual(Object.keys(timings).sort(), [...phases].sort());
   for (const p of phases) assert.ok(timings[p] >= 0 && Number.isFinite(timings[p]), `${p}: ${timings[p]}`);
@@ -195,7 +195,7 @@ test("runAnalyses: onStates gives every stateful accumulator's envelope, the sam
   for (const worker of [false, true]) {
     let got: StateEnvelope[] = [];
     await runAnalyses(encoder, sentences, { ...opts, worker, onStates: (s) => { got = s; } });
-    assert.deepEqual(got.map((e) => e.analysis), ["outliers", "positions", "probe", "anisotropy", "selfsim", "postprocess", "massive", "norms"]);
+    assert.deepEqual(got.map((e) => e.analysis), ["outliers", "positions", "probe", "anisotropy", "selfsim", "postprocess", "massive", "norms", "isotropy"]);
     for (const e of got) assert.equal(e.version, STATE_VERSION);
     texts.push(JSON.stringify(got));
   }

@@ -96,6 +96,8 @@ async function feed(g: Group, batches: readonly EncodedBatch[]): Promise<void> {
     for (const p of g.side.values()) p.add("encode", lbs, p.needsWords ? wordTable(enc) : null, () => {});
   }
   for (const a of g.local.values()) await a.fit?.(all);
+  // as the run does at the end of every block: work in flight (isotropy's Gram blocks) finishes
+  for (const a of g.local.values()) await a.settle?.();
 }
 
 function stateOf(g: Group, name: string): AccumulatorState | null {

@@ -10,6 +10,7 @@ import { anisotropy } from "./anisotropy.js";
 import { selfsim } from "./selfsim.js";
 import { contributions } from "./contributions.js";
 import { postprocess } from "./postprocess.js";
+import { isotropy } from "./isotropy.js";
 import { massive } from "./massive.js";
 import { norms } from "./norms.js";
 import { sinks } from "./sinks.js";
@@ -17,7 +18,7 @@ import { siteKinds } from "../../model/sites.js";
 import type { ModelConfig, SiteKind } from "../../model/types.js";
 import type { AnalysisDescriptor, Need } from "./types.js";
 
-export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess, massive, norms, sinks] as const;
+export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess, massive, norms, sinks, isotropy] as const;
 
 /** The analysis every run has: the outlier scan, whose dims are the clip and every result's `dims`. */
 export const BASE = outliers.name;

@@ -1,6 +1,7 @@
 /** The results JSON of runAnalyses: one key per analysis of the registry that reports. */
 import type { AnisotropyResult } from "../anisotropy.js";
 import type { ContributionResult } from "../contributions.js";
+import type { IsotropyResult } from "../isotropy.js";
 import type { OriginResult } from "../origins.js";
 import type { OutlierResult } from "../outliers.js";
 import type { PositionResult } from "../positions.js";
@@ -36,4 +37,5 @@ export interface AnalysisResults {
   massive?: MassiveResult;
   norms?: NormsResult;
   sinks?: SinkResult;
+  isotropy?: IsotropyResult;
 }
