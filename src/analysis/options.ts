@@ -1,7 +1,9 @@
 /** The options of runAnalyses (run.ts); its results are registry/results.ts. */
 import type { AnisotropyOptions } from "./anisotropy.js";
+import type { IsotropyOptions } from "./isotropy.js";
 import type { MassiveOptions } from "./massive.js";
 import type { NormsOptions } from "./norms.js";
+import type { SinkOptions } from "./sinks.js";
 import type { OriginOptions } from "./origins.js";
 import type { OutlierOptions } from "./outliers.js";
 import type { AllButTheTopOptions, WhiteningOptions } from "./postprocess.js";
@@ -95,8 +97,12 @@ export interface RunOptions {
   selfsim?: { minOccurrences?: number; maxWords?: number };
   allButTheTop?: AllButTheTopOptions;
   whitening?: WhiteningOptions;
+  /** IsoScore*'s shrinkage and the covariance's block size (isotropy.ts). */
+  isotropy?: IsotropyOptions;
   /** Massive activations (Sun et al. 2024): thresholds (absolute 100, ratio 1000), top-k, candidate cap. */
   massive?: MassiveOptions;
   /** Outlier norms (Bondarenko et al. 2021): dims listed. */
   norms?: NormsOptions;
+  /** Attention sinks (Gu et al. 2025): epsilon (default 0.3). Opt-in: needs the attn_probs site. */
+  sinks?: SinkOptions;
 }

@@ -106,6 +106,7 @@ export async function runBlock(plan: Plan, pass: Pass, b: number): Promise<Block
   if (pass.block !== -1) pass.local = localAccumulators(pass.spec);
   pass.tokens = pass.truncated = 0;
   await encodeStage(plan, pass, from, to, b === 0 ? "fit" : "encode");
+  for (const a of pass.local.values()) if (a.settle) await a.settle();
   const side = pass.side ? await pass.side.cut(plan.clip.dims) : [];
   pass.block = b;
   const states = envelopes(pass.spec, pass.local, side);

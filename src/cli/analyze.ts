@@ -14,8 +14,12 @@ import { runShard, type ShardSpec } from "../analysis/shard.js";
 import { writeShardFile } from "./shardFile.js";
 import { resolveShard } from "./shardSpec.js";
 import { DEFAULT_TOKEN_BUDGET } from "../model/batching.js";
-import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
-import { summaries } from "../analysis/registry/index.js";
+import { readConfig } from "../model/config.js";
+import { resolveSource } from "../model/source.js";
+import { resolveSites } from "../model/sites.js";
+import type { ModelConfig } from "../model/types.js";
+import { ANALYSIS_NAMES, DEFAULT_ANALYSES, resolveOnly, runAnalyses } from "../analysis/run.js";
+import { siteRequest, summaries } from "../analysis/registry/index.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
 
@@ -30,7 +34,11 @@ export const DEFAULT_SAMPLE = 20000;
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id (required)" },
   corpus: { type: "string", help: "bundled corpus (sotu, moby-dick, brown, default) or a text file", default: "default" },
-  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; ${ANALYSIS_NAMES[0]} always)` },
+  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: ${DEFAULT_ANALYSES.join(", ")}; ${ANALYSIS_NAMES[0]} always)` },
+  sites: {
+    type: "list",
+    help: "extra activation sites to encode and analyse, comma-separated names (attn_resid.3) or kinds (attn_resid, ffn_act, attn_probs ...; docs/sites.md): massive and norms read every token site, attn_probs adds sinks. massive/norms already ask for the pre-LN residual sites the family has; needs a Hugging Face checkpoint folder",
+  },
   sample: { type: "string", help: "sentences drawn from the corpus (seeded; default: the paper's 20,000)", default: String(DEFAULT_SAMPLE) },
   "min-words": { type: "string", help: "drawn sentences have at least this many words", default: "4" },
   "max-words": { type: "string", help: "drawn sentences have at most this many words", default: "40" },
@@ -53,10 +61,12 @@ const spec: Record<string, OptionSpec> = {
 };
 
 const usage =
-  "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sample N] [--seed S] [--include-special] [--shard K/N|auto] --out results.json";
+  "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sites LIST] [--sample N] [--seed S] [--include-special] [--shard K/N|auto] --out results.json";
 
 const description =
   `Encodes a seeded sample of corpus sentences once and runs the analyses: ${summaries()}.\n` +
+  "massive and norms read hidden_states and the residual sums entering each LayerNorm (attn_resid, ffn_resid; pre-LN families: the norm inputs) " +
+  "when the model is a Hugging Face folder; sinks is opt-in (--only sinks, or --sites attn_probs).\n" +
   "Progress goes to stderr; the JSON is written to --out atomically. With --shard K/N only shard K's\n" +
   "blocks are analysed and their state is written; `artefacts merge` makes the results of N shards.";
 
@@ -107,11 +117,11 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The settings that fix a result (a shard file's record: artefacts merge rebuilds the run from it). */
-export type RunRecord = Pick<AnalyzeSettings, "model" | "corpus" | "only" | "sample" | "seed" | "minWords" | "maxWords" | "includeSpecial" | "fitSentences" | "clip" | "tokenBudget" | "batchSize" | "blockSentences" | "linalg" | "allowNonFinite" | "nonFinite">;
+export type RunRecord = Pick<AnalyzeSettings, "model" | "corpus" | "only" | "sample" | "seed" | "minWords" | "maxWords" | "includeSpecial" | "fitSentences" | "clip" | "tokenBudget" | "batchSize" | "blockSentences" | "linalg" | "allowNonFinite" | "nonFinite" | "sites">;
 
 export function recordOf(s: RunRecord): RunRecord {
-  const { model, corpus, only, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite } = s;
-  return { model, corpus, only, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite };
+  const { model, corpus, only, sites, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite } = s;
+  return { model, corpus, only, sites, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite };
 }
 
 /** runAnalyses' options from the command's settings (worker: auto unless given). */
@@ -138,8 +148,8 @@ export function corpusRecord(s: RunRecord, corpus: ReturnType<typeof corpusInfo>
 
 /** The encoder, or null after printing why it did not open. */
 export async function openEncoder(s: RunRecord & { threads?: number; device?: "cpu" | "cuda" }): Promise<Encoder | null> {
-  return createEncoder(s.model, { threads: s.threads, device: s.device ?? "cpu", allowNonFinite: s.allowNonFinite, nonFinite: s.nonFinite }).catch((err: Error) => {
-    process.stderr.write(`--model ${s.model}: ${err.message}\n`);
+  return siteEncoder(s).catch((err: Error) => {
+    process.stderr.write(`${err instanceof SitesError ? "--sites" : `--model ${s.model}`}: ${err.message}\n`);
     return null;
   });
 }
@@ -154,6 +164,26 @@ export function progress(command: string, t0: number): RunOptions["onProgress"] 
     lastLine = line;
   };
 }
+
+/**
+ * The encoder with the sites the run needs: the analyses' pre-LN and attention kinds the family has, and
+ * --sites (an unknown or missing one is refused by the encoder, listing the valid ones).
+ */
+async function siteEncoder(settings: RunRecord & { threads?: number; device?: "cpu" | "cuda" }) {
+  const { dir, kind } = await resolveSource(settings.model);
+  const config: ModelConfig | null = kind === "hf-folder" ? readConfig(dir) : null;
+  if (settings.sites.length && !config) throw new SitesError(`${settings.sites.join(",")}: ${dir} is an ONNX folder; sites are built into the graph from a Hugging Face checkpoint folder (config.json + model.safetensors): pass that instead`);
+  try {
+    if (config) resolveSites(config, settings.sites);
+  } catch (err) {
+    throw new SitesError((err as Error).message, { cause: err });
+  }
+  const sites = siteRequest(config, settings.only, settings.sites);
+  return createEncoder(settings.model, { threads: settings.threads, device: settings.device ?? "cpu", allowNonFinite: settings.allowNonFinite, nonFinite: settings.nonFinite, sites });
+}
+
+/** A bad --sites entry (reported under the flag's name, not the model's). */
+class SitesError extends Error {}
 
 /** Writes to a temporary name beside the target, then renames, so a failure never leaves a partial file. */
 export function writeAtomic(file: string, text: string): void {
@@ -175,9 +205,10 @@ function readSettings(args: ParsedArgs) {
   if (o.model === undefined) throw new RangeError("artefacts analyze: --model is required (see --help)");
   if (o.out === undefined) throw new RangeError("artefacts analyze: --out is required (see --help)");
   if (args.positionals.length) throw new RangeError(`artefacts analyze: unexpected argument ${JSON.stringify(args.positionals[0])}; sentences come from --corpus`);
-  const only = resolveOnly(o.only as string[] | undefined);
+  const sites = (o.sites as string[] | undefined) ?? [];
+  const only = resolveOnly(o.only as string[] | undefined, sites);
   const settings = {
-    model: o.model as string, corpus: o.corpus as string, only,
+    model: o.model as string, corpus: o.corpus as string, only, sites,
     sample: intOption(o.sample, "sample", 2), seed: intOption(o.seed, "seed", 0, 0xffffffff),
     minWords: intOption(o["min-words"], "min-words", 1), maxWords: intOption(o["max-words"], "max-words", 1),
     includeSpecial: o["include-special"] === true, fitSentences: intOption(o["fit-sentences"], "fit-sentences", 1),

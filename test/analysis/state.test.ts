@@ -26,7 +26,8 @@ import { createRandom } from "../../src/numerics/random.js";
 import { jsLinalg } from "../../src/numerics/linalg.js";
 import { toLayerBatches, wordTable, type LayerBatch } from "../../src/analysis/batch.js";
 import { outlierDims, type OutlierResult } from "../../src/analysis/outliers.js";
-import { REGISTRY, BASE } from "../../src/analysis/registry/index.js";
+import { REGISTRY, BASE, siteRequest } from "../../src/analysis/registry/index.js";
+import { readConfig } from "../../src/model/config.js";
 import type { Accumulator, AccumulatorState, RunContext, SidePart, ResultInputs } from "../../src/analysis/registry/types.js";
 import { stateIdentity, unwrapState, wrapState, STATE_VERSION, type ModelIdentity } from "../../src/analysis/state.js";
 import type { RunOptions } from "../../src/analysis/options.js";
@@ -53,7 +54,8 @@ let encoder: Encoder, model: ModelIdentity;
 let encoded: EncodedBatch[] = [];
 
 before(async () => {
-  encoder = await createEncoder(modelDir, { threads: 1 });
+  // with every site the analyses ask for (the residual sums for massive and norms, attn_probs for sinks)
+  encoder = await createEncoder(modelDir, { threads: 1, sites: siteRequest(readConfig(modelDir), REGISTRY.map((d) => d.name)) });
   model = stateIdentity(encoder.provenance());
   for (const [i, s] of sentences.entries()) {
     for await (const b of encoder.encode([s], { batchSize: 1 })) encoded.push({ ...b, sentenceIndex: [i] });
@@ -94,6 +96,8 @@ async function feed(g: Group, batches: readonly EncodedBatch[]): Promise<void> {
     for (const p of g.side.values()) p.add("encode", lbs, p.needsWords ? wordTable(enc) : null, () => {});
   }
   for (const a of g.local.values()) await a.fit?.(all);
+  // as the run does at the end of every block: work in flight (isotropy's Gram blocks) finishes
+  for (const a of g.local.values()) await a.settle?.();
 }
 
 function stateOf(g: Group, name: string): AccumulatorState | null {

@@ -10,12 +10,15 @@ import { anisotropy } from "./anisotropy.js";
 import { selfsim } from "./selfsim.js";
 import { contributions } from "./contributions.js";
 import { postprocess } from "./postprocess.js";
+import { isotropy } from "./isotropy.js";
 import { massive } from "./massive.js";
 import { norms } from "./norms.js";
-import type { SiteKind } from "../../model/types.js";
+import { sinks } from "./sinks.js";
+import { siteKinds } from "../../model/sites.js";
+import type { ModelConfig, SiteKind } from "../../model/types.js";
 import type { AnalysisDescriptor, Need } from "./types.js";
 
-export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess, massive, norms] as const;
+export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess, massive, norms, sinks, isotropy] as const;
 
 /** The analysis every run has: the outlier scan, whose dims are the clip and every result's `dims`. */
 export const BASE = outliers.name;
@@ -81,4 +84,17 @@ export function reported(d: AnalysisDescriptor, only: readonly string[]): boolea
 /** `artefacts analyze --help`'s list of analyses. */
 export function summaries(): string {
   return REGISTRY.map((d) => d.summary).join(", ");
+}
+
+/**
+ * EncoderOptions.sites for a run of `only`: the caller's `extra` sites (names or kinds, resolved and
+ * checked by the encoder, which names a bad one), then the kinds the analyses ask for (analysisSites)
+ * that the model's family has. `config` null (an ONNX folder, which cannot add outputs): the analyses'
+ * kinds are dropped and they read hidden_states only (sinks then refuses to run).
+ */
+export function siteRequest(config: ModelConfig | null, only: readonly string[], extra: readonly string[] = []): string[] {
+  const have = new Set(config ? siteKinds(config) : []);
+  const out = [...extra];
+  for (const k of analysisSites(only)) if (have.has(k) && !out.includes(k)) out.push(k);
+  return out;
 }

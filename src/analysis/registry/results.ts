@@ -1,6 +1,7 @@
 /** The results JSON of runAnalyses: one key per analysis of the registry that reports. */
 import type { AnisotropyResult } from "../anisotropy.js";
 import type { ContributionResult } from "../contributions.js";
+import type { IsotropyResult } from "../isotropy.js";
 import type { OriginResult } from "../origins.js";
 import type { OutlierResult } from "../outliers.js";
 import type { PositionResult } from "../positions.js";
@@ -8,6 +9,7 @@ import type { ProbeResult } from "../probe.js";
 import type { SelfSimResult } from "../selfsim.js";
 import type { MassiveResult } from "../massive.js";
 import type { NormsResult } from "../norms.js";
+import type { SinkResult } from "../sinks.js";
 import type { AnalysisName } from "./index.js";
 
 export interface AnalysisResults {
@@ -34,4 +36,6 @@ export interface AnalysisResults {
   contributions?: ContributionResult;
   massive?: MassiveResult;
   norms?: NormsResult;
+  sinks?: SinkResult;
+  isotropy?: IsotropyResult;
 }

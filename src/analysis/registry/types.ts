@@ -60,6 +60,11 @@ export interface Accumulator {
   fit?(batches: readonly LayerBatch[]): Promise<void> | void;
   /** The result, or undefined when the analysis adds nothing to the results JSON itself. */
   result(inputs: ResultInputs): Promise<unknown> | unknown;
+  /**
+   * Finishes work still in flight (isotropy's background Gram blocks); the run awaits it at the end of
+   * every block, before state().
+   */
+  settle?(): Promise<void>;
   /** Its state (state.ts): the settings a merge needs to share, and the body; absent for a stateless analysis. */
   state?(): AccumulatorState;
   /** Merges the body of another accumulator's state (same settings: checked by unwrapState). */
