@@ -17,6 +17,15 @@ export type { TokenizedSentence } from "./model/tokenizer.js";
 export { resolveSource } from "./model/source.js";
 export type { ResolvedSource, SourceOptions } from "./model/source.js";
 export { synthesize } from "./model/synth.js";
+// masked-LM heads and interventions as graph edits (issue 17)
+export { MaskedLm } from "./model/mlm.js";
+export type { MaskedLmOptions, MlmBatch, EditFeeds } from "./model/mlm.js";
+export { loadMlmHead, MLM_HEAD_ARCHITECTURES } from "./model/heads.js";
+export type { MlmHead } from "./model/heads.js";
+export { ablationVectors, applyGraphEdits, editInputNames } from "./model/onnx/edits.js";
+export type { GraphEdit } from "./model/onnx/edits.js";
+export { editTargets, INTERVENTION_SITES } from "./model/editTargets.js";
+export type { EditTarget, InterventionSite } from "./model/editTargets.js";
 export type { SynthOptions, SynthRecord, PlantedOutlier } from "./model/synth.js";
 export type { PlantedMassive, PlantedSink, MassiveRecord, SinkRecord } from "./model/synthPlant.js";
 export { meanPool, clsPool, l2normalize } from "./model/pooling.js";
@@ -97,13 +106,22 @@ export { pearson, spearman, averageRanks } from "./analysis/correlation.js";
 export { WicScorer, evaluateWic, accuracyTable, bestCell, WIC_THRESHOLDS } from "./analysis/senses.js";
 export type { WicCell, WicScores, WicResult, WicOptions } from "./analysis/senses.js";
 export { StsScorer, evaluateSts, meanPoolBatch, clippedCosine } from "./analysis/sts.js";
+// interventions and masked-LM scores (issue 17)
+export { planMasks, planPseudo, scorePlan, logProbAt } from "./analysis/mlmScore.js";
+export type { MaskPlan, MaskedRow, MlmScore, LogitsRunner, TokenRow } from "./analysis/mlmScore.js";
+export { ABLATIONS, randomDims, summarise, compareWithRandom, interventionStatement } from "./analysis/intervene.js";
+export type { Ablation, InterventionOptions, RandomBaseline, Comparison } from "./analysis/intervene.js";
+export { interveneMlm } from "./analysis/interveneMlm.js";
+export type { MlmInterventionOptions, MlmInterventionResult } from "./analysis/interveneMlm.js";
+export { interveneDownstream } from "./analysis/interveneDownstream.js";
+export type { DownstreamInterventionOptions, DownstreamInterventionResult } from "./analysis/interveneDownstream.js";
 export type { ClipSpec, SentenceEncoder, Correlations, StsScores, StsLayer, StsBest, StsResult, StsOptions } from "./analysis/sts.js";
 export { evaluateSupervised, probeLayer, poolTexts, splitTrainTest } from "./analysis/supervised.js";
 export type { SupervisedOptions, SupervisedLayer, SupervisedResult } from "./analysis/supervised.js";
 
 // data
 // -- data exports --
-export { loadCorpus, corpusInfo, CORPUS_NAMES } from "./data/corpus.js";
+export { loadCorpus, corpusInfo, CORPUS_NAMES, loadDocuments } from "./data/corpus.js";
 export type { CorpusName, CorpusInfo } from "./data/corpus.js";
 export { splitSentences, countWords } from "./data/sentences.js";
 export { sampleSentences } from "./data/sample.js";

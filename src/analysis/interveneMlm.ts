@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { loadCorpus, loadDocuments } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
 import { readConfig } from "../model/config.js";
-import { editTargets, interventionLayers, type EditTarget } from "../model/editTargets.js";
+import { editTargets, interventionLayers, interventionSite, type EditTarget } from "../model/editTargets.js";
 import { MaskedLm, type EditFeeds } from "../model/mlm.js";
 import { ablationVectors } from "../model/onnx/edits.js";
 import { resolveSource } from "../model/source.js";
@@ -69,11 +69,12 @@ export interface MlmInterventionResult {
 export async function interveneMlm(source: string, options: MlmInterventionOptions): Promise<MlmInterventionResult> {
   const { dir } = await resolveSource(source);
   const config = readConfig(dir);
-  const o = resolveIntervention(options, config.hidden);
+  const targets = editTargets(config, interventionSite(options.site ?? "hidden_states"), options.layers ?? "all");
+  const width = targets[0].width;
+  const o = resolveIntervention(options, width);
   const scoreKind = options.score ?? "mlm";
   if (scoreKind !== "mlm" && scoreKind !== "pppl") throw new RangeError(`invalid score: ${JSON.stringify(scoreKind)}; expected mlm or pppl`);
   const layers = interventionLayers(o.layers, config);
-  const targets = editTargets(config, o.site, o.layers);
   const progress = options.onProgress;
   const lm = await MaskedLm.open(dir, { threads: options.threads, editPoints: targets.map((t) => t.target), maxLength: options.maxLength ?? 128 });
   try {
@@ -85,7 +86,7 @@ export async function interveneMlm(source: string, options: MlmInterventionOptio
       const edits: EditFeeds = new Map(dims.length ? targets.map((t) => [t.target, ablationVectors(t.width, dims, fills?.get(t.target) ?? o.value ?? 0)]) : []);
       return (await scorePlan(async (b) => (await lm.run(b, edits)).logits, plan, config.vocab, { batchSize: options.batchSize ?? 16 })).loss;
     };
-    const c = await compareWithRandom(score, o.dims, config.hidden, o.repeats, o.seed, progress);
+    const c = await compareWithRandom(score, o.dims, width, o.repeats, o.seed, progress);
     const what = scoreKind === "mlm" ? "MLM loss" : "pseudo-log-likelihood loss";
     return {
       kind: "mlm-intervention", model: lm.id, head: lm.head.className, site: o.site, layers, targets: targets.map((t) => t.target),

@@ -23,6 +23,7 @@ const spec: Record<string, OptionSpec> = {
   "plant-massive": { type: "string", help: "plant a massive activation LAYER:DIM: dim DIM of [SEP] at ffn_resid.LAYER, far above 1000x its median (hidden >= 16)" },
   "plant-sink": { type: "string", help: "plant a sink head LAYER:HEAD: head HEAD (0-based) of block LAYER puts ~all its attention on [CLS] (hidden >= 16)" },
   dtype: { type: "string", help: "stored dtype of model.safetensors: F32, F16 or BF16", default: "F32" },
+  "mlm-head": { type: "boolean", help: "add BertForMaskedLM's head (bert only); with --plant-outlier the head predicts a Zipf prior through DIM (src/model/synthHead.ts)" },
   out: { type: "string", help: "output folder, must not exist or be empty (required)" },
   force: { type: "boolean", help: "replace a non-empty output folder" },
 };
@@ -31,7 +32,7 @@ const usage =
   "artefacts synth --arch bert|roberta|distilbert --layers N --hidden D --heads H [--intermediate F] [--vocab V] " +
   "[--positions P] [--position-embeddings absolute|none] --seed S [--plant-outlier DIM[:min|max]] [--plant-rows LIST] " +
   "[--plant-massive LAYER:DIM] [--plant-sink LAYER:HEAD] " +
-  "[--dtype F32|F16|BF16] --out DIR";
+  "[--dtype F32|F16|BF16] [--mlm-head] --out DIR";
 
 const description =
   "Writes a SYNTHETIC checkpoint: a Hugging Face folder (config.json, model.safetensors, tokenizer files) with\n" +
@@ -69,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
       plantRows: (o["plant-rows"] as string[] | undefined)?.map((r) => intOption(r, "plant-rows", 0)),
       plantMassive: o["plant-massive"] === undefined ? undefined : pair(o["plant-massive"] as string, "plant-massive", "dim"),
       plantSink: o["plant-sink"] === undefined ? undefined : pair(o["plant-sink"] as string, "plant-sink", "head"),
+      mlmHead: o["mlm-head"] === true,
       dtype: (o.dtype as string).toUpperCase() as StoredDtype,
       out: o.out as string,
       overwrite: o.force === true,

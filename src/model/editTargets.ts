@@ -5,11 +5,16 @@
  *    embedding norm; layer l: block l's norms; pre-LN families: the final norm belongs to layer L), as
  *    Kovaleva et al. 2021 ("BERT Busters") disabled them.
  *  - position_table: the columns of the absolute position table (no layer: give "all" or 0).
+ *  - the other token sites of src/model/sites.ts (attn_out, attn_resid, ffn_act, ffn_out, ffn_resid and
+ *    the pre-LN norm sites): the activation `${kind}.${layer}` in the layers that have it (ffn_act's
+ *    width is the FFN width). attn_probs is not a site for dims.
  */
 import { expectedTensors } from "./checkpoint.js";
-import type { ModelConfig } from "./types.js";
+import { listSites, siteKinds } from "./sites.js";
+import type { ModelConfig, SiteKind } from "./types.js";
 
-export const INTERVENTION_SITES = ["hidden_states", "ln_weight", "ln_bias", "position_table"] as const;
+const ACTIVATION_SITES = ["attn_out", "attn_resid", "ffn_act", "ffn_out", "ffn_resid", "attn_norm_in", "attn_norm_out", "mlp_norm_in", "mlp_norm_out", "final_norm_in", "final_norm_out"] as const satisfies readonly SiteKind[];
+export const INTERVENTION_SITES = ["hidden_states", "ln_weight", "ln_bias", "position_table", ...ACTIVATION_SITES] as const;
 export type InterventionSite = (typeof INTERVENTION_SITES)[number];
 
 export interface EditTarget {
@@ -41,6 +46,7 @@ export function editTargets(config: ModelConfig, site: InterventionSite, layers:
   const chosen = interventionLayers(layers, config);
   const H = config.hidden;
   if (site === "hidden_states") return chosen.map((l) => ({ target: `hidden_states.${l}`, layer: l, width: H }));
+  if ((ACTIVATION_SITES as readonly string[]).includes(site)) return activationTargets(config, site as SiteKind, chosen);
   const tensors = expectedTensors(config);
   if (site === "position_table") {
     if (layers !== "all" && !(chosen.length === 1 && chosen[0] === 0)) throw new RangeError(`invalid layers for site position_table: ${JSON.stringify(layers)}; the position table has no layer, give "all" or 0`);
@@ -66,4 +72,13 @@ function normLayer(name: string, L: number): number | null {
   if (name.startsWith("final_norm.")) return L;
   const m = /(?:^|\.)(?:layer|layers)\.(\d+)\./.exec(name);
   return m ? Number(m[1]) + 1 : null;
+}
+
+/** The activation sites of a kind in the chosen layers; errors say which layers have it, or that the family lacks it. */
+function activationTargets(config: ModelConfig, kind: SiteKind, layers: number[]): EditTarget[] {
+  const all = listSites(config).filter((s) => s.kind === kind);
+  if (all.length === 0) throw new RangeError(`site ${kind}: this ${config.architecture} model has no such site; its sites are ${siteKinds(config).filter((k) => k !== "attn_probs").join(", ")}, ln_weight, ln_bias${config.positionEmbeddingType === "absolute" ? ", position_table" : ""}`);
+  const out = all.filter((s) => layers.includes(s.layer)).map((s) => ({ target: s.name, layer: s.layer, width: s.width }));
+  if (out.length === 0) throw new RangeError(`site ${kind}: none in layers ${layers.join(", ")}; it exists in layers ${all.map((s) => s.layer).join(", ")}`);
+  return out;
 }

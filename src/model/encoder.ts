@@ -24,6 +24,7 @@ import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
 import { familyOf } from "./families/index.js";
 import type { EncodedBatch, Float32Tensor, ModelConfig, SiteInfo, StaticTensors } from "./types.js";
 import { resolveSites } from "./sites.js";
+import { editModelBytes, type GraphEdit } from "./onnx/edits.js";
 import { dropRows, nonFinitePolicy, nonFiniteRows, type NonFiniteCount, type NonFinitePolicy } from "./finite.js";
 import { checkTokenizerAgainstModel } from "./crosscheck.js";
 import { DEFAULT_TOKEN_BUDGET, DEFAULT_WINDOW, lengthOrder, planBatches } from "./batching.js";
@@ -51,6 +52,11 @@ export interface EncoderOptions extends SourceOptions {
    * padded layout of `layers`. Needs a Hugging Face folder (the graph is built from the checkpoint).
    */
   sites?: string[];
+  /**
+   * Interventions (src/model/onnx/edits.ts): values of the graph replaced by value * keep + fill, e.g.
+   * dims of hidden_states.3 zeroed; every layer after the edit sees it. Default none.
+   */
+  edits?: readonly GraphEdit[];
 }
 
 export interface EncodeOptions {
@@ -148,6 +154,7 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
     let cached: StaticTensors | undefined;
     statics = () => (cached ??= onnxStaticTensors(modelFile, config));
   }
+  if (options.edits?.length) bytes = editModelBytes(bytes, options.edits, dir);
   const session = await EncoderSession.open(bytes, { threads: options.threads, device });
   if (session.layers !== config.layers) {
     await session.dispose();

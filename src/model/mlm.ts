@@ -3,6 +3,9 @@
  * (heads.ts) on the rows asked for, and optional edit points (onnx/edits.ts) whose keep/fill vectors
  * are graph inputs, so one session scores every intervention condition without copying weights.
  *
+ * Activation sites (src/model/sites.ts) named as edit points are built into the graph and edited where
+ * the graph reads them.
+ *
  * Inputs: input_ids, attention_mask (+ token_type_ids where the family takes them), int64 [batch,
  * sequence]; mlm_positions int64 [M], flat indices b * sequence + t of the tokens to score; for each
  * edit point, edit.<target>.keep and edit.<target>.fill, float32 [width]. Outputs: logits [M, vocab],
@@ -16,6 +19,7 @@ import { applyGraphEdits, editInputNames } from "./onnx/edits.js";
 import { IR_VERSION, OPSET } from "./onnx/build.js";
 import { GraphBuilder } from "./onnx/graph.js";
 import { DataType, encodeModel, valueInfo } from "./onnx/proto.js";
+import { listSites } from "./sites.js";
 import { KernelSession, type KernelFeed } from "./session.js";
 import { resolveSource, type SourceOptions } from "./source.js";
 import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
@@ -120,11 +124,14 @@ export class MaskedLm {
 function resolveEditPoints(ckpt: Checkpoint, points: readonly string[]): Map<string, number> {
   const out = new Map<string, number>();
   const L = ckpt.config.layers;
+  const sites = listSites(ckpt.config);
   for (const p of points) {
     const m = /^hidden_states\.(\d+)$/.exec(p);
+    const site = sites.find((s) => s.name === p && s.layout === "tokens");
     if (m && Number(m[1]) <= L) out.set(p, ckpt.config.hidden);
+    else if (site) out.set(p, site.width);
     else if (ckpt.weights.has(p)) out.set(p, ckpt.weights.get(p)!.shape.at(-1)!);
-    else throw new RangeError(`invalid edit point: ${JSON.stringify(p)}; expected hidden_states.0..hidden_states.${L} or the canonical name of a loaded weight (e.g. embeddings.LayerNorm.weight)`);
+    else throw new RangeError(`invalid edit point: ${JSON.stringify(p)}; expected hidden_states.0..hidden_states.${L}, a token site such as ${sites.find((s) => s.kind === "attn_resid")?.name ?? sites[1]?.name ?? "attn_out.1"} (src/model/sites.ts) or the canonical name of a loaded weight (e.g. embeddings.LayerNorm.weight)`);
   }
   return out;
 }
@@ -142,7 +149,8 @@ export function buildMlmGraph(ckpt: Checkpoint, head: MlmHead, points: ReadonlyM
   const inputs = ["input_ids", "attention_mask", ...family.extraInputs(config)];
   g.graph.input = inputs.map((n) => valueInfo(n, DataType.INT64, ["batch", "sequence"]));
   g.graph.input.push(valueInfo("mlm_positions", DataType.INT64, ["rows"]));
-  const last = family.build({ g, config, weight });
+  const sites = listSites(config).filter((s) => s.kind !== "hidden_states" && points.has(s.name));
+  const last = family.build(sites.length ? { g, config, weight, sites } : { g, config, weight });
   const H = config.hidden;
   const flat = g.node("Reshape", [last, g.i64("shape_rows_hidden", [-1, H])]);
   buildMlmHead(g, g.node("Gather", [flat, "mlm_positions"], { axis: 0 }), head, config);

@@ -7,8 +7,11 @@
  *
  * keep and fill are either constants (one graph per condition) or graph inputs named by editInputNames
  * (one graph and one session for every condition: no weights are copied per condition).
+ * A target that is a side output (an Identity no node reads: an activation site, an exported graph's
+ * hidden_states.K) is edited at the value its Identity copies, so the rest of the graph sees the edit too;
+ * the keep/fill inputs keep the target's name.
  */
-import { DataType, nodeProto, tensorProto, valueInfo, type GraphProto, type NodeProto } from "./proto.js";
+import { DataType, decodeModel, encodeModel, nodeProto, tensorProto, valueInfo, type GraphProto, type NodeProto } from "./proto.js";
 
 export interface GraphEdit {
   /** The value to edit: a node output (e.g. "hidden_states.3") or an initializer (e.g. "embeddings.LayerNorm.weight"). */
@@ -48,7 +51,34 @@ export function applyGraphEdits(graph: GraphProto, edits: readonly GraphEdit[]):
 }
 
 function editOne(graph: GraphProto, e: GraphEdit): void {
-  const raw = `${e.target}.unedited`;
+  const init = graph.initializer.find((t) => t.name === e.target);
+  if (init) {
+    const last = Number(init.dims[init.dims.length - 1]);
+    if (last !== e.width) throw new RangeError(`graph edit ${e.target}: the initializer's last axis has ${last} values; expected ${e.width}`);
+    init.name = `${e.target}.unedited`;
+    graph.node.unshift(...editNodes(graph, e, e.target));
+    return;
+  }
+  let value = e.target;
+  let at = graph.node.findIndex((n) => n.output.includes(value));
+  if (at < 0) throw new RangeError(`graph edit: ${e.target} is neither a node output nor an initializer of the graph`);
+  // a side output (a site, an exported graph's hidden_states.K) is an Identity of the value the graph goes on with: edit that
+  while (!graph.node.some((n) => n.input.includes(value)) && graph.node[at].opType === "Identity" && graph.node[at].input.length === 1) {
+    value = graph.node[at].input[0];
+    at = graph.node.findIndex((n) => n.output.includes(value));
+    if (at < 0) throw new RangeError(`graph edit: ${e.target} copies ${value}, which no node produces; edit a node output or an initializer`);
+  }
+  // an output no node reads would be edited for the reader only
+  if (!graph.node.some((n) => n.input.includes(value))) {
+    throw new RangeError(`graph edit: no node of the graph reads ${e.target}, so editing it would change nothing downstream; interventions need the graph built from a Hugging Face folder (config.json + model.safetensors)`);
+  }
+  const producer = graph.node[at];
+  producer.output = producer.output.map((o) => (o === value ? `${value}.unedited` : o));
+  graph.node.splice(at + 1, 0, ...editNodes(graph, e, value));
+}
+
+/** Mul by keep, Add fill: `${value}.unedited` -> value; keep/fill named after the target (inputs or constants). */
+function editNodes(graph: GraphProto, e: GraphEdit, value: string): NodeProto[] {
   const names = editInputNames(e.target);
   const vector = (name: string, data: Float32Array | undefined) => {
     if (data) {
@@ -59,25 +89,17 @@ function editOne(graph: GraphProto, e: GraphEdit): void {
     }
     return name;
   };
-  const nodes: NodeProto[] = [
-    nodeProto({ opType: "Mul", name: `edit_mul_${e.target}`, input: [raw, vector(names.keep, e.keep)], output: [`${e.target}.kept`] }),
-    nodeProto({ opType: "Add", name: `edit_add_${e.target}`, input: [`${e.target}.kept`, vector(names.fill, e.fill)], output: [e.target] }),
+  return [
+    nodeProto({ opType: "Mul", name: `edit_mul_${e.target}`, input: [`${value}.unedited`, vector(names.keep, e.keep)], output: [`${value}.kept`] }),
+    nodeProto({ opType: "Add", name: `edit_add_${e.target}`, input: [`${value}.kept`, vector(names.fill, e.fill)], output: [value] }),
   ];
-  const init = graph.initializer.find((t) => t.name === e.target);
-  if (init) {
-    const last = Number(init.dims[init.dims.length - 1]);
-    if (last !== e.width) throw new RangeError(`graph edit ${e.target}: the initializer's last axis has ${last} values; expected ${e.width}`);
-    init.name = raw;
-    graph.node.unshift(...nodes);
-    return;
-  }
-  const at = graph.node.findIndex((n) => n.output.includes(e.target));
-  if (at < 0) throw new RangeError(`graph edit: ${e.target} is neither a node output nor an initializer of the graph`);
-  // an output no node reads (an exported graph's extra hidden_states output) would be edited for the reader only
-  if (!graph.node.some((n) => n.input.includes(e.target))) {
-    throw new RangeError(`graph edit: no node of the graph reads ${e.target}, so editing it would change nothing downstream; interventions need the graph built from a Hugging Face folder (config.json + model.safetensors)`);
-  }
-  const producer = graph.node[at];
-  producer.output = producer.output.map((o) => (o === e.target ? raw : o));
-  graph.node.splice(at + 1, 0, ...nodes);
+}
+
+/** Applies constant edits to a serialised model (decode, edit, encode); `where` names it in errors. */
+export function editModelBytes(bytes: Uint8Array, edits: readonly GraphEdit[], where: string): Uint8Array {
+  if (edits.some((e) => !e.keep || !e.fill)) throw new RangeError(`${where}: graph edits on an encoder need keep and fill vectors`);
+  const model = decodeModel(bytes, where);
+  if (!model.graph) throw new Error(`${where}: the model has no graph`);
+  applyGraphEdits(model.graph, edits);
+  return encodeModel(model);
 }

@@ -10,6 +10,8 @@ import { ablationVectors, applyGraphEdits } from "../../../src/model/onnx/edits.
 import { graphProto, nodeProto, tensorProto, DataType } from "../../../src/model/onnx/proto.js";
 import { MaskedLm } from "../../../src/model/mlm.js";
 import { readSafetensors } from "../../../src/model/safetensors.js";
+import { createEncoder } from "../../../src/model/encoder.js";
+import type { EncodedBatch } from "../../../src/model/types.js";
 
 const BERT = path.join(__dirname, "..", "..", "..", "..", "test", "fixtures", "heads", "bert");
 const ids = (lm: MaskedLm) => [Int32Array.from(lm.tokenize("Hello world.").ids), Int32Array.from(lm.tokenize("The wind came from the north.").ids)];
@@ -58,25 +60,74 @@ test("a weight edit on the embedding LayerNorm gain leaves that dim of hidden_st
 });
 
 test("MaskedLm refuses an unknown edit point, listing what is valid", async () => {
-  await assert.rejects(MaskedLm.open(BERT, { editPoints: ["hidden_states.9"] }), /invalid edit point: "hidden_states\.9"; expected hidden_states\.0\.\.hidden_states\.2 or the canonical name of a loaded weight/);
+  await assert.rejects(MaskedLm.open(BERT, { editPoints: ["hidden_states.9"] }), /invalid edit point: "hidden_states\.9"; expected hidden_states\.0\.\.hidden_states\.2, a token site such as attn_resid\.1 \(src\/model\/sites\.ts\) or the canonical name of a loaded weight/);
 });
 
 test("applyGraphEdits refuses a missing target, an output nothing reads and a width mismatch", () => {
   const graph = () => {
     const g = graphProto({ name: "g" });
     g.initializer.push(tensorProto({ name: "w", dims: [2, 3], dataType: DataType.FLOAT, rawData: new Uint8Array(24) }));
-    g.node.push(nodeProto({ opType: "Relu", input: ["x"], output: ["a"] }), nodeProto({ opType: "Identity", input: ["a"], output: ["b"] }));
+    g.node.push(nodeProto({ opType: "Relu", input: ["x"], output: ["a"] }), nodeProto({ opType: "Identity", input: ["a"], output: ["b"] }), nodeProto({ opType: "Relu", input: ["a"], output: ["c"] }));
     return g;
   };
-  assert.throws(() => applyGraphEdits(graph(), [{ target: "c", width: 3 }]), /c is neither a node output nor an initializer/);
-  assert.throws(() => applyGraphEdits(graph(), [{ target: "b", width: 3 }]), /no node of the graph reads b/);
+  assert.throws(() => applyGraphEdits(graph(), [{ target: "d", width: 3 }]), /d is neither a node output nor an initializer/);
+  assert.throws(() => applyGraphEdits(graph(), [{ target: "c", width: 3 }]), /no node of the graph reads c/);
   assert.throws(() => applyGraphEdits(graph(), [{ target: "w", width: 2 }]), /last axis has 3 values; expected 2/);
   assert.throws(() => applyGraphEdits(graph(), [{ target: "a", width: 3 }, { target: "a", width: 3 }]), /a is edited twice/);
   const g = graph();
   applyGraphEdits(g, [{ target: "a", width: 3, keep: Float32Array.of(1, 0, 1), fill: new Float32Array(3) }]);
   // the edit sits between the producer and the reader, under the producer's old name
   assert.deepEqual(g.node.map((n) => `${n.opType}:${n.input.join(",")}->${n.output.join(",")}`), [
-    "Relu:x->a.unedited", "Mul:a.unedited,edit.a.keep->a.kept", "Add:a.kept,edit.a.fill->a", "Identity:a->b",
+    "Relu:x->a.unedited", "Mul:a.unedited,edit.a.keep->a.kept", "Add:a.kept,edit.a.fill->a", "Identity:a->b", "Relu:a->c",
+  ]);
+  // b is a side output (an Identity nothing reads): the edit goes on a, which c reads too, with inputs named after b
+  const h = graph();
+  applyGraphEdits(h, [{ target: "b", width: 3 }]);
+  assert.deepEqual(h.node.map((n) => `${n.opType}:${n.input.join(",")}->${n.output.join(",")}`), [
+    "Relu:x->a.unedited", "Mul:a.unedited,edit.b.keep->a.kept", "Add:a.kept,edit.b.fill->a", "Identity:a->b", "Relu:a->c",
   ]);
   assert.ok(fs.existsSync(BERT));
 });
+
+test("a site edit point (attn_resid, ffn_act) is edited where the graph reads it, with the site's width", async () => {
+  const lm = await MaskedLm.open(BERT, { threads: 1, editPoints: ["attn_resid.2", "ffn_act.1"] });
+  const plain = await MaskedLm.open(BERT, { threads: 1 });
+  try {
+    assert.deepEqual([...lm.editPoints], [["attn_resid.2", 32], ["ffn_act.1", 64]]);
+    const rows = ids(lm);
+    const out = await lm.run({ ids: rows, positions: all(rows) }, new Map([["ffn_act.1", ablationVectors(64, [60, 63])]]), ["ffn_act.1"]);
+    const act = out.outputs["ffn_act.1"].data;
+    for (let r = 0; r < act.length / 64; ++r) assert.ok(act[r * 64 + 60] === 0 && act[r * 64 + 63] === 0);
+    const a = await plain.run({ ids: rows, positions: all(rows) });
+    assert.ok(out.logits.some((v, i) => Math.abs(v - a.logits[i]) > 1e-4));
+    // unedited (keep 1, fill 0) it is the plain model up to float rounding (onnxruntime fuses the two graphs differently)
+    const u = (await lm.run({ ids: rows, positions: all(rows) })).logits;
+    assert.ok(u.every((v, i) => Math.abs(v - a.logits[i]) < 1e-4));
+  } finally {
+    await lm.dispose();
+    await plain.dispose();
+  }
+});
+
+test("createEncoder applies constant edits: later layers see them, the unedited encoder does not", async () => {
+  const H = 32;
+  const { keep, fill } = ablationVectors(H, [4], 2.5);
+  const edited = await createEncoder(BERT, { threads: 1, edits: [{ target: "hidden_states.1", width: H, keep, fill }] });
+  const plain = await createEncoder(BERT, { threads: 1 });
+  try {
+    const sentences = ["Hello world.", "The wind came from the north."];
+    const e = await collect(edited.encode(sentences));
+    const p = await collect(plain.encode(sentences));
+    for (let r = 0; r < e.layers[1].length / H; ++r) assert.equal(e.layers[1][r * H + 4], 2.5);
+    assert.deepEqual(e.layers[0], p.layers[0]);
+    assert.ok(e.layers[2].some((v, i) => Math.abs(v - p.layers[2][i]) > 1e-4));
+  } finally {
+    await edited.dispose();
+    await plain.dispose();
+  }
+});
+
+async function collect(it: AsyncIterable<EncodedBatch>): Promise<EncodedBatch> {
+  for await (const b of it) return { ...b, layers: b.layers.map((l) => l.slice()) };
+  throw new Error("no batch");
+}
