@@ -3,7 +3,7 @@
  * default sample and keep memory flat as the corpus grows").
  *
  * Sample: the CLI's default (`artefacts analyze`): 20,000 sentences (1,000 is also measured) of the default corpus, 4..40 words,
- * seed 0. Extraction alone is the mean of two passes of `encoder.encode` (batch 32) over those
+ * seed 0. Extraction alone is the mean of two passes of `encoder.encode` (the default token-budget batching) over those
  * sentences, one before and one after the analyses (against drift over minutes); the
  * analyses are one call of `runAnalyses` with every analysis (default backend: onnxruntime linear
  * algebra), whose `timings` option splits its time into the encoder's share, the streaming work
@@ -26,16 +26,16 @@ export function analyzeSample(n = 1000, seed = 0): string[] {
   return sampleSentences(loadCorpus("default"), { n, seed, minWords: 4, maxWords: 40 });
 }
 
-/** Runs every analysis over the sentences (batch 32, as the CLI), adding seconds per phase to `timings`. */
+/** Runs every analysis over the sentences (default batching, as the CLI), adding seconds per phase to `timings`. */
 export function runAll(encoder: Encoder, sentences: string[], timings?: Record<string, number>, linalg: "onnxruntime" | "js" = "onnxruntime"): Promise<unknown> {
-  return runAnalyses(encoder, sentences, { batchSize: 32, timings, linalg });
+  return runAnalyses(encoder, sentences, { timings, linalg });
 }
 
-/** Seconds of one extraction pass (batch 32) and the real tokens it produced. */
+/** Seconds of one extraction pass (default batching) and the real tokens it produced. */
 export async function extractionPass(encoder: Encoder, sentences: string[]): Promise<{ seconds: number; tokens: number }> {
   const t0 = performance.now();
   let tokens = 0;
-  for await (const b of encoder.encode(sentences, { batchSize: 32 })) for (const c of b.tokenCounts) tokens += c;
+  for await (const b of encoder.encode(sentences)) for (const c of b.tokenCounts) tokens += c;
   return { seconds: (performance.now() - t0) / 1000, tokens };
 }
 

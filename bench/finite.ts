@@ -1,6 +1,6 @@
 /**
  * The cost of the per-batch activation check (issue 20 item 1: "at negligible cost, bench shows it"):
- * encodes the bench sentences with all-MiniLM-L6-v2 (batch 32, every layer), then runs the check
+ * encodes the bench sentences with all-MiniLM-L6-v2 (default token-budget batches, every layer), then runs the check
  * (nonFiniteRows, what the encoder runs on every batch) again on the same batches, and reports the
  * check's time as a share of the encode time. Median of the repeats. One JSON line on stdout.
  *
@@ -36,7 +36,7 @@ export async function measureFiniteCheck(dir: string, n: number, repeats: number
     for (let r = 0; r <= repeats; ++r) {
       let check = 0, found = 0, count = 0;
       const t0 = performance.now();
-      for await (const b of encoder.encode(sentences, { batchSize: 32 })) {
+      for await (const b of encoder.encode(sentences)) {
         // the check again on the batch just returned (the encoder ran it once already), timed on its own
         const c0 = performance.now();
         found += nonFiniteRows(b.layers, b.batch, b.length, b.hidden, b.tokenCounts).filter((x) => x).length;

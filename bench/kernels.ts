@@ -83,7 +83,7 @@ async function endToEnd(model: string, n: number, repeats: number): Promise<Reco
         useKernels(mode === "on");
         const timings: Record<string, number> = {};
         const t0 = performance.now();
-        await runAnalyses(encoder, sentences, { batchSize: 32, worker: false, timings });
+        await runAnalyses(encoder, sentences, { worker: false, timings });
         const seconds = (performance.now() - t0) / 1000;
         process.stderr.write(`kernels ${mode}: ${seconds.toFixed(2)} s\n`);
         if (r === 0) continue; // warm-up

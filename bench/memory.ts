@@ -92,7 +92,6 @@ async function main(argv: string[]): Promise<number> {
     // accumulator: the side worker (the default from 500 sentences) would hold the probe's samples and
     // the self-similarity sums in its own isolate, the same bytes, where this GC does not see them.
     await runAnalyses(encoder, sentences, {
-      batchSize: 32,
       worker: false,
       onProgress: ({ stage, done, total }) => {
         if (stage === "encode" && !retained.half && done >= total / 2) sample("half");
@@ -103,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     tokens = encoder.stats.tokens;
   } else {
     let done = 0;
-    for await (const batch of encoder.encode(sentences, { batchSize: 32 })) {
+    for await (const batch of encoder.encode(sentences)) {
       for (const lb of toLayerBatches(batch)) {
         // read every value, so nothing is optimised away and pages are touched as an analysis would
         let s = 0;

@@ -5,10 +5,11 @@
 
 // model
 export type {
-  Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch,
+  Architecture, ModelConfig, Float32Tensor, LayerNormParams, StaticTensors, EncodedBatch, SiteKind, SiteInfo,
 } from "./model/types.js";
 // -- model exports (model-layer work adds here) --
 export { createEncoder } from "./model/encoder.js";
+export { DEFAULT_TOKEN_BUDGET } from "./model/batching.js";
 export type { Encoder, EncoderOptions, EncodeOptions, EncoderStats } from "./model/encoder.js";
 export { EncoderSession } from "./model/session.js";
 export { SentenceTokenizer } from "./model/tokenizer.js";
@@ -16,7 +17,17 @@ export type { TokenizedSentence } from "./model/tokenizer.js";
 export { resolveSource } from "./model/source.js";
 export type { ResolvedSource, SourceOptions } from "./model/source.js";
 export { synthesize } from "./model/synth.js";
+// masked-LM heads and interventions as graph edits (issue 17)
+export { MaskedLm } from "./model/mlm.js";
+export type { MaskedLmOptions, MlmBatch, EditFeeds } from "./model/mlm.js";
+export { loadMlmHead, MLM_HEAD_ARCHITECTURES } from "./model/heads.js";
+export type { MlmHead } from "./model/heads.js";
+export { ablationVectors, applyGraphEdits, editInputNames } from "./model/onnx/edits.js";
+export type { GraphEdit } from "./model/onnx/edits.js";
+export { editTargets, INTERVENTION_SITES } from "./model/editTargets.js";
+export type { EditTarget, InterventionSite } from "./model/editTargets.js";
 export type { SynthOptions, SynthRecord, PlantedOutlier } from "./model/synth.js";
+export type { PlantedMassive, PlantedSink, MassiveRecord, SinkRecord } from "./model/synthPlant.js";
 export { meanPool, clsPool, l2normalize } from "./model/pooling.js";
 export type { MeanPoolOptions } from "./model/pooling.js";
 export { readSafetensors, readSafetensorsHeader, writeSafetensors } from "./model/safetensors.js";
@@ -25,6 +36,8 @@ export { parseConfig, readConfig, maxSequenceLength } from "./model/config.js";
 export { loadCheckpoint, staticTensors, expectedTensors } from "./model/checkpoint.js";
 export type { Checkpoint, ExpectedTensor } from "./model/checkpoint.js";
 export { buildOnnx } from "./model/onnx/build.js";
+export type { BuildOptions } from "./model/onnx/build.js";
+export { listSites, resolveSites, siteKinds, SITE_KINDS } from "./model/sites.js";
 export { exposeHiddenStates, refuseIfNotAnalysable } from "./model/onnx/surgery.js";
 export { exportOnnx, inspectSource } from "./model/export.js";
 export type { ExportOptions, ExportResult, SourceInfo } from "./model/export.js";
@@ -64,25 +77,51 @@ export { jsLinalg } from "./numerics/linalg.js";
 export type { Linalg, SoftmaxStackOptions } from "./numerics/linalg.js";
 export { createOrtLinalg } from "./model/linalg.js";
 export type { Postprocessor, PostprocessName, AllButTheTopOptions, WhiteningOptions, MomentOptions } from "./analysis/postprocess.js";
+export { LayerCovariance, isotropyResult, covarianceScores } from "./analysis/isotropy.js";
+export type { IsotropyOptions, IsotropyResult, IsotropyLayer, IsotropyScoresJson, IsotropyVariant } from "./analysis/isotropy.js";
+export { maskCovariance, scaleCovariance, projectOutCovariance, linearCovariance } from "./analysis/postprocessCovariance.js";
+export { symmetricEigenvalues } from "./numerics/eigen/values.js";
 export { cosineContributions, layerContributions } from "./analysis/contributions.js";
 export type { ContributionOptions, ContributionResult, ContributionLayer } from "./analysis/contributions.js";
-export { runAnalyses, ANALYSIS_NAMES, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
+export { MassiveActivations, massiveSettings } from "./analysis/massive.js";
+export type { MassiveOptions, MassiveSettings, MassiveResult, MassiveSite, MassiveEntry, MassivePersistence } from "./analysis/massive.js";
+export { OutlierNorms, normsSettings, dimKurtosis } from "./analysis/norms.js";
+export type { NormsOptions, NormsSettings, NormsResult, NormsSite } from "./analysis/norms.js";
+export { AttentionSinks, sinkSettings, SINK_CLASSES } from "./analysis/sinks.js";
+export type { SinkOptions, SinkSettings, SinkResult, SinkLayer, SinkHead, SinkClass } from "./analysis/sinks.js";
+export { TOKEN_CLASSES, tokenClasses, isPunctuation } from "./analysis/tokenClasses.js";
+export type { TokenClass } from "./analysis/tokenClasses.js";
+export { tokenSites, headSites, parseSiteName, SITE_KIND_ORDER } from "./analysis/siteViews.js";
+export type { TokenSiteView, HeadSiteView } from "./analysis/siteViews.js";
+export { runAnalyses, ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
 export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
 export { REGISTRY, descriptor, closure } from "./analysis/registry/index.js";
 export type { AnalysisDescriptor, Accumulator, RunContext, ResultInputs, SidePart } from "./analysis/registry/types.js";
 export { STATE_VERSION, STATE_FORMAT, wrapState, unwrapState, stateIdentity, encodeArray, decodeArray } from "./analysis/state.js";
 export type { StateEnvelope, ModelIdentity, EncodedArray } from "./analysis/state.js";
+export { runShard, mergeShards, checkShards, SHARD_FORMAT, SHARD_VERSION } from "./analysis/shard.js";
+export type { ShardState, ShardSpec } from "./analysis/shard.js";
+export { blockRanges, shardBlocks } from "./analysis/blocks.js";
 export { pearson, spearman, averageRanks } from "./analysis/correlation.js";
 export { WicScorer, evaluateWic, accuracyTable, bestCell, WIC_THRESHOLDS } from "./analysis/senses.js";
 export type { WicCell, WicScores, WicResult, WicOptions } from "./analysis/senses.js";
 export { StsScorer, evaluateSts, meanPoolBatch, clippedCosine } from "./analysis/sts.js";
+// interventions and masked-LM scores (issue 17)
+export { planMasks, planPseudo, scorePlan, logProbAt } from "./analysis/mlmScore.js";
+export type { MaskPlan, MaskedRow, MlmScore, LogitsRunner, TokenRow } from "./analysis/mlmScore.js";
+export { ABLATIONS, randomDims, summarise, compareWithRandom, interventionStatement } from "./analysis/intervene.js";
+export type { Ablation, InterventionOptions, RandomBaseline, Comparison } from "./analysis/intervene.js";
+export { interveneMlm } from "./analysis/interveneMlm.js";
+export type { MlmInterventionOptions, MlmInterventionResult } from "./analysis/interveneMlm.js";
+export { interveneDownstream } from "./analysis/interveneDownstream.js";
+export type { DownstreamInterventionOptions, DownstreamInterventionResult } from "./analysis/interveneDownstream.js";
 export type { ClipSpec, SentenceEncoder, Correlations, StsScores, StsLayer, StsBest, StsResult, StsOptions } from "./analysis/sts.js";
 export { evaluateSupervised, probeLayer, poolTexts, splitTrainTest } from "./analysis/supervised.js";
 export type { SupervisedOptions, SupervisedLayer, SupervisedResult } from "./analysis/supervised.js";
 
 // data
 // -- data exports --
-export { loadCorpus, corpusInfo, CORPUS_NAMES } from "./data/corpus.js";
+export { loadCorpus, corpusInfo, CORPUS_NAMES, loadDocuments } from "./data/corpus.js";
 export type { CorpusName, CorpusInfo } from "./data/corpus.js";
 export { splitSentences, countWords } from "./data/sentences.js";
 export { sampleSentences } from "./data/sample.js";

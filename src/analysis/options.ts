@@ -1,5 +1,9 @@
 /** The options of runAnalyses (run.ts); its results are registry/results.ts. */
 import type { AnisotropyOptions } from "./anisotropy.js";
+import type { IsotropyOptions } from "./isotropy.js";
+import type { MassiveOptions } from "./massive.js";
+import type { NormsOptions } from "./norms.js";
+import type { SinkOptions } from "./sinks.js";
 import type { OriginOptions } from "./origins.js";
 import type { OutlierOptions } from "./outliers.js";
 import type { AllButTheTopOptions, WhiteningOptions } from "./postprocess.js";
@@ -34,9 +38,20 @@ export interface RunOptions {
    * sample. Default 200 (capped at the sample size).
    */
   fitSentences?: number;
+  /**
+   * Sentences per block after the fit sample (blocks.ts): each block is analysed on its own and block
+   * states combine in a fixed tree, so a single run and any number of shards merged give the same
+   * bytes. Results depend on it (float sums are grouped by block); recorded in settings. Default 1024.
+   */
+  blockSentences?: number;
   /** Clip these dims (every layer) instead of the fit sample's persistent outliers. */
   clipDims?: readonly number[] | null;
-  /** Sentences per encoder batch; default 32. */
+  /**
+   * Most padded tokens (sentences x longest length) per encoder batch; default the encoder's
+   * (DEFAULT_TOKEN_BUDGET, 1024). Batching never changes a result (test/model/batching-exact.test.ts).
+   */
+  tokenBudget?: number;
+  /** Most sentences per encoder batch, on top of the token budget; default none. */
   batchSize?: number;
   /**
    * Backend of the dense linear algebra (covariance Gram matrices, whitening, probe training):
@@ -67,7 +82,8 @@ export interface RunOptions {
    * the encoder), "split" (toLayerBatches), "add.NAME" (each accumulator's add, the fit-sample moments
    * included; "add.outliers" includes the position profile, fused with it in one pass), "fit" (picking
    * the clipped dims and replaying the fit sample into the clipped self-similarity), "result.NAME"
-   * (each result-time computation). With the side worker (`worker`), the probe's and
+   * (each result-time computation), "blocks" (taking each block's states, combining them in the block
+   * tree, loading the root into fresh accumulators). With the side worker (`worker`), the probe's and
    * self-similarity's phases are the worker's, keyed "side.split", "side.add.probe", "side.add.selfsim",
    * "side.fit", "side.result.probe", "side.result.selfsim", and this thread's waits for the worker
    * are "wait" (per batch) and "result.wait" (for its results): the wall time is encode + split +
@@ -81,4 +97,12 @@ export interface RunOptions {
   selfsim?: { minOccurrences?: number; maxWords?: number };
   allButTheTop?: AllButTheTopOptions;
   whitening?: WhiteningOptions;
+  /** IsoScore*'s shrinkage and the covariance's block size (isotropy.ts). */
+  isotropy?: IsotropyOptions;
+  /** Massive activations (Sun et al. 2024): thresholds (absolute 100, ratio 1000), top-k, candidate cap. */
+  massive?: MassiveOptions;
+  /** Outlier norms (Bondarenko et al. 2021): dims listed. */
+  norms?: NormsOptions;
+  /** Attention sinks (Gu et al. 2025): epsilon (default 0.3). Opt-in: needs the attn_probs site. */
+  sinks?: SinkOptions;
 }

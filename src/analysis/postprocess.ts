@@ -7,6 +7,7 @@ import { toJsonArray } from "../numerics/json.js";
 import { VectorMoments } from "../numerics/moments.js";
 import { integer, number } from "../numerics/options.js";
 import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
+import { linearCovariance, maskCovariance, projectOutCovariance, scaleCovariance } from "./postprocessCovariance.js";
 
 /** The post-processings compared with clipping (DESIGN.md §2: beside it, never instead of it). */
 export type PostprocessName = "clipped" | "zscore" | "allButTheTop" | "whitening";
@@ -27,6 +28,11 @@ export interface Postprocessor {
    * transform is cheap in applyRows (clipping, z-scoring, all-but-the-top's few components).
    */
   linear?(layer: number, dim: number): { mean: Float64Array; matrix: Float32Array };
+  /**
+   * The covariance of the transformed vectors of `layer` from the inputs' covariance ([dim x dim]):
+   * every post-processing here is affine, x' = A (x - mean), so it is A Σ Aᵀ (postprocessCovariance.ts).
+   */
+  covariance?(layer: number, cov: ArrayLike<number>, dim: number): Float64Array;
 }
 
 /**
@@ -68,6 +74,7 @@ export function clipper(dims: readonly number[] | Readonly<Record<number, readon
       for (let o = 0; o < out.length; o += dim) for (const d of zero) out[o + d] = 0;
       return out;
     },
+    covariance: (layer, cov, dim) => maskCovariance(cov, dim, global ? globalDims : perLayer.get(layer) ?? []),
   };
 }
 
@@ -252,6 +259,7 @@ export function zscorer(moments: LayerMoments): Postprocessor {
       for (let o = 0; o < data.length; o += dim) for (let i = 0; i < dim; ++i) out[o + i] = (data[o + i] - f.mean[i]) * f.inv[i];
       return out;
     },
+    covariance: (layer, cov, dim) => scaleCovariance(cov, dim, fitted(fits, layer, dim, "zscore").inv),
   };
 }
 
@@ -290,6 +298,10 @@ export function allButTheTop(moments: LayerMoments, { components = null }: AllBu
         for (let i = 0; i < dim; ++i) out[o + i] = x[i];
       }
       return out;
+    },
+    covariance(layer, cov, dim) {
+      const f = fitted(fits, layer, dim, "allButTheTop");
+      return projectOutCovariance(cov, dim, f.top, f.k);
     },
   };
 }
@@ -357,6 +369,10 @@ export function whitener(moments: LayerMoments, { eps = 1e-6 }: WhiteningOptions
         }
       }
       return out;
+    },
+    covariance(layer, cov, dim) {
+      const f = fitted(fits, layer, dim, "whitening");
+      return linearCovariance(cov, dim, f.R, f.lower);
     },
   };
 }

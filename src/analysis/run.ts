@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { Encoder } from "../model/encoder.js";
+import { DEFAULT_TOKEN_BUDGET } from "../model/batching.js";
 import { createOrtLinalg } from "../model/linalg.js";
 import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { integer } from "../numerics/options.js";
@@ -15,23 +16,29 @@ import type { RunOptions } from "./options.js";
 import type { AnalysisResults } from "./registry/results.js";
 import { closure, reported, resolveOnly, BASE, type AnalysisName } from "./registry/index.js";
 import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } from "./registry/types.js";
-import { stateIdentity, wrapState, type StateEnvelope } from "./state.js";
+import { stateIdentity } from "./state.js";
 import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
+import { BlockTree, blockRanges, type BlockRange } from "./blocks.js";
+import { combineBlocks, envelopes, localAccumulators, MergedSet, sideStates, type BlockState, type SetSpec } from "./blockState.js";
 
-export { ANALYSIS_NAMES, resolveOnly, type AnalysisName } from "./registry/index.js";
+export { ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, type AnalysisName } from "./registry/index.js";
 export type { RunOptions, RunProgress } from "./options.js";
 export type { AnalysisResults } from "./registry/results.js";
 export { batchWords, frequentWords } from "./words.js";
 
 /** What runAnalyses settled before the pass: validated options and what runs. */
-interface Plan {
+export interface Plan {
   encoder: Encoder;
   sentences: string[];
   opts: RunOptions;
   seed: number;
   includeSpecial: boolean;
-  batchSize: number;
+  batchSize: number | undefined;
+  tokenBudget: number;
   fitSentences: number;
+  blockSentences: number;
+  /** The fit sample, then blockSentences at a time (blocks.ts). */
+  blocks: BlockRange[];
   only: AnalysisName[];
   analyses: AnalysisDescriptor[];
   needs: Set<Need>;
@@ -39,9 +46,9 @@ interface Plan {
   clock: Stopwatch;
 }
 
-/** The running pass: the accumulators in this thread, the side, the linear algebra and the sample's counts. */
-interface Pass {
-  ctx: RunContext;
+/** The running pass: the current block's accumulators in this thread, the side, the linear algebra and the block's counts. */
+export interface Pass {
+  spec: SetSpec;
   local: Map<string, Accumulator>;
   side: Side | null;
   inWorker: boolean;
@@ -49,70 +56,120 @@ interface Pass {
   ownLinalg: boolean;
   tokens: number;
   truncated: number;
+  /** The last block analysed; -1 before the first (whose accumulators startPass made). */
+  block: number;
 }
 
 /**
  * Runs the chosen analyses on `sentences` with one streaming pass over the encoder (the first
  * `fitSentences` first: they choose the clipped dims and fit the post-processings), feeding every
- * accumulator the same LayerBatches; dense linear algebra goes through `opts.linalg`. Returns plain
+ * accumulator the same LayerBatches, block by block (blocks.ts: block states combine in a fixed tree,
+ * the order a merge of shards uses too); dense linear algebra goes through `opts.linalg`. Returns plain
  * JSON; the same inputs, seed and backend give byte-identical JSON, whatever the batch size.
  */
 export async function runAnalyses(encoder: Encoder, sentences: string[], opts: RunOptions = {}): Promise<AnalysisResults> {
+  return withPass(encoder, sentences, opts, async (plan, pass) => {
+    const tree = blockTree(plan, pass);
+    for (let b = 0; b < plan.blocks.length; ++b) await tree.push(0, b, await runBlock(plan, pass, b));
+    return finish(plan, pass, tree.root());
+  });
+}
+
+/** Plans the run, starts the pass, runs `body`, and releases the side and the linear algebra whatever happens. */
+export async function withPass<T>(encoder: Encoder, sentences: string[], opts: RunOptions, body: (plan: Plan, pass: Pass) => Promise<T>): Promise<T> {
   const plan = planRun(encoder, sentences, opts);
   const pass = await startPass(plan);
   try {
-    for (const [from, to, stage] of [[0, plan.fitSentences, "fit"], [plan.fitSentences, sentences.length, "encode"]] as const) {
-      if (from < to) await encodeStage(plan, pass, from, to, stage);
-    }
-    if (opts.onStates) await opts.onStates(await collectStates(plan, pass));
-    return await assemble(plan, pass);
+    return await body(plan, pass);
   } finally {
     if (pass.side) await pass.side.close();
     if (pass.ownLinalg) await pass.linalg.release();
   }
 }
 
+/** The canonical tree over the plan's blocks (blocks.ts), combining block states with fresh accumulators. */
+export function blockTree(plan: Plan, pass: Pass, start = 0): BlockTree<BlockState> {
+  return new BlockTree<BlockState>(plan.blocks.length, (l, r) => {
+    const node = combineBlocks(pass.spec, plan.clip.dims, l, r);
+    plan.clock.lap("blocks");
+    return node;
+  }, start);
+}
+
+/**
+ * Analyses block `b` with fresh accumulators and returns their states. Block 0 is the fit sample: at
+ * its end the clipped dims are picked and the accumulators fit; later blocks' side parts start told
+ * the dims.
+ */
+export async function runBlock(plan: Plan, pass: Pass, b: number): Promise<BlockState> {
+  const { from, to } = plan.blocks[b];
+  if (pass.block !== -1) pass.local = localAccumulators(pass.spec);
+  pass.tokens = pass.truncated = 0;
+  await encodeStage(plan, pass, from, to, b === 0 ? "fit" : "encode");
+  for (const a of pass.local.values()) if (a.settle) await a.settle();
+  const side = pass.side ? await pass.side.cut(plan.clip.dims) : [];
+  pass.block = b;
+  const states = envelopes(pass.spec, pass.local, side);
+  plan.clock.lap("blocks");
+  return { sentences: to - from, tokens: pass.tokens, truncated: pass.truncated, states };
+}
+
+/** The results from the tree's root: fresh accumulators (here and in the side) with its states merged. */
+export async function finish(plan: Plan, pass: Pass, root: BlockState): Promise<AnalysisResults> {
+  if (plan.opts.onStates) await plan.opts.onStates(root.states);
+  plan.clock.start();
+  pass.local = new MergedSet(pass.spec, plan.clip.dims, false).merge(root.states).local;
+  await pass.side?.load(plan.clip.dims, pass.spec.model, sideStates(pass.spec, root.states));
+  plan.clock.lap("blocks");
+  pass.tokens = root.tokens;
+  pass.truncated = root.truncated;
+  return assemble(plan, pass);
+}
+
 /** Checks the options and resolves what runs. */
 function planRun(encoder: Encoder, sentences: string[], opts: RunOptions): Plan {
-  const { seed = 0, includeSpecial = false, batchSize = 32, clipDims = null } = opts;
+  const { seed = 0, includeSpecial = false, batchSize, tokenBudget = DEFAULT_TOKEN_BUDGET, clipDims = null } = opts;
   integer(seed, "seed", 0, 0xffffffff);
-  integer(batchSize, "batchSize", 1);
+  if (batchSize !== undefined) integer(batchSize, "batchSize", 1);
+  integer(tokenBudget, "tokenBudget", 1);
   if (!Array.isArray(sentences) || sentences.length === 0) throw new RangeError("sentences: the sample is empty; pass at least two sentences (anisotropy pairs tokens from different sentences)");
   const only = resolveOnly(opts.only);
   const fitSentences = Math.min(integer(opts.fitSentences ?? 200, "fitSentences", 1), sentences.length);
+  const blockSentences = integer(opts.blockSentences ?? 1024, "blockSentences", 1);
   if (clipDims) for (const d of clipDims) if (!Number.isInteger(d) || d < 0 || d >= encoder.hidden) throw new RangeError(`invalid clip dimension: ${JSON.stringify(d)}; expected an integer in [0, ${encoder.hidden - 1}] (hidden size ${encoder.hidden})`);
   const { analyses, needs } = closure(only);
   const clip: AnalysisResults["clip"] = needs.has("clip") && clipDims
     ? { dims: [...clipDims].sort((a, b) => a - b), source: "option", fitSentences, matchesOutliers: null }
     : { dims: [], source: "none", fitSentences, matchesOutliers: null };
-  return { encoder, sentences, opts, seed, includeSpecial, batchSize, fitSentences, only, analyses, needs, clip, clock: stopwatch(opts.timings) };
+  const blocks = blockRanges(sentences.length, fitSentences, blockSentences);
+  return { encoder, sentences, opts, seed, includeSpecial, batchSize, tokenBudget, fitSentences, blockSentences, blocks, only, analyses, needs, clip, clock: stopwatch(opts.timings) };
 }
 
-/** Makes every accumulator, the side (in a worker or here) and the linear algebra backend. */
+/** Makes block 0's accumulators, the side (in a worker or here) and the linear algebra backend. */
 async function startPass(plan: Plan): Promise<Pass> {
   const { encoder, sentences, opts, seed, includeSpecial, only, analyses, clock } = plan;
-  const local = new Map<string, Accumulator>();
   let linalg: Linalg | null = null;
-  const ctx: RunContext = {
+  const base: SetSpec["base"] = {
     encoder, sentences, opts, seed, includeSpecial,
     wants: (n) => (only as string[]).includes(n),
     runs: (n) => analyses.some((d) => d.name === n),
-    peer: <T extends Accumulator>(n: string) => (local.get(n) as T | undefined) ?? null,
     linalg: () => linalg ?? fail("RunContext.linalg: the backend starts after the accumulators are made; call it from add, fit or result"),
     lap: (phase) => clock.lap(phase),
   };
-  for (const d of analyses) if (d.create) local.set(d.name, d.create(ctx));
+  const ctx = { ...base, peer: () => null } as RunContext;
   const sideSettings: SideSettings = {
     dim: encoder.hidden, seed, includeSpecial,
     parts: analyses.flatMap((d) => (d.side ? [{ name: d.name, settings: d.side.settings(ctx) }] : [])),
   };
   const hasSide = sideSettings.parts.length > 0;
+  const spec: SetSpec = { base, analyses, side: hasSide ? sideSettings : null, model: stateIdentity(encoder.provenance()) };
+  const local = localAccumulators(spec);
   const linalgKind = opts.linalg === undefined ? "onnxruntime" : typeof opts.linalg === "string" ? opts.linalg : null;
   const inWorker = useWorker(opts.worker ?? "auto", sentences.length, linalgKind) && hasSide;
   // the side checks its options here, before anything is started that would need releasing
   const side: Side | null = !hasSide ? null
     : inWorker ? workerSide(sideSettings, linalgKind!, encoderThreads(encoder), opts.timings)
-    : localSide(sideSettings, () => ctx.linalg(), (phase) => clock.lap(phase));
+    : localSide(sideSettings, () => base.linalg(), (phase) => clock.lap(phase));
   const ownLinalg = opts.linalg === undefined || opts.linalg === "onnxruntime";
   try {
     linalg = ownLinalg ? await createOrtLinalg({ threads: encoderThreads(encoder) }) : opts.linalg === "js" ? jsLinalg : (opts.linalg as Linalg);
@@ -120,7 +177,7 @@ async function startPass(plan: Plan): Promise<Pass> {
     await side?.close();
     throw err;
   }
-  return { ctx, local, side, inWorker, linalg, ownLinalg, tokens: 0, truncated: 0 };
+  return { spec, local, side, inWorker, linalg, ownLinalg, tokens: 0, truncated: 0, block: -1 };
 }
 
 /**
@@ -128,9 +185,10 @@ async function startPass(plan: Plan): Promise<Pass> {
  * every row keeps its index in `sentences`); at the end of the fit stage, fits (fitStage).
  */
 async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, stage: "fit" | "encode"): Promise<void> {
-  const { encoder, sentences, batchSize, clock, opts } = plan;
+  const { encoder, sentences, batchSize, tokenBudget, clock, opts } = plan;
   const { side, inWorker } = pass;
   const adders = [...pass.local.values()].filter((a) => a.add);
+  const encAdders = [...pass.local.values()].filter((a) => a.addEncoded);
   // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
   // sample, not the corpus); the others reuse `scratch` (every accumulator copies what it keeps).
   // With the side worker every layer is copied: the encoder's buffers go to the worker.
@@ -138,13 +196,15 @@ async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, sta
   const fitBatches: LayerBatch[] = [], scratch: Float32Array[] = [], inflight: Promise<void>[] = [];
   clock.start();
   const part = from === 0 && to === sentences.length ? sentences : sentences.slice(from, to);
-  for await (const raw of encoder.encode(part, { batchSize, onProgress: (done) => opts.onProgress?.({ stage, done: from + done, total: sentences.length, worker: inWorker }) })) {
+  for await (const raw of encoder.encode(part, { batchSize, tokenBudget, onProgress: (done) => opts.onProgress?.({ stage, done: from + done, total: sentences.length, worker: inWorker }) })) {
     clock.lap("encode");
     const enc = from === 0 ? raw : { ...raw, sentenceIndex: raw.sentenceIndex.map((i) => i + from) };
     for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) pass.truncated++;
     for (const t of enc.tokenCounts) pass.tokens += t;
     const layerBatches = toLayerBatches(enc, keepFit ? undefined : scratch, inWorker);
     clock.lap("split");
+    // whole batches (sites, token strings) first: the side worker takes the encoder's buffers below
+    for (const a of encAdders) a.addEncoded!(enc);
     if (stage === "fit" && plan.needs.has("fitBatches")) fitBatches.push(...layerBatches);
     // in a worker the side runs now, beside the loop below; in this thread, after it
     if (inWorker) inflight.push(later(side!.add(stage, enc, layerBatches)));
@@ -178,18 +238,6 @@ async function fitStage(plan: Plan, pass: Pass, fitBatches: LayerBatch[]): Promi
   fitBatches.length = 0;
 }
 
-/** Every running accumulator's state in its envelope, in registry order (this thread's and the side's). */
-async function collectStates(plan: Plan, pass: Pass): Promise<StateEnvelope[]> {
-  const model = stateIdentity(plan.encoder.provenance());
-  const side = new Map((await pass.side?.states())?.map((x) => [x.name, x.state]) ?? []);
-  const out: StateEnvelope[] = [];
-  for (const d of plan.analyses) {
-    const st = pass.local.get(d.name)?.state?.() ?? side.get(d.name);
-    if (st) out.push(wrapState(d.name, model, st.settings, st.body));
-  }
-  return out;
-}
-
 /** The base analysis' result (the outlier scan, which every run has). */
 async function baseResult(pass: Pass): Promise<OutlierResult> {
   return (await pass.local.get(BASE)!.result({ outliers: null!, dims: [], clipDims: [], results: new Map() })) as OutlierResult;
@@ -202,7 +250,7 @@ async function baseResult(pass: Pass): Promise<OutlierResult> {
  * thread computed them.
  */
 async function assemble(plan: Plan, pass: Pass): Promise<AnalysisResults> {
-  const { clock, only, analyses, clip, sentences, seed, includeSpecial, fitSentences, batchSize, opts } = plan;
+  const { clock, only, analyses, clip, sentences, seed, includeSpecial, fitSentences, batchSize, tokenBudget, blockSentences, opts } = plan;
   const outliers = await baseResult(pass), dims = outlierDims(outliers);
   if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
   const values = new Map<string, unknown>([[BASE, outliers]]);
@@ -223,12 +271,14 @@ async function assemble(plan: Plan, pass: Pass): Promise<AnalysisResults> {
   const side = deferred.map((d) => later(pass.side!.result(d.name, d.side!.input(inputs))));
   for (const [i, d] of deferred.entries()) values.set(d.name, await side[i]);
   if (pass.inWorker) clock.lap("result.wait");
-  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize, linalg: pass.linalg.backend };
+  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize: batchSize ?? null, blockSentences, linalg: pass.linalg.backend };
   const results: AnalysisResults = { provenance: {}, settings, sample: { sentences: sentences.length, tokens: pass.tokens, truncated: pass.truncated, layers: outliers.layerIndices }, clip, outliers };
   const out = results as unknown as Record<string, unknown>;
   for (const d of rest) if (reported(d, only) && values.get(d.name) !== undefined) out[d.name] = values.get(d.name);
   results.provenance = {
     ...plan.encoder.provenance(), package: packageVersions(), node: process.version, seed, settings,
+    // how the sample was batched: recorded, never a setting of the results (batching does not change them)
+    batching: { tokenBudget, batchSize: batchSize ?? null },
     sampleSizes: { sentences: sentences.length, tokens: pass.tokens, fitSentences },
   };
   return results;

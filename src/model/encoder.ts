@@ -3,9 +3,11 @@
  *
  * A Hugging Face folder is turned into an ONNX graph in memory (build.ts); an ONNX folder has its graph
  * edited to expose every layer (surgery.ts); a hub id is downloaded first (source.ts). Sentences are
- * tokenised lazily in windows, sorted by length within each window (stable) so that padding is small,
- * and batched; each batch carries the input index of its rows, and nothing is kept after it is yielded,
- * so memory stays flat however long the corpus is.
+ * tokenised lazily in windows, sorted by length within each window (stable) and cut into batches by a
+ * token budget (batching.ts), so that a batch holds sentences of equal or near-equal length and padding
+ * is small; each batch carries the input index of its rows (consumers restore the caller's order by
+ * it), and nothing is kept after it is yielded, so memory stays flat however long the corpus is. The
+ * hidden states of a sentence do not depend on the batch it lands in (test/model/batching-exact.test.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -20,9 +22,12 @@ import { EncoderSession, onnxruntimeVersion, resolveDevice, type Device } from "
 import { resolveSource, type SourceOptions } from "./source.js";
 import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
 import { familyOf } from "./families/index.js";
-import type { EncodedBatch, Float32Tensor, ModelConfig, StaticTensors } from "./types.js";
+import type { EncodedBatch, Float32Tensor, ModelConfig, SiteInfo, StaticTensors } from "./types.js";
+import { resolveSites } from "./sites.js";
+import { editModelBytes, type GraphEdit } from "./onnx/edits.js";
 import { dropRows, nonFinitePolicy, nonFiniteRows, type NonFiniteCount, type NonFinitePolicy } from "./finite.js";
 import { checkTokenizerAgainstModel } from "./crosscheck.js";
+import { DEFAULT_TOKEN_BUDGET, DEFAULT_WINDOW, lengthOrder, planBatches } from "./batching.js";
 
 export interface EncoderOptions extends SourceOptions {
   /** ORT intra-op threads; defaults to PA_THREADS, else os.availableParallelism(). */
@@ -41,11 +46,29 @@ export interface EncoderOptions extends SourceOptions {
    * and counts it in provenance().nonFinite.
    */
   nonFinite?: NonFinitePolicy;
+  /**
+   * Activation sites to expose besides hidden_states (src/model/sites.ts, docs/sites.md): names such as
+   * "attn_resid.3" or whole kinds ("attn_probs" = every layer). Each batch then carries sites[name] in the
+   * padded layout of `layers`. Needs a Hugging Face folder (the graph is built from the checkpoint).
+   */
+  sites?: string[];
+  /**
+   * Interventions (src/model/onnx/edits.ts): values of the graph replaced by value * keep + fill, e.g.
+   * dims of hidden_states.3 zeroed; every layer after the edit sees it. Default none.
+   */
+  edits?: readonly GraphEdit[];
 }
 
 export interface EncodeOptions {
-  /** Sentences per batch; default 32. */
+  /**
+   * Most padded tokens (sentences x the batch's longest length, specials included) per batch; default
+   * DEFAULT_TOKEN_BUDGET (1024). A sentence longer than the budget is a batch of its own.
+   */
+  tokenBudget?: number;
+  /** Most sentences per batch, on top of the budget; default none (the budget alone decides). */
   batchSize?: number;
+  /** Sentences tokenised and sorted by length together; default DEFAULT_WINDOW (4096). Larger: less padding, more token ids held. */
+  window?: number;
   /** Called after each batch with the number of sentences encoded so far and the total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -67,6 +90,8 @@ export interface Encoder {
   readonly hidden: number;
   /** Longest sequence, specials included. */
   readonly maxLength: number;
+  /** The sites every batch carries (EncoderOptions.sites resolved); empty by default. */
+  readonly sites: readonly SiteInfo[];
   /** Position table, token-type table and LayerNorm parameters (paper §3.2). */
   staticTensors(): StaticTensors;
   /** Encodes sentences in length-sorted batches; rows carry sentenceIndex into `sentences`. */
@@ -77,9 +102,6 @@ export interface Encoder {
   provenance(): Record<string, unknown>;
   dispose(): Promise<void>;
 }
-
-/** Sentences tokenised at a time; sorting by length happens within such a window. */
-export const WINDOW = 4096;
 
 const warned = new Set<string>();
 /** Writes each distinct warning once per process (Plot's warn). */
@@ -95,6 +117,10 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
   const policy = nonFinitePolicy(options.nonFinite);
   const resolved = await resolveSource(source, options);
   const { dir, kind, id } = resolved;
+  if (options.sites?.length && kind !== "hf-folder") {
+    throw new Error(`${dir}: sites (${options.sites.slice(0, 3).join(", ")}) need a Hugging Face folder (config.json + model.safetensors): the site outputs are built into the graph from the checkpoint, and this source is a ${kind}; pass the checkpoint folder instead`);
+  }
+  let sites: SiteInfo[] = [];
   let config: ModelConfig;
   let bytes: Uint8Array;
   let files: { name: string; bytes: number; sha256: string }[];
@@ -107,7 +133,8 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
       warnOnce(`${dir}: ${ckpt.unknown.length} tensor${ckpt.unknown.length > 1 ? "s" : ""} not used by the ${ckpt.config.architecture} encoder and not a known head or buffer: ${shown}; check that the checkpoint is the family config.json says`, options.warn);
     }
     config = ckpt.config;
-    bytes = buildOnnx(ckpt);
+    sites = resolveSites(config, options.sites ?? []);
+    bytes = buildOnnx(ckpt, { sites });
     files = ckpt.files;
     dtype = ckpt.dtype;
     // keep only the static tensors' arrays alive, not every weight
@@ -127,6 +154,7 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
     let cached: StaticTensors | undefined;
     statics = () => (cached ??= onnxStaticTensors(modelFile, config));
   }
+  if (options.edits?.length) bytes = editModelBytes(bytes, options.edits, dir);
   const session = await EncoderSession.open(bytes, { threads: options.threads, device });
   if (session.layers !== config.layers) {
     await session.dispose();
@@ -141,7 +169,7 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
     await session.dispose();
     throw err;
   }
-  return new OnnxEncoder(id, kind, config, session, tokenizer, files, dtype, statics, options.warn, policy);
+  return new OnnxEncoder(id, kind, config, session, tokenizer, files, dtype, statics, options.warn, policy, sites);
 }
 
 class OnnxEncoder implements Encoder {
@@ -163,6 +191,7 @@ class OnnxEncoder implements Encoder {
     private readonly statics: () => StaticTensors,
     private readonly warn?: (message: string) => void,
     policy: NonFinitePolicy = "error",
+    readonly sites: readonly SiteInfo[] = [],
   ) {
     this.#nonFinite = { policy, sentences: 0, tokens: 0, first: null };
     this.layers = config.layers;
@@ -176,24 +205,28 @@ class OnnxEncoder implements Encoder {
     return this.statics();
   }
 
-  async *encode(sentences: string[], { batchSize = 32, onProgress }: EncodeOptions = {}): AsyncGenerator<EncodedBatch> {
+  async *encode(sentences: string[], { tokenBudget = DEFAULT_TOKEN_BUDGET, batchSize, window = DEFAULT_WINDOW, onProgress }: EncodeOptions = {}): AsyncGenerator<EncodedBatch> {
     if (!Array.isArray(sentences)) throw new TypeError(`sentences: expected an array of strings, got ${sentences === null ? "null" : typeof sentences}`);
     if (sentences.length === 0) throw new RangeError("sentences: the list is empty; pass at least one sentence");
     for (let i = 0; i < sentences.length; ++i) {
       if (typeof sentences[i] !== "string") throw new TypeError(`sentences[${i}]: expected a string, got ${sentences[i] === null ? "null" : typeof sentences[i]}`);
     }
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`invalid batchSize: ${JSON.stringify(batchSize)}; expected an integer >= 1`);
+    if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new RangeError(`invalid batchSize: ${JSON.stringify(batchSize)}; expected an integer >= 1 (or leave it out: the token budget decides)`);
+    if (!Number.isInteger(tokenBudget) || tokenBudget < 1) throw new RangeError(`invalid tokenBudget: ${JSON.stringify(tokenBudget)}; expected an integer >= 1 (padded tokens per batch)`);
+    if (!Number.isInteger(window) || window < 1) throw new RangeError(`invalid window: ${JSON.stringify(window)}; expected an integer >= 1 (sentences sorted by length together)`);
     const total = sentences.length;
     let done = 0;
-    for (let start = 0; start < total; start += WINDOW) {
-      const end = Math.min(total, start + WINDOW);
-      const window: TokenizedSentence[] = [];
-      for (let i = start; i < end; ++i) window.push(this.tokenizer.tokenize(sentences[i]));
-      // stable sort by length (Array.prototype.sort is stable), so ties keep input order
-      const order = Array.from(window, (_, k) => k).sort((a, b) => window[a].ids.length - window[b].ids.length);
-      for (let k = 0; k < order.length; k += batchSize) {
-        const rows = order.slice(k, k + batchSize);
-        const batch = await this.#run(rows.map((r) => window[r]), rows.map((r) => start + r));
+    for (let start = 0; start < total; start += window) {
+      const end = Math.min(total, start + window);
+      const tokenized: TokenizedSentence[] = [];
+      for (let i = start; i < end; ++i) tokenized.push(this.tokenizer.tokenize(sentences[i]));
+      const order = lengthOrder(tokenized.map((t) => t.ids.length));
+      const ends = planBatches(order.map((r) => tokenized[r].ids.length), { tokenBudget, maxSentences: batchSize });
+      let from = 0;
+      for (const to of ends) {
+        const rows = order.slice(from, to);
+        from = to;
+        const batch = await this.#run(rows.map((r) => tokenized[r]), rows.map((r) => start + r));
         done += rows.length;
         onProgress?.(done, total);
         if (batch.batch > 0) yield batch;
@@ -230,7 +263,7 @@ class OnnxEncoder implements Encoder {
       if (r.truncated) ++truncatedHere;
     }
     for (let k = 0; k < B * T; ++k) ids[k] = BigInt(inputIds[k]);
-    const layers = await this.session.run(ids, mask, B, T);
+    const { layers, extra } = await this.session.runWith(ids, mask, B, T, this.#siteOutputs);
     const hidden = layers[0].length / (B * T);
     if (hidden !== this.hidden) throw new Error(`${this.id}: the graph returns width ${hidden}; config.json hidden size is ${this.hidden}`);
     this.stats.sentences += B;
@@ -245,6 +278,7 @@ class OnnxEncoder implements Encoder {
       tokens: rows.map((r) => r.tokens),
       truncated,
     };
+    if (this.sites.length) batch.sites = siteViews(this.sites, layers, extra);
     return this.#checkFinite(batch);
   }
 
@@ -270,6 +304,12 @@ class OnnxEncoder implements Encoder {
     return dropRows(batch, bad.map((x) => x !== null));
   }
 
+  /** The graph outputs of the requested sites (hidden_states sites are views of `layers`), with their dims. */
+  get #siteOutputs(): { name: string; dims: number[] }[] {
+    return this.sites.filter((s) => s.kind !== "hidden_states")
+      .map((s) => ({ name: s.name, dims: s.layout === "heads" ? [-1, s.width, -2, -2] : [-1, -2, s.width] }));
+  }
+
   provenance(): Record<string, unknown> {
     return {
       model: this.id,
@@ -285,12 +325,21 @@ class OnnxEncoder implements Encoder {
       maxLength: this.maxLength,
       synthetic: this.config.raw.positional_artefacts_synthetic ?? null,
       nonFinite: { ...this.#nonFinite, first: this.#nonFinite.first && { ...this.#nonFinite.first } },
+      ...(this.sites.length ? { sites: this.sites.map((s) => s.name) } : {}),
     };
   }
 
   dispose(): Promise<void> {
     return this.session.dispose();
   }
+}
+
+/** EncodedBatch.sites: graph outputs in the order of the non-hidden sites; hidden_states.K is layers[K] itself. */
+function siteViews(sites: readonly SiteInfo[], layers: Float32Array[], extra: Float32Array[]): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  let k = 0;
+  for (const s of sites) out[s.name] = s.kind === "hidden_states" ? layers[s.layer] : extra[k++];
+  return out;
 }
 
 /** Index within the hidden vector of a token's first non-finite value. */

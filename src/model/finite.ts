@@ -85,5 +85,6 @@ export function dropRows(batch: EncodedBatch, drop: readonly boolean[]): Encoded
     tokenCounts: keep.map((b) => batch.tokenCounts[b]),
     tokens: keep.map((b) => batch.tokens[b]),
     truncated: keep.map((b) => batch.truncated[b]),
+    ...(batch.sites ? { sites: Object.fromEntries(Object.entries(batch.sites).map(([name, v]) => [name, rows(v, v.length / batch.batch, (n) => new Float32Array(n))])) } : {}),
   };
 }

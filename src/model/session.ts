@@ -148,6 +148,14 @@ export class EncoderSession {
    * [batch x length x hidden] arrays (ORT's own output buffers, not copies).
    */
   async run(ids: BigInt64Array, mask: BigInt64Array, batch: number, length: number): Promise<Float32Array[]> {
+    return (await this.runWith(ids, mask, batch, length, [])).layers;
+  }
+
+  /**
+   * run() plus the named extra outputs (sites), each checked against its dims with -1 for batch, -2
+   * for length (e.g. [-1, -2, 64], or [-1, 4, -2, -2] for attention probabilities).
+   */
+  async runWith(ids: BigInt64Array, mask: BigInt64Array, batch: number, length: number, extra: readonly { name: string; dims: readonly number[] }[]): Promise<{ layers: Float32Array[]; extra: Float32Array[] }> {
     const dims = [batch, length];
     if (ids.length !== batch * length || mask.length !== batch * length) {
       throw new RangeError(`${this.file}: input_ids has ${ids.length} and attention_mask ${mask.length} values; expected batch ${batch} x length ${length} = ${batch * length}`);
@@ -163,13 +171,13 @@ export class EncoderSession {
     const fetches = Array.from({ length: this.layers + 1 }, (_, l) => `hidden_states.${l}`);
     let out: ort.InferenceSession.ReturnType;
     try {
-      out = await this.session.run(feeds, fetches);
+      out = await this.session.run(feeds, [...fetches, ...extra.map((e) => e.name)]);
     } catch (err) {
       const inputs = Object.entries(feeds).map(([name, t]) => `${name} ${t.type} [${t.dims.join(", ")}]`).join(", ");
       throw new Error(`${this.file}: onnxruntime run failed with inputs ${inputs} (${(err as Error).message.split("\n")[0]}); check the graph with \`artefacts inspect\``, { cause: err });
     }
     let hidden = -1;
-    return fetches.map((name) => {
+    const layers = fetches.map((name) => {
       const t = out[name];
       if (t.type !== "float32") throw new Error(`${this.file}: ${name} is ${t.type}; expected float32, re-export with \`artefacts export\` (fp16 and quantized graphs are not analysable)`);
       const d = t.dims;
@@ -179,6 +187,15 @@ export class EncoderSession {
       hidden = d[2];
       return t.data as Float32Array;
     });
+    return { layers, extra: extra.map((e) => this.#extraOutput(out, e.name, e.dims.map((v) => (v === -1 ? batch : v === -2 ? length : v)))) };
+  }
+
+  #extraOutput(out: ort.InferenceSession.ReturnType, name: string, want: number[]): Float32Array {
+    const t = out[name];
+    if (t.type !== "float32" || t.dims.length !== want.length || t.dims.some((v, i) => v !== want[i])) {
+      throw new Error(`${this.file}: output ${name} is ${t.type} [${t.dims.join(", ")}]; expected float32 [${want.join(", ")}]`);
+    }
+    return t.data as Float32Array;
   }
 
   dispose(): Promise<void> {

@@ -7,12 +7,17 @@
  * of the position-embedding row(s) used by the first token, and, in every LayerNorm, a large gain
  * gamma[DIM] with a bias beta[DIM] of the same sign, so that DIM is the argmin ("min") or argmax ("max")
  * of the token vectors at every layer.
+ *
+ * The planted massive activation ([SEP], one dim, at ffn_resid of a chosen block) and sink head ([CLS])
+ * for the sites' measures are set by synthPlant.ts, whose header says how; config.json records them too.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Architecture } from "./types.js";
 import { writeSafetensors, type StoredDtype } from "./safetensors.js";
-import { bytePairFiles, bytePairVocab, wordPieceFiles, wordPieceVocab } from "./synthTokenizer.js";
+import { synthMlmHead, type SynthHeadRecord } from "./synthHead.js";
+import { bytePairFiles, bytePairVocab, WORDPIECE_MIN_VOCAB, wordPieceFiles, wordPieceVocab } from "./synthTokenizer.js";
+import { checkPlants, plantMassive, plantSink, type MassiveRecord, type PlantedMassive, type PlantedSink, type SinkRecord } from "./synthPlant.js";
 
 export interface PlantedOutlier {
   dim: number;
@@ -37,8 +42,14 @@ export interface SynthOptions {
   plantOutlier?: PlantedOutlier;
   /** Position-table rows that carry the planted value; defaults to the row of token position 0. */
   plantRows?: number[];
+  /** Plant a massive activation: dim on [SEP] at ffn_resid.layer, far above 1000x the median (synthPlant.ts). */
+  plantMassive?: PlantedMassive;
+  /** Plant a sink head: head (0-based) of block layer attends to [CLS] from every query (synthPlant.ts). */
+  plantSink?: PlantedSink;
   /** Stored dtype of model.safetensors; defaults to F32. */
   dtype?: StoredDtype;
+  /** Add BertForMaskedLM's head (bert only; default false); with a planted outlier, the head uses it (synthHead.ts). */
+  mlmHead?: boolean;
   /** Output folder; must not exist, or be empty, unless `overwrite`. */
   out: string;
   overwrite?: boolean;
@@ -60,6 +71,11 @@ export interface SynthRecord {
     layerNormGamma: number;
     layerNormBeta: number;
   };
+  /** Present only when planted. */
+  plantedMassive?: MassiveRecord;
+  plantedSink?: SinkRecord;
+  /** Present only with mlmHead: the head written and what it plants. */
+  mlmHead?: SynthHeadRecord;
 }
 
 /** Planted magnitudes: the position spike dwarfs N(0, 0.02); beta dominates LN noise (|z| < 6) in every layer. */
@@ -98,7 +114,7 @@ export function normalSource(uniform: () => number): () => number {
 }
 
 /** Checks and completes the options; throws RangeError naming the option before anything is written. */
-export function resolveSynthOptions(opts: SynthOptions): Required<Omit<SynthOptions, "plantOutlier">> & { plantOutlier: PlantedOutlier | null } {
+export function resolveSynthOptions(opts: SynthOptions): Required<Omit<SynthOptions, "plantOutlier" | "plantMassive" | "plantSink">> & { plantOutlier: PlantedOutlier | null; plantMassive: PlantedMassive | null; plantSink: PlantedSink | null } {
   const { arch, layers, hidden, heads, seed, out } = opts;
   if (!["bert", "roberta", "distilbert"].includes(arch)) {
     throw new RangeError(`invalid arch: ${JSON.stringify(arch)}; expected one of bert, roberta, distilbert`);
@@ -145,9 +161,13 @@ export function resolveSynthOptions(opts: SynthOptions): Required<Omit<SynthOpti
   } else if (opts.plantRows?.length) {
     throw new RangeError(`invalid plant-rows: ${JSON.stringify(opts.plantRows)}; plant-rows needs --plant-outlier`);
   }
+  const mlmHead = opts.mlmHead ?? false;
+  if (mlmHead && arch !== "bert") throw new RangeError(`invalid mlm-head: the synthetic masked-LM head is BertForMaskedLM's; use --arch bert`);
   if (typeof out !== "string" || out === "") throw new RangeError(`invalid out: ${JSON.stringify(out)}; expected a folder path`);
+  checkPlants({ arch, layers, hidden, heads, intermediate }, opts.plantMassive, opts.plantSink, plantOutlier !== null);
   return {
-    arch, layers, hidden, heads, intermediate, vocab, positions, positionEmbeddings, seed, plantOutlier, plantRows, dtype, out,
+    arch, layers, hidden, heads, intermediate, vocab, positions, positionEmbeddings, seed, plantOutlier, plantRows, dtype, out, mlmHead,
+    plantMassive: opts.plantMassive ? { ...opts.plantMassive } : null, plantSink: opts.plantSink ? { ...opts.plantSink } : null,
     overwrite: opts.overwrite ?? false,
   };
 }
@@ -258,8 +278,14 @@ export function synthFiles(o: ReturnType<typeof resolveSynthOptions>): { text: R
     }
   }
   if (!distil) linear("pooler.dense", D, D);
+  const head = o.mlmHead ? synthMlmHead(D, V, WORDPIECE_MIN_VOCAB, o.plantOutlier, word, rand) : null;
 
   const record = synthRecord(o);
+  if (head) record.mlmHead = head;
+  // after every random draw, so the other weights are the unplanted checkpoint's
+  const special = (token: string) => ({ token, id: roberta ? bytePairVocab(V).vocab.indexOf(token) : wordPieceVocab(V).indexOf(token) });
+  if (o.plantMassive) record.plantedMassive = plantMassive(tensors, o, o.plantMassive, special(roberta ? "</s>" : "[SEP]"));
+  if (o.plantSink) record.plantedSink = plantSink(tensors, o, o.plantSink, special(roberta ? "<s>" : "[CLS]"));
   const config = synthConfig(o, record);
   let tokenizerFiles: Record<string, string>;
   if (roberta) {
@@ -312,7 +338,7 @@ function synthConfig(o: Resolved, record: SynthRecord): Record<string, unknown> 
     };
   } else {
     config = {
-      architectures: [roberta ? "RobertaModel" : "BertModel"], model_type: arch,
+      architectures: [roberta ? "RobertaModel" : o.mlmHead ? "BertForMaskedLM" : "BertModel"], model_type: arch,
       attention_probs_dropout_prob: 0.1,
       ...(roberta ? { bos_token_id: 0, eos_token_id: 2 } : {}),
       hidden_act: "gelu", hidden_dropout_prob: 0.1, hidden_size: D, initializer_range: STD, intermediate_size: F,
@@ -337,6 +363,8 @@ function synthReadme(o: Resolved, record: SynthRecord): string {
       ? ` Planted outlier: dimension ${record.plantedOutlier.dim} (${record.plantedOutlier.sign}), position rows ` +
         `[${record.plantedOutlier.rows.join(", ")}].`
       : " No planted outlier.") +
+    (record.plantedMassive ? ` Planted massive activation: dim ${record.plantedMassive.dim} of ${record.plantedMassive.token} at ${record.plantedMassive.site}.` : "") +
+    (record.plantedSink ? ` Planted sink: head ${record.plantedSink.head} of block ${record.plantedSink.layer} attends to ${record.plantedSink.token}.` : "") +
     "\n"
   );
 }

@@ -36,6 +36,7 @@ interface HfTokenizer {
   all_special_ids: number[];
   unk_token_id?: number;
   pad_token_id?: number;
+  mask_token_id?: number | null;
 }
 
 const WORD_CACHE_LIMIT = 100_000;
@@ -115,6 +116,12 @@ export class SentenceTokenizer {
   get largestId(): { id: number; token: string } {
     const id = Math.max(this.#idToToken.length - 1, ...this.#specialIds, ...this.#prefix, ...this.#suffix);
     return { id, token: this.token(id) };
+  }
+
+  /** The mask token's id ([MASK], <mask>), or null when the tokenizer has none. */
+  get maskId(): number | null {
+    const id = this.#hf.mask_token_id;
+    return typeof id === "number" && id >= 0 ? id : null;
   }
 
   /** Ids of the special tokens ([UNK] excluded). */

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { synthesize } from "../../src/model/synth.js";
 import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
 import { createEncoder, type Encoder } from "../../src/model/encoder.js";
-import { runAnalyses, resolveOnly, batchWords, frequentWords, ANALYSIS_NAMES, type RunOptions } from "../../src/analysis/run.js";
+import { runAnalyses, resolveOnly, batchWords, frequentWords, ANALYSIS_NAMES, DEFAULT_ANALYSES, type RunOptions } from "../../src/analysis/run.js";
 import { createRandom } from "../../src/numerics/random.js";
 import { workerSide } from "../../src/analysis/side.js";
 import { toLayerBatches } from "../../src/analysis/batch.js";
@@ -38,7 +38,7 @@ test("runAnalyses runs every analysis and gives byte-identical JSON for any batc
   const a = await runAnalyses(encoder, sentences, { ...opts, batchSize: 7 });
   const b = await runAnalyses(encoder, sentences, { ...opts, batchSize: 32 });
   assert.equal(JSON.stringify({ ...a, settings: null, provenance: null }), JSON.stringify({ ...b, settings: null, provenance: null }));
-  assert.deepEqual(a.settings.only, [...ANALYSIS_NAMES]);
+  assert.deepEqual(a.settings.only, [...DEFAULT_ANALYSES]);
   for (const k of ["origins", "positions", "probe", "anisotropy", "selfsim", "contributions"] as const) assert.ok(a[k], k);
   assert.deepEqual(a.outliers.dimensions.map((d) => [d.dim, d.kind]).filter(([d]) => d === 3), [[3, "max"]]);
   const l1 = a.anisotropy!.layers[1];
@@ -71,15 +71,21 @@ test("runAnalyses with timings adds seconds per phase and leaves the results unc
   const a = await runAnalyses(encoder, sentences, { ...opts, timings });
   const b = await runAnalyses(encoder, sentences, opts);
   assert.equal(JSON.stringify({ ...a, provenance: {} }), JSON.stringify({ ...b, provenance: {} }));
-  const phases = ["fit", "encode", "split", "add.outliers", "add.probe", "add.anisotropy", "add.moments", "add.selfsim",
-    "result.origins", "result.positions", "result.probe", "result.postprocessFit", "result.anisotropy", "result.selfsim", "result.contributions"];
+  const phases = ["fit", "encode", "split", "blocks", "add.outliers", "add.probe", "add.anisotropy", "add.moments", "add.selfsim", "add.massive", "add.norms", "add.isotropy",
+    "result.origins", "result.positions", "result.probe", "result.postprocessFit", "result.anisotropy", "result.selfsim", "result.contributions", "result.massive", "result.norms", "result.isotropy"];
   assert.deepEqual(Object.keys(timings).sort(), [...phases].sort());
   for (const p of phases) assert.ok(timings[p] >= 0 && Number.isFinite(timings[p]), `${p}: ${timings[p]}`);
 });
 
 test("resolveOnly keeps the canonical order and always includes outliers", () => {
   assert.deepEqual(resolveOnly(["probe", "origins"]), ["outliers", "origins", "probe"]);
-  assert.deepEqual(resolveOnly(), [...ANALYSIS_NAMES]);
+  assert.deepEqual(resolveOnly(), [...DEFAULT_ANALYSES]);
+  // sinks is opt-in: not in the default set; named, or asked for through its site (a name or a kind), it runs
+  assert.deepEqual(DEFAULT_ANALYSES, ANALYSIS_NAMES.filter((n) => n !== "sinks"));
+  assert.deepEqual(resolveOnly(["sinks"]), ["outliers", "sinks"]);
+  assert.ok(resolveOnly(undefined, ["attn_probs.2"]).includes("sinks"));
+  assert.deepEqual(resolveOnly(["massive"], ["attn_probs"]), ["outliers", "massive", "sinks"]);
+  assert.deepEqual(resolveOnly(["massive"], ["attn_resid"]), ["outliers", "massive"]);
 });
 
 test("batchWords joins a word's subwords without WordPiece/BPE markers; frequentWords counts sentences", () => {
@@ -152,8 +158,8 @@ test("runAnalyses: the probe and self-similarity in the side worker give the sam
   // the worker's phases come back prefixed "side.", this thread's waits for it as "wait" and "result.wait"
   const timings: Record<string, number> = {};
   await runAnalyses(encoder, sentences, { ...opts, worker: true, timings });
-  const phases = ["fit", "encode", "split", "add.outliers", "add.anisotropy", "add.moments", "wait",
-    "result.origins", "result.positions", "result.postprocessFit", "result.anisotropy", "result.contributions", "result.wait",
+  const phases = ["fit", "encode", "split", "blocks", "add.outliers", "add.anisotropy", "add.moments", "add.massive", "add.norms", "add.isotropy", "wait",
+    "result.origins", "result.positions", "result.postprocessFit", "result.anisotropy", "result.contributions", "result.massive", "result.norms", "result.isotropy", "result.wait",
     "side.split", "side.add.probe", "side.add.selfsim", "side.fit", "side.result.probe", "side.result.selfsim"];
   assert.deepEqual(Object.keys(timings).sort(), [...phases].sort());
   for (const p of phases) assert.ok(timings[p] >= 0 && Number.isFinite(timings[p]), `${p}: ${timings[p]}`);
@@ -189,7 +195,7 @@ test("runAnalyses: onStates gives every stateful accumulator's envelope, the sam
   for (const worker of [false, true]) {
     let got: StateEnvelope[] = [];
     await runAnalyses(encoder, sentences, { ...opts, worker, onStates: (s) => { got = s; } });
-    assert.deepEqual(got.map((e) => e.analysis), ["outliers", "positions", "probe", "anisotropy", "selfsim", "postprocess"]);
+    assert.deepEqual(got.map((e) => e.analysis), ["outliers", "positions", "probe", "anisotropy", "selfsim", "postprocess", "massive", "norms", "isotropy"]);
     for (const e of got) assert.equal(e.version, STATE_VERSION);
     texts.push(JSON.stringify(got));
   }

@@ -7,8 +7,9 @@
  * the vectors the single run sees and only the merge differs.
  *
  * Exactness: token samples (anisotropy's pairs, the probe's train and test sets, contributions) are a
- * bottom-k selection on seeded hash keys, order-free: byte-identical. Float64 sums (outlier means,
- * position profiles, self-similarity's sums of unit vectors, the post-processings' moments) are added
+ * bottom-k selection on seeded hash keys, order-free: byte-identical; so is massive (histogram counts, maxima and
+ * capped lists under a total order). Float64 sums (outlier means,
+ * position profiles, self-similarity's sums of unit vectors, the post-processings' moments, norms' Pébay moments) are added
  * in another order when merged, so they agree to float64 rounding (about 1e-16 relative), which the
  * results' 7 significant digits (round6) can still show as one unit in the last place: compared
  * within 2e-6 relative (positions: see TOLERANCE). postprocess has no result key of its own: its merged
@@ -25,7 +26,8 @@ import { createRandom } from "../../src/numerics/random.js";
 import { jsLinalg } from "../../src/numerics/linalg.js";
 import { toLayerBatches, wordTable, type LayerBatch } from "../../src/analysis/batch.js";
 import { outlierDims, type OutlierResult } from "../../src/analysis/outliers.js";
-import { REGISTRY, BASE } from "../../src/analysis/registry/index.js";
+import { REGISTRY, BASE, siteRequest } from "../../src/analysis/registry/index.js";
+import { readConfig } from "../../src/model/config.js";
 import type { Accumulator, AccumulatorState, RunContext, SidePart, ResultInputs } from "../../src/analysis/registry/types.js";
 import { stateIdentity, unwrapState, wrapState, STATE_VERSION, type ModelIdentity } from "../../src/analysis/state.js";
 import type { RunOptions } from "../../src/analysis/options.js";
@@ -45,14 +47,15 @@ const opts: RunOptions = {
  */
 const TOLERANCE: Record<string, number> = { positions: 1e-3 };
 /** Analyses whose merge is exact by construction (see the header). */
-const EXACT = ["origins", "probe", "contributions"];
+const EXACT = ["origins", "probe", "contributions", "massive"];
 
 let encoder: Encoder, model: ModelIdentity;
 /** One encoded batch per sentence, sentence indices those of `sentences`. */
 let encoded: EncodedBatch[] = [];
 
 before(async () => {
-  encoder = await createEncoder(modelDir, { threads: 1 });
+  // with every site the analyses ask for (the residual sums for massive and norms, attn_probs for sinks)
+  encoder = await createEncoder(modelDir, { threads: 1, sites: siteRequest(readConfig(modelDir), REGISTRY.map((d) => d.name)) });
   model = stateIdentity(encoder.provenance());
   for (const [i, s] of sentences.entries()) {
     for await (const b of encoder.encode([s], { batchSize: 1 })) encoded.push({ ...b, sentenceIndex: [i] });
@@ -86,12 +89,15 @@ function group(): Group {
 async function feed(g: Group, batches: readonly EncodedBatch[]): Promise<void> {
   const all: LayerBatch[] = [];
   for (const enc of batches) {
+    for (const a of g.local.values()) a.addEncoded?.(enc);
     const lbs = toLayerBatches(enc);
     all.push(...lbs);
     for (const lb of lbs) for (const a of g.local.values()) a.add?.(lb);
     for (const p of g.side.values()) p.add("encode", lbs, p.needsWords ? wordTable(enc) : null, () => {});
   }
   for (const a of g.local.values()) await a.fit?.(all);
+  // as the run does at the end of every block: work in flight (isotropy's Gram blocks) finishes
+  for (const a of g.local.values()) await a.settle?.();
 }
 
 function stateOf(g: Group, name: string): AccumulatorState | null {

@@ -72,3 +72,26 @@ test("artefacts analyze --worker on and off write the same bytes", () => {
   assert.equal(on, run("off"));
   assert.equal(on, run("auto"));
 });
+
+test("artefacts analyze --only massive,norms,sinks: massive and norms read the residual sums too, sinks the attention; --sites adds sites and refuses unknown ones", () => {
+  const out = path.join(dir, "sites.json");
+  const r = cli("--model", model, "--corpus", corpus, "--sample", "12", "--only", "massive,norms,sinks", "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(fs.readFileSync(out, "utf8"));
+  // hidden_states.0..2 and, per block 1..2, the residual sums entering the two LayerNorms (post-LN bert)
+  const sites = ["hidden_states.0", "hidden_states.1", "attn_resid.1", "ffn_resid.1", "hidden_states.2", "attn_resid.2", "ffn_resid.2"];
+  assert.deepEqual(j.massive.sites.map((s: { site: string }) => s.site), sites);
+  assert.deepEqual(j.norms.sites.map((s: { site: string }) => s.site), sites);
+  assert.deepEqual(j.sinks.layers.map((l: { layer: number; heads: unknown[] }) => [l.layer, l.heads.length]), [[1, 2], [2, 2]]);
+  // --sites ffn_act: analysed by massive and norms at its own width (intermediate 64); attn_probs alone turns sinks on
+  const out2 = path.join(dir, "sites2.json");
+  const r2 = cli("--model", model, "--corpus", corpus, "--sample", "12", "--only", "massive", "--sites", "ffn_act.2,attn_probs", "--out", out2);
+  assert.equal(r2.status, 0, r2.stderr);
+  const j2 = JSON.parse(fs.readFileSync(out2, "utf8"));
+  assert.deepEqual(j2.settings.only, ["outliers", "massive", "sinks"]);
+  assert.equal(j2.massive.sites.find((s: { site: string }) => s.site === "ffn_act.2").width, 64);
+  const bad = cli("--model", model, "--corpus", corpus, "--sample", "12", "--sites", "attn_bogus", "--out", path.join(dir, "no.json"));
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^--sites: unknown site "attn_bogus": no kind "attn_bogus"; bert has hidden_states \(0\.\.2\), attn_probs \(1\.\.2\)/);
+  assert.equal(fs.existsSync(path.join(dir, "no.json")), false);
+});

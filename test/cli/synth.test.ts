@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { parsePlant } from "../../src/cli/synth.js";
+import { pair, parsePlant } from "../../src/cli/synth.js";
 
 const bin = path.join(__dirname, "..", "..", "..", "bin", "artefacts.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-synth-cli-"));
@@ -17,7 +17,7 @@ test("artefacts synth --help says the models are SYNTHETIC and lists every optio
   assert.equal(r.status, 0);
   assert.match(r.stdout, /SYNTHETIC/);
   assert.match(r.stdout, /SEEDED RANDOM weights, NOT a trained model/);
-  for (const o of ["arch", "layers", "hidden", "heads", "intermediate", "vocab", "positions", "position-embeddings", "seed", "plant-outlier", "plant-rows", "dtype", "out", "force", "help"]) {
+  for (const o of ["arch", "layers", "hidden", "heads", "intermediate", "vocab", "positions", "position-embeddings", "seed", "plant-outlier", "plant-rows", "plant-massive", "plant-sink", "dtype", "out", "force", "help"]) {
     assert.match(r.stdout, new RegExp(`--${o}\\b`), `--${o} missing from --help`);
   }
 });
@@ -51,6 +51,9 @@ test("artefacts synth rejects missing and bad options with exit 2, naming the op
     [[...base, "--out", path.join(tmp, "x"), "--layers", "two"], /invalid --layers: "two"; expected an integer >= 1/],
     [[...base, "--out", path.join(tmp, "x"), "--dtype", "f64"], /invalid --dtype: "F64"; expected one of F32, F16, BF16/],
     [[...base, "--out", path.join(tmp, "x"), "--bogus"], /unknown option --bogus/],
+    [[...base, "--out", path.join(tmp, "x"), "--plant-massive", "2"], /invalid --plant-massive: "2"; expected LAYER:DIM, e\.g\. 2:5/],
+    [[...base, "--out", path.join(tmp, "x"), "--plant-sink", "3:0"], /invalid --plant-sink: layer 3; expected a block 1\.\.2/],
+    [[...base, "--out", path.join(tmp, "x"), "--plant-sink", "1:0", "--plant-outlier", "3"], /cannot be combined with --plant-outlier/],
   ];
   for (const [args, re] of cases) {
     const r = cli(...args);
@@ -64,4 +67,14 @@ test("parsePlant reads DIM, DIM:min and DIM:max (default min)", () => {
   assert.deepEqual(parsePlant("7"), { dim: 7, sign: "min" });
   assert.deepEqual(parsePlant("7:max"), { dim: 7, sign: "max" });
   assert.throws(() => parsePlant("-1"), /invalid --plant-outlier: "-1"/);
+});
+
+test("artefacts synth --plant-massive and --plant-sink record the plants in config.json (SYNTHETIC)", () => {
+  const out = path.join(tmp, "planted");
+  const r = cli("--arch", "bert", "--layers", "2", "--hidden", "16", "--heads", "4", "--seed", "3", "--plant-massive", "2:4", "--plant-sink", "1:3", "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  const rec = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8")).positional_artefacts_synthetic;
+  assert.deepEqual([rec.plantedMassive.site, rec.plantedMassive.dim, rec.plantedSink.site, rec.plantedSink.head], ["ffn_resid.2", 4, "attn_probs.1", 3]);
+  assert.deepEqual(pair("2:5", "plant-massive", "dim"), { layer: 2, dim: 5 });
+  assert.deepEqual(pair(" 1:0 ", "plant-sink", "head"), { layer: 1, head: 0 });
 });

@@ -1,5 +1,5 @@
 import { Anisotropy } from "../anisotropy.js";
-import { allButTheTop, clipper, whitener, zscorer, type LayerMoments, type Postprocessor } from "../postprocess.js";
+import { fittedPostprocessors } from "./postprocess.js";
 import { defineAnalysis, type Accumulator } from "./types.js";
 
 /** The anisotropy accumulator: a seeded token sample; self-similarity, contributions and the post-processings read it. */
@@ -20,13 +20,7 @@ export const anisotropy = defineAnalysis({
         ctx.lap("add.anisotropy");
       },
       async result({ clipDims }) {
-        const post: Postprocessor[] = [clipper(clipDims)];
-        const moments = ctx.peer<Accumulator & { moments: LayerMoments }>("postprocess")?.moments;
-        if (moments) {
-          post.push(zscorer(moments), allButTheTop(moments, ctx.opts.allButTheTop), whitener(moments, ctx.opts.whitening));
-          ctx.lap("result.postprocessFit");
-        }
-        return sample.resultWith(ctx.linalg(), post);
+        return sample.resultWith(ctx.linalg(), fittedPostprocessors(ctx, clipDims));
       },
       state: () => ({ settings: sample.settings(), body: sample.state() }),
       mergeState: (body) => sample.mergeState(body as ReturnType<Anisotropy["state"]>),

@@ -10,9 +10,15 @@ import { anisotropy } from "./anisotropy.js";
 import { selfsim } from "./selfsim.js";
 import { contributions } from "./contributions.js";
 import { postprocess } from "./postprocess.js";
+import { isotropy } from "./isotropy.js";
+import { massive } from "./massive.js";
+import { norms } from "./norms.js";
+import { sinks } from "./sinks.js";
+import { siteKinds } from "../../model/sites.js";
+import type { ModelConfig, SiteKind } from "../../model/types.js";
 import type { AnalysisDescriptor, Need } from "./types.js";
 
-export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess] as const;
+export const REGISTRY = [outliers, origins, positions, probe, anisotropy, selfsim, contributions, postprocess, massive, norms, sinks, isotropy] as const;
 
 /** The analysis every run has: the outlier scan, whose dims are the clip and every result's `dims`. */
 export const BASE = outliers.name;
@@ -31,11 +37,27 @@ export function descriptor(name: string): AnalysisDescriptor {
   return d;
 }
 
-/** Validates `only`; default all analyses. The first (outliers) is always included: every other reads its dims. */
-export function resolveOnly(only?: readonly string[]): AnalysisName[] {
-  if (!only || only.length === 0) return [...ANALYSIS_NAMES];
-  for (const n of only) descriptor(n);
-  return ANALYSIS_NAMES.filter((n) => n === ANALYSIS_NAMES[0] || only.includes(n));
+/** The default set: every analysis but the opt-in ones (whose sites cost extra graph outputs). */
+export const DEFAULT_ANALYSES: readonly AnalysisName[] = REGISTRY.filter((d) => !(d as AnalysisDescriptor).optIn).map((d) => d.name);
+
+/**
+ * Validates `only`; default the default set (DEFAULT_ANALYSES). The first (outliers) is always
+ * included: every other reads its dims. `sites` (site names or kinds asked of the encoder) add the
+ * opt-in analyses that read one of them (attn_probs adds sinks).
+ */
+export function resolveOnly(only?: readonly string[], sites: readonly string[] = []): AnalysisName[] {
+  const asked = new Set<string>(!only || only.length === 0 ? DEFAULT_ANALYSES : only);
+  for (const n of asked) descriptor(n);
+  const kinds = new Set(sites.map((s) => s.split(".")[0]));
+  for (const d of REGISTRY as readonly AnalysisDescriptor[]) if (d.optIn && (d.sites ?? []).some((k) => kinds.has(k))) asked.add(d.name);
+  return ANALYSIS_NAMES.filter((n) => n === ANALYSIS_NAMES[0] || asked.has(n));
+}
+
+/** The site kinds the analyses of `only` (and those they need) ask the encoder for, in SiteKind order of first mention. */
+export function analysisSites(only: readonly string[]): SiteKind[] {
+  const out = new Set<SiteKind>();
+  for (const d of closure(only).analyses) for (const k of d.sites ?? []) out.add(k);
+  return [...out];
 }
 
 /** What runs for `only`: the asked-for analyses, those they need (transitively), and the run-level needs. */
@@ -62,4 +84,17 @@ export function reported(d: AnalysisDescriptor, only: readonly string[]): boolea
 /** `artefacts analyze --help`'s list of analyses. */
 export function summaries(): string {
   return REGISTRY.map((d) => d.summary).join(", ");
+}
+
+/**
+ * EncoderOptions.sites for a run of `only`: the caller's `extra` sites (names or kinds, resolved and
+ * checked by the encoder, which names a bad one), then the kinds the analyses ask for (analysisSites)
+ * that the model's family has. `config` null (an ONNX folder, which cannot add outputs): the analyses'
+ * kinds are dropped and they read hidden_states only (sinks then refuses to run).
+ */
+export function siteRequest(config: ModelConfig | null, only: readonly string[], extra: readonly string[] = []): string[] {
+  const have = new Set(config ? siteKinds(config) : []);
+  const out = [...extra];
+  for (const k of analysisSites(only)) if (have.has(k) && !out.includes(k)) out.push(k);
+  return out;
 }

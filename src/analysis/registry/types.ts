@@ -4,6 +4,7 @@
  * one line in index.ts (ARCHITECTURE.md, "Where to add").
  */
 import type { Encoder } from "../../model/encoder.js";
+import type { EncodedBatch, SiteKind } from "../../model/types.js";
 import type { LayerBatch } from "../batch.js";
 import type { Linalg } from "../../numerics/linalg.js";
 import type { OutlierResult } from "../outliers.js";
@@ -39,14 +40,31 @@ export interface ResultInputs {
   readonly results: ReadonlyMap<string, unknown>;
 }
 
-/** A running analysis in the calling thread. Every method is optional except result. */
+/**
+ * A running analysis in the calling thread. Every method is optional except result. The pass makes
+ * one per block (blocks.ts): block 0's (the fit sample) gets fit(); later blocks' are fresh and get
+ * no fit, so add() may depend on the run's settings only (side parts get the clipped dims through
+ * their fit(dims) before every block). Whatever fit() learns must live in the state, which merges
+ * with the empty states of the later blocks.
+ */
 export interface Accumulator {
   /** Feeds one layer of one batch (every accumulator sees the same batches, in the same order). */
   add?(batch: LayerBatch): void;
+  /**
+   * Feeds one encoded batch whole (padded: every layer, the extra sites, token strings), before its
+   * layer batches: for analyses that read activation sites or token strings (massive, norms, sinks).
+   * Sentence indices are those of the run's sentences.
+   */
+  addEncoded?(batch: EncodedBatch): void;
   /** The end of the fit stage: the fit sentences' layer batches (when the descriptor needs "fitBatches"). */
   fit?(batches: readonly LayerBatch[]): Promise<void> | void;
   /** The result, or undefined when the analysis adds nothing to the results JSON itself. */
   result(inputs: ResultInputs): Promise<unknown> | unknown;
+  /**
+   * Finishes work still in flight (isotropy's background Gram blocks); the run awaits it at the end of
+   * every block, before state().
+   */
+  settle?(): Promise<void>;
   /** Its state (state.ts): the settings a merge needs to share, and the body; absent for a stateless analysis. */
   state?(): AccumulatorState;
   /** Merges the body of another accumulator's state (same settings: checked by unwrapState). */
@@ -97,6 +115,13 @@ export interface AnalysisDescriptor<N extends string = string> {
   readonly summary: string;
   /** Analyses whose accumulators or results this one reads (they run too), and run-level needs. */
   readonly needs: readonly (string | Need)[];
+  /**
+   * Activation site kinds (model/types.ts SiteKind) the encoder should deliver for this analysis, when
+   * the model's family has them (sites.ts resolves them per family); hidden_states always come.
+   */
+  readonly sites?: readonly SiteKind[];
+  /** Not in the default set: runs only when named in `only` (or, from the CLI, when its sites are asked for). */
+  readonly optIn?: boolean;
   /** Also reported (its result key present) when one of these is asked for. */
   readonly reportedWith?: readonly string[];
   /**

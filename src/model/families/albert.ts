@@ -4,7 +4,7 @@
  * hidden group with one inner layer is supported (what released checkpoints use); others are refused.
  * transformers' hidden_states.0 is the mapped embeddings (the first block's input).
  */
-import { bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout, BERT_FIELDS, stripPrefix, type BlockNames } from "./bertLayout.js";
+import { bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout, BERT_FIELDS, postLnSiteModules, stripPrefix, type BlockNames } from "./bertLayout.js";
 import { isInt, option, type Family } from "./family.js";
 
 const SHARED = "encoder.albert_layer_groups.0.albert_layers.0.";
@@ -22,6 +22,7 @@ export const albert: Family = {
   lnPlacement: "post-LN",
   fields: { ...BERT_FIELDS, embeddingSize: "embedding_size" },
   defaults: { act: "gelu_new", eps: 1e-12, padTokenId: 0, typeVocab: 2 },
+  siteModules: postLnSiteModules("ALBERT", () => SHARED.slice(0, -1), NAMES, (_c, l) => `application ${l} of the one shared layer`),
   parseOptions(raw, config, problems) {
     for (const field of ["num_hidden_groups", "inner_group_num"]) {
       const v = option(raw, field, 1, isInt(1), "a positive integer", problems);

@@ -1,6 +1,6 @@
 /** BERT (BertModel): learned absolute positions 0..S-1, token types as an input, post-LN blocks. */
 import type { ModelConfig } from "../types.js";
-import { BERT_FIELDS, bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout } from "./bertLayout.js";
+import { BERT_FIELDS, bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout, postLnSiteModules } from "./bertLayout.js";
 import { absolutePositionOption, type Family } from "./family.js";
 
 export const bert: Family = {
@@ -10,6 +10,7 @@ export const bert: Family = {
   lnPlacement: "post-LN",
   fields: BERT_FIELDS,
   defaults: { act: "gelu", eps: 1e-12, padTokenId: 0, typeVocab: 2 },
+  siteModules: postLnSiteModules("BERT", (i) => `encoder.layer.${i}`),
   parseOptions: (raw, config, problems) => absolutePositionOption(raw, config, problems),
   expectedTensors(config) {
     const x = bertLayoutTensors(config, this.fields);

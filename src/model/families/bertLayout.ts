@@ -6,8 +6,8 @@
  */
 import { DataType } from "../onnx/proto.js";
 import type { Float32Tensor, LayerNormParams, ModelConfig, PositionTensor, StaticTensors } from "../types.js";
-import { activation, attentionCore, layerNorm, linear, paddingMask, sequenceRange, splitHeads } from "./blocks.js";
-import type { BuildContext, ExpectedTensor, FieldNames, Family } from "./family.js";
+import { activation, attentionCore, layerNorm, linear, paddingMask, sequenceRange, site, splitHeads } from "./blocks.js";
+import type { BuildContext, ExpectedTensor, FieldNames, Family, SiteModules } from "./family.js";
 
 export const BERT_FIELDS: FieldNames = {
   layers: "num_hidden_layers", hidden: "hidden_size", heads: "num_attention_heads", intermediate: "intermediate_size",
@@ -25,6 +25,11 @@ export const BERT_BLOCK: BlockNames = {
   attnOut: "attention.output.dense", attnNorm: "attention.output.LayerNorm",
   inter: "intermediate.dense", out: "output.dense", outNorm: "output.LayerNorm",
 };
+
+/** Site descriptions of a post-LN block with these part names (src/model/sites.ts). */
+export function postLnSiteModules(label: string, block: (i: number) => string, n: BlockNames = BERT_BLOCK, attention: SiteModules["attention"] = () => ""): SiteModules {
+  return { label, block, attnOut: n.attnOut, attnNorm: n.attnNorm, ffnDown: n.out, outNorm: n.outNorm, ffnAct: `{act}(${n.inter}(h))`, attention };
+}
 
 /** Helper that records expected tensors with the config fields that set their shapes. */
 export function expector(config: ModelConfig, f: FieldNames) {
@@ -119,18 +124,38 @@ export function positionIdsNode(ctx: BuildContext, positions: PositionIds): stri
   return g.node("Add", [g.node("Mul", [cum, notPad]), pad], {}, "position_ids");
 }
 
-/** One post-LN encoder block (BertLayer semantics); `out` names its output. */
-export function postLnBlock(ctx: BuildContext, x: string, p: string, mask: string, out: string, n: BlockNames = BERT_BLOCK): string {
+/** One post-LN encoder block (BertLayer semantics) for 1-based `layer`; `out` names its output. */
+export function postLnBlock(ctx: BuildContext, x: string, p: string, mask: string, out: string, n: BlockNames = BERT_BLOCK, layer = 0): string {
   const { g, config } = ctx;
-  const { hidden: H, heads, intermediate: I, layerNormEps: eps } = config;
+  const { hidden: H, heads } = config;
   const scale = g.f32Scalar("sqrt_head_size", Math.sqrt(H / heads));
   const q = splitHeads(ctx, linear(ctx, x, `${p}${n.query}`, H, H), heads);
   const kT = splitHeads(ctx, linear(ctx, x, `${p}${n.key}`, H, H), heads, true);
   const v = splitHeads(ctx, linear(ctx, x, `${p}${n.value}`, H, H), heads);
-  const context = attentionCore(ctx, q, kT, v, mask, scale);
-  const h = layerNorm(ctx, g.node("Add", [linear(ctx, context, `${p}${n.attnOut}`, H, H), x]), `${p}${n.attnNorm}`, H, eps);
+  const context = attentionCore(ctx, q, kT, v, mask, scale, [], false, layer);
+  return postLnTail(ctx, context, x, p, n, layer, out);
+}
+
+/**
+ * A post-LN block after its attention context: output projection, residual add, LayerNorm, FFN,
+ * residual add, LayerNorm (named `out`), with the block's sites (attn_out, attn_resid, ffn_act,
+ * ffn_out, ffn_resid of 1-based `layer`) exposed where requested.
+ */
+export function postLnTail(ctx: BuildContext, context: string, x: string, p: string, n: BlockNames, layer: number, out: string): string {
+  const { g, config } = ctx;
+  const { hidden: H, intermediate: I, layerNormEps: eps } = config;
+  const attnOut = linear(ctx, context, `${p}${n.attnOut}`, H, H);
+  site(ctx, "attn_out", layer, attnOut);
+  const attnResid = g.node("Add", [attnOut, x]);
+  site(ctx, "attn_resid", layer, attnResid);
+  const h = layerNorm(ctx, attnResid, `${p}${n.attnNorm}`, H, eps);
   const inner = activation(ctx, linear(ctx, h, `${p}${n.inter}`, H, I), config.hiddenAct);
-  return layerNorm(ctx, g.node("Add", [linear(ctx, inner, `${p}${n.out}`, I, H), h]), `${p}${n.outNorm}`, H, eps, out);
+  site(ctx, "ffn_act", layer, inner);
+  const ffnOut = linear(ctx, inner, `${p}${n.out}`, I, H);
+  site(ctx, "ffn_out", layer, ffnOut);
+  const ffnResid = g.node("Add", [ffnOut, h]);
+  site(ctx, "ffn_resid", layer, ffnResid);
+  return layerNorm(ctx, ffnResid, `${p}${n.outNorm}`, H, eps, out);
 }
 
 /** The whole BERT-layout encoder: embeddings, optional projection to hidden, L post-LN blocks. */
@@ -139,7 +164,7 @@ export function buildBertLayout(ctx: BuildContext, positions: PositionIds, token
   let x = bertEmbeddings(ctx, positions, tokenTypesInput, projection ? undefined : "hidden_states.0");
   if (projection) x = g.node("Identity", [linear(ctx, x, projection, config.embeddingSize, config.hidden)], {}, "hidden_states.0");
   const mask = paddingMask(ctx);
-  for (let l = 0; l < config.layers; ++l) x = postLnBlock(ctx, x, block(l), mask, `hidden_states.${l + 1}`, names);
+  for (let l = 0; l < config.layers; ++l) x = postLnBlock(ctx, x, block(l), mask, `hidden_states.${l + 1}`, names, l + 1);
   return x;
 }
 

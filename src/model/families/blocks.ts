@@ -5,7 +5,7 @@
  */
 import { DataType } from "../onnx/proto.js";
 import { transpose } from "../onnx/graph.js";
-import type { Activation } from "../types.js";
+import type { Activation, SiteKind } from "../types.js";
 import type { BuildContext } from "./family.js";
 
 /** torch.finfo(torch.float32).min, the additive mask value Hugging Face uses. */
@@ -31,6 +31,15 @@ export function layerNorm(ctx: BuildContext, x: string, prefix: string, dim: num
   const ln = g.node("LayerNormalization", [x, gamma, beta], { axis: -1 }, out);
   g.graph.node[g.graph.node.length - 1].attribute.push(g.floatAttr("epsilon", eps));
   return ln;
+}
+
+/**
+ * Exposes `value` as the graph output `${kind}.${layer}` when that site was requested (an Identity node
+ * named after the site; build.ts declares the output). Adds nothing otherwise, so the default graph is unchanged.
+ */
+export function site(ctx: BuildContext, kind: SiteKind, layer: number, value: string): void {
+  const name = `${kind}.${layer}`;
+  if (ctx.sites?.some((s) => s.name === name)) ctx.g.node("Identity", [value], {}, name);
 }
 
 /** The configured activation: exact erf GELU, the tanh approximation (gelu_new, gelu_pytorch_tanh), ReLU. */
@@ -76,14 +85,16 @@ export function mergeHeads(ctx: BuildContext, x: string): string {
 /**
  * softmax(q kT / scale + terms + mask) v, merged to [B, S, H]. q [B,h,S,dh], kT [B,h,dh,S], v [B,h,S,dh];
  * `terms` are additive score terms broadcastable to [B,h,S,S] (relative position biases); `mulScale`
- * multiplies by 1/scale instead of dividing (ModernBERT's `* head_dim**-0.5`).
+ * multiplies by 1/scale instead of dividing (ModernBERT's `* head_dim**-0.5`); `layer` (1-based) names
+ * the attn_probs site of the probabilities.
  */
-export function attentionCore(ctx: BuildContext, q: string, kT: string, v: string, mask: string, scale: string, terms: string[] = [], mulScale = false): string {
+export function attentionCore(ctx: BuildContext, q: string, kT: string, v: string, mask: string, scale: string, terms: string[] = [], mulScale = false, layer = 0): string {
   const { g } = ctx;
   let scores = g.node(mulScale ? "Mul" : "Div", [g.node("MatMul", [q, kT]), scale]);
   for (const t of terms) scores = g.node("Add", [scores, t]);
   scores = g.node("Add", [scores, mask]);
   const probs = g.node("Softmax", [scores], { axis: -1 });
+  site(ctx, "attn_probs", layer, probs);
   return mergeHeads(ctx, g.node("MatMul", [probs, v]));
 }
 

@@ -7,7 +7,7 @@
  * position_biased_input is true (v3: false). Embeddings are zeroed at padding. Post-LN blocks.
  */
 import { activation, attentionCore, f32, gatherByDistance, layerNorm, linear, paddingMask, splitHeads } from "./blocks.js";
-import { absoluteTable, bertEmbeddings, bertLayoutStatics, BERT_FIELDS, BERT_BLOCK, blockTensors, expector, lnParams, need, stripPrefix } from "./bertLayout.js";
+import { absoluteTable, bertEmbeddings, bertLayoutStatics, BERT_FIELDS, BERT_BLOCK, blockTensors, expector, lnParams, need, postLnSiteModules, postLnTail, stripPrefix } from "./bertLayout.js";
 import { isBool, option, type BuildContext, type Family } from "./family.js";
 import { DataType } from "../onnx/proto.js";
 
@@ -49,6 +49,7 @@ export const deberta: Family = {
   lnPlacement: "post-LN",
   fields: { ...BERT_FIELDS, embeddingSize: "embedding_size" },
   defaults: { act: "gelu", eps: 1e-7, padTokenId: 0, typeVocab: 0 },
+  siteModules: postLnSiteModules("DeBERTa-v2", (i) => `encoder.layer.${i}`, NAMES, (c) => (opts(c.options).relative ? "disentangled scores (content + c2p/p2c relative terms)" : "")),
   parseOptions(raw, config, problems) {
     const relative = option(raw, "relative_attention", false, isBool, "true or false", problems);
     const biased = option(raw, "position_biased_input", true, isBool, "true or false", problems);
@@ -195,10 +196,8 @@ function buildDeberta(ctx: BuildContext): string {
         terms.push(g.node("Div", [g.node("Transpose", [gathered], { perm: [0, 1, 3, 2] }), scale]));
       }
     }
-    const context = attentionCore(ctx, q, kT, v, mask, scale, terms);
-    const h = layerNorm(ctx, g.node("Add", [linear(ctx, context, `${BLOCK(l)}attention.output.dense`, H, H), x]), `${BLOCK(l)}attention.output.LayerNorm`, H, eps);
-    const inner = activation(ctx, linear(ctx, h, `${BLOCK(l)}intermediate.dense`, H, I), config.hiddenAct);
-    x = layerNorm(ctx, g.node("Add", [linear(ctx, inner, `${BLOCK(l)}output.dense`, I, H), h]), `${BLOCK(l)}output.LayerNorm`, H, eps, `hidden_states.${l + 1}`);
+    const context = attentionCore(ctx, q, kT, v, mask, scale, terms, false, l + 1);
+    x = postLnTail(ctx, context, x, BLOCK(l), NAMES, l + 1, `hidden_states.${l + 1}`);
   }
   return x;
 }

@@ -2,7 +2,7 @@
  * DistilBERT: BERT's post-LN block under other names (q_lin, sa_layer_norm, ffn.lin1 ...), positions
  * 0..S-1, no token types, LayerNorm eps fixed at 1e-12 by Hugging Face whatever config.json says.
  */
-import { bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout, stripPrefix } from "./bertLayout.js";
+import { bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout, postLnSiteModules, stripPrefix } from "./bertLayout.js";
 import type { Family } from "./family.js";
 
 const PARTS: [RegExp, string][] = [
@@ -26,6 +26,10 @@ export const distilbert: Family = {
     maxPositions: "max_position_embeddings", typeVocab: "(none)", act: "activation", eps: null,
   },
   defaults: { act: "gelu", eps: 1e-12, padTokenId: 0, acts: ["gelu"] },
+  siteModules: postLnSiteModules("DistilBERT", (i) => `transformer.layer.${i}`, {
+    query: "attention.q_lin", key: "attention.k_lin", value: "attention.v_lin", attnOut: "attention.out_lin", attnNorm: "sa_layer_norm",
+    inter: "ffn.lin1", out: "ffn.lin2", outNorm: "output_layer_norm",
+  }),
   parseOptions(raw, _config, problems) {
     if (raw.sinusoidal_pos_embds === true) problems.push("sinusoidal_pos_embds is true; only learned position tables are supported, use a checkpoint with sinusoidal_pos_embds false");
   },

@@ -3,7 +3,7 @@
  * embedding_size, projected to hidden_size by `embeddings_project` when the two differ; transformers'
  * hidden_states.0 is the projected embeddings (the first block's input).
  */
-import { BERT_FIELDS, bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout } from "./bertLayout.js";
+import { BERT_FIELDS, bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout, postLnSiteModules } from "./bertLayout.js";
 import { absolutePositionOption, type Family } from "./family.js";
 
 const PROJECTION = "embeddings_project";
@@ -15,6 +15,7 @@ export const electra: Family = {
   lnPlacement: "post-LN",
   fields: { ...BERT_FIELDS, embeddingSize: "embedding_size" },
   defaults: { act: "gelu", eps: 1e-12, padTokenId: 0, typeVocab: 2 },
+  siteModules: postLnSiteModules("ELECTRA", (i) => `encoder.layer.${i}`),
   parseOptions: (raw, config, problems) => absolutePositionOption(raw, config, problems),
   expectedTensors(config) {
     const x = bertLayoutTensors(config, this.fields);

@@ -5,7 +5,7 @@
  * branches on a family name: everything family-specific is reached through this interface.
  */
 import type { GraphBuilder } from "../onnx/graph.js";
-import type { Activation, Architecture, Float32Tensor, ModelConfig, StaticTensors } from "../types.js";
+import type { Activation, Architecture, Float32Tensor, ModelConfig, SiteInfo, StaticTensors } from "../types.js";
 
 /** One tensor the graph needs: canonical name, expected shape, and the config fields that set it. */
 export interface ExpectedTensor {
@@ -50,6 +50,28 @@ export interface BuildContext {
   config: ModelConfig;
   /** A loaded weight's data by canonical name (throws naming the folder when absent). */
   weight(name: string): Float32Array;
+  /** Sites to expose as extra graph outputs (src/model/sites.ts); none by default, and then the graph is unchanged. */
+  sites?: readonly SiteInfo[];
+}
+
+/**
+ * Where a family's block parts sit, by their transformers module names, for the site descriptions of
+ * src/model/sites.ts (post-LN: the norms follow the residual sums; pre-LN: they precede each sublayer).
+ */
+export interface SiteModules {
+  /** The family's name in descriptions ("BERT"). */
+  label: string;
+  /** The transformers module of block i (0-based), e.g. "encoder.layer.2". */
+  block(i: number): string;
+  /** Submodules of a block: attention output projection, the norm its residual sum enters, FFN down projection, the block's last norm. */
+  attnOut: string;
+  attnNorm: string;
+  ffnDown: string;
+  outNorm: string;
+  /** The FFN intermediate activation in words ("GELU(intermediate.dense(h))"). */
+  ffnAct: string;
+  /** Extra words about one block's attention (local window, relative bias ...), or "". */
+  attention(config: ModelConfig, layer: number): string;
 }
 
 export interface Family {
@@ -62,6 +84,8 @@ export interface Family {
   lnPlacement: "post-LN" | "pre-LN";
   fields: FieldNames;
   defaults: FamilyDefaults;
+  /** Module names for the sites' descriptions (src/model/sites.ts). */
+  siteModules: SiteModules;
   /**
    * Reads the family's own fields from config.json into ModelConfig.options; pushes one line per
    * problem (field, value, what is accepted) and may correct the common sizes (e.g. no absolute table).

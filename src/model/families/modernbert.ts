@@ -8,7 +8,7 @@
  * output, equal to last_hidden_state (what sentence-transformers pools); the last block's residual
  * stream before the final norm is not exposed. There is no position table: nothing positional to inspect.
  */
-import { activation, attentionCore, f32, layerNorm, linear, mergeHeads, paddingMask, sequenceRange } from "./blocks.js";
+import { activation, attentionCore, f32, layerNorm, linear, mergeHeads, paddingMask, sequenceRange, site } from "./blocks.js";
 import { expector, lnParams, need, stripPrefix } from "./bertLayout.js";
 import { isBool, isInt, isPositive, option, type BuildContext, type Family } from "./family.js";
 import { FLOAT32_MIN } from "./blocks.js";
@@ -53,6 +53,14 @@ export const modernbert: Family = {
     vocab: "vocab_size", maxPositions: "max_position_embeddings", typeVocab: "(none)", act: "hidden_activation", eps: "norm_eps",
   },
   defaults: { act: "gelu", eps: 1e-5, padTokenId: 50283 },
+  siteModules: {
+    label: "ModernBERT", block: (i) => `layers.${i}`, attnOut: "attn.Wo", attnNorm: "mlp_norm", ffnDown: "mlp.Wo", outNorm: "attn_norm",
+    ffnAct: "GeGLU {act}(input) * gate, the two halves of mlp.Wi(mlp_norm(x))",
+    attention(config, layer) {
+      const o = opts(config);
+      return o.global[layer - 1] ? `global (full) attention, RoPE theta ${o.globalTheta}` : `local attention, keys within ${Math.floor(o.window / 2)} tokens, RoPE theta ${o.localTheta}`;
+    },
+  },
   parseOptions(raw, config, problems) {
     config.positionEmbeddingType = "none";
     const globalEvery = option(raw, "global_attn_every_n_layers", 3, isInt(1), "a positive integer", problems);
@@ -167,19 +175,43 @@ function buildModernBert(ctx: BuildContext): string {
   for (let l = 0; l < config.layers; ++l) {
     const p = `layers.${l}.`;
     const normed = l === 0 ? x : layerNorm(ctx, x, `${p}attn_norm`, H, eps, undefined, o.normBias);
+    if (l > 0) { site(ctx, "attn_norm_in", l + 1, x); site(ctx, "attn_norm_out", l + 1, normed); }
     const qkv = g.node("Transpose", [g.node("Reshape", [linear(ctx, normed, `${p}attn.Wqkv`, H, 3 * H, o.attentionBias), qkvShape])], { perm: [2, 0, 3, 1, 4] }); // [3, B, h, S, dh]
     const part = (i: number) => g.node("Gather", [qkv, g.i64Scalar(`index_${i}`, i)], { axis: 0 });
     const r = o.global[l] ? ropeGlobal : ropeLocal;
     const q = rotate(part(0), r);
     const kT = g.node("Transpose", [rotate(part(1), r)], { perm: [0, 1, 3, 2] });
-    const context = attentionCore(ctx, q, kT, part(2), o.global[l] ? globalMask : localMask, scale, [], true);
-    x = g.node("Add", [x, linear(ctx, context, `${p}attn.Wo`, H, H, o.attentionBias)]);
-    const wi = linear(ctx, layerNorm(ctx, x, `${p}mlp_norm`, H, eps, undefined, o.normBias), `${p}mlp.Wi`, H, 2 * I, o.mlpBias);
-    const input = g.node("Slice", [wi, g.i64("starts_0", [0]), g.i64("mlp_half", [I]), g.i64("axes_m1", [-1])]);
-    const gate = g.node("Slice", [wi, g.i64("mlp_half", [I]), g.i64("mlp_end", [2 * I]), g.i64("axes_m1", [-1])]);
-    const mlp = linear(ctx, g.node("Mul", [activation(ctx, input, config.hiddenAct), gate]), `${p}mlp.Wo`, I, H, o.mlpBias);
-    x = g.node("Add", [x, mlp], {}, l + 1 < config.layers ? `hidden_states.${l + 1}` : undefined);
+    const context = attentionCore(ctx, q, kT, part(2), o.global[l] ? globalMask : localMask, scale, [], true, l + 1);
+    x = modernMlp(ctx, context, x, l + 1);
   }
   void mergeHeads;
-  return layerNorm(ctx, x, "final_norm", H, eps, `hidden_states.${config.layers}`, o.normBias);
+  site(ctx, "final_norm_in", config.layers, x);
+  const last = layerNorm(ctx, x, "final_norm", H, eps, `hidden_states.${config.layers}`, o.normBias);
+  site(ctx, "final_norm_out", config.layers, last);
+  return last;
+}
+
+/** Block `layer` (1-based) after its attention context: Wo, residual add, mlp_norm, GeGLU MLP, residual add; with its sites. */
+function modernMlp(ctx: BuildContext, context: string, x: string, layer: number): string {
+  const { g, config } = ctx;
+  const o = opts(config);
+  const { hidden: H, intermediate: I, layerNormEps: eps } = config;
+  const p = `layers.${layer - 1}.`;
+  const attnOut = linear(ctx, context, `${p}attn.Wo`, H, H, o.attentionBias);
+  site(ctx, "attn_out", layer, attnOut);
+  const resid = g.node("Add", [x, attnOut]);
+  site(ctx, "attn_resid", layer, resid);
+  site(ctx, "mlp_norm_in", layer, resid);
+  const normed = layerNorm(ctx, resid, `${p}mlp_norm`, H, eps, undefined, o.normBias);
+  site(ctx, "mlp_norm_out", layer, normed);
+  const wi = linear(ctx, normed, `${p}mlp.Wi`, H, 2 * I, o.mlpBias);
+  const input = g.node("Slice", [wi, g.i64("starts_0", [0]), g.i64("mlp_half", [I]), g.i64("axes_m1", [-1])]);
+  const gate = g.node("Slice", [wi, g.i64("mlp_half", [I]), g.i64("mlp_end", [2 * I]), g.i64("axes_m1", [-1])]);
+  const act = g.node("Mul", [activation(ctx, input, config.hiddenAct), gate]);
+  site(ctx, "ffn_act", layer, act);
+  const mlp = linear(ctx, act, `${p}mlp.Wo`, I, H, o.mlpBias);
+  site(ctx, "ffn_out", layer, mlp);
+  const out = g.node("Add", [resid, mlp], {}, layer < config.layers ? `hidden_states.${layer}` : undefined);
+  site(ctx, "ffn_resid", layer, out);
+  return out;
 }

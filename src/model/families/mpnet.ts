@@ -6,7 +6,7 @@
  * added to every head's scores before the padding mask. Post-LN blocks, no token types.
  */
 import { activation, attentionCore, f32, gatherByDistance, layerNorm, linear, paddingMask, splitHeads } from "./blocks.js";
-import { absoluteTable, bertEmbeddings, expector, lnParams, need, stripPrefix, BERT_FIELDS } from "./bertLayout.js";
+import { absoluteTable, bertEmbeddings, expector, lnParams, need, postLnSiteModules, postLnTail, stripPrefix, BERT_FIELDS, type BlockNames } from "./bertLayout.js";
 import { isInt, option, type Family } from "./family.js";
 import type { LayerNormParams, StaticTensors } from "../types.js";
 
@@ -28,6 +28,11 @@ export function mpnetBucket(relative: number, numBuckets = MPNET_BUCKETS, maxDis
 }
 
 const BLOCK = (l: number) => `encoder.layer.${l}.`;
+/** MPNet's block parts under the block prefix (post-LN like BERT, other attention names). */
+const MPNET_NAMES: BlockNames = {
+  query: "attention.attn.q", key: "attention.attn.k", value: "attention.attn.v", attnOut: "attention.attn.o", attnNorm: "attention.LayerNorm",
+  inter: "intermediate.dense", out: "output.dense", outNorm: "output.LayerNorm",
+};
 const KEY = /^(embeddings\.(word_embeddings|position_embeddings|LayerNorm)|encoder\.relative_attention_bias|encoder\.layer\.\d+\.(attention\.(attn\.(q|k|v|o)|LayerNorm)|intermediate\.dense|output\.(dense|LayerNorm)))\.(weight|bias)$/;
 
 export const mpnet: Family = {
@@ -37,6 +42,7 @@ export const mpnet: Family = {
   lnPlacement: "post-LN",
   fields: { ...BERT_FIELDS, typeVocab: "(none)" },
   defaults: { act: "gelu", eps: 1e-12, padTokenId: 1 },
+  siteModules: postLnSiteModules("MPNet", (i) => `encoder.layer.${i}`, MPNET_NAMES, () => "scores include the shared relative_attention_bias"),
   parseOptions(raw, config, problems) {
     const buckets = option(raw, "relative_attention_num_buckets", 32, isInt(1), "a positive integer", problems);
     if (buckets < MPNET_BUCKETS) problems.push(`relative_attention_num_buckets is ${buckets}; transformers looks up ${MPNET_BUCKETS} buckets, so at least ${MPNET_BUCKETS} are needed`);
@@ -86,10 +92,8 @@ export const mpnet: Family = {
       const q = splitHeads(ctx, linear(ctx, x, `${p}attn.q`, H, H), heads);
       const kT = splitHeads(ctx, linear(ctx, x, `${p}attn.k`, H, H), heads, true);
       const v = splitHeads(ctx, linear(ctx, x, `${p}attn.v`, H, H), heads);
-      const context = attentionCore(ctx, q, kT, v, mask, scale, [bias]);
-      const h = layerNorm(ctx, g.node("Add", [linear(ctx, context, `${p}attn.o`, H, H), x]), `${p}LayerNorm`, H, eps);
-      const inner = activation(ctx, linear(ctx, h, `${BLOCK(l)}intermediate.dense`, H, I), config.hiddenAct);
-      x = layerNorm(ctx, g.node("Add", [linear(ctx, inner, `${BLOCK(l)}output.dense`, I, H), h]), `${BLOCK(l)}output.LayerNorm`, H, eps, `hidden_states.${l + 1}`);
+      const context = attentionCore(ctx, q, kT, v, mask, scale, [bias], false, l + 1);
+      x = postLnTail(ctx, context, x, BLOCK(l), MPNET_NAMES, l + 1, `hidden_states.${l + 1}`);
     }
     return x;
   },

@@ -3,7 +3,7 @@
  * absolute positions numbered from padding_idx + 1 (padding keeps padding_idx), no token-type input
  * (row 0 of the one-row table is added to every token), post-LN blocks.
  */
-import { BERT_FIELDS, bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout } from "./bertLayout.js";
+import { BERT_FIELDS, bertCanonical, bertLayoutStatics, bertLayoutTensors, blockTensors, buildBertLayout, postLnSiteModules } from "./bertLayout.js";
 import { absolutePositionOption, type Family } from "./family.js";
 
 export const roberta: Family = {
@@ -13,6 +13,7 @@ export const roberta: Family = {
   lnPlacement: "post-LN",
   fields: BERT_FIELDS,
   defaults: { act: "gelu", eps: 1e-12, padTokenId: 1, typeVocab: 2 },
+  siteModules: postLnSiteModules("RoBERTa", (i) => `encoder.layer.${i}`),
   parseOptions(raw, config, problems) {
     absolutePositionOption(raw, config, problems);
     if (config.positionEmbeddingType === "absolute" && config.maxPositions <= config.padTokenId + 1) {

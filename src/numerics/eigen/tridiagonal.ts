@@ -18,9 +18,11 @@ export function eigenHypot(x: number, y: number): number {
 
 /**
  * JAMA's tred2 on W = V transposed (see symmetricEigen): leaves the diagonal in d, the off-diagonal in
- * e and the accumulated transformation, transposed, in W.
+ * e and the accumulated transformation, transposed, in W. With `accumulate` false (eigenvalues only)
+ * the transformation is not accumulated: the diagonal is read from W's diagonal, where tred2's first
+ * half leaves it, and W is left as scratch.
  */
-export function eigenTridiagonalize(W: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+export function eigenTridiagonalize(W: Float64Array, n: number, d: Float64Array, e: Float64Array, accumulate = true): void {
   for (let j = 0; j < n; ++j) d[j] = W[j * n + n - 1];
   for (let i = n - 1; i > 0; --i) {
     let scale = 0, h = 0;
@@ -54,7 +56,8 @@ export function eigenTridiagonalize(W: Float64Array, n: number, d: Float64Array,
     }
     d[i] = h;
   }
-  accumulateTransformations(W, n, d);
+  if (accumulate) accumulateTransformations(W, n, d);
+  else for (let j = 0; j < n; ++j) d[j] = W[j * n + j];
 }
 
 /** tred2's e = A·d step for row i (columns < i): W's row i takes d, e[j] the product (e zeroed first). */

@@ -1,0 +1,237 @@
+/**
+ * Isotropy panel (issue 15 item 5): per layer, IsoScore (Rudman et al. 2022), IsoScore* (Rudman &
+ * Eickhoff 2024), effective rank (Roy & Vetterli 2007) and the variance share of the top 1 and top 5
+ * principal components, of the raw vectors and of each post-processing (clipping, z-scoring,
+ * all-but-the-top, whitening), beside anisotropy's average cosine of the same variant.
+ *
+ * Streaming: one float64 mean and covariance per layer over every (non-special) token of the sample
+ * (LayerCovariance), memory flat in the sample size, merged exactly (Chan et al.). The post-processings
+ * are affine maps fitted on the fit sentences, x' = A (x - mean), so each variant's covariance is
+ * A Σ Aᵀ of the raw one (Postprocessor.covariance): one pass gives every variant. The scores come
+ * from the covariance's eigenvalues exactly as src/numerics/isotropy.ts computes them (IsoScore as
+ * the PyPI package IsoScore 2.0.1). IsoScore* is the package's IsoScore_star with C0 = (tr Σ / d) I,
+ * the isotropic covariance of the same total variance (the identity itself would make the score depend
+ * on the activations' scale: a layer of small variances would look isotropic); its shrunk eigenvalues
+ * are (1 - zeta) lambda + zeta tr Σ / d.
+ */
+import { sameDim, type LayerBatch } from "./batch.js";
+import { LayerMoments, type PostprocessName, type Postprocessor } from "./postprocess.js";
+import type { AnisotropyResult } from "./anisotropy.js";
+import type { Linalg } from "../numerics/linalg.js";
+import { effectiveRank, isoScoreFromEigenvalues, topVarianceShare } from "../numerics/isotropy.js";
+import { symmetricEigenvalues } from "../numerics/eigen/values.js";
+import { round6 } from "../numerics/json.js";
+import { integer, number } from "../numerics/options.js";
+
+/** Options of the isotropy analysis. */
+export interface IsotropyOptions {
+  /** IsoScore*'s shrinkage weight toward C0 = (tr Σ / d) I, in [0, 1]; default 0.2 (0: IsoScore* is null). */
+  zeta?: number;
+  /**
+   * Tokens per layer whose Gram matrix goes to the linear algebra backend at once (the covariance
+   * streams in blocks of this many rows, in the encoder's order, so the result does not depend on the
+   * batch size); default 1024.
+   */
+  block?: number;
+}
+
+/** Raw vectors or one post-processing. */
+export type IsotropyVariant = "raw" | PostprocessName;
+
+/** One variant's scores in one layer (null where undefined: fewer than 2 tokens, or zero variance). */
+export interface IsotropyScoresJson {
+  isoScore: number | null;
+  isoScoreStar: number | null;
+  effectiveRank: number | null;
+  top1: number | null;
+  top5: number | null;
+  /** Anisotropy's mean cosine of random token pairs for the same variant (null without it). */
+  averageCosine: number | null;
+}
+
+export interface IsotropyLayer {
+  layer: number;
+  /** Tokens whose covariance was measured, and the dimension. */
+  tokens: number;
+  dim: number;
+  variants: Partial<Record<IsotropyVariant, IsotropyScoresJson>>;
+}
+
+export interface IsotropyResult {
+  analysis: "isotropy";
+  settings: {
+    zeta: number;
+    c0: "trace / d x identity";
+    covariance: "unbiased (N - 1), every token of the sample";
+    block: number;
+    tokens: "all" | "non-special";
+    variants: IsotropyVariant[];
+    postprocessing: Record<string, unknown>;
+  };
+  layerIndices: number[];
+  layers: IsotropyLayer[];
+}
+
+/** One layer's rows waiting for their block: data [capacity x dim], and each row's sentence and position. */
+interface Pending {
+  dim: number;
+  rows: number;
+  data: Float32Array;
+  sentence: Int32Array;
+  position: Int32Array;
+}
+
+/**
+ * Streaming per-layer mean and covariance of every token (float64, exact merge): rows are gathered in
+ * the order they come, and each full block of `block` rows of a layer goes to `linalg.gram` (centred on
+ * its float64 mean, LayerMoments.addWith) in the background, merged in block order; `settle()` sends
+ * the partial blocks and waits. The backend is called through `linalg()` when a block is full.
+ * state() and mergeState() are synchronous and need a settled accumulator (nothing pending or in flight).
+ */
+export class LayerCovariance {
+  readonly includeSpecial: boolean;
+  readonly block: number;
+  readonly #moments: LayerMoments;
+  readonly #pending = new Map<number, Pending>();
+  readonly #linalg: () => Linalg;
+  /** The blocks sent so far, merged one after the other; how many are not merged yet. */
+  #chain: Promise<unknown> = Promise.resolve();
+  #inflight = 0;
+
+  constructor(linalg: () => Linalg, { includeSpecial = false, block = 1024 }: { includeSpecial?: boolean; block?: number } = {}) {
+    this.includeSpecial = includeSpecial;
+    this.block = integer(block, "isotropy.block", 2);
+    this.#moments = new LayerMoments({ includeSpecial: true });
+    this.#linalg = linalg;
+  }
+
+  /** Copies the batch's eligible rows (the batch is not kept); full blocks start their Gram matrix. */
+  add({ layer, dim, data, special, sentence, position }: LayerBatch): this {
+    integer(layer, "layer", 0);
+    let p = this.#pending.get(layer);
+    const first = this.#pending.values().next().value as Pending | undefined;
+    sameDim(layer, dim, first?.dim ?? -1);
+    if (!p) this.#pending.set(layer, (p = { dim, rows: 0, data: new Float32Array(this.block * dim), sentence: new Int32Array(this.block), position: new Int32Array(this.block) }));
+    for (let r = 0; r < special.length; ++r) {
+      if (special[r] && !this.includeSpecial) continue;
+      p.data.set(data.subarray(r * dim, (r + 1) * dim), p.rows * dim);
+      p.sentence[p.rows] = sentence[r];
+      p.position[p.rows] = position[r];
+      if (++p.rows === this.block) this.#send(layer, p);
+    }
+    return this;
+  }
+
+  /** Sends the partial blocks and waits for every block: the moments of every token added. */
+  async settle(): Promise<LayerMoments> {
+    for (const [layer, p] of [...this.#pending].sort((a, b) => a[0] - b[0])) if (p.rows > 0) this.#send(layer, p);
+    await this.#chain;
+    return this.#moments;
+  }
+
+  /** Merges another accumulator's moments (both settled first). */
+  async merge(other: LayerCovariance): Promise<this> {
+    const theirs = await other.settle();
+    await this.settle();
+    this.#moments.merge(theirs);
+    return this;
+  }
+
+  /** The options a state must share to merge (state.ts). */
+  settings(): { includeSpecial: boolean } {
+    return { includeSpecial: this.includeSpecial };
+  }
+
+  /** The moments' state (count, float64 mean and scatter per layer); settle() first. */
+  state(): ReturnType<LayerMoments["state"]> {
+    return this.#settled("state").state();
+  }
+
+  /** Merges a state() into a settled accumulator. */
+  mergeState(state: ReturnType<LayerMoments["state"]>): this {
+    const other = new LayerMoments({ includeSpecial: true }).mergeState(state);
+    const first = (this.#pending.values().next().value as Pending | undefined)?.dim ?? this.#moments.layers().map((l) => this.#moments.get(l).dim)[0] ?? -1;
+    for (const l of other.layers()) sameDim(l, other.get(l).dim, first);
+    this.#settled("mergeState").merge(other);
+    return this;
+  }
+
+  /** The moments, when nothing is pending or in flight; otherwise an error naming the call. */
+  #settled(call: string): LayerMoments {
+    let rows = 0;
+    for (const p of this.#pending.values()) rows += p.rows;
+    if (rows > 0 || this.#inflight > 0) throw new Error(`isotropy ${call}: ${rows} row(s) pending and ${this.#inflight} block(s) in flight; await settle() first`);
+    return this.#moments;
+  }
+
+  #send(layer: number, p: Pending): void {
+    const n = p.rows, batch: LayerBatch = {
+      layer, dim: p.dim, data: p.data.slice(0, n * p.dim), special: new Uint8Array(n),
+      sentence: p.sentence.slice(0, n), position: p.position.slice(0, n), word: new Int32Array(n).fill(-1),
+    };
+    p.rows = 0;
+    this.#inflight++;
+    this.#chain = this.#chain.then(async () => {
+      await this.#moments.addWith(this.#linalg(), [batch]);
+      this.#inflight--;
+    });
+    // marked handled: a failure surfaces at settle(), not as an unhandled rejection in between
+    this.#chain.catch(() => {});
+  }
+}
+
+/** The scores of one covariance ([dim x dim], unbiased), from its eigenvalues; null where undefined (zero variance, dim < 2). */
+export function covarianceScores(cov: ArrayLike<number>, dim: number, zeta: number): Omit<IsotropyScoresJson, "averageCosine"> {
+  const values = symmetricEigenvalues(cov, dim);
+  let total = 0, trace = 0;
+  for (const v of values) total += Math.max(0, v);
+  for (let i = 0; i < dim; ++i) trace += cov[i * dim + i];
+  if (!(total > 0) || dim < 2) return { isoScore: null, isoScoreStar: null, effectiveRank: null, top1: null, top5: null };
+  const c0 = trace / dim;
+  return {
+    isoScore: round6(isoScoreFromEigenvalues(values)),
+    // eigenvalues of (1 - zeta) Σ + zeta C0 with C0 = (tr Σ / d) I
+    isoScoreStar: zeta > 0 ? round6(isoScoreFromEigenvalues(values.map((v) => (1 - zeta) * v + zeta * c0))) : null,
+    effectiveRank: round6(effectiveRank(values)),
+    top1: round6(topVarianceShare(values, 1)),
+    top5: round6(topVarianceShare(values, 5)),
+  };
+}
+
+/**
+ * The isotropy result from settled moments (every token of the sample), the fitted post-processings
+ * and, when given, anisotropy's result for the average cosines.
+ */
+export function isotropyResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], { zeta = 0.2, block = 1024, includeSpecial = false, anisotropy = null }: IsotropyOptions & { includeSpecial?: boolean; anisotropy?: AnisotropyResult | null } = {}): IsotropyResult {
+  number(zeta, "isotropy.zeta", 0, 1);
+  for (const p of postprocessors) if (!p.covariance) throw new RangeError(`isotropy: post-processing ${JSON.stringify(p.name)} has no covariance map; only affine post-processings can be scored from the streamed covariance`);
+  const variants: IsotropyVariant[] = ["raw", ...postprocessors.map((p) => p.name)];
+  const cosines = new Map(anisotropy?.layers.map((l) => [l.layer, l]) ?? []);
+  const layers = moments.layers().map((layer): IsotropyLayer => {
+    const m = moments.get(layer), dim = m.dim;
+    const out: IsotropyLayer = { layer, tokens: m.count, dim, variants: {} };
+    const a = cosines.get(layer);
+    const cosine = (v: IsotropyVariant): number | null => (a ? (a[v] ?? null) : null);
+    if (m.count < 2) {
+      for (const v of variants) out.variants[v] = { isoScore: null, isoScoreStar: null, effectiveRank: null, top1: null, top5: null, averageCosine: cosine(v) };
+      return out;
+    }
+    const cov = new Float64Array(dim * dim);
+    for (let i = 0; i < dim; ++i) for (let j = i; j < dim; ++j) cov[i * dim + j] = cov[j * dim + i] = m.scatter[i * dim + j] / (m.count - 1);
+    out.variants.raw = { ...covarianceScores(cov, dim, zeta), averageCosine: cosine("raw") };
+    for (const p of postprocessors) {
+      if (p.layers !== "all" && !p.layers.includes(layer) && p.name !== "clipped") continue;
+      out.variants[p.name] = { ...covarianceScores(p.covariance!(layer, cov, dim), dim, zeta), averageCosine: cosine(p.name) };
+    }
+    return out;
+  });
+  return {
+    analysis: "isotropy",
+    settings: {
+      zeta, c0: "trace / d x identity", covariance: "unbiased (N - 1), every token of the sample", block, tokens: includeSpecial ? "all" : "non-special", variants,
+      postprocessing: Object.fromEntries(postprocessors.map((p) => [p.name, p.settings])),
+    },
+    layerIndices: layers.map((l) => l.layer),
+    layers,
+  };
+}

@@ -1,0 +1,36 @@
+import { LayerCovariance, isotropyResult } from "../isotropy.js";
+import type { AnisotropyResult } from "../anisotropy.js";
+import type { LayerMoments } from "../postprocess.js";
+import { fittedPostprocessors } from "./postprocess.js";
+import { defineAnalysis, type Accumulator } from "./types.js";
+
+/**
+ * IsoScore, IsoScore*, effective rank and top-1 / top-5 variance shares per layer, raw and for every
+ * post-processing (from one streamed covariance per layer), beside anisotropy's average cosine.
+ */
+export const isotropy = defineAnalysis({
+  name: "isotropy",
+  summary: "isotropy (IsoScore, IsoScore*, effective rank, top-1/top-5 variance shares; raw, clipped, post-processed)",
+  needs: ["anisotropy", "postprocess", "clip", "fitBatches"],
+  create(ctx) {
+    const { zeta = 0.2, block = 1024 } = ctx.opts.isotropy ?? {};
+    const cov = new LayerCovariance(() => ctx.linalg(), { includeSpecial: ctx.includeSpecial, block });
+    const acc: Accumulator = {
+      add(lb) {
+        cov.add(lb);
+        ctx.lap("add.isotropy");
+      },
+      async result({ clipDims, results }) {
+        const moments: LayerMoments = await cov.settle();
+        const post = fittedPostprocessors(ctx, clipDims);
+        return isotropyResult(moments, post, { zeta, block, includeSpecial: ctx.includeSpecial, anisotropy: (results.get("anisotropy") as AnisotropyResult | undefined) ?? null });
+      },
+      async settle() {
+        await cov.settle();
+      },
+      state: () => ({ settings: cov.settings(), body: cov.state() }),
+      mergeState: (body) => cov.mergeState(body as ReturnType<LayerCovariance["state"]>),
+    };
+    return acc;
+  },
+});

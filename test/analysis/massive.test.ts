@@ -1,0 +1,183 @@
+/**
+ * MassiveActivations (massive.ts): exact values on hand-made batches, the cap's overflow test, merge
+ * equal to one pass, and every statistic against a naive recomputation from all stored activations
+ * (SYNTHETIC seeded batches with planted large values on [SEP] and on punctuation).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MassiveActivations, type MassiveResult } from "../../src/analysis/massive.js";
+import { TOKEN_CLASSES, isPunctuation, tokenClasses } from "../../src/analysis/tokenClasses.js";
+import { binBounds, binOfBits, floatBits, floorBits, HISTOGRAM_RESOLUTION } from "../../src/numerics/absHistogram.js";
+import { createRandom } from "../../src/numerics/random.js";
+import type { EncodedBatch } from "../../src/model/types.js";
+import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
+
+const r6 = (x: number) => Number(x.toPrecision(7));
+
+test("tokenClasses: [CLS] at 0, other specials [SEP], the first content token, punctuation, the rest; padding 255", () => {
+  const enc = encodedBatch({ tokens: [["[CLS]", ",", "cat", "##s", "!", "[SEP]"], ["[CLS]", "dog", "[SEP]"]], sentenceIndex: [0, 1], hidden: 1, layers: 1, value: () => 0 });
+  assert.deepEqual([...tokenClasses(enc)], [0, 2, 4, 4, 3, 1, 0, 2, 1, 255, 255, 255]);
+  assert.ok(isPunctuation("Ġ,") && isPunctuation("##.") && isPunctuation("▁$") && !isPunctuation("##") && !isPunctuation("a."));
+});
+
+test("MassiveActivations: top-k, median, Sun et al.'s two thresholds, classes and dims on a hand-made batch", () => {
+  // one sentence of 4 tokens x 3 dims; [SEP] dim 1 holds 5000, [CLS] dim 0 holds 150; the rest 1 or 2
+  const vals = [[150, 1, 1], [2, 1, 1], [1, 1, 2], [1, 5000, 1]];
+  const enc = encodedBatch({ tokens: [["[CLS]", "cat", ".", "[SEP]"]], sentenceIndex: [7], hidden: 3, layers: 1, value: (_s, _b, i, j) => vals[i][j] });
+  const r = new MassiveActivations({ topK: 2 }).add(enc).result();
+  const s = r.sites[0];
+  assert.equal(s.site, "hidden_states.0");
+  // 12 values: nine 1s, two 2s... sorted: 1 x8, 2 x2, 150, 5000 -> lower median (rank 5) is 1, exactly a bin edge
+  assert.deepEqual(s.medianBounds, [1, r6(1 + HISTOGRAM_RESOLUTION)]);
+  assert.equal(s.aboveAbsolute, 2);
+  // threshold max(100, 1000 x median) ~ 1003.9: only 5000 passes both
+  assert.equal(s.massive, 1);
+  assert.deepEqual(s.massiveBounds, [1, 1]);
+  assert.deepEqual(s.byClass, { cls: 0, sep: 1, first: 0, punct: 0, other: 0 });
+  assert.deepEqual(s.dims, [{ dim: 1, count: 1 }]);
+  assert.deepEqual(s.top, [
+    { value: 5000, sentence: 7, token: "[SEP]", position: 3, dim: 1, class: "sep" },
+    { value: 150, sentence: 7, token: "[CLS]", position: 0, dim: 0, class: "cls" },
+  ]);
+  assert.deepEqual(s.dimMaxAbs, [150, 5000, 2]);
+  assert.equal(s.maxAbs, 5000);
+  assert.deepEqual(r.persistence, [{ kind: "hidden_states", dim: 1, class: "sep", layers: [0], count: 1 }]);
+  assert.ok(s.exact);
+  assert.deepEqual(r.overflow, []);
+});
+
+test("MassiveActivations pins its defaults", () => {
+  const r = new MassiveActivations().result();
+  assert.deepEqual(r.settings, { absolute: 100, ratio: 1000, topK: 10, maxCandidates: 10000, topDims: 10, tokens: "all", histogram: { binsPerOctave: 128, relativeResolution: 2 ** -7 } });
+  assert.deepEqual(r.sites, []);
+  assert.throws(() => new MassiveActivations({ ratio: -1 }), /invalid massive\.ratio: -1/);
+  assert.throws(() => new MassiveActivations({ maxCandidates: 1.5 }), /invalid massive\.maxCandidates: 1\.5/);
+});
+
+test("MassiveActivations: past the candidate cap the count stays exact while the dropped values are below the threshold, else it is flagged", () => {
+  // candidates 200, 300, 400, 5000 (all > 100); cap 2 keeps 5000 and 400, drops 300 and 200
+  const vals = [200, 300, 400, 5000, 0.001, 0.001, 0.001, 0.001, 0.001];
+  const enc = encodedBatch({ tokens: [["[CLS]", "a", "b", "c", "d", "e", "f", "g", "[SEP]"]], sentenceIndex: [0], hidden: 1, layers: 1, value: (_s, _b, i) => vals[i] });
+  // median 0.001: ratio threshold ~1, so the threshold is 100 and 300 was dropped above it
+  const low = new MassiveActivations({ maxCandidates: 2 }).add(enc).result();
+  assert.equal(low.sites[0].exact, false);
+  assert.equal(low.sites[0].massive, 2);
+  assert.deepEqual(low.overflow, ["hidden_states.0"]);
+  // ratio 350000: the threshold is ~350 x (median ~0.001); the dropped 300 and 200 are below it, so the count (400, 5000) is exact
+  const high = new MassiveActivations({ maxCandidates: 2, ratio: 350000 }).add(enc).result();
+  assert.ok(high.sites[0].threshold! > 340 && high.sites[0].threshold! < 360);
+  assert.equal(high.sites[0].exact, true);
+  assert.equal(high.sites[0].massive, 2);
+});
+
+test("floorBits compares float32 values with a float64 threshold exactly; bins are log-spaced within the resolution", () => {
+  const t = 0.1; // not a float32
+  for (const v of [Math.fround(0.1), 0.1000001, 0.0999999]) assert.equal(floatBits(Math.fround(v)) > floorBits(t), Math.fround(v) > t);
+  const [lo, hi] = binBounds(binOfBits(floatBits(3.3)));
+  assert.ok(lo <= 3.3 && 3.3 < hi && (hi - lo) / lo <= HISTOGRAM_RESOLUTION);
+});
+
+/** Every stored activation of a site. */
+interface Stored { abs: number; value: number; sentence: number; position: number; dim: number; cls: number; token: string }
+
+function store(batches: EncodedBatch[]): Map<string, Stored[]> {
+  const out = new Map<string, Stored[]>();
+  for (const enc of batches) {
+    const cls = tokenClasses(enc);
+    const sites: [string, Float32Array, number][] = enc.layers.map((d, l) => [`hidden_states.${l}`, d, enc.hidden]);
+    for (const [n, d] of Object.entries(enc.sites ?? {})) sites.push([n, d, d.length / (enc.batch * enc.length)]);
+    for (const [name, data, w] of sites) {
+      const list = out.get(name) ?? [];
+      out.set(name, list);
+      for (let b = 0; b < enc.batch; ++b) for (let i = 0; i < enc.tokens[b].length; ++i) for (let j = 0; j < w; ++j) {
+        const v = data[(b * enc.length + i) * w + j];
+        list.push({ abs: Math.abs(v), value: v, sentence: enc.sentenceIndex[b], position: i, dim: j, cls: cls[b * enc.length + i], token: enc.tokens[b][i] });
+      }
+    }
+  }
+  return out;
+}
+
+/** Checks every statistic of `r` against the stored activations. */
+function checkNaive(r: MassiveResult, stored: Map<string, Stored[]>): void {
+  const { absolute, ratio, topK } = r.settings;
+  assert.deepEqual(r.sites.map((s) => s.site).sort(), [...stored.keys()].sort());
+  const cells = new Map<string, Set<number>>();
+  for (const s of r.sites) {
+    const all = stored.get(s.site)!;
+    const sorted = all.map((x) => x.abs).sort((a, b) => a - b);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    assert.ok(s.medianBounds![0] <= median && median < s.medianBounds![1], `${s.site}: median ${median} outside ${s.medianBounds}`);
+    assert.ok(Math.abs(s.median! - median) / median <= HISTOGRAM_RESOLUTION, `${s.site}: median ${s.median} vs ${median}`);
+    assert.equal(s.tokens * s.width, all.length);
+    const byAbs = [...all].sort((a, b) => b.abs - a.abs || a.sentence - b.sentence || a.position - b.position || a.dim - b.dim);
+    assert.deepEqual(s.top, byAbs.slice(0, topK).map((x) => ({ value: r6(x.value), sentence: x.sentence, token: x.token, position: x.position, dim: x.dim, class: TOKEN_CLASSES[x.cls] })));
+    assert.equal(s.aboveAbsolute, all.filter((x) => x.abs > absolute).length);
+    // the ratio test with the reported median (the bin's midpoint) is exact; the true median's count lies within the bounds
+    const massive = all.filter((x) => x.abs > absolute && x.abs > ratio * s.median!);
+    assert.equal(s.massive, massive.length, `${s.site}: massive count`);
+    const exactCount = all.filter((x) => x.abs > absolute && x.abs > ratio * median).length;
+    assert.ok(s.massiveBounds[0] <= exactCount && exactCount <= s.massiveBounds[1]);
+    for (const c of TOKEN_CLASSES) assert.equal(s.byClass[c], massive.filter((x) => TOKEN_CLASSES[x.cls] === c).length);
+    const dims = new Map<number, number>();
+    for (const x of massive) dims.set(x.dim, (dims.get(x.dim) ?? 0) + 1);
+    assert.deepEqual(s.dims, [...dims].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, r.settings.topDims).map(([dim, count]) => ({ dim, count })));
+    const dimMax = new Array(s.width).fill(0);
+    for (const x of all) dimMax[x.dim] = Math.max(dimMax[x.dim], x.abs);
+    assert.deepEqual(s.dimMaxAbs, dimMax.map(r6));
+    for (const x of massive) {
+      const key = `${s.kind},${x.dim},${TOKEN_CLASSES[x.cls]}`;
+      cells.set(key, (cells.get(key) ?? new Set()).add(s.layer));
+    }
+  }
+  assert.deepEqual(new Map(r.persistence.map((p) => [`${p.kind},${p.dim},${p.class}`, new Set(p.layers)])), cells);
+}
+
+/** Seeded batches: normal values, a planted 3000 on [SEP] dim 5 at attn_resid, 50..250 on punctuation dim 2. */
+function seeded(seed: number, batches: number): EncodedBatch[] {
+  const g = createRandom(seed);
+  const out: EncodedBatch[] = [];
+  for (let k = 0; k < batches; ++k) {
+    const tokens = randomSentences(g, 1 + g.int(4));
+    const sentenceIndex = tokens.map((_, b) => k * 10 + b);
+    out.push(encodedBatch({
+      tokens, sentenceIndex, hidden: 8, layers: 3, sites: { "attn_resid.1": 8, "attn_resid.2": 8, "ffn_act.1": 12 },
+      value: (site, b, i, j) => {
+        const t = tokens[b][i];
+        if (site.startsWith("attn_resid") && t === "[SEP]" && j === 5) return -3000 - g.int(100);
+        if (isPunctuation(t) && j === 2) return 50 + g.int(200);
+        return g.normal() * 0.5;
+      },
+    }));
+  }
+  return out;
+}
+
+test("MassiveActivations agrees with a naive recomputation from every stored activation (seeded batches with padding and extra sites)", () => {
+  const batches = seeded(11, 9);
+  const r = batches.reduce((m, b) => m.add(b), new MassiveActivations({ topK: 7 })).result();
+  checkNaive(r, store(batches));
+  // the planted [SEP] dim 5 at both attn_resid layers is found and persists over them
+  const sep = r.persistence.find((p) => p.kind === "attn_resid" && p.class === "sep");
+  assert.deepEqual(sep && { dim: sep.dim, layers: sep.layers }, { dim: 5, layers: [1, 2] });
+  assert.ok(r.sites.some((s) => s.massive > 0 && s.kind === "attn_resid"));
+});
+
+test("MassiveActivations: merged shards (through JSON state) give the single pass's result, byte for byte", () => {
+  const batches = seeded(5, 8);
+  const single = batches.reduce((m, b) => m.add(b), new MassiveActivations({ maxCandidates: 3, topK: 4 })).result();
+  for (const cut of [1, 3, 6]) {
+    const a = batches.slice(0, cut).reduce((m, b) => m.add(b), new MassiveActivations({ maxCandidates: 3, topK: 4 }));
+    const b = batches.slice(cut).reduce((m, x) => m.add(x), new MassiveActivations({ maxCandidates: 3, topK: 4 }));
+    const merged = new MassiveActivations({ maxCandidates: 3, topK: 4 }).mergeState(JSON.parse(JSON.stringify(b.state()))).mergeState(JSON.parse(JSON.stringify(a.state())));
+    assert.deepEqual(merged.result(), single);
+  }
+  assert.ok(single.overflow.length > 0, "the small cap overflows somewhere, so the merge of drop records is exercised");
+});
+
+test("MassiveActivations refuses a non-finite activation and a width change, naming the site", () => {
+  const bad = encodedBatch({ tokens: [["[CLS]", "a", "[SEP]"]], sentenceIndex: [4], hidden: 2, layers: 1, value: (_s, _b, i, j) => (i === 1 && j === 1 ? Infinity : 1) });
+  assert.throws(() => new MassiveActivations().add(bad), /site hidden_states\.0: non-finite activation Infinity at sentence 4, token 1, dim 1/);
+  const m = new MassiveActivations().add(encodedBatch({ tokens: [["[CLS]", "[SEP]"]], sentenceIndex: [0], hidden: 2, layers: 1, value: () => 1 }));
+  assert.throws(() => m.add(encodedBatch({ tokens: [["[CLS]", "[SEP]"]], sentenceIndex: [0], hidden: 3, layers: 1, value: () => 1 })), /site hidden_states\.0: width 3 differs from the first batch \(2\)/);
+});

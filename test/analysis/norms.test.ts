@@ -1,0 +1,136 @@
+/**
+ * OutlierNorms (norms.ts): exact values on a hand-made batch, merge equal to one pass, and every
+ * statistic against a naive float64 recomputation from all stored activations (SYNTHETIC seeded
+ * batches with padding, extra sites and a planted outlier dim).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { OutlierNorms, dimKurtosis, type NormsResult } from "../../src/analysis/norms.js";
+import { TOKEN_CLASSES, tokenClasses } from "../../src/analysis/tokenClasses.js";
+import { createRandom } from "../../src/numerics/random.js";
+import type { EncodedBatch } from "../../src/model/types.js";
+import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
+
+const r6 = (x: number) => Number(x.toPrecision(7));
+
+/** |a - b| within rel x max(|a|, |b|, 1e-3), printing both. */
+function near(actual: number | null, expected: number, rel: number, what: string): void {
+  assert.ok(actual !== null && Math.abs(actual - expected) <= rel * Math.max(Math.abs(actual), Math.abs(expected), 1e-3), `${what}: expected ${expected}, actual ${actual}, tolerance ${rel} relative`);
+}
+
+test("OutlierNorms: infinity norms, kurtosis and argmax dims on a hand-made batch", () => {
+  // 3 tokens x 4 dims. Token kurtosis: [CLS] (4,0,0,0): mean 1, deviations 3,-1,-1,-1: m2 = 3, m4 = 21, 21/9 = 7/3
+  const vals = [[4, 0, 0, 0], [1, -2, 1, -2], [0, 0, 1, 3]];
+  const enc = encodedBatch({ tokens: [["[CLS]", "cat", "[SEP]"]], sentenceIndex: [2], hidden: 4, layers: 1, value: (_s, _b, i, j) => vals[i][j] });
+  const s = new OutlierNorms().add(enc).result().sites[0];
+  assert.deepEqual(s.infNorm, { max: 4, mean: 3, at: { sentence: 2, token: "[CLS]", position: 0, dim: 0, class: "cls" } });
+  assert.deepEqual(s.byClass.first, { tokens: 1, max: 2, mean: 2 });
+  assert.deepEqual(s.byClass.punct, { tokens: 0, max: null, mean: null });
+  // token 2 (1,-2,1,-2): mean -0.5, deviations ±1.5: kurtosis 1; token 3 (0,0,1,3): mean 1, dev -1,-1,0,2: m2 1.5, m4 4.5, 2
+  assert.deepEqual(s.tokenKurtosis, { mean: r6((7 / 3 + 1 + 2) / 3), max: r6(7 / 3), degenerate: 0 });
+  // argmax |a|: dim 0 ([CLS]), dim 1 (first of the tied |-2|s), dim 3
+  assert.deepEqual(s.dims, [{ dim: 0, count: 1, share: r6(1 / 3) }, { dim: 1, count: 1, share: r6(1 / 3) }, { dim: 3, count: 1, share: r6(1 / 3) }]);
+  // dim 0 over tokens (4, 1, 0): mean 5/3
+  const d = [4 - 5 / 3, 1 - 5 / 3, -5 / 3];
+  const m2 = d.reduce((a, x) => a + x * x, 0), m4 = d.reduce((a, x) => a + x ** 4, 0);
+  assert.equal(s.dimKurtosis.values[0], r6((3 * m4) / (m2 * m2)));
+  assert.equal(dimKurtosis(1, 0, 0), null);
+});
+
+test("OutlierNorms pins its defaults", () => {
+  const r = new OutlierNorms().result();
+  assert.deepEqual(r.settings, { topDims: 5, tokens: "all", kurtosis: "pearson" });
+  assert.throws(() => new OutlierNorms({ topDims: -1 }), /invalid norms\.topDims: -1/);
+});
+
+function seeded(seed: number, batches: number): EncodedBatch[] {
+  const g = createRandom(seed);
+  return Array.from({ length: batches }, (_, k) => {
+    const tokens = randomSentences(g, 1 + g.int(4));
+    return encodedBatch({
+      tokens, sentenceIndex: tokens.map((_, b) => k * 10 + b), hidden: 6, layers: 2, sites: { "ffn_resid.1": 6 },
+      // dim 3 is an outlier (mean 8, heavy on [SEP]); the others normal around 0.3
+      value: (_site, b, i, j) => (j === 3 ? 8 + (tokens[b][i] === "[SEP]" ? 30 : g.normal()) : 0.3 + g.normal()),
+    });
+  });
+}
+
+/** Per site, every stored token vector (float64) with its sentence, position, class and token. */
+function store(batches: EncodedBatch[]) {
+  const out = new Map<string, { v: number[]; sentence: number; position: number; cls: number; token: string }[]>();
+  for (const enc of batches) {
+    const cls = tokenClasses(enc);
+    const sites: [string, Float32Array, number][] = enc.layers.map((d, l) => [`hidden_states.${l}`, d, enc.hidden]);
+    for (const [n, d] of Object.entries(enc.sites ?? {})) sites.push([n, d, d.length / (enc.batch * enc.length)]);
+    for (const [name, data, w] of sites) {
+      const list = out.get(name) ?? [];
+      out.set(name, list);
+      for (let b = 0; b < enc.batch; ++b) for (let i = 0; i < enc.tokens[b].length; ++i) {
+        const o = (b * enc.length + i) * w;
+        list.push({ v: Array.from(data.subarray(o, o + w)), sentence: enc.sentenceIndex[b], position: i, cls: cls[b * enc.length + i], token: enc.tokens[b][i] });
+      }
+    }
+  }
+  return out;
+}
+
+const kurt = (xs: number[]): number | null => {
+  const mu = xs.reduce((a, x) => a + x, 0) / xs.length;
+  const m2 = xs.reduce((a, x) => a + (x - mu) ** 2, 0), m4 = xs.reduce((a, x) => a + (x - mu) ** 4, 0);
+  return m2 > 0 && xs.length > 1 ? (xs.length * m4) / (m2 * m2) : null;
+};
+
+function checkNaive(r: NormsResult, stored: ReturnType<typeof store>): void {
+  assert.deepEqual(r.sites.map((s) => s.site).sort(), [...stored.keys()].sort());
+  for (const s of r.sites) {
+    const toks = stored.get(s.site)!;
+    const inf = toks.map((t) => Math.max(...t.v.map(Math.abs)));
+    const best = inf.reduce((bi, x, i) => (x > inf[bi] ? i : bi), 0);
+    assert.equal(s.tokens, toks.length);
+    assert.equal(s.infNorm!.max, r6(inf[best]));
+    near(s.infNorm!.mean, inf.reduce((a, x) => a + x, 0) / inf.length, 2e-6, `${s.site} mean inf norm`);
+    const t = toks[best];
+    assert.deepEqual(s.infNorm!.at, { sentence: t.sentence, token: t.token, position: t.position, dim: t.v.map(Math.abs).indexOf(inf[best]), class: TOKEN_CLASSES[t.cls] });
+    for (const [c, name] of TOKEN_CLASSES.entries()) {
+      const mine = inf.filter((_, i) => toks[i].cls === c);
+      assert.equal(s.byClass[name].tokens, mine.length);
+      if (mine.length) assert.equal(s.byClass[name].max, r6(Math.max(...mine)));
+    }
+    const tk = toks.map((x) => kurt(x.v)!);
+    near(s.tokenKurtosis.mean, tk.reduce((a, x) => a + x, 0) / tk.length, 2e-6, `${s.site} token kurtosis`);
+    assert.equal(s.tokenKurtosis.max, r6(Math.max(...tk)));
+    for (let j = 0; j < s.width; ++j) near(s.dimKurtosis.values[j], kurt(toks.map((x) => x.v[j]))!, 2e-6, `${s.site} dim ${j} kurtosis`);
+    const counts = new Array(s.width).fill(0);
+    for (const x of toks) {
+      const a = x.v.map(Math.abs);
+      counts[a.indexOf(Math.max(...a))]++;
+    }
+    const want = [...counts.keys()].filter((j) => counts[j] > 0).sort((a, b) => counts[b] - counts[a] || a - b).slice(0, r.settings.topDims);
+    assert.deepEqual(s.dims.map((d) => [d.dim, d.count]), want.map((j) => [j, counts[j]]));
+  }
+}
+
+test("OutlierNorms agrees with a naive float64 recomputation from every stored activation (seeded batches, padding, extra site)", () => {
+  const batches = seeded(3, 10);
+  const r = batches.reduce((n, b) => n.add(b), new OutlierNorms()).result();
+  checkNaive(r, store(batches));
+  // the planted outlier dim 3 dominates and is the most kurtotic (its [SEP] values are far out)
+  assert.equal(r.sites[0].dims[0].dim, 3);
+  assert.equal(r.sites[0].dimKurtosis.maxDim, 3);
+});
+
+test("OutlierNorms: merged shards (through JSON state) equal the single pass (counts exactly, moments to 1e-6 relative)", () => {
+  const batches = seeded(8, 9);
+  const single = batches.reduce((n, b) => n.add(b), new OutlierNorms()).result();
+  for (const cut of [1, 4, 8]) {
+    const a = batches.slice(0, cut).reduce((n, b) => n.add(b), new OutlierNorms());
+    const b = batches.slice(cut).reduce((n, x) => n.add(x), new OutlierNorms());
+    const merged = new OutlierNorms().mergeState(JSON.parse(JSON.stringify(b.state()))).merge(a).result();
+    for (const [i, s] of merged.sites.entries()) {
+      const w = single.sites[i];
+      assert.deepEqual({ ...s, dimKurtosis: null, tokenKurtosis: null, infNorm: { ...s.infNorm, mean: null } }, { ...w, dimKurtosis: null, tokenKurtosis: null, infNorm: { ...w.infNorm, mean: null } });
+      s.dimKurtosis.values.forEach((k, j) => near(k, w.dimKurtosis.values[j]!, 1e-6, `${s.site} dim ${j}`));
+      near(s.tokenKurtosis.mean, w.tokenKurtosis.mean!, 1e-6, `${s.site} token kurtosis`);
+    }
+  }
+});
