@@ -160,6 +160,12 @@ export { valueByPositionFigure, positionCorrelationFigure } from "./figures/posi
 export type { ValueByPositionOptions, PositionCorrelationOptions } from "./figures/positions.js";
 export { anisotropyFigure, selfSimilarityFigure, postprocessFigure, cosineContributionFigure } from "./figures/anisotropy.js";
 export type { AnisotropyFigureOptions, SelfSimilarityFigureOptions, CosineContributionOptions } from "./figures/anisotropy.js";
+export { isotropyFigure, ISOTROPY_MEASURES } from "./figures/isotropy.js";
+export type { IsotropyFigureOptions, IsotropyMeasure } from "./figures/isotropy.js";
+export { massiveMapFigure } from "./figures/massive.js";
+export type { MassiveMapOptions } from "./figures/massive.js";
+export { sinkMassFigure } from "./figures/sinks.js";
+export type { SinkMassOptions } from "./figures/sinks.js";
 export { wicTable, stsTable, supervisedTable, hyperparameterTable, paperPretrainingTable } from "./figures/tables.js";
 export type { PaperRows, StsRun } from "./figures/tables.js";
 export { probeAccuracyFigure, probeContributionFigure } from "./figures/probe.js";

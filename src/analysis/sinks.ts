@@ -52,7 +52,11 @@ export interface SinkLayer {
   sinkRate: Record<SinkClass, number>;
   /** The class most heads sink on (sinkShare > 0.5), ties in SINK_CLASSES order; null when no head does. */
   sinkClass: SinkClass | null;
-  /** From the massive analysis at hidden_states.{layer - 1} (the attention's input): the class with most massive activations (null: none), and the class of the largest |a|. */
+  /**
+   * From the massive analysis at the sites of block layer - 1 (hidden_states.{layer - 1}, the residual
+   * stream the attention reads, and the residual sums before its norms): the class with most massive
+   * activations (null: none, or massive did not run), and the class of the largest |a|.
+   */
   massiveClass: TokenClass | null;
   topClass: TokenClass | null;
   /** Whether sinkClass is massiveClass (null when either is null). */
@@ -195,10 +199,13 @@ function layerResult(layer: number, t: LayerTally, massive: MassiveResult | null
   const sinkRate = classRecord((c) => round6(heads.reduce((a, h) => a + h.sinkShare[c], 0) / t.heads));
   const sinking = classRecord((c) => heads.filter((h) => h.sinkShare[c] > 0.5).length);
   const best = SINK_CLASSES.reduce<SinkClass | null>((m, c) => (sinking[c] > 0 && (m === null || sinking[c] > sinking[m]) ? c : m), null);
-  const input = massive?.sites.find((s) => s.kind === "hidden_states" && s.layer === layer - 1) ?? null;
-  let massiveClass: TokenClass | null = null;
-  if (input && input.massive > 0) massiveClass = TOKEN_CLASSES.reduce<TokenClass>((m, c) => (input.byClass[c] > input.byClass[m] ? c : m), TOKEN_CLASSES[0]);
-  const topClass = input?.top[0]?.class ?? null;
+  // the residual stream this attention reads: every site of block layer - 1 (post-LN: the sums before the norms, whose output it is)
+  const inputs = massive?.sites.filter((s) => s.layer === layer - 1) ?? [];
+  const counts = TOKEN_CLASSES.map((c) => inputs.reduce((a, s) => a + s.byClass[c], 0));
+  const most = counts.reduce((m, x, i) => (x > counts[m] ? i : m), 0);
+  const massiveClass: TokenClass | null = counts[most] > 0 ? TOKEN_CLASSES[most] : null;
+  const top = inputs.flatMap((s) => s.top.slice(0, 1)).sort((a, b) => Math.abs(b.value) - Math.abs(a.value))[0];
+  const topClass = top?.class ?? null;
   return {
     layer, heads, sinkRate, sinkClass: best, massiveClass, topClass,
     sinkIsMassive: best && massiveClass ? best === massiveClass : null, sinkIsTop: best && topClass ? best === topClass : null,

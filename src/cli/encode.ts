@@ -7,11 +7,13 @@ import { readUtf8 } from "../data/formats/text.js";
 import { deviceOption, parseCommand, intOption, type OptionSpec } from "./args.js";
 import { clsPool, l2normalize, meanPool } from "../model/pooling.js";
 import type { Encoder } from "../model/encoder.js";
+import type { SiteInfo } from "../model/types.js";
 import { DEFAULT_TOKEN_BUDGET } from "../model/batching.js";
 
 const spec: Record<string, OptionSpec> = {
   model: { type: "string", help: "model: a Hugging Face folder, an ONNX folder, or a hub id org/name[@revision] (required)" },
   layer: { type: "string", help: "layer to pool: 0 (embeddings) .. L, or last", default: "last" },
+  site: { type: "string", help: "pool this activation site instead of --layer, e.g. attn_resid.3 (a Hugging Face folder; `artefacts inspect SRC --sites` lists them)" },
   pooling: { type: "string", help: "mean (over non-padding tokens) or cls (first token)", default: "mean" },
   normalize: { type: "boolean", help: "scale each vector to unit L2 norm" },
   "include-special": { type: "boolean", help: "mean pooling includes [CLS]/[SEP] (<s>/</s>), as sentence-transformers does (default)" },
@@ -26,7 +28,7 @@ const spec: Record<string, OptionSpec> = {
 };
 
 const usage =
-  "artefacts encode --model SRC [--layer K|last] [--pooling mean|cls] [--normalize] [--include-special|--exclude-special] " +
+  "artefacts encode --model SRC [--layer K|last | --site NAME] [--pooling mean|cls] [--normalize] [--include-special|--exclude-special] " +
   "[--json] [--token-budget N] [--batch-size N] [--file FILE] [SENTENCE...]";
 
 const description =
@@ -67,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       threads: settings.threads,
       device: settings.device,
       allowNonFinite: o["allow-nonfinite"] === true,
+      ...(settings.site ? { sites: [settings.site] } : {}),
       onProgress: (m) => process.stderr.write(`artefacts encode: ${m}\n`),
     });
   } catch (err) {
@@ -74,16 +77,18 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    const layer: number = settings.layer === "last" ? encoder.layers : settings.layer;
+    const site = settings.site ? poolableSite(encoder.sites, settings.site) : null;
+    const layer: number = site ? site.layer : settings.layer === "last" ? encoder.layers : settings.layer;
     if (layer > encoder.layers) throw new RangeError(`invalid --layer: ${layer}; ${encoder.id} has layers 0..${encoder.layers}`);
-    const dim = encoder.hidden;
-    const { vectors, truncated } = await poolAll(encoder, sentences, layer, settings);
+    const dim = site ? site.width : encoder.hidden;
+    const { vectors, truncated } = await poolAll(encoder, sentences, layer, settings, site);
     truncated.sort((a, b) => a - b);
     const rows = Array.from({ length: sentences.length }, (_, s) => Array.from(vectors.subarray(s * dim, (s + 1) * dim)));
     if (o.json) {
       const out = {
         model: encoder.id,
         layer,
+        ...(site ? { site: site.name } : {}),
         pooling: settings.pooling,
         normalize: settings.normalize,
         includeSpecial: settings.pooling === "mean" ? settings.includeSpecial : null,
@@ -118,6 +123,7 @@ function readSettings(o: Record<string, unknown>) {
   return {
     model: o.model as string,
     layer,
+    site: o.site === undefined ? undefined : String(o.site),
     pooling,
     normalize: o.normalize === true,
     includeSpecial: o["exclude-special"] !== true,
@@ -129,8 +135,8 @@ function readSettings(o: Record<string, unknown>) {
 }
 
 /** Every sentence's pooled (and, if asked, normalised) vector in input order, and the truncated sentences. */
-async function poolAll(encoder: Encoder, sentences: string[], layer: number, settings: EncodeSettings): Promise<{ vectors: Float32Array; truncated: number[] }> {
-  const dim = encoder.hidden;
+async function poolAll(encoder: Encoder, sentences: string[], layer: number, settings: EncodeSettings, site: SiteInfo | null): Promise<{ vectors: Float32Array; truncated: number[] }> {
+  const dim = site ? site.width : encoder.hidden;
   const vectors = new Float32Array(sentences.length * dim);
   const truncated: number[] = [];
   const progress = sentences.length >= 256;
@@ -145,7 +151,9 @@ async function poolAll(encoder: Encoder, sentences: string[], layer: number, set
       }
     },
   })) {
-    const pooled = settings.pooling === "mean" ? meanPool(batch, layer, { includeSpecial: settings.includeSpecial }) : clsPool(batch, layer);
+    // a token site pools like a layer: the same batch with that site as its only layer
+    const [view, at] = site ? [{ ...batch, hidden: site.width, layers: [batch.sites![site.name]] }, 0] : [batch, layer];
+    const pooled = settings.pooling === "mean" ? meanPool(view, at, { includeSpecial: settings.includeSpecial }) : clsPool(view, at);
     if (settings.normalize) l2normalize(pooled, dim);
     batch.sentenceIndex.forEach((s, b) => {
       vectors.set(pooled.subarray(b * dim, (b + 1) * dim), s * dim);
@@ -153,6 +161,13 @@ async function poolAll(encoder: Encoder, sentences: string[], layer: number, set
     });
   }
   return { vectors, truncated };
+}
+
+/** The one token site --site names (resolved by the encoder); a kind or attention probabilities are refused. */
+function poolableSite(sites: readonly SiteInfo[], name: string): SiteInfo {
+  if (sites.length !== 1) throw new RangeError(`invalid --site: ${JSON.stringify(name)} is a whole kind (${sites.length} sites); name one layer, e.g. ${sites[0].name}`);
+  if (sites[0].layout !== "tokens") throw new RangeError(`invalid --site: ${sites[0].name} holds attention probabilities per head, not a vector per token; pool a token site (attn_resid, ffn_resid, ffn_act ...)`);
+  return sites[0];
 }
 
 /** Lines of --file or stdin under the one text policy (readUtf8: strict UTF-8, bounded). */

@@ -5,12 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MassiveActivations, type MassiveResult } from "../../src/analysis/massive.js";
-import { TOKEN_CLASSES, isPunctuation, tokenClasses } from "../../src/analysis/tokenClasses.js";
+import { MassiveActivations } from "../../src/analysis/massive.js";
+import { isPunctuation, tokenClasses } from "../../src/analysis/tokenClasses.js";
 import { binBounds, binOfBits, floatBits, floorBits, HISTOGRAM_RESOLUTION } from "../../src/numerics/absHistogram.js";
 import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
+import { checkMassiveNaive } from "./helpers/siteNaive.js";
 
 const r6 = (x: number) => Number(x.toPrecision(7));
 
@@ -77,62 +78,6 @@ test("floorBits compares float32 values with a float64 threshold exactly; bins a
   assert.ok(lo <= 3.3 && 3.3 < hi && (hi - lo) / lo <= HISTOGRAM_RESOLUTION);
 });
 
-/** Every stored activation of a site. */
-interface Stored { abs: number; value: number; sentence: number; position: number; dim: number; cls: number; token: string }
-
-function store(batches: EncodedBatch[]): Map<string, Stored[]> {
-  const out = new Map<string, Stored[]>();
-  for (const enc of batches) {
-    const cls = tokenClasses(enc);
-    const sites: [string, Float32Array, number][] = enc.layers.map((d, l) => [`hidden_states.${l}`, d, enc.hidden]);
-    for (const [n, d] of Object.entries(enc.sites ?? {})) sites.push([n, d, d.length / (enc.batch * enc.length)]);
-    for (const [name, data, w] of sites) {
-      const list = out.get(name) ?? [];
-      out.set(name, list);
-      for (let b = 0; b < enc.batch; ++b) for (let i = 0; i < enc.tokens[b].length; ++i) for (let j = 0; j < w; ++j) {
-        const v = data[(b * enc.length + i) * w + j];
-        list.push({ abs: Math.abs(v), value: v, sentence: enc.sentenceIndex[b], position: i, dim: j, cls: cls[b * enc.length + i], token: enc.tokens[b][i] });
-      }
-    }
-  }
-  return out;
-}
-
-/** Checks every statistic of `r` against the stored activations. */
-function checkNaive(r: MassiveResult, stored: Map<string, Stored[]>): void {
-  const { absolute, ratio, topK } = r.settings;
-  assert.deepEqual(r.sites.map((s) => s.site).sort(), [...stored.keys()].sort());
-  const cells = new Map<string, Set<number>>();
-  for (const s of r.sites) {
-    const all = stored.get(s.site)!;
-    const sorted = all.map((x) => x.abs).sort((a, b) => a - b);
-    const median = sorted[Math.floor((sorted.length - 1) / 2)];
-    assert.ok(s.medianBounds![0] <= median && median < s.medianBounds![1], `${s.site}: median ${median} outside ${s.medianBounds}`);
-    assert.ok(Math.abs(s.median! - median) / median <= HISTOGRAM_RESOLUTION, `${s.site}: median ${s.median} vs ${median}`);
-    assert.equal(s.tokens * s.width, all.length);
-    const byAbs = [...all].sort((a, b) => b.abs - a.abs || a.sentence - b.sentence || a.position - b.position || a.dim - b.dim);
-    assert.deepEqual(s.top, byAbs.slice(0, topK).map((x) => ({ value: r6(x.value), sentence: x.sentence, token: x.token, position: x.position, dim: x.dim, class: TOKEN_CLASSES[x.cls] })));
-    assert.equal(s.aboveAbsolute, all.filter((x) => x.abs > absolute).length);
-    // the ratio test with the reported median (the bin's midpoint) is exact; the true median's count lies within the bounds
-    const massive = all.filter((x) => x.abs > absolute && x.abs > ratio * s.median!);
-    assert.equal(s.massive, massive.length, `${s.site}: massive count`);
-    const exactCount = all.filter((x) => x.abs > absolute && x.abs > ratio * median).length;
-    assert.ok(s.massiveBounds[0] <= exactCount && exactCount <= s.massiveBounds[1]);
-    for (const c of TOKEN_CLASSES) assert.equal(s.byClass[c], massive.filter((x) => TOKEN_CLASSES[x.cls] === c).length);
-    const dims = new Map<number, number>();
-    for (const x of massive) dims.set(x.dim, (dims.get(x.dim) ?? 0) + 1);
-    assert.deepEqual(s.dims, [...dims].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, r.settings.topDims).map(([dim, count]) => ({ dim, count })));
-    const dimMax = new Array(s.width).fill(0);
-    for (const x of all) dimMax[x.dim] = Math.max(dimMax[x.dim], x.abs);
-    assert.deepEqual(s.dimMaxAbs, dimMax.map(r6));
-    for (const x of massive) {
-      const key = `${s.kind},${x.dim},${TOKEN_CLASSES[x.cls]}`;
-      cells.set(key, (cells.get(key) ?? new Set()).add(s.layer));
-    }
-  }
-  assert.deepEqual(new Map(r.persistence.map((p) => [`${p.kind},${p.dim},${p.class}`, new Set(p.layers)])), cells);
-}
-
 /** Seeded batches: normal values, a planted 3000 on [SEP] dim 5 at attn_resid, 50..250 on punctuation dim 2. */
 function seeded(seed: number, batches: number): EncodedBatch[] {
   const g = createRandom(seed);
@@ -156,7 +101,7 @@ function seeded(seed: number, batches: number): EncodedBatch[] {
 test("MassiveActivations agrees with a naive recomputation from every stored activation (seeded batches with padding and extra sites)", () => {
   const batches = seeded(11, 9);
   const r = batches.reduce((m, b) => m.add(b), new MassiveActivations({ topK: 7 })).result();
-  checkNaive(r, store(batches));
+  checkMassiveNaive(r, batches);
   // the planted [SEP] dim 5 at both attn_resid layers is found and persists over them
   const sep = r.persistence.find((p) => p.kind === "attn_resid" && p.class === "sep");
   assert.deepEqual(sep && { dim: sep.dim, layers: sep.layers }, { dim: 5, layers: [1, 2] });

@@ -5,18 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { OutlierNorms, dimKurtosis, type NormsResult } from "../../src/analysis/norms.js";
-import { TOKEN_CLASSES, tokenClasses } from "../../src/analysis/tokenClasses.js";
+import { OutlierNorms, dimKurtosis } from "../../src/analysis/norms.js";
 import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
+import { checkNormsNaive, near } from "./helpers/siteNaive.js";
 
 const r6 = (x: number) => Number(x.toPrecision(7));
-
-/** |a - b| within rel x max(|a|, |b|, 1e-3), printing both. */
-function near(actual: number | null, expected: number, rel: number, what: string): void {
-  assert.ok(actual !== null && Math.abs(actual - expected) <= rel * Math.max(Math.abs(actual), Math.abs(expected), 1e-3), `${what}: expected ${expected}, actual ${actual}, tolerance ${rel} relative`);
-}
 
 test("OutlierNorms: infinity norms, kurtosis and argmax dims on a hand-made batch", () => {
   // 3 tokens x 4 dims. Token kurtosis: [CLS] (4,0,0,0): mean 1, deviations 3,-1,-1,-1: m2 = 3, m4 = 21, 21/9 = 7/3
@@ -55,65 +50,10 @@ function seeded(seed: number, batches: number): EncodedBatch[] {
   });
 }
 
-/** Per site, every stored token vector (float64) with its sentence, position, class and token. */
-function store(batches: EncodedBatch[]) {
-  const out = new Map<string, { v: number[]; sentence: number; position: number; cls: number; token: string }[]>();
-  for (const enc of batches) {
-    const cls = tokenClasses(enc);
-    const sites: [string, Float32Array, number][] = enc.layers.map((d, l) => [`hidden_states.${l}`, d, enc.hidden]);
-    for (const [n, d] of Object.entries(enc.sites ?? {})) sites.push([n, d, d.length / (enc.batch * enc.length)]);
-    for (const [name, data, w] of sites) {
-      const list = out.get(name) ?? [];
-      out.set(name, list);
-      for (let b = 0; b < enc.batch; ++b) for (let i = 0; i < enc.tokens[b].length; ++i) {
-        const o = (b * enc.length + i) * w;
-        list.push({ v: Array.from(data.subarray(o, o + w)), sentence: enc.sentenceIndex[b], position: i, cls: cls[b * enc.length + i], token: enc.tokens[b][i] });
-      }
-    }
-  }
-  return out;
-}
-
-const kurt = (xs: number[]): number | null => {
-  const mu = xs.reduce((a, x) => a + x, 0) / xs.length;
-  const m2 = xs.reduce((a, x) => a + (x - mu) ** 2, 0), m4 = xs.reduce((a, x) => a + (x - mu) ** 4, 0);
-  return m2 > 0 && xs.length > 1 ? (xs.length * m4) / (m2 * m2) : null;
-};
-
-function checkNaive(r: NormsResult, stored: ReturnType<typeof store>): void {
-  assert.deepEqual(r.sites.map((s) => s.site).sort(), [...stored.keys()].sort());
-  for (const s of r.sites) {
-    const toks = stored.get(s.site)!;
-    const inf = toks.map((t) => Math.max(...t.v.map(Math.abs)));
-    const best = inf.reduce((bi, x, i) => (x > inf[bi] ? i : bi), 0);
-    assert.equal(s.tokens, toks.length);
-    assert.equal(s.infNorm!.max, r6(inf[best]));
-    near(s.infNorm!.mean, inf.reduce((a, x) => a + x, 0) / inf.length, 2e-6, `${s.site} mean inf norm`);
-    const t = toks[best];
-    assert.deepEqual(s.infNorm!.at, { sentence: t.sentence, token: t.token, position: t.position, dim: t.v.map(Math.abs).indexOf(inf[best]), class: TOKEN_CLASSES[t.cls] });
-    for (const [c, name] of TOKEN_CLASSES.entries()) {
-      const mine = inf.filter((_, i) => toks[i].cls === c);
-      assert.equal(s.byClass[name].tokens, mine.length);
-      if (mine.length) assert.equal(s.byClass[name].max, r6(Math.max(...mine)));
-    }
-    const tk = toks.map((x) => kurt(x.v)!);
-    near(s.tokenKurtosis.mean, tk.reduce((a, x) => a + x, 0) / tk.length, 2e-6, `${s.site} token kurtosis`);
-    assert.equal(s.tokenKurtosis.max, r6(Math.max(...tk)));
-    for (let j = 0; j < s.width; ++j) near(s.dimKurtosis.values[j], kurt(toks.map((x) => x.v[j]))!, 2e-6, `${s.site} dim ${j} kurtosis`);
-    const counts = new Array(s.width).fill(0);
-    for (const x of toks) {
-      const a = x.v.map(Math.abs);
-      counts[a.indexOf(Math.max(...a))]++;
-    }
-    const want = [...counts.keys()].filter((j) => counts[j] > 0).sort((a, b) => counts[b] - counts[a] || a - b).slice(0, r.settings.topDims);
-    assert.deepEqual(s.dims.map((d) => [d.dim, d.count]), want.map((j) => [j, counts[j]]));
-  }
-}
-
 test("OutlierNorms agrees with a naive float64 recomputation from every stored activation (seeded batches, padding, extra site)", () => {
   const batches = seeded(3, 10);
   const r = batches.reduce((n, b) => n.add(b), new OutlierNorms()).result();
-  checkNaive(r, store(batches));
+  checkNormsNaive(r, batches);
   // the planted outlier dim 3 dominates and is the most kurtotic (its [SEP] values are far out)
   assert.equal(r.sites[0].dims[0].dim, 3);
   assert.equal(r.sites[0].dimKurtosis.maxDim, 3);

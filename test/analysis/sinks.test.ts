@@ -7,10 +7,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AttentionSinks, SINK_CLASSES, type SinkResult } from "../../src/analysis/sinks.js";
 import { MassiveActivations } from "../../src/analysis/massive.js";
-import { tokenClasses } from "../../src/analysis/tokenClasses.js";
 import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
+import { checkSinksNaive } from "./helpers/siteNaive.js";
 
 const r6 = (x: number) => Number(x.toPrecision(7));
 
@@ -77,50 +77,10 @@ function seeded(seed: number, batches: number): EncodedBatch[] {
   });
 }
 
-function naive(batches: EncodedBatch[], eps: number) {
-  const out = new Map<number, { mass: number[][]; over: number[][]; sentences: number; queries: number }>();
-  for (const enc of batches) {
-    const cls = tokenClasses(enc), T = enc.length;
-    for (const [name, data] of Object.entries(enc.sites!)) {
-      const layer = Number(name.split(".")[1]), H = data.length / (enc.batch * T * T);
-      const t = out.get(layer) ?? { mass: Array.from({ length: H }, () => [0, 0, 0, 0]), over: Array.from({ length: H }, () => [0, 0, 0, 0]), sentences: 0, queries: 0 };
-      out.set(layer, t);
-      for (let b = 0; b < enc.batch; ++b) {
-        const n = enc.tokens[b].length;
-        for (let h = 0; h < H; ++h) {
-          const per = [0, 0, 0, 0];
-          for (let q = 0; q < n; ++q) for (let k = 0; k < n; ++k) if (cls[b * T + k] < 4) per[cls[b * T + k]] += data[((b * H + h) * T + q) * T + k];
-          per.forEach((m, c) => {
-            t.mass[h][c] += m;
-            if (m / n > eps) t.over[h][c]++;
-          });
-        }
-        t.sentences++;
-        t.queries += n;
-      }
-    }
-  }
-  return out;
-}
-
-function checkNaive(r: SinkResult, batches: EncodedBatch[]): void {
-  const want = naive(batches, r.settings.epsilon);
-  assert.deepEqual(r.layers.map((l) => l.layer), [...want.keys()].sort());
-  for (const l of r.layers) {
-    const w = want.get(l.layer)!;
-    for (const h of l.heads) {
-      SINK_CLASSES.forEach((c, i) => {
-        assert.ok(Math.abs(h.mass[c] - w.mass[h.head][i] / w.queries) <= 1e-6 * Math.max(1e-3, h.mass[c]), `layer ${l.layer} head ${h.head} ${c}: ${h.mass[c]} vs ${w.mass[h.head][i] / w.queries}`);
-        assert.equal(h.sinkShare[c], r6(w.over[h.head][i] / w.sentences));
-      });
-    }
-  }
-}
-
 test("AttentionSinks agrees with a naive recomputation from every stored attention probability, and finds the planted sink head", () => {
   const batches = seeded(17, 8);
   const r = batches.reduce((s, b) => s.add(b), new AttentionSinks()).result();
-  checkNaive(r, batches);
+  checkSinksNaive(r, batches);
   for (const l of r.layers) {
     assert.ok(l.heads[1].mass.cls > 0.6, `layer ${l.layer}: planted head 1 has ${l.heads[1].mass.cls} on [CLS]`);
     assert.equal(l.sinkClass, "cls");

@@ -130,3 +130,31 @@ test("artefacts encode --layer last --pooling mean --normalize on all-MiniLM-L6-
     assert.ok(worst < 1e-5, `sentence ${s}: max |delta| ${worst} >= 1e-5`);
   });
 });
+
+test("artefacts encode --site ffn_act.2 mean-pools that site (width intermediate); a kind or attention probabilities are refused", async () => {
+  // the expected vectors: a plain float64 mean over each sentence's tokens of the site as the encoder API returns it
+  const enc = await createEncoder(model, { threads: 1, sites: ["ffn_act.2"] });
+  const rows: number[][] = [];
+  try {
+    for await (const b of enc.encode(SENTENCES, { batchSize: 1 })) {
+      const W = 32, n = b.tokenCounts[0], a = b.sites!["ffn_act.2"];
+      rows[b.sentenceIndex[0]] = Array.from({ length: W }, (_, d) => { let s = 0; for (let t = 0; t < n; ++t) s += a[t * W + d]; return Math.fround(s / n); });
+    }
+  } finally {
+    await enc.dispose();
+  }
+  const r = cli(["--model", model, "--site", "ffn_act.2", "--json", ...SENTENCES]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual([out.site, out.layer, out.dim], ["ffn_act.2", 2, 32]);
+  assert.deepEqual(out.vectors, rows);
+  const kind = cli(["--model", model, "--site", "ffn_act", "Hello"]);
+  assert.equal(kind.status, 2);
+  assert.match(kind.stderr, /invalid --site: "ffn_act" is a whole kind \(2 sites\); name one layer, e\.g\. ffn_act\.1/);
+  const heads = cli(["--model", model, "--site", "attn_probs.1", "Hello"]);
+  assert.equal(heads.status, 2);
+  assert.match(heads.stderr, /attn_probs\.1 holds attention probabilities per head/);
+  const unknown = cli(["--model", model, "--site", "attn_norm_in.1", "Hello"]);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /BERT is post-LN: its LayerNorms follow the residual sums, so there are no attn_norm_in sites/);
+});

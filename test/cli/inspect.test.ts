@@ -53,3 +53,23 @@ test("artefacts inspect on an exported all-MiniLM-L6-v2 lists hidden_states.0..6
   assert.deepEqual(info.outputs, [0, 1, 2, 3, 4, 5, 6].map((k) => `hidden_states.${k}`).concat("last_hidden_state"));
   assert.deepEqual(info.inputs, ["input_ids", "attention_mask", "token_type_ids"]);
 });
+
+test("artefacts inspect lists the sites one line per kind (bounded); --sites lists each; --json carries them; an ONNX folder has none", () => {
+  const s = writeSyntheticCheckpoint(path.join(tmp, "bert-sites"), "bert", { seed: 4 });
+  const r = artefacts(["inspect", s.dir]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("sites:"));
+  assert.ok(at > 0, r.stdout);
+  assert.deepEqual(lines.slice(at + 1).filter((l) => l).map((l) => l.trim().split(/\s+/)[0]), ["hidden_states", "attn_probs", "attn_out", "attn_resid", "ffn_act", "ffn_out", "ffn_resid"]);
+  assert.match(r.stdout, /^ {2}attn_resid +1\.\.2 +width \d+ +e\.g\. attn_resid\.1: BERT block 1 \(encoder\.layer\.0\): x \+ attention output, entering the post-attention LayerNorm attention\.output\.LayerNorm$/m);
+  const all = artefacts(["inspect", s.dir, "--sites"]);
+  assert.match(all.stdout, /^sites: +15 \(every layer\)$/m);
+  assert.match(all.stdout, /^ {2}ffn_resid\.2 +width \d+ +BERT block 2/m);
+  const json = JSON.parse(artefacts(["inspect", s.dir, "--json"]).stdout);
+  assert.deepEqual(json.sites.map((k: { kind: string; layers: number[] }) => [k.kind, k.layers]).slice(0, 2), [["hidden_states", [0, 2]], ["attn_probs", [1, 2]]]);
+  const out = path.join(tmp, "bert-sites-onnx");
+  assert.equal(spawnSync(process.execPath, [BIN, "export", s.dir, "--out", out, "--quiet"]).status, 0);
+  assert.match(artefacts(["inspect", out]).stdout, /^sites: +none here \(sites are built from a Hugging Face folder/m);
+  assert.equal(JSON.parse(artefacts(["inspect", out, "--json"]).stdout).sites, null);
+});
