@@ -40,10 +40,10 @@ export function massiveMapFigure(result: MassiveResult, options: MassiveMapOptio
     data.push({
       type: "heatmap", name: kind, x, y: sites.map((s) => s.layer), coloraxis: "coloraxis", xaxis: `x${suffix}`, yaxis: `y${suffix}`,
       z: sites.map((s) => x.map((d) => (s.dimMaxAbs[d] > 0 ? r3(Math.log10(s.dimMaxAbs[d])) : null))),
-      customdata: sites.map((s) => x.map((d) => s.dimMaxAbs[d] ?? null)),
+      customdata: sites.map((s) => x.map((d) => p4(s.dimMaxAbs[d]))),
       hovertemplate: `${kind}.%{y}<br>dim %{x}<br>max |a| %{customdata:.4g}<extra></extra>`,
     });
-    for (const s of sites) s.dimMaxAbs.forEach((v, d) => rows.push([kind, s.layer, d, v]));
+    for (const s of sites) s.dimMaxAbs.forEach((v, d) => rows.push([kind, s.layer, d, p4(v)]));
   });
   const t = options.title ?? `${model}: largest |activation| per layer and dim`;
   const { absolute, ratio } = result.settings;
@@ -62,6 +62,11 @@ export function massiveMapFigure(result: MassiveResult, options: MassiveMapOptio
 
 function r6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
+}
+
+/** 4 significant digits: the map's hover and table (a real model has layers x dims x kinds of them). */
+function p4(v: number | undefined): number | null {
+  return v === undefined ? null : Number(v.toPrecision(4));
 }
 
 function r3(v: number): number {
