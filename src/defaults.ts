@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { noteInput } from "./numerics/inputs.js";
 
 /**
  * Absolute paths of the two embedded models. Resolved from this file's location
@@ -104,6 +105,7 @@ export function findTrainingLog(dir: string): TrainingLog | null {
  */
 export function familyFixtureDirs(): { name: string; dir: string }[] {
   const root = path.resolve(__dirname, "..", "..", "test", "fixtures", "families");
+  noteInput({ kind: "folder", path: root });
   if (!fs.existsSync(root)) return [];
   return fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(root, e.name, "config.json")))
     .map((e) => ({ name: e.name, dir: path.join(root, e.name) })).sort((a, b) => a.name.localeCompare(b.name));

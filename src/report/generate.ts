@@ -1,13 +1,17 @@
 /**
  * Notebooks in, one HTML file out: executes each notebook in its own kernel (with parameter
- * overrides), renders the report, and writes it atomically (a temporary file renamed into
- * place), so a failure never leaves a partial or stale-looking file: an existing report is kept as it was.
+ * overrides; `jobs` at a time, schedule.ts), or reuses its outputs when nothing it depends on
+ * changed (notebookCache.ts), renders the report, and writes it atomically (a temporary file
+ * renamed into place), so a failure never leaves a partial or stale-looking file: an existing
+ * report is kept as it was.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cellSource, declaredParameters, executeNotebook, readNotebook, startKernelFor, type Notebook } from "./execute.js";
-import type { Kernel } from "./kernel.js";
+import * as os from "node:os";
+import { cellSource, declaredParameters, readNotebook, type Notebook } from "./execute.js";
+import { notebookCacheDir, notebookKey, reusableNotebook, storeNotebook } from "./notebookCache.js";
+import { runNotebooks, type NotebookJob } from "./schedule.js";
 import { renderReport } from "./html.js";
 import { displayPath, reportProvenance } from "./provenance.js";
 
@@ -34,6 +38,49 @@ export interface ReportOptions {
   root?: string;
   /** Further values injected into the notebooks that declare the name (e.g. `skipped`); never an error when none does. */
   parameters?: Record<string, unknown>;
+  /** Notebooks run at once, each in its own kernel (default: PA_REPORT_JOBS, else the cores, at most 4). */
+  jobs?: number;
+  /** false: run every notebook, neither reading nor storing reused outputs (default true: notebookCache.ts). */
+  cache?: boolean;
+}
+
+/** The default of `jobs`: PA_REPORT_JOBS, else the cores (at most 4: each kernel holds a model's pass in memory). */
+export function defaultJobs(): number {
+  const env = Number(process.env.PA_REPORT_JOBS);
+  return Number.isInteger(env) && env >= 1 ? env : Math.max(1, Math.min(4, os.availableParallelism()));
+}
+
+/**
+ * Each notebook's executed form, in report order: reused from the notebook cache when its key and
+ * every input it read are unchanged, else run (`jobs` at a time) and stored.
+ */
+async function executeAll(notebooks: readonly string[], plans: Record<string, unknown>[], options: ReportOptions & { cellTimeoutMs: number; root: string }): Promise<{ file: string; notebook: Notebook; parameters: Record<string, unknown> }[]> {
+  const { root, kernelArgv, onProgress, cache = true } = options;
+  const dir = notebookCacheDir();
+  const memo = new Map<string, Promise<string>>();
+  const done = new Map<number, Notebook>();
+  const keys = notebooks.map((file, i) => notebookKey({ root, file, parameters: plans[i], kernelArgv }));
+  const todo: NotebookJob[] = [];
+  for (const [i, file] of notebooks.entries()) {
+    const name = displayPath(root, file);
+    if (cache) {
+      const { notebook, problem } = await reusableNotebook(dir, keys[i].key, memo);
+      if (notebook) {
+        onProgress?.(`[${i + 1}/${notebooks.length}] ${name}: outputs reused (notebook, parameters, toolkit and inputs unchanged)`);
+        done.set(i, notebook);
+        continue;
+      }
+      if (problem) onProgress?.(`[${i + 1}/${notebooks.length}] ${name}: cached outputs not used (${problem}); running it`);
+    }
+    todo.push({ index: i, file, name, parameters: plans[i] });
+  }
+  const ran = await runNotebooks(todo, { jobs: options.jobs ?? defaultJobs(), cellTimeoutMs: options.cellTimeoutMs, kernelArgv, total: notebooks.length, onProgress });
+  for (const [i, { notebook, inputs }] of ran) {
+    const relative = relativeToRoot(notebook, root);
+    if (cache) await storeNotebook(dir, keys[i].key, keys[i].fields, inputs, relative);
+    done.set(i, relative);
+  }
+  return notebooks.map((file, i) => ({ file, notebook: done.get(i)!, parameters: plans[i] }));
 }
 
 /** The package root of this toolkit (dist/src/report -> three folders up). */
@@ -64,37 +111,14 @@ export function planParameters(notebooks: readonly { file: string; notebook: Not
 
 /** Executes the notebooks and writes the report to `out`; resolves with the absolute path written. */
 export async function generateReport(options: ReportOptions): Promise<string> {
-  const { notebooks, out, models, sample, seed, title = "Positional artefacts report", cellTimeoutMs = 600000, kernelArgv, onProgress, root = packageRoot() } = options;
+  const { notebooks, out, models, sample, seed, title = "Positional artefacts report", cellTimeoutMs = 600000, onProgress, root = packageRoot() } = options;
   if (notebooks.length === 0) throw new RangeError("notebooks: the list is empty; pass at least one .ipynb file");
   const target = path.resolve(out);
   if (!fs.existsSync(path.dirname(target))) throw new Error(`--out: folder ${JSON.stringify(path.dirname(target))} does not exist; create it first`);
   const plotlyFile = require.resolve("plotly.js-dist-min/plotly.min.js", { paths: [root, __dirname] });
   const read = notebooks.map((file) => ({ file, notebook: readNotebook(file) }));
   const plans = planParameters(read, { models, sample, seed }).map((p, i) => relativeModels(withDeclared(p, read[i].notebook, options.parameters ?? {}), notebooks[i], root));
-  const executed: { file: string; notebook: Notebook; parameters: Record<string, unknown> }[] = [];
-  // The next notebook's kernel starts while the current one runs: a tslab start is seconds of compiler set-up.
-  const start = (i: number) => {
-    const k = startKernelFor(notebooks[i], { kernelArgv });
-    k.catch(() => undefined); // its failure surfaces when the notebook runs
-    return k;
-  };
-  let next: Promise<Kernel> | null = start(0);
-  try {
-    for (const [i, file] of notebooks.entries()) {
-      const name = displayPath(root, file);
-      const step = `[${i + 1}/${notebooks.length}]`;
-      onProgress?.(`${step} ${name}: starting`);
-      const started = Date.now();
-      const kernel: Promise<Kernel> = next!;
-      next = i + 1 < notebooks.length ? start(i + 1) : null;
-      const notebook = await executeNotebook(file, { parameters: plans[i], cellTimeoutMs, kernel, name, onProgress: (m) => onProgress?.(`${step} ${m}`) });
-      onProgress?.(`${step} ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      executed.push({ file, notebook: relativeToRoot(notebook, root), parameters: plans[i] });
-    }
-  } finally {
-    // A failure leaves the prefetched kernel unused: stop it.
-    await next?.then((k) => k.shutdown(), () => undefined);
-  }
+  const executed = await executeAll(notebooks, plans, { ...options, cellTimeoutMs, root });
   const provenance = reportProvenance({ root, notebooks: executed, settings: { models: models ? models.map((m) => (path.isAbsolute(m) ? displayPath(root, m) : m)) : null, sample: sample ?? null, seed: seed ?? null, cellTimeoutMs } });
   const html = renderReport({
     title,

@@ -103,8 +103,22 @@ export class Kernel {
     });
   }
 
-  /** Spawns a kernel in `cwd`, connects, and waits until it answers kernel_info_request. */
-  static async start({ cwd, argv = tslabArgv(), startTimeoutMs = 60000, env = {} }: KernelOptions): Promise<Kernel> {
+  /**
+   * Spawns a kernel in `cwd`, connects, and waits until it answers kernel_info_request. A tslab
+   * that got the request while still binding its sockets stops reading them (its EBUSY "Socket is
+   * blocked by a bind" rejection ends its shell loop): that start is killed and tried again, up to 3 times.
+   */
+  static async start(options: KernelOptions): Promise<Kernel> {
+    for (let attempt = 1; ; ++attempt) {
+      try {
+        return await Kernel.#startOnce(options);
+      } catch (e) {
+        if (attempt >= 3 || !(e instanceof BindRaceError)) throw e;
+      }
+    }
+  }
+
+  static async #startOnce({ cwd, argv = tslabArgv(), startTimeoutMs = 60000, env = {} }: KernelOptions): Promise<Kernel> {
     if (!fs.existsSync(cwd)) throw new Error(`kernel: working directory ${JSON.stringify(cwd)} does not exist; pass an existing folder`);
     loadZeromq(); // before the kernel process starts, so a missing zeromq leaves nothing running
     const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
@@ -252,6 +266,7 @@ export class Kernel {
     const deadline = Date.now() + timeoutMs;
     // Repeat kernel_info_request until a reply came back and iopub delivered a message, so no output is lost to a late subscription.
     while (true) {
+      if (/Socket is blocked by a bind/.test(this.#log)) throw new BindRaceError(`kernel: the kernel got a request while binding its sockets and stopped answering; its output: ${JSON.stringify(this.#log.slice(-800))}`);
       if (this.#exited) throw new Error(`kernel: process exited during start (code ${this.#exited.code}); its output: ${JSON.stringify(this.#log.slice(-800))}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`kernel: no kernel_info_reply within ${timeoutMs} ms; its output: ${JSON.stringify(this.#log.slice(-800))}`);
@@ -326,6 +341,9 @@ export class Kernel {
   /** The last protocol error seen (a bad signature), if any. */
   get protocolError(): Error | null { return this.#protocolError; }
 }
+
+/** tslab lost the race between its socket binds and our first request (see Kernel.start). */
+class BindRaceError extends Error {}
 
 /** Applies one iopub message to the outputs of the execution it answers. */
 function collect(p: Pending, m: Message): void {

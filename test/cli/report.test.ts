@@ -60,7 +60,7 @@ test("artefacts report stopped by SIGTERM leaves no kernel process and no file",
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-cli-"));
   try {
     const out = path.join(dir, "r.html");
-    const child = spawn(process.execPath, [bin, "report", "--notebooks", path.join(root, "test", "fixtures", "notebooks", "01-basic.ipynb"), "--out", out], { cwd: root });
+    const child = spawn(process.execPath, [bin, "report", "--no-cache", "--notebooks", path.join(root, "test", "fixtures", "notebooks", "01-basic.ipynb"), "--out", out], { cwd: root });
     let stderr = "";
     child.stderr.on("data", (b) => { stderr += b; });
     // Wait until a cell runs, so the kernel is up.

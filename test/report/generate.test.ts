@@ -10,6 +10,10 @@ const fixtures = path.resolve(__dirname, "..", "..", "..", "test", "fixtures", "
 const basic = path.join(fixtures, "01-basic.ipynb");
 const failing = path.join(fixtures, "02-fail.ipynb");
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "pa-gen-"));
+// a results folder of this file's own: the progress asserted below is that of notebooks that run, not of reused outputs
+const results = tmp();
+process.env.PA_RESULTS_DIR = results;
+process.on("exit", () => fs.rmSync(results, { recursive: true, force: true }));
 
 test("planParameters gives `models` all models and `model` the first, only where declared", () => {
   const read = [{ file: basic, notebook: readNotebook(basic) }, { file: failing, notebook: readNotebook(failing) }];

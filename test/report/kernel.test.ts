@@ -98,3 +98,18 @@ test("Kernel.start fails with the kernel's output when the command exits at once
   );
   assert.deepEqual(connectionFiles(), []);
 });
+
+test("Kernel.start retries a kernel that lost the bind race (tslab's EBUSY) and gives up after 3 tries, naming it", async () => {
+  // a stand-in kernel that only prints tslab's message and waits, counting its starts
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-bindrace-"));
+  try {
+    const count = path.join(dir, "starts");
+    const script = `require("fs").appendFileSync(${JSON.stringify(count)}, "x"); console.error("UnhandledPromiseRejection: Error: Socket is blocked by a bind or unbind operation"); setTimeout(() => {}, 60000);`;
+    const t0 = Date.now();
+    await assert.rejects(Kernel.start({ cwd: dir, argv: [process.execPath, "-e", script], startTimeoutMs: 20000 }), /got a request while binding its sockets/);
+    assert.equal(fs.readFileSync(count, "utf8"), "xxx");
+    assert.ok(Date.now() - t0 < 20000, "detected at once, not at the start timeout");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import { MAX_BYTES, readBounded } from "../../model/files.js";
+import { noteInput } from "../../numerics/inputs.js";
 
 /** An error in a user's data file; `file` and `line` (1-based, 0 when not tied to a line) say where. */
 export class DataFileError extends Error {
@@ -21,6 +22,7 @@ export class DataFileError extends Error {
  */
 export function readUtf8(file: string | 0): string {
   const label = file === 0 ? "stdin" : file;
+  if (file !== 0) noteInput({ kind: "file", path: file });
   let stat: fs.Stats | null = null;
   try {
     if (file !== 0) stat = fs.statSync(file);
