@@ -88,8 +88,8 @@ test("massiveMapFigure: a layer x dim panel per site kind, log10 of the largest 
   assert.deepEqual(fig.data[0].z, [[0, 0.301, -0.301], [0, 1, null]]);
   assert.deepEqual(fig.data[1].z, [[0.477, 3.301, 0]]);
   assert.deepEqual(fig.data[1].customdata, [[3, 2000, 1]]);
-  assert.equal(fig.table!.rows.length, 9);
-  assert.deepEqual(fig.table!.rows[6], ["ffn_resid", 1, 0, 3]);
+  assert.deepEqual(fig.table!.columns, ["site kind", "layer", "max |a| dim 0", "max |a| dim 1", "max |a| dim 2"]);
+  assert.deepEqual(fig.table!.rows, [["hidden_states", 0, 1, 2, 0.5], ["hidden_states", 1, 1, 10, 0], ["ffn_resid", 1, 3, 2000, 1]]);
   assertSnapshot("massive-map-synthetic", fig);
   assert.deepEqual(massiveMapFigure(massive(), { kinds: ["ffn_resid"] }).data.map((t) => t.name), ["ffn_resid"]);
   assert.throws(() => massiveMapFigure(massive(), { kinds: ["attn_resid"] }), /site kind "attn_resid" is not in the result \(hidden_states, ffn_resid\)/);

@@ -14,8 +14,8 @@ const build = require(path.join(root, "tools", "notebooks", "build.js")) as {
 const srcDir = path.join(root, "tools", "notebooks", "src");
 const sources = fs.readdirSync(srcDir).filter((f) => f.endsWith(".nb")).sort();
 
-test("there is one notebook source per figure group, 00 (summary) and 01-08", () => {
-  assert.deepEqual(sources.map((f) => f.slice(0, 2)), ["00", "01", "02", "03", "04", "05", "06", "07", "08"]);
+test("there is one notebook source per figure group, 00 (summary) and 01-09", () => {
+  assert.deepEqual(sources.map((f) => f.slice(0, 2)), ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]);
 });
 
 test("parseSource splits cells on %% markers and rejects unknown markers", () => {
