@@ -22,9 +22,7 @@ import { modelIdentity } from "../model/identity.js";
 import { resolveSource } from "../model/source.js";
 import { CORPUS_NAMES, loadCorpus } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
-import { runAnalyses, DEFAULT_ANALYSES, type AnalysisName, type AnalysisResults, type RunOptions } from "../analysis/run.js";
-import { siteRequest } from "../analysis/registry/index.js";
-import { readConfig } from "../model/config.js";
+import { runAnalyses, type AnalysisName, type AnalysisResults, type RunOptions } from "../analysis/run.js";
 import { noteInput } from "../numerics/inputs.js";
 import { stableStringify } from "./escape.js";
 import { withLock } from "./lock.js";
@@ -149,23 +147,15 @@ export async function sharedAnalyses(source: string, options: SharedOptions = {}
   return withLock(`${file}.lock`, sound, compute, { onWait: (pid) => onProgress?.(`${model}: waiting for process ${pid ?? "?"}, which is computing the same pass`) });
 }
 
-/**
- * One encoding pass over the sample with every analysis (or `only`); the provenance names the model by
- * identity. From a checkpoint folder the default pass adds the opt-in sinks, and the encoder exposes
- * the sites massive, norms and sinks read (siteRequest).
- */
+/** One encoding pass over the sample with every analysis (or `only`); the provenance names the model by identity. */
 async function computeShared(source: string, k: SharedKey): Promise<{ results: AnalysisResults; warnings: string[] }> {
   const { model, dir, sample, seed, corpus, key } = k;
   const warnings: string[] = [];
-  // a checkpoint folder also gives the site analyses their sites (residual sums, attention) and runs sinks (notebook 09)
-  const config = detectSource(dir).kind === "hf-folder" ? readConfig(dir) : null;
-  const only = k.only ?? (config ? [...DEFAULT_ANALYSES, "sinks" as const] : null);
-  const sites = siteRequest(config, only ?? DEFAULT_ANALYSES);
-  const encoder = await createEncoder(dir, { warn: (m) => warnings.push(m.split(dir).join(model)), sites });
+  const encoder = await createEncoder(dir, { warn: (m) => warnings.push(m.split(dir).join(model)) });
   let results: AnalysisResults;
   try {
     const sentences = sampleSentences(loadCorpus(corpus as Parameters<typeof loadCorpus>[0]), { n: sample, seed, ...SHARED_SAMPLING });
-    results = await runAnalyses(encoder, sentences, { seed, ...SHARED_RUN_OPTIONS, ...(only ? { only } : {}) });
+    results = await runAnalyses(encoder, sentences, { seed, ...SHARED_RUN_OPTIONS, ...(k.only ? { only: k.only } : {}) });
   } finally {
     await encoder.dispose();
   }
