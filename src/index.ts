@@ -19,6 +19,7 @@ export type { ResolvedSource, SourceOptions } from "./model/source.js";
 export { synthesize } from "./model/synth.js";
 // masked-LM heads and interventions as graph edits (issue 17)
 export { MaskedLm } from "./model/mlm.js";
+export { synthZipfSentences } from "./model/synthHead.js";
 export type { MaskedLmOptions, MlmBatch, EditFeeds } from "./model/mlm.js";
 export { loadMlmHead, MLM_HEAD_ARCHITECTURES } from "./model/heads.js";
 export type { MlmHead } from "./model/heads.js";
@@ -94,6 +95,7 @@ export type { TokenClass } from "./analysis/tokenClasses.js";
 export { tokenSites, headSites, parseSiteName, SITE_KIND_ORDER } from "./analysis/siteViews.js";
 export type { TokenSiteView, HeadSiteView } from "./analysis/siteViews.js";
 export { runAnalyses, ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, batchWords, frequentWords } from "./analysis/run.js";
+export { siteRequest } from "./analysis/registry/index.js";
 export type { RunOptions, RunProgress, AnalysisResults, AnalysisName } from "./analysis/run.js";
 export { REGISTRY, descriptor, closure } from "./analysis/registry/index.js";
 export type { AnalysisDescriptor, Accumulator, RunContext, ResultInputs, SidePart } from "./analysis/registry/types.js";
@@ -164,6 +166,7 @@ export type { IsotropyFigureOptions, IsotropyMeasure } from "./figures/isotropy.
 export { massiveMapFigure } from "./figures/massive.js";
 export type { MassiveMapOptions } from "./figures/massive.js";
 export { sinkMassFigure } from "./figures/sinks.js";
+export { isotropyTable, isotropyNarrative, massiveNarrative, sinkNarrative } from "./figures/sitesNarrative.js";
 export type { SinkMassOptions } from "./figures/sinks.js";
 export { wicTable, stsTable, supervisedTable, hyperparameterTable, paperPretrainingTable } from "./figures/tables.js";
 export type { PaperRows, StsRun } from "./figures/tables.js";

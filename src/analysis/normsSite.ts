@@ -77,36 +77,50 @@ export class SiteNorms {
     this.m4 = new Float64Array(width);
   }
 
-  /** Adds the real tokens of one padded site view; `classes` from tokenClasses. */
+  /**
+   * Adds the real tokens of one padded site view; `classes` from tokenClasses. One read of the batch
+   * from memory: each row's infinity norm, argmax and per-dim power sums about a shift (the running
+   * mean, or the batch's first row), then the row again from cache for its own kurtosis.
+   */
   add(enc: EncodedBatch, view: TokenSiteView, classes: Uint8Array): void {
     const { width } = this, data = view.data;
     // int32 bits: `& 0x7fffffff` keeps them in V8's small-integer range (a uint32 view's negative floats are not)
     const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
-    const rows: number[] = [];
-    const bsum = new Float64Array(width);
+    const c = Float64Array.from(this.mean), p1 = new Float64Array(width), p2 = new Float64Array(width), p3 = new Float64Array(width), p4 = new Float64Array(width);
+    let nb = 0;
     for (let b = 0; b < enc.batch; ++b) {
       for (let i = 0, p = 0; i < enc.length; ++i) {
         const k = b * enc.length + i;
         if (!enc.attentionMask[k]) continue;
         const off = k * width;
+        // the first row ever shifts the sums: deviations from a typical value keep the powers small
+        if (this.tokens === 0 && nb === 0) for (let j = 0; j < width; ++j) c[j] = data[off + j];
         let hi = 0, at = 0, s = 0;
         for (let j = 0; j < width; ++j) {
-          const x = data[off + j], a = bits[off + j] & 0x7fffffff;
+          const x = data[off + j], a = bits[off + j] & 0x7fffffff, d = x - c[j], d2 = d * d;
           s += x;
-          bsum[j] += x;
+          p1[j] += d;
+          p2[j] += d2;
+          p3[j] += d2 * d;
+          p4[j] += d2 * d2;
           if (a > hi) (hi = a), (at = j);
         }
         if (hi >= NON_FINITE_BITS) throw new RangeError(`site ${this.name}: non-finite activation at sentence ${enc.sentenceIndex[b]}, token ${p}; the model or its input is broken`);
-        this.#token(data, off, s / width, hi, at, classes[k], { sentence: enc.sentenceIndex[b], position: p, token: enc.tokens[b][p] ?? "" });
-        rows.push(off);
+        this.#token(data, off, s / width, hi, at, classes[k]);
+        // the location object only for a new largest norm (ties: the earlier sentence and position)
+        const m = this.max;
+        if (m === null || hi > m.bits || (hi === m.bits && before({ bits: hi, sentence: enc.sentenceIndex[b], position: p, dim: at, cls: 0, token: "" }, m))) {
+          this.max = { bits: hi, sentence: enc.sentenceIndex[b], position: p, dim: at, cls: classes[k], token: enc.tokens[b][p] ?? "" };
+        }
+        nb++;
         p++;
       }
     }
-    if (rows.length) this.#dimMoments(data, rows, bsum);
+    if (nb) this.#dimMoments(nb, c, p1, p2, p3, p4);
   }
 
-  /** One token: its infinity norm, class tallies, argmax dim and kurtosis over dims. */
-  #token(data: Float32Array, off: number, mu: number, hi: number, at: number, cls: number, where: { sentence: number; position: number; token: string }): void {
+  /** One token: its infinity norm, class tallies, argmax dim and kurtosis over dims (its location: the caller). */
+  #token(data: Float32Array, off: number, mu: number, hi: number, at: number, cls: number): void {
     const inf = bitsFloat(hi);
     this.tokens++;
     this.infSum += inf;
@@ -114,8 +128,6 @@ export class SiteNorms {
     this.classInfSum[cls] += inf;
     if (hi > this.classInfMaxBits[cls]) this.classInfMaxBits[cls] = hi;
     this.argmax[at]++;
-    const loc = { bits: hi, dim: at, cls, ...where };
-    if (before(loc, this.max)) this.max = loc;
     let s2 = 0, s4 = 0;
     for (let j = 0; j < this.width; ++j) {
       const d = data[off + j] - mu, d2 = d * d;
@@ -129,20 +141,20 @@ export class SiteNorms {
     } else this.degenerate++;
   }
 
-  /** The batch's per-dim central moments (two passes), merged into the running ones. */
-  #dimMoments(data: Float32Array, rows: number[], bsum: Float64Array): void {
-    const w = this.width, nb = rows.length;
-    const bm = bsum.map((x) => x / nb), b2 = new Float64Array(w), b3 = new Float64Array(w), b4 = new Float64Array(w);
-    for (const off of rows) {
-      for (let j = 0; j < w; ++j) {
-        const d = data[off + j] - bm[j], d2 = d * d;
-        b2[j] += d2;
-        b3[j] += d2 * d;
-        b4[j] += d2 * d2;
-      }
+  /**
+   * The batch's per-dim central moments from its power sums about the shift c (binomial expansion
+   * about the batch mean c + e), merged into the running ones.
+   */
+  #dimMoments(nb: number, c: Float64Array, p1: Float64Array, p2: Float64Array, p3: Float64Array, p4: Float64Array): void {
+    const w = this.width, bm = new Float64Array(w), b2 = new Float64Array(w), b3 = new Float64Array(w), b4 = new Float64Array(w);
+    for (let j = 0; j < w; ++j) {
+      const e = p1[j] / nb, e2 = e * e;
+      bm[j] = c[j] + e;
+      b2[j] = Math.max(0, p2[j] - nb * e2);
+      b3[j] = p3[j] - 3 * e * p2[j] + 2 * nb * e2 * e;
+      b4[j] = Math.max(0, p4[j] - 4 * e * p3[j] + 6 * e2 * p2[j] - 3 * nb * e2 * e2);
     }
-    const n0 = this.tokens - nb;
-    this.#mergeMoments(n0, nb, bm, b2, b3, b4);
+    this.#mergeMoments(this.tokens - nb, nb, bm, b2, b3, b4);
   }
 
   /**

@@ -49,6 +49,35 @@ export interface ShardState {
   meta?: unknown;
 }
 
+/** A node as a shard file's header lists it: where it sits, its counts, and how many envelopes follow. */
+export interface ShardNodeInfo {
+  level: number;
+  index: number;
+  sentences: number;
+  tokens: number;
+  truncated: number;
+  states: number;
+}
+
+/** A shard without its states: what the set is checked on before any state is read. */
+export type ShardHeader = Omit<ShardState, "nodes"> & { nodes: ShardNodeInfo[] };
+
+/** A shard to merge: its header, and its nodes read on demand (a file streams them; see cli/shardFile.ts). */
+export interface ShardSource {
+  name: string;
+  header: ShardHeader;
+  nodes(): AsyncIterable<ShardState["nodes"][number]>;
+}
+
+/** The header of an in-memory shard (a malformed one is left for checkShards to refuse). */
+export function shardHeader(s: ShardState): ShardHeader {
+  const { nodes, ...rest } = s;
+  const info = Array.isArray(nodes)
+    ? nodes.map((n) => ({ level: n?.level, index: n?.index, sentences: n?.value?.sentences, tokens: n?.value?.tokens, truncated: n?.value?.truncated, states: n?.value?.states?.length }))
+    : nodes;
+  return { ...rest, nodes: info as ShardNodeInfo[] };
+}
+
 /** Runs shard `shard.index` of `shard.count` of the analyses on `sentences` (see the header). */
 export async function runShard(encoder: Encoder, sentences: string[], opts: RunOptions, shard: ShardSpec, meta?: unknown): Promise<ShardState> {
   return withPass(encoder, sentences, opts, async (plan, pass) => {
@@ -69,24 +98,44 @@ export async function runShard(encoder: Encoder, sentences: string[], opts: RunO
 }
 
 /**
- * The results of the whole run from its N shards (any order): the set is checked first (checkShards),
- * then the shards' subtrees go into the block tree left to right. `encoder`, `sentences` and `opts`
- * are the shards' (the model is opened, not run: origins reads its tensors).
+ * The results of the whole run from its N shards (any order; in memory, or ShardSources that stream
+ * their nodes): the set is checked first (checkShards), then the shards' subtrees go into the block
+ * tree left to right, each read when its turn comes. `encoder`, `sentences` and `opts` are the shards'
+ * (the model is opened, not run: origins reads its tensors).
  */
-export async function mergeShards(encoder: Encoder, sentences: string[], opts: RunOptions, shards: readonly ShardState[], names?: readonly string[]): Promise<AnalysisResults> {
-  const named = shards.map((shard, i) => ({ name: names?.[i] ?? `shard ${shard?.shard?.index ?? i}`, shard }));
-  const ordered = checkShards(named);
+export async function mergeShards(encoder: Encoder, sentences: string[], opts: RunOptions, shards: readonly (ShardState | ShardSource)[]): Promise<AnalysisResults> {
+  const sources = shards.map((x, i): ShardSource => ("header" in x ? x : shardSource(x, `shard ${x?.shard?.index ?? i}`)));
+  const ordered = checkShards(sources.map((x) => ({ name: x.name, shard: x.header })));
+  const byName = new Map(sources.map((x) => [x.name, x]));
   return withPass(encoder, sentences, opts, async (plan, pass) => {
     const expect = { model: stateIdentity(encoder.provenance()), sample: sampleId(sentences), settings: runSettings(plan), blocks: plan.blocks.length };
     checkAgainst(ordered[0], expect);
     const clip = ordered.find((x) => x.shard.clip)!.shard.clip!;
     plan.clip = { ...clip, dims: [...clip.dims] };
     const tree = blockTree(plan, pass);
-    for (const { shard } of ordered) for (const n of shard.nodes) await tree.push(n.level, n.index, n.value);
+    for (const { name, shard } of ordered) {
+      let i = 0;
+      for await (const n of byName.get(name)!.nodes()) {
+        const info = shard.nodes[i++];
+        if (!info || n.level !== info.level || n.index !== info.index || n.value.states.length !== info.states) throw new RangeError(`${name}: node ${i - 1} is not the one its header lists; the file is damaged: rerun that shard`);
+        await tree.push(n.level, n.index, n.value);
+      }
+      if (i !== shard.nodes.length) throw new RangeError(`${name}: ${i} of ${shard.nodes.length} nodes; the file is truncated: rerun that shard`);
+    }
     const results = await finish(plan, pass, tree.root());
     results.provenance = { ...results.provenance, shards: ordered.map(({ name, shard }) => ({ name, index: shard.shard.index, count: shard.shard.count, blocks: [shard.blocks.first, shard.blocks.end], provenance: shard.provenance })) };
     return results;
   });
+}
+
+/** An in-memory shard as a source named `name` (a file name, in messages). */
+export function shardSource(s: ShardState, name: string): ShardSource {
+  return {
+    name, header: shardHeader(s),
+    async *nodes() {
+      yield* s.nodes;
+    },
+  };
 }
 
 /**
@@ -94,7 +143,7 @@ export async function mergeShards(encoder: Encoder, sentences: string[], opts: R
  * one model, sample, seed and options, with the same count N, each index 0..N-1 exactly once, the
  * blocks they own following on, and the same fit. Errors name the shard (file) and the fix.
  */
-export function checkShards(shards: readonly { name: string; shard: ShardState }[]): { name: string; shard: ShardState }[] {
+export function checkShards(shards: readonly { name: string; shard: ShardHeader }[]): { name: string; shard: ShardHeader }[] {
   if (shards.length === 0) throw new RangeError("merge: no shards given; pass the N files that artefacts analyze --shard K/N wrote");
   for (const { name, shard } of shards) checkShape(name, shard);
   const ref = shards[0];
@@ -103,7 +152,7 @@ export function checkShards(shards: readonly { name: string; shard: ShardState }
     if (x.shard.shard.count !== ref.shard.shard.count) throw new RangeError(`${x.name}: shard ${x.shard.shard.index} of ${x.shard.shard.count}, but ${ref.name} is of ${ref.shard.shard.count}; merge the shards of one run`);
   }
   const count = ref.shard.shard.count;
-  const byIndex = new Map<number, { name: string; shard: ShardState }>();
+  const byIndex = new Map<number, { name: string; shard: ShardHeader }>();
   for (const x of shards) {
     const seen = byIndex.get(x.shard.shard.index);
     if (seen) throw new RangeError(`${x.name}: duplicate shard ${x.shard.shard.index}/${count} (also ${seen.name}); pass each shard once`);
@@ -127,23 +176,23 @@ export function checkShards(shards: readonly { name: string; shard: ShardState }
 }
 
 /** The fields a shard must have, with their types; a truncated or foreign file fails here. */
-function checkShape(name: string, s: ShardState): void {
-  if (!s || typeof s !== "object" || s.format !== SHARD_FORMAT) throw new TypeError(`${name}: not a shard (format ${JSON.stringify((s as Partial<ShardState> | null)?.format)}, expected ${SHARD_FORMAT}); pass files written by artefacts analyze --shard`);
+function checkShape(name: string, s: ShardHeader): void {
+  if (!s || typeof s !== "object" || s.format !== SHARD_FORMAT) throw new TypeError(`${name}: not a shard (format ${JSON.stringify((s as { format?: unknown } | null)?.format)}, expected ${SHARD_FORMAT}); pass files written by artefacts analyze --shard`);
   if (s.version !== SHARD_VERSION) throw new RangeError(`${name}: shard version ${JSON.stringify(s.version)}, this toolkit reads version ${SHARD_VERSION}; rerun the shards with this version`);
   const int = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
   const ok = s.shard && int(s.shard.index) && int(s.shard.count) && s.shard.index < s.shard.count && s.blocks && int(s.blocks.count) && int(s.blocks.first) && int(s.blocks.end)
     && s.sample && typeof s.sample.sha256 === "string" && s.model && s.settings && Array.isArray(s.nodes)
-    && s.nodes.every((n) => n && int(n.level) && int(n.index) && n.value && Array.isArray(n.value.states) && int(n.value.tokens) && int(n.value.sentences) && int(n.value.truncated));
+    && s.nodes.every((n) => n && int(n.level) && int(n.index) && int(n.states) && int(n.tokens) && int(n.sentences) && int(n.truncated));
   if (!ok) throw new TypeError(`${name}: a shard with missing or malformed fields (shard, blocks, sample, model, settings, nodes); the file is damaged: rerun that shard`);
 }
 
 /** Refuses a shard of another model, sample, seed or options than `want` (whose source `from` names). */
-function checkAgainst(x: { name: string; shard: ShardState }, want: { model: ModelIdentity; sample: ShardState["sample"]; settings: Record<string, unknown>; blocks: number }, from = "this run"): void {
+function checkAgainst(x: { name: string; shard: ShardHeader }, want: { model: ModelIdentity; sample: ShardState["sample"]; settings: Record<string, unknown>; blocks: number }, from = "this run"): void {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const s = x.shard;
   if (!same(s.model, want.model)) throw new RangeError(`${x.name}: model ${JSON.stringify(s.model.model)} (files ${s.model.files?.map((f) => f.sha256.slice(0, 12)).join(", ")}) is not ${from}'s ${JSON.stringify(want.model.model)} (files ${want.model.files.map((f) => f.sha256.slice(0, 12)).join(", ")}); merge shards of one checkpoint`);
-  if (!same(s.sample, want.sample)) throw new RangeError(`${x.name}: sample of ${s.sample.sentences} sentences (sha256 ${s.sample.sha256.slice(0, 12)}) is not ${from}'s ${want.sample.sentences} (sha256 ${want.sample.sha256.slice(0, 12)}); merge shards of one sample (corpus, size, words and seed)`);
   if (s.settings.seed !== want.settings.seed) throw new RangeError(`${x.name}: seed ${JSON.stringify(s.settings.seed)} is not ${from}'s ${JSON.stringify(want.settings.seed)}; merge shards run with one seed`);
+  if (!same(s.sample, want.sample)) throw new RangeError(`${x.name}: sample of ${s.sample.sentences} sentences (sha256 ${s.sample.sha256.slice(0, 12)}) is not ${from}'s ${want.sample.sentences} (sha256 ${want.sample.sha256.slice(0, 12)}); merge shards of one sample (corpus, size, words and seed)`);
   if (!same(s.settings, want.settings)) {
     const keys = [...new Set([...Object.keys(s.settings), ...Object.keys(want.settings)])].filter((k) => !same(s.settings[k], want.settings[k]));
     throw new RangeError(`${x.name}: options differ from ${from}'s in ${keys.map((k) => `${k} (${JSON.stringify(s.settings[k])} vs ${JSON.stringify(want.settings[k])})`).join(", ")}; merge shards run with the same options`);

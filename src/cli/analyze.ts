@@ -7,7 +7,12 @@ import * as path from "node:path";
 import { deviceOption, parseCommand, intOption, type OptionSpec, type ParsedArgs } from "./args.js";
 import { checkOutFile, outStamp, overwrittenMeanwhile, tempName } from "./output.js";
 import { nonFinitePolicy } from "../model/finite.js";
-import { createEncoder } from "../model/encoder.js";
+import { createEncoder, type Encoder } from "../model/encoder.js";
+import type { NonFinitePolicy } from "../model/finite.js";
+import type { RunOptions } from "../analysis/options.js";
+import { runShard, type ShardSpec } from "../analysis/shard.js";
+import { writeShardFile } from "./shardFile.js";
+import { resolveShard } from "./shardSpec.js";
 import { DEFAULT_TOKEN_BUDGET } from "../model/batching.js";
 import { readConfig } from "../model/config.js";
 import { resolveSource } from "../model/source.js";
@@ -49,62 +54,56 @@ const spec: Record<string, OptionSpec> = {
   nonfinite: { type: "string", help: "a NaN/Inf activation: error (stop, naming layer, sentence and token) or exclude (drop the sentence, count in provenance.nonFinite)", default: "error" },
   linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
   worker: { type: "string", help: "run the probe and self-similarity in a worker thread beside the other analyses: auto (from 500 sentences), on or off; same results either way", default: "auto" },
-  out: { type: "string", help: "results JSON file (required)" },
+  "block-sentences": { type: "string", help: "sentences per block after the fit sample: blocks are analysed alone and combined in a fixed tree, so --shard runs merge to the same bytes; results depend on it", default: "1024" },
+  shard: { type: "string", help: "analyse shard K/N of the sample (whole blocks) and write its state (a shard file) to --out, for artefacts merge; auto: from a Slurm job array (SLURM_ARRAY_TASK_ID/COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards)" },
+  shards: { type: "string", help: "the shard count N for --shard auto under a Kubernetes Indexed Job (its completions)" },
+  out: { type: "string", help: "results JSON file (required); with --shard, the shard file" },
 };
 
 const usage =
-  "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sites LIST] [--sample N] [--seed S] [--include-special] --out results.json";
+  "artefacts analyze --model SRC [--corpus NAME|FILE] [--only LIST] [--sites LIST] [--sample N] [--seed S] [--include-special] [--shard K/N|auto] --out results.json";
 
 const description =
   `Encodes a seeded sample of corpus sentences once and runs the analyses: ${summaries()}.\n` +
   "massive and norms read hidden_states and the residual sums entering each LayerNorm (attn_resid, ffn_resid; pre-LN families: the norm inputs) " +
-  "when the model is a Hugging Face folder; sinks is opt-in (--only sinks, or --sites attn_probs).\n" +
-  "Progress goes to stderr; the JSON is written to --out atomically.";
+  "when the model is a Hugging Face folder, and count every token, special ones included, by token class (--include-special does not apply); " +
+  "sinks is opt-in (--only sinks, or --sites attn_probs). See docs/site-analyses.md.\n" +
+  "Progress goes to stderr; the JSON is written to --out atomically. With --shard K/N only shard K's\n" +
+  "blocks are analysed and their state is written; `artefacts merge` makes the results of N shards.";
 
 export const summary = "run the paper's analyses on a sample and write a results JSON";
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(argv, spec, "analyze", usage, description);
   if (typeof args === "number") return args;
-  let settings: AnalyzeSettings;
+  let settings: AnalyzeSettings, shard: ShardSpec | null;
   try {
     settings = readSettings(args);
+    shard = settings.shard === undefined ? null : resolveShard(settings.shard, settings.shards);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
   const stamp = outStamp(settings.out);
-  let sentences: string[];
-  let corpus;
-  try {
-    corpus = corpusInfo(settings.corpus);
-    sentences = sampleSentences(loadCorpus(settings.corpus), { n: settings.sample, seed: settings.seed, minWords: settings.minWords, maxWords: settings.maxWords });
-  } catch (err) {
-    process.stderr.write(`--corpus ${settings.corpus}: ${(err as Error).message}\n`);
+  const sample = sampleOf(settings);
+  if (typeof sample === "string") {
+    process.stderr.write(`${sample}\n`);
     return 1;
   }
-  const encoder = await openEncoder(settings).catch((err: Error) => {
-    process.stderr.write(`${err instanceof SitesError ? "--sites" : `--model ${settings.model}`}: ${err.message}\n`);
-    return null;
-  });
+  const encoder = await openEncoder(settings);
   if (!encoder) return 1;
   const t0 = Date.now();
-  let lastLine = "";
+  const opts = { ...runOptionsOf(settings), onProgress: progress("analyze", t0) };
   try {
-    const results = await runAnalyses(encoder, sentences, {
-      only: settings.only, seed: settings.seed, includeSpecial: settings.includeSpecial, fitSentences: settings.fitSentences,
-      clipDims: settings.clip, batchSize: settings.batchSize, tokenBudget: settings.tokenBudget, linalg: settings.linalg, worker: settings.worker,
-      onProgress: ({ stage, done, total, analysis, worker }) => {
-        if (lastLine === "" && worker) process.stderr.write("analyze: the probe and self-similarity run in a worker thread\n");
-        const line = stage === "result" ? `analyze: computing ${analysis}` : `analyze: ${stage} ${done}/${total} sentences`;
-        if (line !== lastLine) process.stderr.write(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
-        lastLine = line;
-      },
-    });
-    results.provenance = {
-      ...results.provenance,
-      corpus: { ...corpus, sample: settings.sample, minWords: settings.minWords, maxWords: settings.maxWords, seed: settings.seed },
-    };
+    if (shard) {
+      process.stderr.write(`analyze: shard ${shard.index}/${shard.count}\n`);
+      const state = await runShard(encoder, sample.sentences, opts, shard, recordOf(settings));
+      writeShardFile(settings.out, state);
+      process.stderr.write(`analyze: wrote shard ${shard.index}/${shard.count} (blocks ${state.blocks.first}-${state.blocks.end} of ${state.blocks.count}) to ${settings.out} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      return 0;
+    }
+    const results = await runAnalyses(encoder, sample.sentences, opts);
+    results.provenance = { ...results.provenance, corpus: corpusRecord(settings, sample.corpus) };
     const meanwhile = overwrittenMeanwhile(settings.out, stamp, "analyze");
     if (meanwhile) process.stderr.write(`${meanwhile}\n`);
     writeAtomic(settings.out, JSON.stringify(results) + "\n");
@@ -118,11 +117,60 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** The settings that fix a result (a shard file's record: artefacts merge rebuilds the run from it). */
+export type RunRecord = Pick<AnalyzeSettings, "model" | "corpus" | "only" | "sample" | "seed" | "minWords" | "maxWords" | "includeSpecial" | "fitSentences" | "clip" | "tokenBudget" | "batchSize" | "blockSentences" | "linalg" | "allowNonFinite" | "nonFinite" | "sites">;
+
+export function recordOf(s: RunRecord): RunRecord {
+  const { model, corpus, only, sites, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite } = s;
+  return { model, corpus, only, sites, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite };
+}
+
+/** runAnalyses' options from the command's settings (worker: auto unless given). */
+export function runOptionsOf(s: RunRecord & { worker?: boolean | "auto" }): RunOptions {
+  return {
+    only: s.only, seed: s.seed, includeSpecial: s.includeSpecial, fitSentences: s.fitSentences, clipDims: s.clip, batchSize: s.batchSize,
+    tokenBudget: s.tokenBudget, blockSentences: s.blockSentences, linalg: s.linalg, worker: s.worker ?? "auto",
+  };
+}
+
+/** The seeded sample (and the corpus' description), or the error line. */
+export function sampleOf(s: RunRecord): { sentences: string[]; corpus: ReturnType<typeof corpusInfo> } | string {
+  try {
+    const corpus = corpusInfo(s.corpus);
+    return { corpus, sentences: sampleSentences(loadCorpus(s.corpus), { n: s.sample, seed: s.seed, minWords: s.minWords, maxWords: s.maxWords }) };
+  } catch (err) {
+    return `--corpus ${s.corpus}: ${(err as Error).message}`;
+  }
+}
+
+export function corpusRecord(s: RunRecord, corpus: ReturnType<typeof corpusInfo>): Record<string, unknown> {
+  return { ...corpus, sample: s.sample, minWords: s.minWords, maxWords: s.maxWords, seed: s.seed };
+}
+
+/** The encoder, or null after printing why it did not open. */
+export async function openEncoder(s: RunRecord & { threads?: number; device?: "cpu" | "cuda" }): Promise<Encoder | null> {
+  return siteEncoder(s).catch((err: Error) => {
+    process.stderr.write(`${err instanceof SitesError ? "--sites" : `--model ${s.model}`}: ${err.message}\n`);
+    return null;
+  });
+}
+
+/** Progress lines on stderr (one per change). */
+export function progress(command: string, t0: number): RunOptions["onProgress"] {
+  let lastLine = "";
+  return ({ stage, done, total, analysis, worker }) => {
+    if (lastLine === "" && worker) process.stderr.write(`${command}: the probe and self-similarity run in a worker thread\n`);
+    const line = stage === "result" ? `${command}: computing ${analysis}` : `${command}: ${stage} ${done}/${total} sentences`;
+    if (line !== lastLine) process.stderr.write(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    lastLine = line;
+  };
+}
+
 /**
  * The encoder with the sites the run needs: the analyses' pre-LN and attention kinds the family has, and
  * --sites (an unknown or missing one is refused by the encoder, listing the valid ones).
  */
-async function openEncoder(settings: AnalyzeSettings) {
+async function siteEncoder(settings: RunRecord & { threads?: number; device?: "cpu" | "cuda" }) {
   const { dir, kind } = await resolveSource(settings.model);
   const config: ModelConfig | null = kind === "hf-folder" ? readConfig(dir) : null;
   if (settings.sites.length && !config) throw new SitesError(`${settings.sites.join(",")}: ${dir} is an ONNX folder; sites are built into the graph from a Hugging Face checkpoint folder (config.json + model.safetensors): pass that instead`);
@@ -132,7 +180,7 @@ async function openEncoder(settings: AnalyzeSettings) {
     throw new SitesError((err as Error).message, { cause: err });
   }
   const sites = siteRequest(config, settings.only, settings.sites);
-  return createEncoder(settings.model, { threads: settings.threads, device: settings.device, allowNonFinite: settings.allowNonFinite, nonFinite: settings.nonFinite, sites });
+  return createEncoder(settings.model, { threads: settings.threads, device: settings.device ?? "cpu", allowNonFinite: settings.allowNonFinite, nonFinite: settings.nonFinite, sites });
 }
 
 /** A bad --sites entry (reported under the flag's name, not the model's). */
@@ -150,7 +198,7 @@ export function writeAtomic(file: string, text: string): void {
   }
 }
 
-type AnalyzeSettings = ReturnType<typeof readSettings>;
+export type AnalyzeSettings = ReturnType<typeof readSettings>;
 
 /** Checks the options and resolves their defaults; throws RangeError naming the option. */
 function readSettings(args: ParsedArgs) {
@@ -167,13 +215,15 @@ function readSettings(args: ParsedArgs) {
     includeSpecial: o["include-special"] === true, fitSentences: intOption(o["fit-sentences"], "fit-sentences", 1),
     clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
     tokenBudget: intOption(o["token-budget"], "token-budget", 1),
+    blockSentences: intOption(o["block-sentences"], "block-sentences", 1),
+    shard: o.shard as string | undefined, shards: o.shards as string | undefined,
     batchSize: o["batch-size"] === undefined ? undefined : intOption(o["batch-size"], "batch-size", 1),
     threads: o.threads === undefined ? undefined : intOption(o.threads, "threads", 1),
     device: deviceOption(o.device),
     linalg: o.linalg as "onnxruntime" | "js",
     worker: ({ auto: "auto", on: true, off: false } as const)[o.worker as "auto" | "on" | "off"] as boolean | "auto" | undefined,
     allowNonFinite: o["allow-nonfinite"] === true,
-    nonFinite: nonFinitePolicy(o.nonfinite, "--nonfinite"),
+    nonFinite: nonFinitePolicy(o.nonfinite, "--nonfinite") as NonFinitePolicy,
     out: checkOutFile(o.out as string),
   };
   if (settings.worker === undefined || !Object.hasOwn({ auto: 1, on: 1, off: 1 }, o.worker as string)) throw new RangeError(`invalid --worker: ${JSON.stringify(o.worker)}; expected auto, on or off`);

@@ -19,7 +19,10 @@ export interface MassiveMapOptions {
   title?: string;
 }
 
-/** The largest |a| per layer and dim, one heatmap panel per site kind (log10 colour, values on hover and in the table). */
+/**
+ * The largest |a| per layer and dim, one heatmap panel per site kind (log10 colour, values on hover and
+ * in the table: one row per site, one column per dim).
+ */
 export function massiveMapFigure(result: MassiveResult, options: MassiveMapOptions = {}): FigureSpec {
   const model = options.model ?? "model";
   const present = [...new Set(result.sites.map((s) => s.kind))];
@@ -27,6 +30,7 @@ export function massiveMapFigure(result: MassiveResult, options: MassiveMapOptio
   for (const k of kinds) if (!present.includes(k)) throw new RangeError(`massiveMapFigure: site kind ${JSON.stringify(k)} is not in the result (${present.join(", ") || "none"}); ask the encoder for it (--sites)`);
   if (kinds.length === 0) throw new RangeError("massiveMapFigure: the result has no sites; run the massive analysis on some sentences");
   const n = kinds.length, gap = 0.1, h = (1 - gap * (n - 1)) / n;
+  const widest = Math.max(0, ...result.sites.filter((s) => kinds.includes(s.kind)).map((s) => s.dimMaxAbs.length));
   const layout: Record<string, unknown> = {}, annotations: Record<string, unknown>[] = [], data: Record<string, unknown>[] = [], rows: Cell[][] = [];
   kinds.forEach((kind, k) => {
     const sites = result.sites.filter((s) => s.kind === kind && s.tokens > 0).sort((a, b) => a.layer - b.layer);
@@ -40,10 +44,11 @@ export function massiveMapFigure(result: MassiveResult, options: MassiveMapOptio
     data.push({
       type: "heatmap", name: kind, x, y: sites.map((s) => s.layer), coloraxis: "coloraxis", xaxis: `x${suffix}`, yaxis: `y${suffix}`,
       z: sites.map((s) => x.map((d) => (s.dimMaxAbs[d] > 0 ? r3(Math.log10(s.dimMaxAbs[d])) : null))),
-      customdata: sites.map((s) => x.map((d) => s.dimMaxAbs[d] ?? null)),
+      customdata: sites.map((s) => x.map((d) => p4(s.dimMaxAbs[d]))),
       hovertemplate: `${kind}.%{y}<br>dim %{x}<br>max |a| %{customdata:.4g}<extra></extra>`,
     });
-    for (const s of sites) s.dimMaxAbs.forEach((v, d) => rows.push([kind, s.layer, d, v]));
+    // wide: one row per site, one column per dim (the long form repeats kind, layer and dim per value: 4x the bytes)
+    for (const s of sites) rows.push([kind, s.layer, ...Array.from({ length: widest }, (_, d) => p4(s.dimMaxAbs[d]))]);
   });
   const t = options.title ?? `${model}: largest |activation| per layer and dim`;
   const { absolute, ratio } = result.settings;
@@ -56,12 +61,17 @@ export function massiveMapFigure(result: MassiveResult, options: MassiveMapOptio
       height: 240 * n + 120, margin: { l: 64, r: 24, t: 84, b: 56 },
     }),
     config: plotConfig(),
-    table: { columns: ["site kind", "layer", "dim", "max |a|"], rows },
+    table: { columns: ["site kind", "layer", ...Array.from({ length: widest }, (_, d) => `max |a| dim ${d}`)], rows },
   };
 }
 
 function r6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
+}
+
+/** 4 significant digits: the map's hover and table (a real model has layers x dims x kinds of them). */
+function p4(v: number | undefined): number | null {
+  return v === undefined ? null : Number(v.toPrecision(4));
 }
 
 function r3(v: number): number {

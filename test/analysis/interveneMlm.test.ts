@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { interveneMlm } from "../../src/analysis/interveneMlm.js";
 import { synthesize } from "../../src/model/synth.js";
 import { WORDPIECE_MIN_VOCAB, wordPieceVocab } from "../../src/model/synthTokenizer.js";
-import { createRandom } from "../../src/numerics/random.js";
+import { synthZipfSentences } from "../../src/model/synthHead.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "intervene-"));
 process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -20,17 +20,20 @@ const HEAD = path.join(__dirname, "..", "..", "..", "test", "fixtures", "heads",
 
 /** Sentences of 12 words drawn with p(word) proportional to 1 / rank (rank = id - first word id + 1). */
 function zipfSentences(n: number, seed: number): string[] {
-  const vocab = wordPieceVocab();
-  const words = vocab.slice(WORDPIECE_MIN_VOCAB).filter((w) => /^[a-z]+$/.test(w)).map((w) => ({ w, rank: vocab.indexOf(w) - WORDPIECE_MIN_VOCAB + 1 }));
-  const total = words.reduce((a, x) => a + 1 / x.rank, 0);
-  const rng = createRandom(seed);
-  const pick = () => {
-    let u = rng.next() * total;
-    for (const x of words) if ((u -= 1 / x.rank) <= 0) return x.w;
-    return words[words.length - 1].w;
-  };
-  return Array.from({ length: n }, () => Array.from({ length: 12 }, pick).join(" "));
+  return synthZipfSentences(n, seed);
 }
+
+test("synthZipfSentences draws words by 1 / rank, seeded", () => {
+  const s = synthZipfSentences(200, 1);
+  assert.deepEqual(synthZipfSentences(200, 1), s);
+  const vocab = wordPieceVocab();
+  const counts = new Map<string, number>();
+  for (const w of s.join(" ").split(" ")) counts.set(w, (counts.get(w) ?? 0) + 1);
+  // the first word ("the", rank 1) is drawn about twice as often as the second (rank 2)
+  const first = vocab[WORDPIECE_MIN_VOCAB], second = vocab[WORDPIECE_MIN_VOCAB + 1];
+  const ratio = counts.get(first)! / counts.get(second)!;
+  assert.ok(ratio > 1.5 && ratio < 2.6, `ratio ${ratio}`);
+});
 
 test("SYNTHETIC ground truth: ablating the planted dim raises the MLM loss far more than random dims", async () => {
   const dir = await synthesize({ arch: "bert", layers: 2, hidden: 32, heads: 2, seed: 3, plantOutlier: { dim: 5, sign: "max" }, mlmHead: true, out: path.join(tmp, "planted") });

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { createEncoder, type Encoder } from "../../src/model/encoder.js";
 import { runAnalyses, type RunOptions } from "../../src/analysis/run.js";
-import { mergeShards, runShard, type ShardState } from "../../src/analysis/shard.js";
+import { mergeShards, runShard, shardSource, type ShardState } from "../../src/analysis/shard.js";
 import { loadCorpus } from "../../src/data/corpus.js";
 import { sampleSentences } from "../../src/data/sample.js";
 
@@ -67,7 +67,7 @@ test("mergeShards: the side worker and given clip dims take the same path to the
 
 test("mergeShards refuses mixed samples, seeds and options, a duplicate or missing shard, and a damaged one", async () => {
   const set = await shards(3);
-  const merge = (s: ShardState[], o = opts, names?: string[]) => mergeShards(encoder, sentences, o, s, names);
+  const merge = (s: ShardState[], o = opts, names?: string[]) => mergeShards(encoder, sentences, o, s.map((x, i) => (names ? shardSource(x, names[i]) : x)));
   const names = ["a.json", "b.json", "c.json"];
   await assert.rejects(merge([set[0], set[1]]), /merge: shard 2 of 3 missing \(got 0, 1\); rerun it with --shard K\/3/);
   await assert.rejects(merge([set[0], set[1], set[1]], opts, names), /c\.json: duplicate shard 1\/3 \(also b\.json\); pass each shard once/);

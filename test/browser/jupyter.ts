@@ -16,7 +16,7 @@ export const ROOT = path.resolve(__dirname, "..", "..", "..");
 export const LAB_VENV = process.env.PA_JUPYTERLAB_VENV ?? path.join(os.homedir(), ".cache", "positional-artefacts", "jupyterlab-venv");
 
 /** Small values for the parameters cell, so all notebooks run in seconds (the figures are the same kinds). */
-export const SMALL_PARAMETERS: Record<string, string> = { sample: "24", probeTokens: "300", pairs: "60" };
+export const SMALL_PARAMETERS: Record<string, string> = { sample: "24", siteSample: "24", probeTokens: "300", pairs: "60" };
 
 /**
  * A temporary root holding `notebooks/` (copies with the parameters cell set to `overrides`) and

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { isotropyFigure } from "../../src/figures/isotropy.js";
 import { massiveMapFigure } from "../../src/figures/massive.js";
 import { sinkMassFigure } from "../../src/figures/sinks.js";
+import { isotropyNarrative, isotropyTable, massiveNarrative, sinkNarrative } from "../../src/figures/sitesNarrative.js";
 import type { IsotropyResult } from "../../src/analysis/isotropy.js";
 import type { MassiveResult, MassiveSite } from "../../src/analysis/massive.js";
 import type { SinkResult } from "../../src/analysis/sinks.js";
@@ -87,8 +88,8 @@ test("massiveMapFigure: a layer x dim panel per site kind, log10 of the largest 
   assert.deepEqual(fig.data[0].z, [[0, 0.301, -0.301], [0, 1, null]]);
   assert.deepEqual(fig.data[1].z, [[0.477, 3.301, 0]]);
   assert.deepEqual(fig.data[1].customdata, [[3, 2000, 1]]);
-  assert.equal(fig.table!.rows.length, 9);
-  assert.deepEqual(fig.table!.rows[6], ["ffn_resid", 1, 0, 3]);
+  assert.deepEqual(fig.table!.columns, ["site kind", "layer", "max |a| dim 0", "max |a| dim 1", "max |a| dim 2"]);
+  assert.deepEqual(fig.table!.rows, [["hidden_states", 0, 1, 2, 0.5], ["hidden_states", 1, 1, 10, 0], ["ffn_resid", 1, 3, 2000, 1]]);
   assertSnapshot("massive-map-synthetic", fig);
   assert.deepEqual(massiveMapFigure(massive(), { kinds: ["ffn_resid"] }).data.map((t) => t.name), ["ffn_resid"]);
   assert.throws(() => massiveMapFigure(massive(), { kinds: ["attn_resid"] }), /site kind "attn_resid" is not in the result \(hidden_states, ffn_resid\)/);
@@ -104,4 +105,18 @@ test("sinkMassFigure: a layer x head panel per token class on one 0..1 scale, si
   assertSnapshot("sink-mass-synthetic", fig);
   assert.throws(() => sinkMassFigure(sinks(), { classes: ["other" as "cls"] }), /unknown token class "other"/);
   assert.throws(() => sinkMassFigure({ ...sinks(), layers: [] }), /no layers/);
+});
+
+test("isotropyTable and the narratives quote the results' numbers (synthetic)", () => {
+  const t = isotropyTable(isotropy(), { model: "m" });
+  assert.deepEqual(t.columns.slice(0, 4), ["layer", "tokens", "IsoScore raw", "IsoScore clipped"]);
+  assert.deepEqual(t.rows[1].slice(0, 4), [1, 50, 0.1, 0.4]);
+  assert.deepEqual(t.rows[1].slice(-2), [0.8, 0.2]);
+  // layer 1 only (layer 0 is the embeddings): raw 0.1, clipped 0.4, whitened 0.95
+  assert.equal(isotropyNarrative(isotropy(), { model: "m" }), "**m** (layers 1-1): IsoScore 0.1-0.1 raw, 0.4-0.4 clipped (clipping changes it most at layer 1: +0.3); whitened 0.95-0.95. The average cosine of random pairs is 0.8-0.8 raw and 0.2-0.2 clipped; the top principal component holds 0.9-0.9 of the variance raw.");
+  const m = massive();
+  m.sites[1].top = [{ value: -2000, sentence: 3, token: "[SEP]", position: 7, dim: 1, class: "sep" }];
+  m.persistence = [{ kind: "ffn_resid", dim: 1, class: "sep", layers: [1], count: 1 }];
+  assert.equal(massiveNarrative(m, { model: "m" }), "**m**: massive activations (|a| > 100 and > 1000 x the site's median |a|) per site kind: hidden_states: 0; ffn_resid: 1 (layers 1). The largest |a| is 2000 at ffn_resid.1, dim 1, on \"[SEP]\" (sep, position 7), 2000 times the site's median |a|. The most persistent pair is dim 1 on sep tokens at ffn_resid, massive in 1 layer(s).");
+  assert.equal(sinkNarrative(sinks(), { model: "m" }), "**m** (4 sentences, ε = 0.3): Gu et al.'s sink rate per token class cls 0.5, sep 0, first 0, punct 0. 2 head(s) put more than ε on one class over the whole sample; the strongest: layer 1 head 0 on cls (0.9), layer 2 head 0 on cls (0.9).");
 });

@@ -14,8 +14,8 @@ const build = require(path.join(root, "tools", "notebooks", "build.js")) as {
 const srcDir = path.join(root, "tools", "notebooks", "src");
 const sources = fs.readdirSync(srcDir).filter((f) => f.endsWith(".nb")).sort();
 
-test("there is one notebook source per figure group, 00 (summary) and 01-08", () => {
-  assert.deepEqual(sources.map((f) => f.slice(0, 2)), ["00", "01", "02", "03", "04", "05", "06", "07", "08"]);
+test("there is one notebook source per figure group, 00 (summary) and 01-10", () => {
+  assert.deepEqual(sources.map((f) => f.slice(0, 2)), ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]);
 });
 
 test("parseSource splits cells on %% markers and rejects unknown markers", () => {
@@ -42,7 +42,7 @@ for (const f of sources) {
   test(`notebooks/${name} calls only names the public API exports`, () => {
     const text = fs.readFileSync(path.join(srcDir, f), "utf8");
     const used = new Set([...text.matchAll(/\bpa\.([A-Za-z_]\w*)/g)].map((m) => m[1]));
-    const types = new Set(["FigureSpec", "TableSpec", "StsSet", "StsResult", "LabelledTexts", "SupervisedResult", "AnalysisResults", "TrainingLog", "SharedAnalyses", "FamilyEntry"]);
+    const types = new Set(["FigureSpec", "TableSpec", "StsSet", "StsResult", "LabelledTexts", "SupervisedResult", "AnalysisResults", "TrainingLog", "SharedAnalyses", "FamilyEntry", "MlmInterventionResult"]);
     const missing = [...used].filter((n) => !(n in api) && !types.has(n));
     assert.deepEqual(missing, []);
   });
