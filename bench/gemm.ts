@@ -10,6 +10,7 @@ import * as ort from "onnxruntime-node";
 import { performance } from "node:perf_hooks";
 import { buildMatmulGraph } from "../src/model/linalg.js";
 import { createEncoder } from "../src/model/encoder.js";
+import { sessionOptions } from "../src/model/session.js";
 import type { ModelConfig } from "../src/model/types.js";
 import { benchSentences } from "./sentences.js";
 import type { ModelPlan } from "./models.js";
@@ -56,7 +57,7 @@ export interface GemmOptions {
 
 /** One JSON line per model and length: peak GFLOP/s, our achieved GFLOP/s, the share. */
 export async function gemmMode(plan: ModelPlan, o: GemmOptions, write: (line: unknown) => void, log: (m: string) => void): Promise<void> {
-  const session = await ort.InferenceSession.create(buildMatmulGraph(), { intraOpNumThreads: o.threads, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  const session = await ort.InferenceSession.create(buildMatmulGraph(), sessionOptions(o.threads, "cpu"));
   const encoder = await createEncoder(plan.dir, { threads: o.threads });
   try {
     for (const T of o.lengths) {
