@@ -4,6 +4,7 @@
  * else (no tokenising, no batching, no checks). Bench code may import onnxruntime-node; src/ may not.
  */
 import * as ort from "onnxruntime-node";
+import { sessionOptions } from "../src/model/session.js";
 
 /** One padded batch as the encoder ran it: row-major [batch x length] int64 ids and mask. */
 export interface PaddedBatch {
@@ -18,9 +19,9 @@ export interface PaddedBatch {
 export class BareSession {
   private constructor(private readonly session: ort.InferenceSession, private readonly fetches: string[]) {}
 
-  /** Same session options as src/model/session.ts: intra-op threads, one inter-op thread, all optimisations. */
+  /** The session options of src/model/session.ts (intra-op threads, one inter-op thread, all optimisations, PA_ORT_SPIN). */
   static async open(bytes: Uint8Array, threads: number): Promise<BareSession> {
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+    const session = await ort.InferenceSession.create(bytes, sessionOptions(threads, "cpu"));
     return new BareSession(session, session.outputNames.filter((n) => /^hidden_states\.\d+$/.test(n)));
   }
 

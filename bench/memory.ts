@@ -3,7 +3,13 @@
  * layer, consuming each batch the way the analyses do (toLayerBatches, then reading every value), and
  * prints ONE JSON line with its peak resident memory. Run alone:
  *
- *   node dist/bench/memory.js --model DIR --n 2000 [--threads T] [--analyses]
+ *   node dist/bench/memory.js --model DIR --n 2000 [--threads T] [--analyses] [--shard K/N]
+ *
+ * With --shard K/N (and --analyses) the process runs shard K of N (runShard: whole blocks of the
+ * sample, blocks.ts) instead of the whole run, as `artefacts analyze --shard` does. Either way the
+ * line says how many blocks the sample has, the most tree nodes held at once, and the size of one
+ * full state set (JSON of every envelope): what the block tree keeps is at most about
+ * log2(blocks) + 3 such sets (the pending roots, and a combine's two inputs and output).
  *
  * Peak memory is the process's high-water mark: process.resourceUsage().maxRSS and, on Linux,
  * VmHWM from /proc/self/status. Both are reported in MiB.
@@ -19,6 +25,9 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { toLayerBatches } from "../src/analysis/batch.js";
 import { runAnalyses } from "../src/analysis/run.js";
+import { runShard } from "../src/analysis/shard.js";
+import { blockRanges } from "../src/analysis/blocks.js";
+import { resolveShard } from "../src/cli/shardSpec.js";
 import { createEncoder } from "../src/model/encoder.js";
 import { formatHelp, intOption, parseArgs, type OptionSpec } from "../src/cli/args.js";
 import { benchSentences } from "./sentences.js";
@@ -28,6 +37,7 @@ const spec: Record<string, OptionSpec> = {
   n: { type: "string", help: "sentences to stream (required)" },
   threads: { type: "string", help: "onnxruntime intra-op threads (default: PA_THREADS, else all cores)" },
   analyses: { type: "boolean", help: "run every analysis (src/analysis/run.ts, runAnalyses) instead of only reading the batches" },
+  shard: { type: "string", help: "with --analyses: run shard K/N of the sample (runShard) instead of the whole run" },
 };
 
 /** Peak resident set in MiB: [maxRSS, VmHWM or null]. */
@@ -75,6 +85,9 @@ async function main(argv: string[]): Promise<number> {
   const ready = peakMiB();
   const encoder = await createEncoder(model, { threads });
   const analyses = args.options.analyses === true;
+  const shard = args.options.shard === undefined ? null : resolveShard(args.options.shard as string, undefined);
+  if (shard && !analyses) throw new RangeError("bench/memory: --shard needs --analyses");
+  let stateMiB: number | null = null, nodes = 0;
   const gc = forcedGc();
   const retained: Record<string, { heap_mb: number; array_buffers_mb: number }> = { ready: retainedMiB(gc) };
   let gcSeconds = 0;
@@ -91,13 +104,21 @@ async function main(argv: string[]): Promise<number> {
     // worker: false, so `retained` (this isolate's heap and ArrayBuffers after a GC) covers every
     // accumulator: the side worker (the default from 500 sentences) would hold the probe's samples and
     // the self-similarity sums in its own isolate, the same bytes, where this GC does not see them.
-    await runAnalyses(encoder, sentences, {
+    const opts = {
       worker: false,
-      onProgress: ({ stage, done, total }) => {
+      onProgress: ({ stage, done, total }: { stage: string; done: number; total: number }) => {
         if (stage === "encode" && !retained.half && done >= total / 2) sample("half");
         else if (stage === "result" && !retained.end) sample("end");
       },
-    });
+      onStates: (states: unknown[]) => {
+        stateMiB = round(states.reduce((n: number, e) => n + JSON.stringify(e).length, 0) / 1048576);
+      },
+    };
+    if (shard) {
+      const st = await runShard(encoder, sentences, opts, shard);
+      nodes = st.nodes.length;
+      stateMiB = round(st.nodes.reduce((n, x) => n + x.value.states.reduce((m, e) => m + JSON.stringify(e).length, 0), 0) / 1048576);
+    } else await runAnalyses(encoder, sentences, opts);
     if (!retained.end) sample("end");
     tokens = encoder.stats.tokens;
   } else {
@@ -120,7 +141,8 @@ async function main(argv: string[]): Promise<number> {
   await encoder.dispose();
   process.stdout.write(JSON.stringify({
     n, tokens, seconds: Math.round(seconds * 100) / 100, threads: (encoder.provenance().threads as number),
-    analyses: analyses ? "runAnalyses" : "none",
+    analyses: analyses ? (shard ? `runShard ${shard.index}/${shard.count}` : "runAnalyses") : "none",
+    blocks: blockRanges(n, 200, 1024).length, ...(analyses ? { state_mb: stateMiB, ...(shard ? { shard_nodes: nodes } : {}) } : {}),
     peak_mb: peak.vmhwm_mb ?? peak.maxrss_mb, ...peak, input_ready_mb: ready.vmhwm_mb ?? ready.maxrss_mb,
     // reachable after a forced GC: before the stream (model loaded), halfway, at the end of the main pass
     retained,

@@ -24,7 +24,7 @@ import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
 import { familyOf } from "./families/index.js";
 import type { EncodedBatch, Float32Tensor, ModelConfig, SiteInfo, StaticTensors } from "./types.js";
 import { resolveSites } from "./sites.js";
-import { editModelBytes, type GraphEdit } from "./onnx/edits.js";
+import { checkConstantEdits, editModelBytes, type GraphEdit } from "./onnx/edits.js";
 import { dropRows, nonFinitePolicy, nonFiniteRows, type NonFiniteCount, type NonFinitePolicy } from "./finite.js";
 import { checkTokenizerAgainstModel } from "./crosscheck.js";
 import { DEFAULT_TOKEN_BUDGET, DEFAULT_WINDOW, lengthOrder, planBatches } from "./batching.js";
@@ -115,6 +115,7 @@ function warnOnce(message: string, sink?: (message: string) => void): void {
 export async function createEncoder(source: string, options: EncoderOptions = {}): Promise<Encoder> {
   const device = resolveDevice(options.device ?? "cpu"); // fail before any download or graph build
   const policy = nonFinitePolicy(options.nonFinite);
+  if (options.edits?.length) checkConstantEdits(options.edits, "edits");
   const resolved = await resolveSource(source, options);
   const { dir, kind, id } = resolved;
   if (options.sites?.length && kind !== "hf-folder") {
@@ -134,7 +135,8 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
     }
     config = ckpt.config;
     sites = resolveSites(config, options.sites ?? []);
-    bytes = buildOnnx(ckpt, { sites });
+    // edits go into the graph before it is serialised (no decode/encode round trip of the weights)
+    bytes = buildOnnx(ckpt, { sites, edits: options.edits });
     files = ckpt.files;
     dtype = ckpt.dtype;
     // keep only the static tensors' arrays alive, not every weight
@@ -154,7 +156,7 @@ export async function createEncoder(source: string, options: EncoderOptions = {}
     let cached: StaticTensors | undefined;
     statics = () => (cached ??= onnxStaticTensors(modelFile, config));
   }
-  if (options.edits?.length) bytes = editModelBytes(bytes, options.edits, dir);
+  if (options.edits?.length && kind !== "hf-folder") bytes = editModelBytes(bytes, options.edits, dir);
   const session = await EncoderSession.open(bytes, { threads: options.threads, device });
   if (session.layers !== config.layers) {
     await session.dispose();

@@ -82,10 +82,25 @@ function listBinDirs(root: string): string[] {
   return out;
 }
 
-function sessionOptions(threads: number, device: Device): ort.InferenceSession.SessionOptions {
+/**
+ * Whether onnxruntime's intra-op threads spin while waiting for work (its default) or sleep:
+ * PA_ORT_SPIN=0 sets session.intra_op.allow_spinning to 0. Same numbers either way; sleeping leaves
+ * the cores to other work (the analyses' worker thread, other jobs on a shared node): measured
+ * 0.72x the wall time of a short all-MiniLM-L6-v2 run on a 2-core machine at load 14 (issue 23 note).
+ */
+export function ortSpinning(): boolean {
+  const v = process.env.PA_ORT_SPIN;
+  if (v === undefined || v === "" || v === "1") return true;
+  if (v === "0") return false;
+  throw new RangeError(`PA_ORT_SPIN: ${JSON.stringify(v)} is not 0 or 1; unset it (threads spin, onnxruntime's default) or set 0 (they sleep)`);
+}
+
+/** The session options every session here uses; the bench's bare session copies them (bench/bare.ts). */
+export function sessionOptions(threads: number, device: Device): ort.InferenceSession.SessionOptions {
   return {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all",
     executionProviders: device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
+    ...(ortSpinning() ? {} : { extra: { session: { intra_op: { allow_spinning: "0" } } } }),
   };
 }
 

@@ -6,7 +6,7 @@ Reads a JSON job from --job (written by the bench):
   {"onnx": FILE, "threads": N, "warmup": W, "repeats": R,
    "batches": [{"input_ids": [[...]], "attention_mask": [[...]]}, ...]}
 Opens the graph with the session options of src/model/session.ts (intra-op threads N, one inter-op
-thread, sequential execution, every graph optimisation, CPU provider), runs every batch W times
+thread, sequential execution, every graph optimisation, CPU provider, PA_ORT_SPIN), runs every batch W times
 unmeasured, then R timed passes fetching every hidden_states.K output, and prints ONE JSON line:
   {"tokens": real tokens per pass, "padded": padded tokens, "seconds": [per pass], "median_s": ...,
    "tps": tokens / median_s, "onnxruntime": version, ...}
@@ -15,6 +15,7 @@ unmeasured, then R timed passes fetching every hidden_states.K output, and print
 """
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -30,6 +31,9 @@ def session(path, threads):
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # PA_ORT_SPIN=0: threads sleep instead of spinning, as src/model/session.ts does under the same variable
+    if os.environ.get("PA_ORT_SPIN") == "0":
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(path, sess_options=so, providers=["CPUExecutionProvider"])
 
 

@@ -16,6 +16,7 @@ import type { Checkpoint } from "../checkpoint.js";
 import type { ModelConfig, SiteInfo } from "../types.js";
 import { familyOf } from "../families/index.js";
 import { GraphBuilder } from "./graph.js";
+import { applyGraphEdits, type GraphEdit } from "./edits.js";
 import { DataType, encodeModel, valueInfo, type ModelProto } from "./proto.js";
 
 export const OPSET = 17;
@@ -25,6 +26,8 @@ export { FLOAT32_MIN } from "../families/blocks.js";
 export interface BuildOptions {
   /** Sites to expose as extra outputs, from resolveSites (src/model/sites.ts); hidden_states sites are outputs already. */
   sites?: readonly SiteInfo[];
+  /** Interventions with constant keep/fill (onnx/edits.ts), applied to the built graph; default none. */
+  edits?: readonly GraphEdit[];
 }
 
 /** Builds the encoder graph of a loaded checkpoint; returns the serialised ModelProto. */
@@ -60,6 +63,7 @@ export function buildOnnxModel(ckpt: Checkpoint, options: BuildOptions = {}): Mo
     valueInfo("last_hidden_state", DataType.FLOAT, outDims),
     ...sites.map((s) => siteOutput(s, ckpt.dir, g.has(s.name))),
   ];
+  if (options.edits?.length) applyGraphEdits(g.graph, options.edits);
   return {
     irVersion: IR_VERSION,
     producerName: "positional-artefacts",

@@ -97,9 +97,15 @@ function editNodes(graph: GraphProto, e: GraphEdit, value: string): NodeProto[] 
 
 /** Applies constant edits to a serialised model (decode, edit, encode); `where` names it in errors. */
 export function editModelBytes(bytes: Uint8Array, edits: readonly GraphEdit[], where: string): Uint8Array {
-  if (edits.some((e) => !e.keep || !e.fill)) throw new RangeError(`${where}: graph edits on an encoder need keep and fill vectors`);
+  checkConstantEdits(edits, where);
   const model = decodeModel(bytes, where);
   if (!model.graph) throw new Error(`${where}: the model has no graph`);
   applyGraphEdits(model.graph, edits);
   return encodeModel(model);
+}
+
+/** An encoder feeds only ids and masks, so its edits must carry keep and fill; throws naming the first that does not. */
+export function checkConstantEdits(edits: readonly GraphEdit[], where: string): void {
+  const bad = edits.find((e) => !e.keep || !e.fill);
+  if (bad) throw new RangeError(`${where}: edit of ${bad.target} has no keep/fill vectors; an encoder's edits must be constants (ablationVectors(width, dims))`);
 }

@@ -5,7 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { exportOnnx } from "../../../src/model/export.js";
 import { ablationVectors, applyGraphEdits } from "../../../src/model/onnx/edits.js";
 import { graphProto, nodeProto, tensorProto, DataType } from "../../../src/model/onnx/proto.js";
 import { MaskedLm } from "../../../src/model/mlm.js";
@@ -126,6 +128,35 @@ test("createEncoder applies constant edits: later layers see them, the unedited 
     await plain.dispose();
   }
 });
+
+test("createEncoder refuses an edit without constant keep/fill vectors", async () => {
+  await assert.rejects(createEncoder(BERT, { edits: [{ target: "hidden_states.1", width: 32 }] }), /edits: edit of hidden_states\.1 has no keep\/fill vectors; an encoder's edits must be constants/);
+});
+
+test("an exported ONNX folder takes the same edits: its hidden_states.K output is a copy, so the value it copies is edited", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pa-edit-onnx-"));
+  try {
+    await exportOnnx(BERT, path.join(dir, "onnx"));
+    const edit = { target: "hidden_states.1", width: 32, ...ablationVectors(32, [4], 2.5) };
+    const fromOnnx = await collect(await encodeWith(path.join(dir, "onnx"), edit));
+    const fromHf = await collect(await encodeWith(BERT, edit));
+    for (let r = 0; r < fromOnnx.layers[1].length / 32; ++r) assert.equal(fromOnnx.layers[1][r * 32 + 4], 2.5);
+    assert.ok(fromOnnx.layers[2].every((v, i) => Math.abs(v - fromHf.layers[2][i]) < 1e-4));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function encodeWith(model: string, edit: { target: string; width: number; keep: Float32Array; fill: Float32Array }): Promise<AsyncIterable<EncodedBatch>> {
+  const e = await createEncoder(model, { threads: 1, edits: [edit] });
+  return (async function* () {
+    try {
+      yield* e.encode(["Hello world.", "The wind came from the north."]);
+    } finally {
+      await e.dispose();
+    }
+  })();
+}
 
 async function collect(it: AsyncIterable<EncodedBatch>): Promise<EncodedBatch> {
   for await (const b of it) return { ...b, layers: b.layers.map((l) => l.slice()) };
