@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- gemm` (issue 23 item 3c): how near the machine's limit the encoder runs. In one run,
  * interleaved: (i) a GEMM peak, onnxruntime's MatMul of two N x N float32 matrices (N = --gemm-size,
- * default 2048) on the encoder's session options and thread count, and (ii) our encoder (createEncoder
+ * default 2048; the fastest of --gemm-calls calls) on the encoder's session options and thread count, and (ii) our encoder (createEncoder
  * + encode, tokenising included) on batches of equal-length sentences (every sentence exactly T tokens,
  * specials included, T = --gemm-lengths), as achieved GFLOP/s of the encoder forward and its share of
  * the peak. The FLOP count is encoderFlops() below; the medians of the repeats are reported.
@@ -30,7 +30,7 @@ export function encoderFlops(config: Pick<ModelConfig, "layers" | "hidden" | "in
 /** The FLOP formula as printed in the bench's output. */
 export const FLOP_FORMULA = "L x [2T(4H^2 + 2HF) + 4T^2 H] per sentence of T tokens (matmuls only, 2 FLOPs per multiply-add)";
 
-/** GFLOP/s of `calls` MatMuls of N x N float32 matrices in one timed loop, after one warm-up call. */
+/** GFLOP/s of the fastest of `calls` timed MatMuls of N x N float32 matrices (a peak is the best the machine does), after one warm-up call. */
 async function gemmOnce(session: ort.InferenceSession, n: number, calls: number): Promise<number> {
   const a = new Float32Array(n * n), b = new Float32Array(n * n);
   for (let i = 0; i < a.length; ++i) {
@@ -39,9 +39,13 @@ async function gemmOnce(session: ort.InferenceSession, n: number, calls: number)
   }
   const feeds = { A: new ort.Tensor("float32", a, [n, n]), B: new ort.Tensor("float32", b, [n, n]) };
   await session.run(feeds);
-  const t0 = performance.now();
-  for (let k = 0; k < calls; ++k) await session.run(feeds);
-  return (calls * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+  let best = Infinity;
+  for (let k = 0; k < calls; ++k) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return (2 * n ** 3) / best / 1e9;
 }
 
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor((xs.length - 1) / 2)];
@@ -82,7 +86,7 @@ export async function gemmMode(plan: ModelPlan, o: GemmOptions, write: (line: un
         gemm: {
           model: plan.label, synthetic: plan.synthetic, threads: o.threads, length: T, sentences: sentences.length,
           tokens: sentences.length * T, padded_over_real: 1,
-          peak_gflops: round1(p), peak_what: `onnxruntime MatMul ${o.size} x ${o.size} float32, ${o.calls} calls a repeat`,
+          peak_gflops: round1(p), peak_what: `onnxruntime MatMul ${o.size} x ${o.size} float32, the fastest of ${o.calls} calls a repeat, median over repeats`,
           ours_gflops: round1(a), ours_share_of_peak: Math.round((a / p) * 1000) / 1000, target_share: 0.85, meets: a / p >= 0.85,
           ours_tps: Math.round(((a * 1e9) / encoderFlops(encoder.config, T)) * T), flops_per_sentence: encoderFlops(encoder.config, T),
           flop_formula: FLOP_FORMULA, repeats: o.repeats, peak_runs: peak.map(round1), ours_runs: ours.map(round1),

@@ -5,7 +5,9 @@
  *  - "sts": Spearman x 100 of mean-pooled sentence cosines with the gold scores at one layer (default
  *    the last, where sentence encoders pool), all pairs pooled (evaluateSts, raw);
  *  - "wic": word-in-context accuracy x 100 on the held-out half of the pairs, threshold chosen on the
- *    other half at one layer (evaluateWic); the default pairs are the bundled WordNet stand-in for WiC.
+ *    other half at one layer (evaluateWic); the default pairs are the bundled WordNet stand-in for WiC;
+ *  - "probe": the paper's position probe (runAnalyses only "probe"): held-out accuracy x 100 of predicting
+ *    each token's position from its vector at one layer, on a seeded corpus sample.
  * Mean ablation fills with the clean encoder's mean over `fitSample` sentences of `corpus` (activations,
  * real tokens) or the weight's mean (as in interveneMlm.ts).
  */
@@ -17,22 +19,25 @@ import { buildSensePairs } from "../data/wordnet.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import { readConfig } from "../model/config.js";
 import { editTargets, interventionLayers, interventionSite, type EditTarget } from "../model/editTargets.js";
-import { createEncoder } from "../model/encoder.js";
+import { createEncoder, type Encoder } from "../model/encoder.js";
 import { ablationVectors } from "../model/onnx/edits.js";
 import { resolveSource } from "../model/source.js";
 import { compareWithRandom, interventionStatement, resolveIntervention, type Comparison, type InterventionOptions } from "./intervene.js";
+import { runAnalyses } from "./run.js";
 import { evaluateWic } from "./senses.js";
 import { evaluateSts } from "./sts.js";
 
 export interface DownstreamInterventionOptions extends InterventionOptions {
-  score: "sts" | "wic";
+  score: "sts" | "wic" | "probe";
   /** The STS set (score "sts", required): loadStsB, loadSick or loadSentEvalSts. */
   sts?: StsSet;
   /** Word-sense pairs (score "wic"); default buildSensePairs({ n: 200, seed }) (WordNet stand-in, not WiC). */
   pairs?: readonly SensePair[];
   /** The layer scored (default the last). */
   layer?: number;
-  /** Corpus of the mean-ablation fit sample (default "default"). */
+  /** Sentences of the probe's sample (score "probe"; default 300). */
+  sample?: number;
+  /** Corpus of the mean-ablation fit sample and of the probe's sentences (default "default"). */
   corpus?: string;
   /** Sentences of the mean-ablation fit (default 100). */
   fitSample?: number;
@@ -93,7 +98,7 @@ export async function interveneDownstream(source: string, options: DownstreamInt
   };
 }
 
-type Scorable = Parameters<typeof evaluateSts>[0];
+type Scorable = Encoder;
 
 function downstreamTask(options: DownstreamInterventionOptions, layer: number, seed: number): { what: string; short: string; source: string; pairs: number; score: (e: Scorable, batchSize: number) => Promise<number> } {
   if (options.score === "sts") {
@@ -121,7 +126,19 @@ function downstreamTask(options: DownstreamInterventionOptions, layer: number, s
       },
     };
   }
-  throw new RangeError(`invalid score: ${JSON.stringify(options.score)}; expected sts or wic here (mlm and pppl: interveneMlm)`);
+  if (options.score === "probe") {
+    const corpus = options.corpus ?? "default";
+    const sentences = sampleSentences(loadCorpus(corpus), { n: options.sample ?? 300, seed, minWords: 5, maxWords: 40 });
+    return {
+      what: `position-probe accuracy x 100 at layer ${layer} (held-out sentences of ${sentences.length} from corpus ${corpus})`, short: "position-probe accuracy", source: `corpus ${corpus}`, pairs: sentences.length,
+      score: async (e) => {
+        const l = (await runAnalyses(e, sentences, { seed, only: ["probe"] })).probe?.layers.find((x) => x.layer === layer);
+        if (!l || l.accuracy === null) throw new RangeError(`score probe: no held-out tokens at layer ${layer}; use a larger sample`);
+        return 100 * l.accuracy;
+      },
+    };
+  }
+  throw new RangeError(`invalid score: ${JSON.stringify(options.score)}; expected sts, wic or probe here (mlm and pppl: interveneMlm)`);
 }
 
 /** Mean fills: activations over a corpus sample with the clean encoder; weights from the checkpoint. */

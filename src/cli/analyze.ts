@@ -65,7 +65,7 @@ const usage =
 
 const description =
   `Encodes a seeded sample of corpus sentences once and runs the analyses: ${summaries()}.\n` +
-  "massive and norms read hidden_states and the residual sums entering each LayerNorm (attn_resid, ffn_resid; pre-LN families: the norm inputs) " +
+  "massive and norms read hidden_states and the residual sums entering each LayerNorm (attn_resid, ffn_resid; in pre-LN families the norm inputs) " +
   "when the model is a Hugging Face folder, and count every token, special ones included, by token class (--include-special does not apply); " +
   "sinks is opt-in (--only sinks, or --sites attn_probs). See docs/site-analyses.md.\n" +
   "Progress goes to stderr; the JSON is written to --out atomically. With --shard K/N only shard K's\n" +

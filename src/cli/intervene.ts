@@ -19,10 +19,10 @@ const spec: Record<string, OptionSpec> = {
   site: { type: "string", help: `where: ${INTERVENTION_SITES.join(", ")}`, default: "hidden_states" },
   ablation: { type: "string", help: "zero, mean (the clean model's mean over a fit sample) or value (--value)", default: "zero" },
   value: { type: "string", help: "the value of --ablation value" },
-  score: { type: "string", help: "mlm (masked-token loss), pppl (pseudo-log-likelihood loss), sts (--sts FILE) or wic (WordNet stand-in)", default: "mlm" },
+  score: { type: "string", help: "mlm (masked-token loss), pppl (pseudo-log-likelihood loss), sts (--sts FILE), wic (WordNet stand-in) or probe (position probe)", default: "mlm" },
   sts: { type: "string", help: "STS-B file (sts-test.csv / .tsv) for --score sts" },
   layer: { type: "string", help: "the layer scored by sts and wic (default: the last)" },
-  sample: { type: "string", help: "sentences scored by mlm/pppl", default: "200" },
+  sample: { type: "string", help: "sentences scored by mlm/pppl (and the probe's sample)", default: "200" },
   "fit-sample": { type: "string", help: "sentences for the mean-ablation fit", default: "100" },
   repeats: { type: "string", help: "random-dims draws", default: "10" },
   seed: { type: "string", help: "seeds sentences, masks and random dims", default: "0" },
@@ -31,7 +31,7 @@ const spec: Record<string, OptionSpec> = {
   out: { type: "string", help: "write the JSON here (atomically) instead of stdout" },
 };
 const usage = "artefacts intervene --model SRC --dims LIST [--layers LIST|all] [--site NAME] [--ablation zero|mean|value] [--value V] " +
-  "[--score mlm|pppl|sts|wic] [--sts FILE] [--sample N] [--repeats R] [--seed S] [--out FILE]";
+  "[--score mlm|pppl|sts|wic|probe] [--sts FILE] [--sample N] [--repeats R] [--seed S] [--out FILE]";
 const description =
   "Ablates dims D at a site in layers L (zero, mean or a value) and scores the model with and without them,\n" +
   "and with R draws of as many random dims: \"ablating dims D ... raises the MLM loss from a to b; random dims:\n" +
@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       result = await api.interveneMlm(s.model, { ...common, score: s.score, sample: s.sample, fitSample: s.fitSample, corpus: s.corpus });
     } else {
       const { loadStsB } = require("../data/formats/sts.js") as typeof import("../data/formats/sts.js");
-      result = await down.interveneDownstream(s.model, { ...common, score: s.score, sts: s.sts ? loadStsB(s.sts) : undefined, layer: s.layer, fitSample: s.fitSample, corpus: s.corpus });
+      result = await down.interveneDownstream(s.model, { ...common, score: s.score, sts: s.sts ? loadStsB(s.sts) : undefined, layer: s.layer, fitSample: s.fitSample, corpus: s.corpus, sample: s.score === "probe" ? s.sample : undefined });
     }
     const text = JSON.stringify({ ...result, provenance: { command: ["artefacts", "intervene", ...argv].join(" "), version: require("../../../package.json").version } }, null, 1) + "\n";
     process.stderr.write(`artefacts intervene: ${result.statement}\n`);
@@ -96,8 +96,7 @@ function readSettings(o: Record<string, unknown>) {
   if (ablation === "value" && !Number.isFinite(value)) throw new RangeError(`invalid --value: ${JSON.stringify(o.value)}; --ablation value needs a finite --value`);
   if (ablation !== "value" && o.value !== undefined) throw new RangeError("artefacts intervene: --value goes with --ablation value");
   const score = o.score as (typeof SCORES)[number];
-  if (!SCORES.includes(score)) throw new RangeError(`invalid --score: ${JSON.stringify(score)}; expected one of mlm, pppl, sts, wic`);
-  if (score === "probe") throw new RangeError("invalid --score: \"probe\" is not available for interventions yet; expected one of mlm, pppl, sts, wic");
+  if (!SCORES.includes(score)) throw new RangeError(`invalid --score: ${JSON.stringify(score)}; expected one of mlm, pppl, sts, wic, probe`);
   if (score === "sts" && o.sts === undefined) throw new RangeError("artefacts intervene: --score sts needs --sts FILE (an STS-B file; the data cannot be bundled)");
   return {
     model: o.model as string, dims, layers, site, ablation, value, score,

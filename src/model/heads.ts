@@ -112,7 +112,7 @@ export const MLM_HEAD_ARCHITECTURES: readonly Architecture[] = Object.keys(LAYOU
 export function loadMlmHead(dir: string, config: ModelConfig): MlmHead {
   const layoutOf = LAYOUTS[config.architecture];
   if (!layoutOf) {
-    throw new RangeError(`${dir}: masked-LM heads of ${config.architecture} checkpoints are not supported (supported: ${MLM_HEAD_ARCHITECTURES.join(", ")}); score this model downstream instead (score sts or wic)`);
+    throw new RangeError(`${dir}: masked-LM heads of ${config.architecture} checkpoints are not supported (supported: ${MLM_HEAD_ARCHITECTURES.join(", ")}); score this model downstream instead (score sts, wic or probe)`);
   }
   const layout = layoutOf(config);
   const stored = new Map<string, string>(); // key -> file
@@ -125,7 +125,7 @@ export function loadMlmHead(dir: string, config: ModelConfig): MlmHead {
     else if (!optional) missing.push(keys.join(" or "));
   }
   if (missing.length) {
-    throw new Error(`${dir}: no ${layout.className} head: ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing from ${path.basename(weightFiles(dir)[0])}; this checkpoint is an encoder without its masked-LM head (e.g. a sentence-transformers model), so the MLM loss cannot be computed: score it downstream instead (score sts or wic)`);
+    throw new Error(`${dir}: no ${layout.className} head: ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing from ${path.basename(weightFiles(dir)[0])}; this checkpoint is an encoder without its masked-LM head (e.g. a sentence-transformers model), so the MLM loss cannot be computed: score it downstream instead (score sts, wic or probe)`);
   }
   const tied = config.raw.tie_word_embeddings !== false;
   if (tied) chosen.delete("decoder.weight");

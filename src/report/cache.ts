@@ -139,7 +139,11 @@ export async function sharedAnalyses(source: string, options: SharedOptions = {}
   const read = readEntry(file, key);
   if (read.results) return done(read.results, read.warnings, true);
   if (read.problem) onProgress?.(`${file}: ${read.problem}; recomputing`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch (e) {
+    throw new Error(`${path.dirname(file)}: cannot create the results cache folder (${(e as Error).message}); set PA_RESULTS_DIR or PA_CACHE_DIR to a writable folder, or pass --no-cache`, { cause: e });
+  }
   const sound = () => {
     const again = readEntry(file, key);
     return again.results ? done(again.results, again.warnings, true) : null;

@@ -64,7 +64,7 @@ async function executeAll(notebooks: readonly string[], plans: Record<string, un
   for (const [i, file] of notebooks.entries()) {
     const name = displayPath(root, file);
     if (cache) {
-      const { notebook, problem } = await reusableNotebook(dir, keys[i].key, memo);
+      const { notebook, problem } = await reusableNotebook(dir, keys[i], memo);
       if (notebook) {
         onProgress?.(`[${i + 1}/${notebooks.length}] ${name}: outputs reused (notebook, parameters, toolkit and inputs unchanged)`);
         done.set(i, notebook);
@@ -77,7 +77,7 @@ async function executeAll(notebooks: readonly string[], plans: Record<string, un
   const ran = await runNotebooks(todo, { jobs: options.jobs ?? defaultJobs(), cellTimeoutMs: options.cellTimeoutMs, kernelArgv, total: notebooks.length, onProgress });
   for (const [i, { notebook, inputs }] of ran) {
     const relative = relativeToRoot(notebook, root);
-    if (cache) await storeNotebook(dir, keys[i].key, keys[i].fields, inputs, relative);
+    if (cache) await storeNotebook(dir, keys[i], inputs, relative);
     done.set(i, relative);
   }
   return notebooks.map((file, i) => ({ file, notebook: done.get(i)!, parameters: plans[i] }));

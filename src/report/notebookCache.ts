@@ -38,8 +38,15 @@ export function notebookCacheDir(dir?: string): string {
   return path.join(resultsDir(dir), "notebooks");
 }
 
-/** The key of one notebook's run from what is known before it runs, and the fields it hashes. */
-export function notebookKey({ root, file, parameters, kernelArgv }: { root: string; file: string; parameters: Record<string, unknown>; kernelArgv?: string[] }): { key: string; fields: Record<string, unknown> } {
+/** A notebook run's key, the fields it hashes, and the file-name prefix its notebook's entries share. */
+export interface NotebookKey {
+  key: string;
+  fields: Record<string, unknown>;
+  prefix: string;
+}
+
+/** The key of one notebook's run from what is known before it runs. */
+export function notebookKey({ root, file, parameters, kernelArgv }: { root: string; file: string; parameters: Record<string, unknown>; kernelArgv?: string[] }): NotebookKey {
   const fields = {
     format: 1,
     root: path.resolve(root),
@@ -51,7 +58,9 @@ export function notebookKey({ root, file, parameters, kernelArgv }: { root: stri
     runtime: { node: process.version, platform: process.platform, arch: process.arch },
     kernel: kernelArgv ?? null,
   };
-  return { key: crypto.createHash("sha256").update(stableStringify(fields)).digest("hex"), fields };
+  const where = crypto.createHash("sha256").update(`${fields.root}\0${fields.notebook}`).digest("hex").slice(0, 12);
+  const prefix = `${path.basename(file).replace(/\.ipynb$/, "").replace(/[^A-Za-z0-9_-]/g, "_")}-${where}-`;
+  return { key: crypto.createHash("sha256").update(stableStringify(fields)).digest("hex"), fields, prefix };
 }
 
 /** Installed versions of every dependency in the package's package.json (a new onnxruntime may change a number). */
@@ -99,8 +108,8 @@ export function describeInput(input: InputRecord): string {
  * The stored notebook for `key` when the entry is sound and every input's fingerprint is unchanged;
  * otherwise why not (problem null: no entry). `memo` shares fingerprints across the notebooks of one report.
  */
-export async function reusableNotebook(dir: string, key: string, memo: Map<string, Promise<string>> = new Map()): Promise<{ notebook: Notebook | null; problem: string | null }> {
-  const { payload, problem } = readSealed<Entry>(path.join(dir, `${key}.json`), MAGIC, key);
+export async function reusableNotebook(dir: string, key: NotebookKey, memo: Map<string, Promise<string>> = new Map()): Promise<{ notebook: Notebook | null; problem: string | null }> {
+  const { payload, problem } = readSealed<Entry>(entryFile(dir, key), MAGIC, key.key);
   if (!payload) return { notebook: null, problem };
   for (const { input, fingerprint: was } of payload.inputs) {
     const id = stableStringify(input);
@@ -111,8 +120,26 @@ export async function reusableNotebook(dir: string, key: string, memo: Map<strin
 }
 
 /** Stores the executed notebook with the inputs it read, fingerprinted now (a results input by the key it read). */
-export async function storeNotebook(dir: string, key: string, fields: unknown, inputs: readonly InputRecord[], notebook: Notebook): Promise<void> {
+export async function storeNotebook(dir: string, key: NotebookKey, inputs: readonly InputRecord[], notebook: Notebook): Promise<void> {
   const fingerprints: NotebookInput[] = [];
   for (const input of inputs) fingerprints.push({ input, fingerprint: input.kind === "results" ? input.key : await fingerprint(input) });
-  writeSealed(path.join(dir, `${key}.json`), MAGIC, key, fields, { inputs: fingerprints, notebook } satisfies Entry, "notebook cache");
+  const file = entryFile(dir, key);
+  writeSealed(file, MAGIC, key.key, key.fields, { inputs: fingerprints, notebook } satisfies Entry, "notebook cache");
+  prune(dir, key.prefix, file);
+}
+
+/** Entries kept per notebook file: an entry holds the notebook's outputs (megabytes with plotly inlined), and every rebuild of the toolkit makes a new key. */
+export const KEEP_PER_NOTEBOOK = 4;
+
+/** `<notebook name>-<hash of its path and the root>-<key>.json`: one notebook's entries share a prefix, so old ones can be pruned. */
+function entryFile(dir: string, key: NotebookKey): string {
+  return path.join(dir, `${key.prefix}${key.key}.json`);
+}
+
+/** Removes all but the newest KEEP_PER_NOTEBOOK entries with `prefix` (never `keep`). */
+function prune(dir: string, prefix: string, keep: string): void {
+  const old = fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith(".json")).map((f) => path.join(dir, f))
+    .map((f) => ({ f, t: fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => b.t - a.t).map((e) => e.f)
+    .filter((f) => f !== keep).slice(KEEP_PER_NOTEBOOK - 1);
+  for (const f of old) fs.rmSync(f, { force: true });
 }

@@ -40,3 +40,11 @@ test("interveneDownstream wic: mean ablation of a site fits on the corpus and sc
   assert.equal(r.settings.fitSample, 10);
   assert.equal(r.data.pairs, 20);
 });
+
+test("interveneDownstream probe: the position probe's held-out accuracy at the scored layer", async () => {
+  const r = await interveneDownstream(MODEL, { score: "probe", dims: [0, 1], layers: [0], layer: 1, sample: 40, corpus: "brown", repeats: 1, threads: 1 });
+  assert.equal(r.layer, 1);
+  assert.ok(r.clean > 0 && r.clean <= 100);
+  assert.match(r.score, /^position-probe accuracy x 100 at layer 1 \(held-out sentences of 40 from corpus brown\)/);
+  assert.match(r.statement, /the position-probe accuracy/);
+});

@@ -1,7 +1,7 @@
 /**
  * The site analyses (massive, norms, sinks) end to end on real onnxruntime encodings of SYNTHETIC
  * checkpoints (seeded random weights, not trained: exact ground truth, no meaning):
- *  - the bert family fixture (test/fixtures/families/bert) with its residual and attention sites:
+ *  - the bert and modernbert (pre-LN) family fixtures (test/fixtures/families) with their residual and attention sites:
  *    runAnalyses' results equal a naive recomputation from every stored activation of the same batches;
  *  - synthesized checkpoints with a planted massive activation (one dim of [SEP] at ffn_resid.2, far
  *    above 1000x the site's median) and a planted sink head (layer 3 head 1 attends to [CLS]): both are
@@ -43,15 +43,18 @@ async function runAndStore(dir: string, sentences: string[], extraSites: string[
   }
 }
 
-test("massive, norms and sinks on a real encoding of the bert family fixture equal a naive recomputation from every stored activation", async () => {
-  const sentences = sampleSentences(loadCorpus("default"), { n: 14, seed: 2, minWords: 3, maxWords: 12 });
-  const { results, batches, sites } = await runAndStore(path.join(root, "test", "fixtures", "families", "bert"), sentences, ["ffn_act"]);
-  assert.ok(sites.includes("attn_resid.1") && sites.includes("ffn_resid.2") && sites.includes("attn_probs.1") && sites.includes("ffn_act.1"), sites.join(","));
-  checkMassiveNaive(results.massive!, batches);
-  checkNormsNaive(results.norms!, batches);
-  checkSinksNaive(results.sinks!, batches);
-  assert.equal(results.sinks!.sentences, sentences.length);
-});
+for (const family of ["bert", "modernbert"]) {
+  test(`massive, norms and sinks on a real encoding of the ${family} family fixture equal a naive recomputation from every stored activation`, async () => {
+    const sentences = sampleSentences(loadCorpus("default"), { n: 14, seed: 2, minWords: 3, maxWords: 12 });
+    const { results, batches, sites } = await runAndStore(path.join(root, "test", "fixtures", "families", family), sentences, ["ffn_act"]);
+    // post-LN bert: the sums entering the norms; pre-LN modernbert: the same kinds are its norm inputs
+    assert.ok(sites.includes("attn_resid.1") && sites.includes("ffn_resid.2") && sites.includes("attn_probs.1") && sites.includes("ffn_act.1"), sites.join(","));
+    checkMassiveNaive(results.massive!, batches);
+    checkNormsNaive(results.norms!, batches);
+    checkSinksNaive(results.sinks!, batches);
+    assert.equal(results.sinks!.sentences, sentences.length);
+  });
+}
 
 const SENTENCES = ["the people said hello", "water", "a few children walked to the man again and again", "hello world, the sun.", "the man said a few words"];
 

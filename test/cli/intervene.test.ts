@@ -43,7 +43,7 @@ test("artefacts intervene: bad input says what is valid, writes nothing", () => 
     [["--dims", "1", "--layers", "5"], /invalid layer: 5; the model has layers 0\.\.2/],
     [["--dims", "1", "--site", "residual"], /invalid --site: "residual"; expected one of hidden_states, ln_weight, ln_bias, position_table, attn_out/],
     [["--dims", "1", "--ablation", "clip"], /invalid --ablation: "clip"; expected one of zero, mean, value/],
-    [["--dims", "1", "--score", "bleu"], /invalid --score: "bleu"; expected one of mlm, pppl, sts, wic/],
+    [["--dims", "1", "--score", "bleu"], /invalid --score: "bleu"; expected one of mlm, pppl, sts, wic, probe/],
     [["--dims", "1", "--score", "sts"], /--score sts needs --sts FILE/],
   ];
   for (const [args, re] of cases) {
@@ -53,6 +53,6 @@ test("artefacts intervene: bad input says what is valid, writes nothing", () => 
   }
   const bare = cli("--model", BARE, "--dims", "1", "--out", out);
   assert.equal(bare.status, 1);
-  assert.match(bare.stderr, /no BertForMaskedLM head: cls\.predictions\.transform\.dense\.weight, .* missing .*score it downstream instead \(score sts or wic\)/);
+  assert.match(bare.stderr, /no BertForMaskedLM head: cls\.predictions\.transform\.dense\.weight, .* missing .*score it downstream instead \(score sts, wic or probe\)/);
   assert.ok(!fs.existsSync(out));
 });

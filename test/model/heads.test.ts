@@ -80,7 +80,7 @@ test("MaskedLm scores only the asked-for rows, in row then position order", asyn
 test("loadMlmHead names the missing head tensors and offers the downstream scores", () => {
   // the family fixture is a bare BertModel: no cls.predictions.*
   const dir = path.join(__dirname, "..", "..", "..", "test", "fixtures", "families", "bert");
-  assert.throws(() => loadMlmHead(dir, readConfig(dir)), /no BertForMaskedLM head: cls\.predictions\.transform\.dense\.weight, .*cls\.predictions\.decoder\.bias or cls\.predictions\.bias are missing .*score sts or wic/);
+  assert.throws(() => loadMlmHead(dir, readConfig(dir)), /no BertForMaskedLM head: cls\.predictions\.transform\.dense\.weight, .*cls\.predictions\.decoder\.bias or cls\.predictions\.bias are missing .*score sts, wic or probe/);
 });
 
 test("loadMlmHead refuses an untied config without a stored decoder", () => {

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateReport } from "../../src/report/generate.js";
+import { KEEP_PER_NOTEBOOK, reusableNotebook, storeNotebook } from "../../src/report/notebookCache.js";
 import { synthesize } from "../../src/model/synth.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-nbcache-test-"));
@@ -85,4 +86,21 @@ test("a changed input, notebook or parameter reruns the notebook; a corrupt or p
     assert.match(r.progress, /: starting/, what);
     assert.equal(fs.readFileSync(file, "utf8"), good, `${what}: rewritten sound`);
   }
+});
+
+test("storeNotebook keeps the newest KEEP_PER_NOTEBOOK entries of a notebook and leaves other notebooks' entries alone", async () => {
+  const dir = path.join(tmp, "prune");
+  const notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] };
+  const key = (prefix: string, n: number) => ({ key: String(n).padStart(64, "0"), fields: { n }, prefix });
+  await storeNotebook(dir, key("other-1-", 0), [], notebook);
+  for (let n = 1; n <= KEEP_PER_NOTEBOOK + 2; ++n) {
+    await storeNotebook(dir, key("nb-1-", n), [], notebook);
+    const t = new Date(Date.now() - 1000 * (10 - n)); // distinct mtimes, newest last
+    fs.utimesSync(path.join(dir, `nb-1-${key("", n).key}.json`), t, t);
+  }
+  const left = fs.readdirSync(dir).sort();
+  assert.equal(left.filter((f) => f.startsWith("nb-1-")).length, KEEP_PER_NOTEBOOK);
+  assert.ok(left.includes(`other-1-${key("", 0).key}.json`));
+  assert.equal((await reusableNotebook(dir, key("nb-1-", KEEP_PER_NOTEBOOK + 2))).notebook?.nbformat, 4, "the newest is kept");
+  assert.equal((await reusableNotebook(dir, key("nb-1-", 1))).notebook, null, "the oldest is gone");
 });

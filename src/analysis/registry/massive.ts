@@ -4,8 +4,13 @@ import { defineAnalysis, type Accumulator } from "./types.js";
 /** The massive-activation accumulator: sinks reads its result (which token class carries them). */
 export type MassiveAccumulator = Accumulator & { readonly tally: MassiveActivations };
 
-/** The pre-LN sites where post-LN encoders keep their largest values (residual sums), and pre-LN families' norm inputs. */
-export const PRE_NORM_SITES = ["attn_resid", "ffn_resid", "attn_norm_in", "mlp_norm_in", "final_norm_in"] as const;
+/**
+ * The residual sums entering each norm, where post-LN encoders keep their largest values. In pre-LN
+ * families (ModernBERT) the same kinds are the norm inputs: attn_resid.K = mlp_norm_in.K and
+ * ffn_resid.L = final_norm_in.L (attn_norm_in.K = hidden_states.K-1 is read anyway), so the norm-input
+ * kinds would only repeat them (model/sites.ts).
+ */
+export const PRE_NORM_SITES = ["attn_resid", "ffn_resid"] as const;
 
 /** Sun et al. 2024's massive activations per layer and site: |a| > absolute and > ratio x median. */
 export const massive = defineAnalysis({

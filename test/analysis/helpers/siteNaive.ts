@@ -105,7 +105,9 @@ export function checkNormsNaive(r: NormsResult, batches: EncodedBatch[]): void {
   for (const s of r.sites) {
     const toks = stored.get(s.site)!;
     const inf = toks.map((t) => Math.max(...t.v.map(Math.abs)));
-    const best = inf.reduce((bi, x, i) => (x > inf[bi] ? i : bi), 0);
+    // ties (the same token in two sentences): the earlier sentence, then position, as the accumulator's total order
+    const earlier = (i: number, j: number) => toks[i].sentence - toks[j].sentence || toks[i].position - toks[j].position;
+    const best = inf.reduce((bi, x, i) => (x > inf[bi] || (x === inf[bi] && earlier(i, bi) < 0) ? i : bi), 0);
     assert.equal(s.tokens, toks.length);
     assert.equal(s.infNorm!.max, r6(inf[best]));
     near(s.infNorm!.mean, inf.reduce((a, x) => a + x, 0) / inf.length, 2e-6, `${s.site} mean inf norm`);
