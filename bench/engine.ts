@@ -20,6 +20,7 @@ import { performance } from "node:perf_hooks";
 import { loadCheckpoint } from "../src/model/checkpoint.js";
 import { createEncoder, type Encoder } from "../src/model/encoder.js";
 import { buildOnnx } from "../src/model/onnx/build.js";
+import { onnxruntimeVersion } from "../src/model/session.js";
 import { SentenceTokenizer } from "../src/model/tokenizer.js";
 import { BareSession, type PaddedBatch } from "./bare.js";
 import { captureBatch, paddingRatio, scriptBatches } from "./batches.js";
@@ -82,12 +83,13 @@ export async function engineMode(plan: ModelPlan, o: EngineOptions, write: Write
       bareS.push((performance.now() - t0) / 1000);
       log(`engine ${plan.label}: repeat ${r + 1}/${o.repeats}: ours ${ours[r].toFixed(2)} s, bare ${bareS[r].toFixed(2)} s`);
     }
-    const systems: Record<string, unknown> = { ours: figures(tokens, batches, ours), bare_node: figures(tokens, batches, bareS) };
+    const systems: Record<string, unknown> = { ours: figures(tokens, batches, ours), bare_node: { ...figures(tokens, batches, bareS), version: onnxruntimeVersion } };
     let torch: ReferenceResult | null = null;
     if (o.reference) {
       fs.writeFileSync(onnxFile, bytes);
       log(`engine ${plan.label}: python onnxruntime (${o.reference.label})`);
-      systems.python_ort = { ...fromReference(runReference(o.reference, "bench_ort.py", { onnx: onnxFile, warmup: 1, repeats: o.repeats }, batches, o.threads), tokens) };
+      const pyOrt = runReference(o.reference, "bench_ort.py", { onnx: onnxFile, warmup: 1, repeats: o.repeats }, batches, o.threads);
+      systems.python_ort = { ...fromReference(pyOrt, tokens), version: pyOrt.onnxruntime };
       log(`engine ${plan.label}: torch eager`);
       torch = runReference(o.reference, "bench_torch.py", { model: plan.dir, warmup: 1, repeats: o.repeats }, batches, o.threads);
       systems.torch = { ...fromReference(torch, tokens), attn_implementation: torch.attn_implementation, version: torch.torch, transformers: torch.transformers };

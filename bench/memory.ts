@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(JSON.stringify({
     n, tokens, seconds: Math.round(seconds * 100) / 100, threads: (encoder.provenance().threads as number),
     analyses: analyses ? (shard ? `runShard ${shard.index}/${shard.count}` : "runAnalyses") : "none",
-    blocks: blockRanges(n, 200, 1024).length, ...(analyses ? { state_mb: stateMiB, ...(shard ? { shard_nodes: nodes } : {}) } : {}),
+    blocks: blockRanges(n, 200, 4096).length, ...(analyses ? { state_mb: stateMiB, ...(shard ? { shard_nodes: nodes } : {}) } : {}),
     peak_mb: peak.vmhwm_mb ?? peak.maxrss_mb, ...peak, input_ready_mb: ready.vmhwm_mb ?? ready.maxrss_mb,
     // reachable after a forced GC: before the stream (model loaded), halfway, at the end of the main pass
     retained,

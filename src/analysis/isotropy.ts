@@ -202,7 +202,56 @@ export function covarianceScores(cov: ArrayLike<number>, dim: number, zeta: numb
  * The isotropy result from settled moments (every token of the sample), the fitted post-processings
  * and, when given, anisotropy's result for the average cosines.
  */
-export function isotropyResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], { zeta = 0.2, block = 1024, includeSpecial = false, anisotropy = null }: IsotropyOptions & { includeSpecial?: boolean; anisotropy?: AnisotropyResult | null } = {}): IsotropyResult {
+export function isotropyResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], options: IsotropyResultOptions = {}): IsotropyResult {
+  return buildResult(moments, postprocessors, options, (p, layer, cov, dim) => p.covariance!(layer, cov, dim));
+}
+
+/** Options of {@link isotropyResult}: the analysis' options, the token scope and anisotropy's result (average cosines). */
+export type IsotropyResultOptions = IsotropyOptions & { includeSpecial?: boolean; anisotropy?: AnisotropyResult | null };
+
+/**
+ * isotropyResult with each dense post-processing's covariance (whitening: R Σ Rᵀ, O(d³) and the
+ * costliest step in plain JS) as two `linalg.matmul` calls; on the "js" backend it equals isotropyResult.
+ * onnxruntime sums in float32, so the whitened scores agree with the float64 reference to about 1e-5.
+ */
+export async function isotropyResultWith(linalg: Linalg, moments: LayerMoments, postprocessors: readonly Postprocessor[], options: IsotropyResultOptions = {}): Promise<IsotropyResult> {
+  const done = new Map<string, Float64Array>();
+  if (linalg.backend !== "js") {
+    for (const layer of moments.layers()) {
+      const m = moments.get(layer);
+      if (m.count < 2) continue;
+      for (const p of postprocessors) if (p.linear && fitsLayer(p, layer)) done.set(`${p.name}\u0000${layer}`, await denseCovariance(linalg, p, layer, unbiased(m.scatter, m.count, m.dim), m.dim));
+    }
+  }
+  return buildResult(moments, postprocessors, options, (p, layer, cov, dim) => done.get(`${p.name}\u0000${layer}`) ?? p.covariance!(layer, cov, dim));
+}
+
+/** A Σ Aᵀ for x' = (x - mean)·matrix (Postprocessor.linear): Aᵀ = matrix, so matrixᵀ (Σ matrix). */
+async function denseCovariance(linalg: Linalg, p: Postprocessor, layer: number, cov: Float64Array, dim: number): Promise<Float64Array> {
+  const { matrix } = p.linear!(layer, dim);
+  const transposed = new Float32Array(dim * dim);
+  for (let i = 0; i < dim; ++i) for (let c = 0; c < dim; ++c) transposed[c * dim + i] = matrix[i * dim + c];
+  const right = await linalg.matmul(Float32Array.from(cov), matrix, dim, dim, dim);
+  const out = Float64Array.from(await linalg.matmul(transposed, right, dim, dim, dim));
+  // symmetric up to float32 rounding: the mean of the two triangles
+  for (let i = 0; i < dim; ++i) for (let j = i + 1; j < dim; ++j) out[i * dim + j] = out[j * dim + i] = (out[i * dim + j] + out[j * dim + i]) / 2;
+  return out;
+}
+
+function fitsLayer(p: Postprocessor, layer: number): boolean {
+  return p.layers === "all" || p.layers.includes(layer) || p.name === "clipped";
+}
+
+/** The unbiased covariance (N - 1) from a scatter matrix's upper triangle. */
+function unbiased(scatter: Float64Array, count: number, dim: number): Float64Array {
+  const cov = new Float64Array(dim * dim);
+  for (let i = 0; i < dim; ++i) for (let j = i; j < dim; ++j) cov[i * dim + j] = cov[j * dim + i] = scatter[i * dim + j] / (count - 1);
+  return cov;
+}
+
+type CovarianceOf = (p: Postprocessor, layer: number, cov: Float64Array, dim: number) => Float64Array;
+
+function buildResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], { zeta = 0.2, block = 1024, includeSpecial = false, anisotropy = null }: IsotropyResultOptions, covarianceOf: CovarianceOf): IsotropyResult {
   number(zeta, "isotropy.zeta", 0, 1);
   for (const p of postprocessors) if (!p.covariance) throw new RangeError(`isotropy: post-processing ${JSON.stringify(p.name)} has no covariance map; only affine post-processings can be scored from the streamed covariance`);
   const variants: IsotropyVariant[] = ["raw", ...postprocessors.map((p) => p.name)];
@@ -216,12 +265,15 @@ export function isotropyResult(moments: LayerMoments, postprocessors: readonly P
       for (const v of variants) out.variants[v] = { isoScore: null, isoScoreStar: null, effectiveRank: null, top1: null, top5: null, averageCosine: cosine(v) };
       return out;
     }
-    const cov = new Float64Array(dim * dim);
-    for (let i = 0; i < dim; ++i) for (let j = i; j < dim; ++j) cov[i * dim + j] = cov[j * dim + i] = m.scatter[i * dim + j] / (m.count - 1);
-    out.variants.raw = { ...covarianceScores(cov, dim, zeta), averageCosine: cosine("raw") };
+    const cov = unbiased(m.scatter, m.count, dim);
+    const raw = covarianceScores(cov, dim, zeta);
+    out.variants.raw = { ...raw, averageCosine: cosine("raw") };
     for (const p of postprocessors) {
-      if (p.layers !== "all" && !p.layers.includes(layer) && p.name !== "clipped") continue;
-      out.variants[p.name] = { ...covarianceScores(p.covariance!(layer, cov, dim), dim, zeta), averageCosine: cosine(p.name) };
+      if (!fitsLayer(p, layer)) continue;
+      const c = covarianceOf(p, layer, cov, dim);
+      // clipping dims that are already 0 (or none) leaves Σ as it is: the same eigenvalues
+      const same = c.length === cov.length && c.every((v, i) => v === cov[i]);
+      out.variants[p.name] = { ...(same ? raw : covarianceScores(c, dim, zeta)), averageCosine: cosine(p.name) };
     }
     return out;
   });

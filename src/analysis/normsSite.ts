@@ -79,44 +79,39 @@ export class SiteNorms {
 
   /**
    * Adds the real tokens of one padded site view; `classes` from tokenClasses. One read of the batch
-   * from memory: each row's infinity norm, argmax and per-dim power sums about a shift (the running
-   * mean, or the batch's first row), then the row again from cache for its own kurtosis.
+   * from memory: rows two at a time (halving the read-modify-writes of the per-dim sums), each row's
+   * infinity norm, argmax and the per-dim power sums about a shift (the running mean, or the batch's
+   * first row); then each row again from cache for its own kurtosis.
    */
   add(enc: EncodedBatch, view: TokenSiteView, classes: Uint8Array): void {
     const { width } = this, data = view.data;
     // int32 bits: `& 0x7fffffff` keeps them in V8's small-integer range (a uint32 view's negative floats are not)
     const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
-    const c = Float64Array.from(this.mean), p1 = new Float64Array(width), p2 = new Float64Array(width), p3 = new Float64Array(width), p4 = new Float64Array(width);
-    let nb = 0;
+    const rows: number[] = [], where: number[] = [];
     for (let b = 0; b < enc.batch; ++b) {
-      for (let i = 0, p = 0; i < enc.length; ++i) {
-        const k = b * enc.length + i;
-        if (!enc.attentionMask[k]) continue;
-        const off = k * width;
-        // the first row ever shifts the sums: deviations from a typical value keep the powers small
-        if (this.tokens === 0 && nb === 0) for (let j = 0; j < width; ++j) c[j] = data[off + j];
-        let hi = 0, at = 0, s = 0;
-        for (let j = 0; j < width; ++j) {
-          const x = data[off + j], a = bits[off + j] & 0x7fffffff, d = x - c[j], d2 = d * d;
-          s += x;
-          p1[j] += d;
-          p2[j] += d2;
-          p3[j] += d2 * d;
-          p4[j] += d2 * d2;
-          if (a > hi) (hi = a), (at = j);
-        }
+      for (let i = 0, p = 0; i < enc.length; ++i) if (enc.attentionMask[b * enc.length + i]) (rows.push(b * enc.length + i), where.push(b, p++));
+    }
+    const nb = rows.length;
+    if (nb === 0) return;
+    // the first row ever shifts the sums: deviations from a typical value keep the powers small
+    const c = this.tokens === 0 ? Float64Array.from(data.subarray(rows[0] * width, rows[0] * width + width)) : Float64Array.from(this.mean);
+    const sums = [new Float64Array(width), new Float64Array(width), new Float64Array(width), new Float64Array(width)] as const;
+    const stats = new Float64Array(6);
+    for (let r = 0; r < nb; r += 2) {
+      const two = r + 1 < nb;
+      powerSums(data, bits, rows[r] * width, two ? rows[r + 1] * width : -1, width, c, sums, stats);
+      for (let t = 0; t < (two ? 2 : 1); ++t) {
+        const k = rows[r + t], b = where[2 * (r + t)], p = where[2 * (r + t) + 1], hi = stats[3 * t], at = stats[3 * t + 1];
         if (hi >= NON_FINITE_BITS) throw new RangeError(`site ${this.name}: non-finite activation at sentence ${enc.sentenceIndex[b]}, token ${p}; the model or its input is broken`);
-        this.#token(data, off, s / width, hi, at, classes[k]);
+        this.#token(data, k * width, stats[3 * t + 2] / width, hi, at, classes[k]);
         // the location object only for a new largest norm (ties: the earlier sentence and position)
         const m = this.max;
         if (m === null || hi > m.bits || (hi === m.bits && before({ bits: hi, sentence: enc.sentenceIndex[b], position: p, dim: at, cls: 0, token: "" }, m))) {
           this.max = { bits: hi, sentence: enc.sentenceIndex[b], position: p, dim: at, cls: classes[k], token: enc.tokens[b][p] ?? "" };
         }
-        nb++;
-        p++;
       }
     }
-    if (nb) this.#dimMoments(nb, c, p1, p2, p3, p4);
+    this.#dimMoments(nb, c, ...sums);
   }
 
   /** One token: its infinity norm, class tallies, argmax dim and kurtosis over dims (its location: the caller). */
@@ -213,4 +208,43 @@ export class SiteNorms {
     for (const k of ["argmax", "mean", "m2", "m3", "m4"] as const) out[k].set(decodeArray(s[k], "float64", `${where}.${k}`, s.width));
     return out;
   }
+}
+
+/**
+ * Adds rows a and b (b = -1: row a alone) of `data` to the per-dim power sums of (x - c) and writes
+ * each row's |a| max bits, its argmax dim and its sum into stats[0..2] (row a) and stats[3..5] (row b).
+ */
+function powerSums(data: Float32Array, bits: Int32Array, a: number, b: number, width: number, c: Float64Array, sums: readonly [Float64Array, Float64Array, Float64Array, Float64Array], stats: Float64Array): void {
+  const [p1, p2, p3, p4] = sums;
+  let hiA = 0, atA = 0, sA = 0, hiB = 0, atB = 0, sB = 0;
+  if (b < 0) {
+    for (let j = 0; j < width; ++j) {
+      const x = data[a + j], m = bits[a + j] & 0x7fffffff, d = x - c[j], d2 = d * d;
+      sA += x;
+      p1[j] += d;
+      p2[j] += d2;
+      p3[j] += d2 * d;
+      p4[j] += d2 * d2;
+      if (m > hiA) (hiA = m), (atA = j);
+    }
+  } else {
+    for (let j = 0; j < width; ++j) {
+      const x = data[a + j], y = data[b + j], ma = bits[a + j] & 0x7fffffff, mb = bits[b + j] & 0x7fffffff;
+      const d = x - c[j], e = y - c[j], d2 = d * d, e2 = e * e;
+      sA += x;
+      sB += y;
+      p1[j] += d + e;
+      p2[j] += d2 + e2;
+      p3[j] += d2 * d + e2 * e;
+      p4[j] += d2 * d2 + e2 * e2;
+      if (ma > hiA) (hiA = ma), (atA = j);
+      if (mb > hiB) (hiB = mb), (atB = j);
+    }
+  }
+  stats[0] = hiA;
+  stats[1] = atA;
+  stats[2] = sA;
+  stats[3] = hiB;
+  stats[4] = atB;
+  stats[5] = sB;
 }

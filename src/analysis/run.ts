@@ -110,6 +110,8 @@ export async function runBlock(plan: Plan, pass: Pass, b: number): Promise<Block
   const side = pass.side ? await pass.side.cut(plan.clip.dims) : [];
   pass.block = b;
   const states = envelopes(pass.spec, pass.local, side);
+  // the block's accumulators are done with; the next block makes fresh ones (memory while the tree combines)
+  pass.local = new Map();
   plan.clock.lap("blocks");
   return { sentences: to - from, tokens: pass.tokens, truncated: pass.truncated, states };
 }
@@ -135,7 +137,7 @@ function planRun(encoder: Encoder, sentences: string[], opts: RunOptions): Plan 
   if (!Array.isArray(sentences) || sentences.length === 0) throw new RangeError("sentences: the sample is empty; pass at least two sentences (anisotropy pairs tokens from different sentences)");
   const only = resolveOnly(opts.only);
   const fitSentences = Math.min(integer(opts.fitSentences ?? 200, "fitSentences", 1), sentences.length);
-  const blockSentences = integer(opts.blockSentences ?? 1024, "blockSentences", 1);
+  const blockSentences = integer(opts.blockSentences ?? 4096, "blockSentences", 1);
   if (clipDims) for (const d of clipDims) if (!Number.isInteger(d) || d < 0 || d >= encoder.hidden) throw new RangeError(`invalid clip dimension: ${JSON.stringify(d)}; expected an integer in [0, ${encoder.hidden - 1}] (hidden size ${encoder.hidden})`);
   const { analyses, needs } = closure(only);
   const clip: AnalysisResults["clip"] = needs.has("clip") && clipDims

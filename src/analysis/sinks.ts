@@ -135,6 +135,8 @@ export class AttentionSinks {
           q++;
         }
         for (let c = 0; c < NS; ++c) {
+          // NaN fails every comparison: a non-finite probability stops the run (DESIGN.md: every number finite)
+          if (!(sent[c] >= 0 && sent[c] < Infinity)) throw new RangeError(`site attn_probs.${layer}: non-finite attention mass ${sent[c]} in sentence ${enc.sentenceIndex[b]}, head ${h}; the model or its input is broken`);
           t.mass[h * NS + c] += sent[c];
           if (q > 0 && sent[c] / q > eps) t.over[h * NS + c]++;
         }

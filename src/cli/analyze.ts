@@ -54,7 +54,7 @@ const spec: Record<string, OptionSpec> = {
   nonfinite: { type: "string", help: "a NaN/Inf activation: error (stop, naming layer, sentence and token) or exclude (drop the sentence, count in provenance.nonFinite)", default: "error" },
   linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
   worker: { type: "string", help: "run the probe and self-similarity in a worker thread beside the other analyses: auto (from 500 sentences), on or off; same results either way", default: "auto" },
-  "block-sentences": { type: "string", help: "sentences per block after the fit sample: blocks are analysed alone and combined in a fixed tree, so --shard runs merge to the same bytes; results depend on it", default: "1024" },
+  "block-sentences": { type: "string", help: "sentences per block after the fit sample: blocks are analysed alone and combined in a fixed tree, so --shard runs merge to the same bytes; results depend on it", default: "4096" },
   shard: { type: "string", help: "analyse shard K/N of the sample (whole blocks) and write its state (a shard file) to --out, for artefacts merge; auto: from a Slurm job array (SLURM_ARRAY_TASK_ID/COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards)" },
   shards: { type: "string", help: "the shard count N for --shard auto under a Kubernetes Indexed Job (its completions)" },
   out: { type: "string", help: "results JSON file (required); with --shard, the shard file" },

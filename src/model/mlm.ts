@@ -12,7 +12,7 @@
  * hidden_states.0..L, and every activation edit target.
  */
 import { loadCheckpoint, type Checkpoint } from "./checkpoint.js";
-import { maxSequenceLength } from "./config.js";
+import { maxSequenceLength, readConfig } from "./config.js";
 import { familyOf } from "./families/index.js";
 import { buildMlmHead, loadMlmHead, type MlmHead } from "./heads.js";
 import { applyGraphEdits, editInputNames } from "./onnx/edits.js";
@@ -63,8 +63,9 @@ export class MaskedLm {
   static async open(source: string, options: MaskedLmOptions = {}): Promise<MaskedLm> {
     const { dir, kind, id } = await resolveSource(source, options);
     if (kind !== "hf-folder") throw new Error(`${dir}: an ONNX folder has no masked-LM head the toolkit can read; pass the Hugging Face folder (config.json + model.safetensors with the head)`);
+    // the head first: a folder without one fails before the encoder's weights are read
+    const head = loadMlmHead(dir, readConfig(dir));
     const ckpt = loadCheckpoint(dir);
-    const head = loadMlmHead(dir, ckpt.config);
     const points = resolveEditPoints(ckpt, options.editPoints ?? []);
     const bytes = buildMlmGraph(ckpt, head, points);
     const tokenizer = await SentenceTokenizer.load(dir, { maxLength: Math.min(maxSequenceLength(ckpt.config), options.maxLength ?? Infinity) });

@@ -11,7 +11,8 @@ import { toLayerBatches, type LayerBatch } from "../../src/analysis/batch.js";
 import { runAnalyses } from "../../src/analysis/run.js";
 import { createEncoder } from "../../src/model/encoder.js";
 import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
-import { LayerCovariance, covarianceScores, isotropyResult, type IsotropyResult } from "../../src/analysis/isotropy.js";
+import { LayerCovariance, covarianceScores, isotropyResult, isotropyResultWith, type IsotropyResult } from "../../src/analysis/isotropy.js";
+import { createOrtLinalg } from "../../src/model/linalg.js";
 import { allButTheTop, clipper, LayerMoments, whitener, zscorer, type Postprocessor } from "../../src/analysis/postprocess.js";
 import { jsLinalg } from "../../src/numerics/linalg.js";
 import { isotropyScores } from "../../src/numerics/isotropy.js";
@@ -198,4 +199,32 @@ test("runAnalyses --only isotropy on a SYNTHETIC model: raw and clipped scores e
   } finally {
     await encoder.dispose();
   }
+});
+
+test("isotropyResultWith: the js backend gives isotropyResult's bytes; onnxruntime's float32 whitening product agrees within 1e-4", async () => {
+  const c = new LayerCovariance(() => jsLinalg, { block: 32 });
+  for (const b of batches(6, 120)) c.add(b);
+  const moments = await c.settle(), post = postprocessors();
+  const want = isotropyResult(moments, post);
+  assert.equal(JSON.stringify(await isotropyResultWith(jsLinalg, moments, post)), JSON.stringify(want));
+  const ort = await createOrtLinalg({ threads: 1 });
+  try {
+    const got = await isotropyResultWith(ort, moments, post);
+    got.layers.forEach((l, i) => {
+      for (const [v, s] of Object.entries(l.variants)) {
+        for (const [k, x] of Object.entries(s)) {
+          const w = (want.layers[i].variants as Record<string, Record<string, number | null>>)[v][k];
+          if (v === "whitening" && x !== null) close(x as number, w, 1e-4, `layer ${l.layer} ${v} ${k}`);
+          else assert.equal(x, w, `layer ${l.layer} ${v} ${k}`);
+        }
+      }
+    });
+  } finally {
+    await ort.release();
+  }
+  // clipping a dim that is 0 everywhere reuses the raw scores
+  const zero = new LayerCovariance(() => jsLinalg);
+  for (const b of batches(7, 40)) zero.add({ ...b, data: b.data.map((x, k) => (k % DIM === 4 ? 0 : x)) });
+  const r = isotropyResult(await zero.settle(), [clipper([4])]);
+  assert.deepEqual(r.layers[0].variants.clipped, r.layers[0].variants.raw);
 });

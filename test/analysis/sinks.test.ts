@@ -98,3 +98,8 @@ test("AttentionSinks: merged shards (through JSON state) equal the single pass (
   assert.equal(strip(merged), strip(single));
   merged.layers.forEach((l, i) => l.heads.forEach((h, j) => SINK_CLASSES.forEach((c) => assert.ok(Math.abs(h.mass[c] - single.layers[i].heads[j].mass[c]) <= 1e-6))));
 });
+
+test("AttentionSinks refuses a non-finite attention probability, naming the site, sentence and head", () => {
+  const enc = encodedBatch({ tokens: [["[CLS]", "a", "[SEP]"]], sentenceIndex: [6], hidden: 1, layers: 1, heads: { "attn_probs.2": 2 }, value: (site, _b, hq, k) => (site.startsWith("attn") && hq >= 3 && k === 0 ? NaN : 0.3) });
+  assert.throws(() => new AttentionSinks().add(enc), /site attn_probs\.2: non-finite attention mass NaN in sentence 6, head 1/);
+});

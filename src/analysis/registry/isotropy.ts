@@ -1,4 +1,4 @@
-import { LayerCovariance, isotropyResult } from "../isotropy.js";
+import { LayerCovariance, isotropyResultWith } from "../isotropy.js";
 import type { AnisotropyResult } from "../anisotropy.js";
 import type { LayerMoments } from "../postprocess.js";
 import { fittedPostprocessors } from "./postprocess.js";
@@ -23,7 +23,7 @@ export const isotropy = defineAnalysis({
       async result({ clipDims, results }) {
         const moments: LayerMoments = await cov.settle();
         const post = fittedPostprocessors(ctx, clipDims);
-        return isotropyResult(moments, post, { zeta, block, includeSpecial: ctx.includeSpecial, anisotropy: (results.get("anisotropy") as AnisotropyResult | undefined) ?? null });
+        return isotropyResultWith(ctx.linalg(), moments, post, { zeta, block, includeSpecial: ctx.includeSpecial, anisotropy: (results.get("anisotropy") as AnisotropyResult | undefined) ?? null });
       },
       async settle() {
         await cov.settle();
