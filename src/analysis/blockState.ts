@@ -91,11 +91,18 @@ function isSide(spec: SetSpec, name: string): boolean {
   return spec.side?.parts.some((p) => p.name === name) ?? false;
 }
 
-/** Node (h+1, j) from nodes (h, 2j) and (h, 2j+1): fresh accumulators, the left states merged, then the right. */
+/**
+ * Node (h+1, j) from nodes (h, 2j) and (h, 2j+1): fresh accumulators, the left states merged, then the
+ * right. Consumes the children (their `states` are emptied), which are never read again.
+ */
 export function combineBlocks(spec: SetSpec, clipDims: readonly number[], left: BlockState, right: BlockState): BlockState {
   const names = (b: BlockState) => b.states.map((e) => e.analysis).join(",");
   if (names(left) !== names(right)) throw new RangeError(`block states: analyses ${names(left)} and ${names(right)} differ; merge states of runs with the same --only`);
-  const set = new MergedSet(spec, clipDims, true).merge(left.states).merge(right.states);
+  const set = new MergedSet(spec, clipDims, true).merge(left.states);
+  // the children are consumed: their states (a full state set each) may go before the output is made
+  left.states = [];
+  set.merge(right.states);
+  right.states = [];
   return {
     sentences: left.sentences + right.sentences, tokens: left.tokens + right.tokens, truncated: left.truncated + right.truncated,
     states: set.states(),

@@ -110,6 +110,8 @@ export async function runBlock(plan: Plan, pass: Pass, b: number): Promise<Block
   const side = pass.side ? await pass.side.cut(plan.clip.dims) : [];
   pass.block = b;
   const states = envelopes(pass.spec, pass.local, side);
+  // the block's accumulators are done with; the next block makes fresh ones (memory while the tree combines)
+  pass.local = new Map();
   plan.clock.lap("blocks");
   return { sentences: to - from, tokens: pass.tokens, truncated: pass.truncated, states };
 }

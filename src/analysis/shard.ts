@@ -133,7 +133,8 @@ export function shardSource(s: ShardState, name: string): ShardSource {
   return {
     name, header: shardHeader(s),
     async *nodes() {
-      yield* s.nodes;
+      // copies of the lists: the tree empties the nodes it consumes, the caller's shard stays whole
+      for (const n of s.nodes) yield { ...n, value: { ...n.value, states: [...n.value.states] } };
     },
   };
 }

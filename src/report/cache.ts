@@ -22,6 +22,8 @@ import { modelIdentity } from "../model/identity.js";
 import { resolveSource } from "../model/source.js";
 import { CORPUS_NAMES, loadCorpus } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
+import { siteRequest } from "../analysis/registry/index.js";
+import { readConfig } from "../model/config.js";
 import { runAnalyses, type AnalysisName, type AnalysisResults, type RunOptions } from "../analysis/run.js";
 import { noteInput } from "../numerics/inputs.js";
 import { stableStringify } from "./escape.js";
@@ -155,7 +157,9 @@ export async function sharedAnalyses(source: string, options: SharedOptions = {}
 async function computeShared(source: string, k: SharedKey): Promise<{ results: AnalysisResults; warnings: string[] }> {
   const { model, dir, sample, seed, corpus, key } = k;
   const warnings: string[] = [];
-  const encoder = await createEncoder(dir, { warn: (m) => warnings.push(m.split(dir).join(model)) });
+  // opt-in site analyses (massive, norms, sinks) in `only` get their extra graph outputs, as notebook 09 asks for them
+  const sites = k.only ? siteRequest(detectSource(dir).kind === "hf-folder" ? readConfig(dir) : null, k.only) : [];
+  const encoder = await createEncoder(dir, { warn: (m) => warnings.push(m.split(dir).join(model)), ...(sites.length ? { sites } : {}) });
   let results: AnalysisResults;
   try {
     const sentences = sampleSentences(loadCorpus(corpus as Parameters<typeof loadCorpus>[0]), { n: sample, seed, ...SHARED_SAMPLING });

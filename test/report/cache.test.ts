@@ -97,3 +97,19 @@ test("findingsTable: the summary's rows as data, one per persistent outlier, a d
   assert.deepEqual(t.rows[0], [run.model, 40, run.results.sample.tokens, 7, "argmin", layerRanges(d.layers), Math.round(d.share * 1e4) / 100, originText(run.results.origins, 7)]);
   assert.deepEqual(t.rows[t.rows.length - 1], ["no-outliers", 40, run.results.sample.tokens, null, null, null, null, "no persistent outlier"]);
 });
+
+test("sharedAnalyses with only a site analysis asks the encoder for its sites: the same result as an encoder built with them (SYNTHETIC bert fixture)", async () => {
+  const { createEncoder } = await import("../../src/model/encoder.js");
+  const { readConfig } = await import("../../src/model/config.js");
+  const { runAnalyses } = await import("../../src/analysis/run.js");
+  const { siteRequest } = await import("../../src/analysis/registry/index.js");
+  const { loadCorpus } = await import("../../src/data/corpus.js");
+  const { sampleSentences } = await import("../../src/data/sample.js");
+  const fixture = path.resolve(__dirname, "..", "..", "..", "test", "fixtures", "families", "bert");
+  const shared = await sharedAnalyses(fixture, { sample: 20, seed: 2, only: ["massive"], dir, warnings: "ignore" });
+  const encoder = await createEncoder(fixture, { sites: siteRequest(readConfig(fixture), ["massive"]), warn: () => undefined });
+  const direct = await runAnalyses(encoder, sampleSentences(loadCorpus("default"), { n: 20, seed: 2, minWords: 4, maxWords: 30 }), { seed: 2, only: ["massive"] });
+  await encoder.dispose();
+  assert.ok(shared.results.massive!.sites.some((s) => s.kind !== "hidden_states"), "sites beyond the hidden states were read");
+  assert.deepEqual(shared.results.massive, direct.massive);
+});
