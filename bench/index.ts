@@ -13,6 +13,8 @@
  *             equal-length batches (bench/paper.ts; issue 23 3d). Long: about 11-30 min on 2 cores
  *   memory    peak and retained memory streaming --memory sentence counts (bench/memoryMode.ts)
  *   analyses  what runAnalyses adds to extraction (bench/analyses.ts), and its memory
+ *   site-analyses  massive and norms vs encode only on all-MiniLM-L6-v2, with and without the residual
+ *             sites, as % over extraction (bench/siteAnalyses.ts; issue 15 item 6)
  *   finite    the per-batch non-finite check's share of encode time (bench/finite.ts)
  *   report    report vs analyze, cold and warm report (bench/report.ts)
  *
@@ -25,6 +27,7 @@ import { DEFAULT_SAMPLE } from "../src/cli/analyze.js";
 import { createEncoder } from "../src/model/encoder.js";
 import { resolveThreads } from "../src/model/session.js";
 import { analyzeSample, measureAnalyses } from "./analyses.js";
+import { measureSiteAnalyses } from "./siteAnalyses.js";
 import { engineMode, scriptMode, type EngineOptions } from "./engine.js";
 import { measureFiniteCheck } from "./finite.js";
 import { gemmMode } from "./gemm.js";
@@ -34,7 +37,7 @@ import { paperMode } from "./paper.js";
 import { reference } from "./python.js";
 import { reportVsAnalyze, warmReport } from "./report.js";
 
-const MODES = ["engine", "script", "gemm", "paper", "memory", "analyses", "finite", "report"] as const;
+const MODES = ["engine", "script", "gemm", "paper", "memory", "analyses", "site-analyses", "finite", "report"] as const;
 type Mode = (typeof MODES)[number];
 
 const spec: Record<string, OptionSpec> = {
@@ -56,6 +59,7 @@ const spec: Record<string, OptionSpec> = {
   memory: { type: "string", help: "memory: sentence counts, or none (default: PA_BENCH_MEMORY, else 2000,20000)" },
   "analyses-memory": { type: "string", help: "analyses: sentence counts of the memory runs with the analyses, or none (default: as --memory)" },
   "analyses-sentences": { type: "string", help: "analyses: sentences of the cost lines, comma-separated (default 1000 and 20000; --quick: 100)" },
+  "site-sentences": { type: "string", help: "site-analyses: sentences of the CLI's sample (default 200; --quick: 32); --repeats rounds" },
   "report-samples": { type: "string", help: "report: report vs analyze at these sample sizes, then a cold and a warm default report; none to skip (default: 2000,20000)" },
 };
 
@@ -64,7 +68,7 @@ const ABOUT = "Throughput against the current references, padding, GEMM peak, pa
   "Modes: engine (ours vs bare node session vs python onnxruntime vs torch eager on identical batches; targets ours >= 1.0x torch, >= 0.95x bare), " +
   "script (ours vs torch fed corpus-order batches of 32; target >= 1.3x), gemm (MatMul peak vs our GFLOP/s on equal-length batches; target >= 85%), " +
   "paper (20,000-sentence analyze of the SYNTHETIC BERT-base model with the bert-base-uncased vocabulary; targets <= 11 min, >= 0.9x bare), " +
-  "memory, analyses, finite, report. No mode: all but paper.";
+  "memory, analyses, site-analyses (massive and norms vs encode only, % over extraction), finite, report. No mode: all but paper.";
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const write = (line: unknown) => process.stdout.write(JSON.stringify(line) + "\n");
@@ -116,6 +120,10 @@ async function main(argv: string[]): Promise<number> {
   const memory = memSpec === "none" ? [] : list(memSpec, "memory");
   if (run.includes("memory") && memory.length) write(memoryLine("memory", MINILM_DIR, "all-MiniLM-L6-v2", memory, threads, false, log));
   if (run.includes("analyses")) await analysesMode(o, quick, keys, threads, memSpec);
+  if (run.includes("site-analyses")) {
+    log("site-analyses: encode only vs massive,norms on all-MiniLM-L6-v2, without and with attn_resid,ffn_resid (round-robin)");
+    write({ site_analyses: { ...(await measureSiteAnalyses(MINILM_DIR, opt("site-sentences", quick ? 32 : 200, 2), repeats, threads, log)), load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length } });
+  }
   if (run.includes("finite")) write({ finite_check: await measureFiniteCheck(MINILM_DIR, nMini, repeats, threads) });
   if (run.includes("report")) {
     const samples = (o["report-samples"] as string | undefined) ?? (quick ? "none" : "2000,20000");

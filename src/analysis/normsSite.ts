@@ -79,7 +79,7 @@ export class SiteNorms {
 
   /**
    * Adds the real tokens of one padded site view; `classes` from tokenClasses. One read of the batch
-   * from memory: rows two at a time (halving the read-modify-writes of the per-dim sums), each row's
+   * from memory: rows four (or two) at a time (quartering the read-modify-writes of the per-dim sums), each row's
    * infinity norm, argmax and the per-dim power sums about a shift (the running mean, or the batch's
    * first row); then each row again from cache for its own kurtosis.
    */
@@ -96,14 +96,20 @@ export class SiteNorms {
     // the first row ever shifts the sums: deviations from a typical value keep the powers small
     const c = this.tokens === 0 ? Float64Array.from(data.subarray(rows[0] * width, rows[0] * width + width)) : Float64Array.from(this.mean);
     const sums = [new Float64Array(width), new Float64Array(width), new Float64Array(width), new Float64Array(width)] as const;
-    const stats = new Float64Array(6);
-    for (let r = 0; r < nb; r += 2) {
-      const two = r + 1 < nb;
-      powerSums(data, bits, rows[r] * width, two ? rows[r + 1] * width : -1, width, c, sums, stats);
-      for (let t = 0; t < (two ? 2 : 1); ++t) {
+    const stats = new Float64Array(12), powers = new Float64Array(8);
+    for (let r = 0, g = 0; r < nb; r += g) {
+      // four rows at a time where there are four (the sums' additions in the order pairs would make them)
+      g = nb - r >= 4 ? 4 : nb - r >= 2 ? 2 : 1;
+      if (g === 4) powerSums4(data, bits, rows[r] * width, rows[r + 1] * width, rows[r + 2] * width, rows[r + 3] * width, width, c, sums, stats);
+      else powerSums(data, bits, rows[r] * width, g === 2 ? rows[r + 1] * width : -1, width, c, sums, stats);
+      for (let t = 0; t < g; ++t) {
+        const hi = stats[3 * t];
+        if (hi >= NON_FINITE_BITS) throw new RangeError(`site ${this.name}: non-finite activation at sentence ${enc.sentenceIndex[where[2 * (r + t)]]}, token ${where[2 * (r + t) + 1]}; the model or its input is broken`);
+      }
+      rowPowers(data, rows, r, g, width, stats, powers);
+      for (let t = 0; t < g; ++t) {
         const k = rows[r + t], b = where[2 * (r + t)], p = where[2 * (r + t) + 1], hi = stats[3 * t], at = stats[3 * t + 1];
-        if (hi >= NON_FINITE_BITS) throw new RangeError(`site ${this.name}: non-finite activation at sentence ${enc.sentenceIndex[b]}, token ${p}; the model or its input is broken`);
-        this.#token(data, k * width, stats[3 * t + 2] / width, hi, at, classes[k]);
+        this.#token(hi, at, classes[k], powers[2 * t], powers[2 * t + 1]);
         // the location object only for a new largest norm (ties: the earlier sentence and position)
         const m = this.max;
         if (m === null || hi > m.bits || (hi === m.bits && before({ bits: hi, sentence: enc.sentenceIndex[b], position: p, dim: at, cls: 0, token: "" }, m))) {
@@ -114,8 +120,8 @@ export class SiteNorms {
     this.#dimMoments(nb, c, ...sums);
   }
 
-  /** One token: its infinity norm, class tallies, argmax dim and kurtosis over dims (its location: the caller). */
-  #token(data: Float32Array, off: number, mu: number, hi: number, at: number, cls: number): void {
+  /** One token: its infinity norm, class tallies, argmax dim and kurtosis from s2, s4 (rowPowers; its location: the caller). */
+  #token(hi: number, at: number, cls: number, s2: number, s4: number): void {
     const inf = bitsFloat(hi);
     this.tokens++;
     this.infSum += inf;
@@ -123,12 +129,6 @@ export class SiteNorms {
     this.classInfSum[cls] += inf;
     if (hi > this.classInfMaxBits[cls]) this.classInfMaxBits[cls] = hi;
     this.argmax[at]++;
-    let s2 = 0, s4 = 0;
-    for (let j = 0; j < this.width; ++j) {
-      const d = data[off + j] - mu, d2 = d * d;
-      s2 += d2;
-      s4 += d2 * d2;
-    }
     if (s2 > 0) {
       const kurt = (this.width * s4) / (s2 * s2);
       this.kurtSum += kurt;
@@ -214,7 +214,7 @@ export class SiteNorms {
  * Adds rows a and b (b = -1: row a alone) of `data` to the per-dim power sums of (x - c) and writes
  * each row's |a| max bits, its argmax dim and its sum into stats[0..2] (row a) and stats[3..5] (row b).
  */
-function powerSums(data: Float32Array, bits: Int32Array, a: number, b: number, width: number, c: Float64Array, sums: readonly [Float64Array, Float64Array, Float64Array, Float64Array], stats: Float64Array): void {
+export function powerSums(data: Float32Array, bits: Int32Array, a: number, b: number, width: number, c: Float64Array, sums: readonly [Float64Array, Float64Array, Float64Array, Float64Array], stats: Float64Array): void {
   const [p1, p2, p3, p4] = sums;
   let hiA = 0, atA = 0, sA = 0, hiB = 0, atB = 0, sB = 0;
   if (b < 0) {
@@ -247,4 +247,81 @@ function powerSums(data: Float32Array, bits: Int32Array, a: number, b: number, w
   stats[3] = hiB;
   stats[4] = atB;
   stats[5] = sB;
+}
+
+/**
+ * powerSums for four rows at once (offsets a, b, e, f): each sum gains (row a + row b) + (row e + row f),
+ * the very additions two pairs make, so the sums are the same to the bit; stats[0..11] as powerSums', row by row.
+ */
+export function powerSums4(data: Float32Array, bits: Int32Array, a: number, b: number, e: number, f: number, width: number, c: Float64Array, sums: readonly [Float64Array, Float64Array, Float64Array, Float64Array], stats: Float64Array): void {
+  const [p1, p2, p3, p4] = sums;
+  let hiA = 0, atA = 0, sA = 0, hiB = 0, atB = 0, sB = 0, hiE = 0, atE = 0, sE = 0, hiF = 0, atF = 0, sF = 0;
+  for (let j = 0; j < width; ++j) {
+    const cj = c[j], xa = data[a + j], xb = data[b + j], xe = data[e + j], xf = data[f + j];
+    const da = xa - cj, db = xb - cj, de = xe - cj, df = xf - cj, qa = da * da, qb = db * db, qe = de * de, qf = df * df;
+    sA += xa;
+    sB += xb;
+    sE += xe;
+    sF += xf;
+    p1[j] = p1[j] + (da + db) + (de + df);
+    p2[j] = p2[j] + (qa + qb) + (qe + qf);
+    p3[j] = p3[j] + (qa * da + qb * db) + (qe * de + qf * df);
+    p4[j] = p4[j] + (qa * qa + qb * qb) + (qe * qe + qf * qf);
+    const ma = bits[a + j] & 0x7fffffff, mb = bits[b + j] & 0x7fffffff, me = bits[e + j] & 0x7fffffff, mf = bits[f + j] & 0x7fffffff;
+    if (ma > hiA) (hiA = ma), (atA = j);
+    if (mb > hiB) (hiB = mb), (atB = j);
+    if (me > hiE) (hiE = me), (atE = j);
+    if (mf > hiF) (hiF = mf), (atF = j);
+  }
+  stats[0] = hiA;
+  stats[1] = atA;
+  stats[2] = sA;
+  stats[3] = hiB;
+  stats[4] = atB;
+  stats[5] = sB;
+  stats[6] = hiE;
+  stats[7] = atE;
+  stats[8] = sE;
+  stats[9] = hiF;
+  stats[10] = atF;
+  stats[11] = sF;
+}
+
+/**
+ * Each of rows r..r+g-1's sums of d^2 and d^4, d = x - (row mean; stats[3t+2] / width), into
+ * powers[2t], powers[2t+1]: four rows in one loop where there are four (independent sums, each in
+ * dim order as one row alone adds them, so the bits are the same).
+ */
+export function rowPowers(data: Float32Array, rows: readonly number[], r: number, g: number, width: number, stats: Float64Array, powers: Float64Array): void {
+  if (g === 4) {
+    const a = rows[r] * width, b = rows[r + 1] * width, e = rows[r + 2] * width, f = rows[r + 3] * width;
+    const ma = stats[2] / width, mb = stats[5] / width, me = stats[8] / width, mf = stats[11] / width;
+    let a2 = 0, a4 = 0, b2 = 0, b4 = 0, e2 = 0, e4 = 0, f2 = 0, f4 = 0;
+    for (let j = 0; j < width; ++j) {
+      const da = data[a + j] - ma, db = data[b + j] - mb, de = data[e + j] - me, df = data[f + j] - mf;
+      const qa = da * da, qb = db * db, qe = de * de, qf = df * df;
+      a2 += qa;
+      a4 += qa * qa;
+      b2 += qb;
+      b4 += qb * qb;
+      e2 += qe;
+      e4 += qe * qe;
+      f2 += qf;
+      f4 += qf * qf;
+    }
+    (powers[0] = a2), (powers[1] = a4), (powers[2] = b2), (powers[3] = b4);
+    (powers[4] = e2), (powers[5] = e4), (powers[6] = f2), (powers[7] = f4);
+    return;
+  }
+  for (let t = 0; t < g; ++t) {
+    const off = rows[r + t] * width, mu = stats[3 * t + 2] / width;
+    let s2 = 0, s4 = 0;
+    for (let j = 0; j < width; ++j) {
+      const d = data[off + j] - mu, d2 = d * d;
+      s2 += d2;
+      s4 += d2 * d2;
+    }
+    powers[2 * t] = s2;
+    powers[2 * t + 1] = s4;
+  }
 }
