@@ -40,37 +40,53 @@ export class SiteMassive {
     this.candidates = new TopList(settings.maxCandidates, false);
   }
 
-  /** Adds the real tokens of one padded site view ([batch x length x width]); `classes` from tokenClasses. */
+  /**
+   * Adds the real tokens of one padded site view ([batch x length x width]); `classes` from tokenClasses.
+   * The loop over a row's values bins them, keeps the per-dim max and only notes whether the row has a
+   * value for the candidates or the top-k; such a row is then scanned again by #offers, in dim order,
+   * so the lists see the very offers an inline check makes. Why: the rare branch's calls, first taken
+   * after V8 optimised the loop, deoptimised it mid-batch (no type feedback yet), and the loop ran
+   * unoptimised until recompiled, slowest on a loaded machine.
+   */
   add(enc: EncodedBatch, view: TokenSiteView, classes: Uint8Array, absBits: number): void {
-    const { width } = this, hist = this.hist, dimMax = this.dimMaxBits, top = this.top, cand = this.candidates, data = view.data;
+    const { width } = this, hist = this.hist, dimMax = this.dimMaxBits, data = view.data;
     // int32 bits: `& 0x7fffffff` keeps them in V8's small-integer range (a uint32 view's negative floats are not)
     const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
-    const shift = HISTOGRAM_SHIFT, bad = NON_FINITE_BITS, mask = enc.attentionMask, length = enc.length;
-    let topFloor = top.floorBits, above = 0;
-    for (let b = 0; b < enc.batch; ++b) {
-      for (let i = 0, p = 0; i < length; ++i) {
-        const k = b * length + i;
-        if (!mask[k]) continue;
-        const off = k * width;
-        for (let j = 0; j < width; ++j) {
-          const a = bits[off + j] & 0x7fffffff;
-          hist[a >>> shift]++;
-          if (a > dimMax[j]) dimMax[j] = a;
-          if (a > absBits) {
-            if (a >= bad) throw new RangeError(`site ${this.name}: non-finite activation ${data[off + j]} at sentence ${enc.sentenceIndex[b]}, token ${p}, dim ${j}; the model or its input is broken`);
-            above++;
-            cand.offer(a, data[off + j], enc.sentenceIndex[b], p, j, classes[k], "");
-          }
-          if (a >= topFloor) {
-            top.offer(a, data[off + j], enc.sentenceIndex[b], p, j, classes[k], enc.tokens[b][p] ?? "");
-            topFloor = top.floorBits;
-          }
-        }
-        this.tokens++;
-        p++;
+    const shift = HISTOGRAM_SHIFT, mask = enc.attentionMask, n = enc.batch * enc.length;
+    for (let k = 0; k < n; ++k) {
+      if (!mask[k]) continue;
+      // above this is rare: the absolute threshold, or at least the top-k's smallest |a| (-1 while not full)
+      const floor = this.top.floorBits, lim = absBits < floor - 1 ? absBits : floor - 1;
+      let hit = false;
+      for (let j = 0, off = k * width; j < width; ++j) {
+        const a = bits[off + j] & 0x7fffffff;
+        hist[a >>> shift]++;
+        if (a > dimMax[j]) dimMax[j] = a;
+        if (a > lim) hit = true;
+      }
+      if (hit) this.#offers(enc, data, bits, k, classes, absBits);
+      this.tokens++;
+    }
+  }
+
+  /** Row k's values above the absolute threshold (candidates) and at least the top-k's floor (top), in dim order. */
+  #offers(enc: EncodedBatch, data: Float32Array, bits: Int32Array, k: number, classes: Uint8Array, absBits: number): void {
+    const { width, top, candidates: cand } = this, b = Math.floor(k / enc.length), off = k * width, sentence = enc.sentenceIndex[b];
+    let p = 0; // the token's position among the sentence's real tokens
+    for (let i = b * enc.length; i < k; ++i) if (enc.attentionMask[i]) p++;
+    let topFloor = top.floorBits;
+    for (let j = 0; j < width; ++j) {
+      const a = bits[off + j] & 0x7fffffff;
+      if (a > absBits) {
+        if (a >= NON_FINITE_BITS) throw new RangeError(`site ${this.name}: non-finite activation ${data[off + j]} at sentence ${sentence}, token ${p}, dim ${j}; the model or its input is broken`);
+        this.aboveAbsolute++;
+        cand.offer(a, data[off + j], sentence, p, j, classes[k], "");
+      }
+      if (a >= topFloor) {
+        top.offer(a, data[off + j], sentence, p, j, classes[k], enc.tokens[b][p] ?? "");
+        topFloor = top.floorBits;
       }
     }
-    this.aboveAbsolute += above;
   }
 
   /** The largest |a| per dim. */

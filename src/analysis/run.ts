@@ -17,9 +17,10 @@ import type { AnalysisResults } from "./registry/results.js";
 import { closure, reported, resolveOnly, BASE, type AnalysisName } from "./registry/index.js";
 import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } from "./registry/types.js";
 import { stateIdentity } from "./state.js";
-import { localSide, workerSide, type Side, type SideSettings } from "./side.js";
+import { localSide, SideAccumulators, workerSide, type Side, type SideSettings } from "./side.js";
 import { BlockTree, blockRanges, type BlockRange } from "./blocks.js";
-import { combineBlocks, envelopes, localAccumulators, MergedSet, sideStates, type BlockState, type SetSpec } from "./blockState.js";
+import { combineBlocks, drain, isSide, liveParts, localAccumulators, MergedSet, toStates, type LiveBlock, type SetSpec } from "./blockState.js";
+import type { StateEnvelope } from "./state.js";
 
 export { ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, type AnalysisName } from "./registry/index.js";
 export type { RunOptions, RunProgress } from "./options.js";
@@ -88,8 +89,8 @@ export async function withPass<T>(encoder: Encoder, sentences: string[], opts: R
 }
 
 /** The canonical tree over the plan's blocks (blocks.ts), combining block states with fresh accumulators. */
-export function blockTree(plan: Plan, pass: Pass, start = 0): BlockTree<BlockState> {
-  return new BlockTree<BlockState>(plan.blocks.length, (l, r) => {
+export function blockTree(plan: Plan, pass: Pass, start = 0): BlockTree<LiveBlock> {
+  return new BlockTree<LiveBlock>(plan.blocks.length, (l, r) => {
     const node = combineBlocks(pass.spec, plan.clip.dims, l, r);
     plan.clock.lap("blocks");
     return node;
@@ -97,34 +98,44 @@ export function blockTree(plan: Plan, pass: Pass, start = 0): BlockTree<BlockSta
 }
 
 /**
- * Analyses block `b` with fresh accumulators and returns their states. Block 0 is the fit sample: at
+ * Analyses block `b` with fresh accumulators and returns them as a live node. Block 0 is the fit sample: at
  * its end the clipped dims are picked and the accumulators fit; later blocks' side parts start told
  * the dims.
  */
-export async function runBlock(plan: Plan, pass: Pass, b: number): Promise<BlockState> {
+export async function runBlock(plan: Plan, pass: Pass, b: number): Promise<LiveBlock> {
   const { from, to } = plan.blocks[b];
   if (pass.block !== -1) pass.local = localAccumulators(pass.spec);
   pass.tokens = pass.truncated = 0;
   await encodeStage(plan, pass, from, to, b === 0 ? "fit" : "encode");
   for (const a of pass.local.values()) if (a.settle) await a.settle();
-  const side = pass.side ? await pass.side.cut(plan.clip.dims) : [];
+  const side = pass.side ? await pass.side.cut(plan.clip.dims) : null;
   pass.block = b;
-  const states = envelopes(pass.spec, pass.local, side);
-  // the block's accumulators are done with; the next block makes fresh ones (memory while the tree combines)
+  // the node keeps the block's accumulators (their states are taken one at a time when it merges); the next block makes fresh ones
+  const parts = side instanceof SideAccumulators ? liveParts(pass.spec, pass.local, side, []) : liveParts(pass.spec, pass.local, null, side ?? []);
   pass.local = new Map();
   plan.clock.lap("blocks");
-  return { sentences: to - from, tokens: pass.tokens, truncated: pass.truncated, states };
+  return { sentences: to - from, tokens: pass.tokens, truncated: pass.truncated, parts };
 }
 
-/** The results from the tree's root: fresh accumulators (here and in the side) with its states merged. */
-export async function finish(plan: Plan, pass: Pass, root: BlockState): Promise<AnalysisResults> {
-  if (plan.opts.onStates) await plan.opts.onStates(root.states);
+/**
+ * The results from the tree's root: fresh accumulators (here and in the side) with its states merged,
+ * one analysis at a time (the whole set as JSON only for onStates).
+ */
+export async function finish(plan: Plan, pass: Pass, root: LiveBlock): Promise<AnalysisResults> {
+  const counts = { tokens: root.tokens, truncated: root.truncated };
+  if (plan.opts.onStates) {
+    const { states } = toStates(root);
+    await plan.opts.onStates(states);
+    root = { ...root, parts: states.map((e) => ({ analysis: e.analysis, take: () => e })) };
+  }
   plan.clock.start();
-  pass.local = new MergedSet(pass.spec, plan.clip.dims, false).merge(root.states).local;
-  await pass.side?.load(plan.clip.dims, pass.spec.model, sideStates(pass.spec, root.states));
+  const set = new MergedSet(pass.spec, plan.clip.dims, false), side: StateEnvelope[] = [];
+  drain(root, (e) => (isSide(pass.spec, e.analysis) ? side.push(e) : set.merge([e])));
+  pass.local = set.local;
+  await pass.side?.load(plan.clip.dims, pass.spec.model, side);
   plan.clock.lap("blocks");
-  pass.tokens = root.tokens;
-  pass.truncated = root.truncated;
+  pass.tokens = counts.tokens;
+  pass.truncated = counts.truncated;
   return assemble(plan, pass);
 }
 

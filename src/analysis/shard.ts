@@ -12,7 +12,7 @@
 import * as crypto from "node:crypto";
 import type { Encoder } from "../model/encoder.js";
 import { shardBlocks } from "./blocks.js";
-import type { BlockState } from "./blockState.js";
+import { fromStates, toStates, type BlockState } from "./blockState.js";
 import type { RunOptions } from "./options.js";
 import type { AnalysisResults } from "./registry/results.js";
 import { blockTree, finish, runBlock, withPass, type Plan } from "./run.js";
@@ -90,7 +90,8 @@ export async function runShard(encoder: Encoder, sentences: string[], opts: RunO
       format: SHARD_FORMAT, version: SHARD_VERSION, shard: { index: shard.index, count: shard.count },
       blocks: { count: plan.blocks.length, first, end }, sample: sampleId(sentences), model: pass.spec.model, settings: runSettings(plan),
       clip: first < end || !fits ? { ...plan.clip, dims: [...plan.clip.dims] } : null,
-      nodes: tree.pending.map(({ level, index, value }) => ({ level, index, value })),
+      // the shard file's nodes: the only place a shard's states become JSON
+      nodes: tree.pending.map(({ level, index, value }) => ({ level, index, value: toStates(value) })),
       provenance: { ...encoder.provenance(), sampleSizes: { sentences: tree.pending.reduce((n, x) => n + x.value.sentences, 0) } },
       ...(meta === undefined ? {} : { meta }),
     };
@@ -118,7 +119,7 @@ export async function mergeShards(encoder: Encoder, sentences: string[], opts: R
       for await (const n of byName.get(name)!.nodes()) {
         const info = shard.nodes[i++];
         if (!info || n.level !== info.level || n.index !== info.index || n.value.states.length !== info.states) throw new RangeError(`${name}: node ${i - 1} is not the one its header lists; the file is damaged: rerun that shard`);
-        await tree.push(n.level, n.index, n.value);
+        await tree.push(n.level, n.index, fromStates(n.value));
       }
       if (i !== shard.nodes.length) throw new RangeError(`${name}: ${i} of ${shard.nodes.length} nodes; the file is truncated: rerun that shard`);
     }

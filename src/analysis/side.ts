@@ -69,6 +69,30 @@ export class SideAccumulators {
     return [...this.#parts].map(([name, p]) => ({ name, state: p.state() }));
   }
 
+  /** Whether `name` is one of its parts (not yet taken). */
+  has(name: string): boolean {
+    return this.#parts.has(name);
+  }
+
+  /** The state of part `name`, which is let go (a block tree node is consumed once, blockState.ts). */
+  take(name: string): AccumulatorState {
+    const p = this.#part(name);
+    this.#parts.delete(name);
+    return p.state();
+  }
+
+  /** Merges a state body into part `name` (its settings already checked: unwrapState). */
+  mergeState(name: string, body: unknown): this {
+    this.#part(name).mergeState(body);
+    return this;
+  }
+
+  #part(name: string): SidePart {
+    const p = this.#parts.get(name);
+    if (!p) throw new RangeError(`side: ${JSON.stringify(name)} is not one of this run's side analyses (${[...this.#parts.keys()].join(", ")})`);
+    return p;
+  }
+
   /**
    * Merges envelopes of this side's parts (after fit: a fresh part's settings are what they must
    * match; unwrapState checks model, version and settings). Envelopes of other analyses are refused.
@@ -110,10 +134,11 @@ export interface Side {
   /** Every side part's state (after the pass). */
   states(): Promise<{ name: string; state: AccumulatorState }[]>;
   /**
-   * The end of a block (blocks.ts): every part's state, then fresh parts in their place, told the
-   * clipped dims (fit) before they see the next block's batches.
+   * The end of a block (blocks.ts): the parts themselves (in this thread: their states are taken when
+   * the block merges) or every part's state (from the worker), then fresh parts in their place, told
+   * the clipped dims (fit) before they see the next block's batches.
    */
-  cut(dims: readonly number[]): Promise<{ name: string; state: AccumulatorState }[]>;
+  cut(dims: readonly number[]): Promise<SideAccumulators | { name: string; state: AccumulatorState }[]>;
   /** Fresh parts, told the clipped dims, with these envelopes merged in (the pass' root, for the results). */
   load(dims: readonly number[], model: ModelIdentity, envelopes: readonly StateEnvelope[]): Promise<void>;
   close(): Promise<void>;
@@ -131,9 +156,9 @@ export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap): Side
       return acc.keepsFitBatches;
     },
     async cut(dims) {
-      const states = acc.states();
+      const done = acc;
       fresh(dims);
-      return states;
+      return done;
     },
     async load(dims, model, envelopes) {
       fresh(dims);

@@ -16,7 +16,7 @@ import { maxSequenceLength, readConfig } from "./config.js";
 import { familyOf } from "./families/index.js";
 import { buildMlmHead, loadMlmHead, type MlmHead } from "./heads.js";
 import { applyGraphEdits, editInputNames } from "./onnx/edits.js";
-import { IR_VERSION, OPSET } from "./onnx/build.js";
+import { IR_VERSION, OPSET, weightReader } from "./onnx/build.js";
 import { GraphBuilder } from "./onnx/graph.js";
 import { DataType, encodeModel, valueInfo } from "./onnx/proto.js";
 import { listSites } from "./sites.js";
@@ -141,11 +141,7 @@ function resolveEditPoints(ckpt: Checkpoint, points: readonly string[]): Map<str
 export function buildMlmGraph(ckpt: Checkpoint, head: MlmHead, points: ReadonlyMap<string, number>): Uint8Array {
   const { config } = ckpt;
   const family = familyOf(config.architecture);
-  const weight = (name: string) => {
-    const t = ckpt.weights.get(name);
-    if (!t) throw new Error(`${ckpt.dir}: ${name} is not loaded; load the checkpoint with loadCheckpoint`);
-    return t.data;
-  };
+  const weight = weightReader(ckpt);
   const g = new GraphBuilder();
   const inputs = ["input_ids", "attention_mask", ...family.extraInputs(config)];
   g.graph.input = inputs.map((n) => valueInfo(n, DataType.INT64, ["batch", "sequence"]));

@@ -287,22 +287,24 @@ export function synthFiles(o: ReturnType<typeof resolveSynthOptions>): { text: R
   if (o.plantMassive) record.plantedMassive = plantMassive(tensors, o, o.plantMassive, special(roberta ? "</s>" : "[SEP]"));
   if (o.plantSink) record.plantedSink = plantSink(tensors, o, o.plantSink, special(roberta ? "<s>" : "[CLS]"));
   const config = synthConfig(o, record);
-  let tokenizerFiles: Record<string, string>;
-  if (roberta) {
-    const { vocab, merges } = bytePairVocab(V);
-    tokenizerFiles = bytePairFiles(vocab, merges, maxLength);
-  } else {
-    tokenizerFiles = wordPieceFiles(wordPieceVocab(V), maxLength, distil ? "DistilBertTokenizer" : "BertTokenizer");
-  }
   const readme = synthReadme(o, record);
   return {
-    text: { "config.json": JSON.stringify(config, null, 2) + "\n", ...tokenizerFiles, "README.md": readme },
+    text: { "config.json": JSON.stringify(config, null, 2) + "\n", ...synthTokenizerFiles(arch, V, maxLength), "README.md": readme },
     tensors,
     record,
   };
 }
 
 type Resolved = ReturnType<typeof resolveSynthOptions>;
+
+/** The tokenizer files: byte-level BPE for RoBERTa, WordPiece for BERT and DistilBERT. */
+function synthTokenizerFiles(arch: Resolved["arch"], vocabSize: number, maxLength: number): Record<string, string> {
+  if (arch === "roberta") {
+    const { vocab, merges } = bytePairVocab(vocabSize);
+    return bytePairFiles(vocab, merges, maxLength);
+  }
+  return wordPieceFiles(wordPieceVocab(vocabSize), maxLength, arch === "distilbert" ? "DistilBertTokenizer" : "BertTokenizer");
+}
 
 /** What the checkpoint records about itself (config.json's positional_artefacts_synthetic). */
 function synthRecord(o: Resolved): SynthRecord {

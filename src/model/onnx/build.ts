@@ -41,15 +41,20 @@ export function buildOnnx(ckpt: Checkpoint, options: BuildOptions = {}): Uint8Ar
   return encodeModel(buildOnnxModel(ckpt, options));
 }
 
-/** The same graph as a ModelProto object (for surgery tests and inspection). */
-export function buildOnnxModel(ckpt: Checkpoint, options: BuildOptions = {}): ModelProto {
-  const { config } = ckpt;
-  const family = familyOf(config.architecture);
-  const weight = (name: string) => {
+/** A checkpoint's weights by name, refusing one that was not loaded (shared by every graph built here and in mlm.ts). */
+export function weightReader(ckpt: Checkpoint): (name: string) => Float32Array {
+  return (name: string) => {
     const t = ckpt.weights.get(name);
     if (!t) throw new Error(`${ckpt.dir}: ${name} is not loaded; load the checkpoint with loadCheckpoint`);
     return t.data;
   };
+}
+
+/** The same graph as a ModelProto object (for surgery tests and inspection). */
+export function buildOnnxModel(ckpt: Checkpoint, options: BuildOptions = {}): ModelProto {
+  const { config } = ckpt;
+  const family = familyOf(config.architecture);
+  const weight = weightReader(ckpt);
   const g = new GraphBuilder();
   const inputs = ["input_ids", "attention_mask", ...family.extraInputs(config)];
   g.graph.input = inputs.map((n) => valueInfo(n, DataType.INT64, ["batch", "sequence"]));
