@@ -15,16 +15,18 @@ test("notebook 10 runs and its SYNTHETIC row shows the planted dim hurting the l
   const nb = await executeNotebook(notebook, {
     parameters: { models: [path.join(root, "test", "fixtures", "families", "bert"), path.join(root, "models", "mlm-pos")], encoders: [], sample: 24, mlmSample: 12, repeats: 2 },
   });
-  const texts = nb.cells.flatMap((c) => (c.outputs ?? []).map((o) => JSON.stringify(o)));
-  const table = texts.find((t) => t.includes("loss, random dims"));
-  assert.ok(table, "the loss table is shown");
-  const row = /\| SYNTHETIC bert, planted dim 5 \(head reads it\) \| 5 \| hidden_states \| 0-2 \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) ± ([\d.]+) \|/.exec(JSON.parse(table!).data?.["text/markdown"] ?? table!);
-  assert.ok(row, table);
-  const [clean, ablated, random] = row!.slice(1, 4).map(Number);
-  assert.ok(ablated - clean > 0.5 && Math.abs(random - clean) < 0.05 * (ablated - clean), row![0]);
+  const outputs = nb.cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, unknown> }[]);
+  const texts = outputs.map((o) => JSON.stringify(o));
+  const table = outputs.map((o) => o.data?.["application/vnd.positional-artefacts.table+json"] as { id: string; rows: (string | number | null)[][] } | undefined).find((t) => t?.id === "mlm-ablation-loss");
+  assert.ok(table, "the loss table is shown as a table output");
+  const row = table!.rows.find((r) => r[0] === "SYNTHETIC bert, planted dim 5 (head reads it)");
+  assert.ok(row, JSON.stringify(table!.rows));
+  assert.deepEqual(row!.slice(1, 4), ["5", "hidden_states", "0-2"]);
+  const [clean, ablated] = [row![4], row![5]] as number[];
+  const random = Number(/^([\d.]+) ± [\d.]+$/.exec(String(row![6]))![1]);
+  assert.ok(ablated - clean > 0.5 && Math.abs(random - clean) < 0.05 * (ablated - clean), JSON.stringify(row));
   // the embedded model, the first with a head, gets the four site and layer-range rows; the bare encoder is listed as headless
-  const md: string = JSON.parse(table!).data["text/markdown"];
-  assert.equal((md.match(/^\| mlm-pos[^|]* \|/gm) ?? []).length, 4, md);
-  assert.match(md, /Without a masked-LM head \(no loss to score; list them in `encoders` for a downstream score\): .*bert/);
+  assert.equal(table!.rows.filter((r) => /^mlm-pos/.test(String(r[0]))).length, 4, JSON.stringify(table!.rows));
+  assert.ok(texts.some((t) => /Without a masked-LM head \(no loss to score; list them in `encoders` for a downstream score\): .*bert/.test(t)));
   assert.ok(texts.some((t) => t.includes("No sentence encoder without a head is cached here")));
 });
