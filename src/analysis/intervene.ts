@@ -49,6 +49,22 @@ export interface Comparison {
   random: RandomBaseline;
 }
 
+/** What every intervention result records: the model, where and what was edited, and the scores with their baseline. */
+export interface InterventionRecord {
+  model: string;
+  site: string;
+  layers: number[];
+  targets: string[];
+  dims: number[];
+  ablation: string;
+  value: number | null;
+  /** What the numbers are (e.g. "masked-token loss (nats)", "STS Spearman x 100"). */
+  score: string;
+  clean: number;
+  ablated: number;
+  random: Comparison["random"];
+}
+
 /** Checks the common options; returns them resolved with defaults. */
 export function resolveIntervention(o: InterventionOptions, width: number): Required<Omit<InterventionOptions, "onProgress" | "value">> & { value: number | null } {
   const dims = o.dims;

@@ -22,7 +22,7 @@ import { editTargets, interventionLayers, interventionSite, type EditTarget } fr
 import { createEncoder, type Encoder } from "../model/encoder.js";
 import { ablationVectors } from "../model/onnx/edits.js";
 import { resolveSource } from "../model/source.js";
-import { compareWithRandom, interventionStatement, resolveIntervention, type Comparison, type InterventionOptions } from "./intervene.js";
+import { compareWithRandom, interventionStatement, resolveIntervention, type Comparison, type InterventionOptions, type InterventionRecord } from "./intervene.js";
 import { runAnalyses } from "./run.js";
 import { evaluateWic } from "./senses.js";
 import { evaluateSts } from "./sts.js";
@@ -45,21 +45,10 @@ export interface DownstreamInterventionOptions extends InterventionOptions {
   batchSize?: number;
 }
 
-export interface DownstreamInterventionResult {
+export interface DownstreamInterventionResult extends InterventionRecord {
   kind: "downstream-intervention";
-  model: string;
-  site: string;
-  layers: number[];
-  targets: string[];
-  dims: number[];
-  ablation: string;
-  value: number | null;
-  score: string;
   /** The layer whose vectors are scored. */
   layer: number;
-  clean: number;
-  ablated: number;
-  random: Comparison["random"];
   statement: string;
   data: { source: string; pairs: number };
   settings: Record<string, unknown>;

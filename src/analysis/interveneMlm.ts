@@ -20,7 +20,7 @@ import { editTargets, interventionLayers, interventionSite, type EditTarget } fr
 import { MaskedLm, type EditFeeds } from "../model/mlm.js";
 import { ablationVectors } from "../model/onnx/edits.js";
 import { resolveSource } from "../model/source.js";
-import { compareWithRandom, interventionStatement, resolveIntervention, type Comparison, type InterventionOptions } from "./intervene.js";
+import { compareWithRandom, interventionStatement, resolveIntervention, type Comparison, type InterventionOptions, type InterventionRecord } from "./intervene.js";
 import { planMasks, planPseudo, scorePlan, type MaskPlan } from "./mlmScore.js";
 
 export interface MlmInterventionOptions extends InterventionOptions {
@@ -43,21 +43,11 @@ export interface MlmInterventionOptions extends InterventionOptions {
   maxLength?: number;
 }
 
-export interface MlmInterventionResult {
+export interface MlmInterventionResult extends InterventionRecord {
   kind: "mlm-intervention";
-  model: string;
   head: string;
-  site: string;
-  layers: number[];
-  targets: string[];
-  dims: number[];
-  ablation: string;
-  value: number | null;
   /** What the numbers are: "masked-token loss (nats)" or "pseudo-log-likelihood loss (nats)". */
   score: string;
-  clean: number;
-  ablated: number;
-  random: Comparison["random"];
   /** exp of clean, ablated and the random mean. */
   perplexity: { clean: number; ablated: number; random: number };
   statement: string;
