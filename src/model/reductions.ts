@@ -125,21 +125,35 @@ export const jsReducer: Reducer = {
   async release() {},
 };
 
-/** The indices of the real rows (mask != 0), ascending. */
-function realRows(mask: Uint8Array): BigInt64Array {
+/** The runs [start, end) of consecutive real rows (mask != 0); padding ends each sentence, so one run per sentence. */
+function realRuns(mask: Uint8Array): { runs: number[]; n: number } {
+  const runs: number[] = [];
   let n = 0;
-  for (let r = 0; r < mask.length; ++r) if (mask[r]) n++;
-  const out = new BigInt64Array(n);
-  for (let r = 0, k = 0; r < mask.length; ++r) if (mask[r]) out[k++] = BigInt(r);
+  for (let r = 0; r < mask.length; ++r) {
+    if (!mask[r]) continue;
+    if (runs.length && runs[runs.length - 1] === r) runs[runs.length - 1] = r + 1;
+    else runs.push(r, r + 1);
+    n++;
+  }
+  return { runs, n };
+}
+
+/** The real rows of `data` as one [n x width] array: a view when they are one run, else a copy (memcpy per run). */
+function realRowsOf(data: Float32Array, width: number, runs: readonly number[], n: number): Float32Array {
+  if (runs.length === 2) return data.subarray(runs[0] * width, runs[1] * width);
+  const out = new Float32Array(n * width);
+  for (let i = 0, at = 0; i < runs.length; i += 2) {
+    out.set(data.subarray(runs[i] * width, runs[i + 1] * width), at);
+    at += (runs[i + 1] - runs[i]) * width;
+  }
   return out;
 }
 
 /** One site through the graph; the per-real-row outputs scattered back to their rows. */
-async function reduceSiteOrt(session: KernelSession, { data, width }: ReduceInput, mask: Uint8Array, real: BigInt64Array): Promise<SiteReductions> {
+async function reduceSiteOrt(session: KernelSession, { data, width }: ReduceInput, mask: Uint8Array, { runs, n }: { runs: number[]; n: number }): Promise<SiteReductions> {
   const out = emptyReductions(mask.length, width);
-  const n = real.length;
   if (n === 0) return out;
-  const o = await session.run({ X: { type: "float32", data, dims: [mask.length, width] }, real: { type: "int64", data: real, dims: [n] } }, [...ROW_OUTPUTS, ...DIM_OUTPUTS]);
+  const o = await session.run({ X: { type: "float32", data: realRowsOf(data, width, runs, n), dims: [n, width] } }, [...ROW_OUTPUTS, ...DIM_OUTPUTS]);
   const rows = [o.absMax.data, o.argMax.data, o.mean.data, o.m2.data, o.m4.data], dest = [out.absMax, out.argMax, out.mean, out.m2, out.m4];
   for (let k = 0, i = 0; k < mask.length; ++k) {
     if (!mask[k]) continue;
@@ -168,7 +182,7 @@ export async function createOrtReducer({ threads }: { threads?: number } = {}): 
     async reduce(inputs, mask) {
       if (!session) throw new Error("onnxruntime site reducer: reduce() called after release(); create a new one with createOrtReducer()");
       checkReduceInputs(inputs, mask);
-      const real = realRows(mask), out: SiteReductions[] = [];
+      const real = realRuns(mask), out: SiteReductions[] = [];
       for (const input of inputs) out.push(await reduceSiteOrt(session, input, mask, real));
       return out;
     },

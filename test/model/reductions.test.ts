@@ -112,6 +112,10 @@ test("ORT reducer equals jsReducer on seeded padded batches, widths 1, 7, 384, 1
     assert.equal(got.length, 2);
     got.forEach((g, i) => sameReductions(g, want[i], `batch ${seed} input ${i}`));
   }
+  // any mask, not only real-tokens-first: padding first, isolated real rows
+  const { data } = paddedBatch(9, 3, 11, 5), g = createRandom(10);
+  const mask = Uint8Array.from({ length: 33 }, (_, r) => (r === 0 ? 0 : r === 32 ? 1 : g.int(2)));
+  sameReductions((await ort.reduce([{ data, width: 5 }], mask))[0], (await jsReducer.reduce([{ data, width: 5 }], mask))[0], "random mask");
 });
 
 test("tied maxima give the first dim; an all-padding batch gives zeros with n = 0", async () => {

@@ -2,12 +2,13 @@
  * The ONNX graph (opset 17) of src/model/reductions.ts's onnxruntime backend: one token site of one
  * padded batch in, its per-row and per-dim reductions out, all over the real rows only.
  *
- * Inputs: X float32 [rows, width] (the site, padding rows included), real int64 [n] (the indices of
- * the real rows, ascending; n >= 1). Outputs, float32: absMax, argMax (an index, exact in float32
- * below 2^24), mean, m2, m4 [n] (per real row); dimAbsMax, dimMean, dimM2, dimM3, dimM4 [width].
- * Gathering the real rows first means padding is never read: no masking pass, and a non-finite value
- * in padding cannot leak into the per-dim sums. ReduceMax and ArgMax skip a NaN that is not first
- * (measured, onnxruntime 1.30), so absMax is replaced by the mean where the mean is NaN.
+ * Input: X float32 [n, width], the real rows only (n >= 1; the caller drops the padding, so padding is
+ * never read and a non-finite value there cannot leak into the per-dim sums). Outputs, float32: absMax,
+ * argMax (an index, exact in float32 below 2^24), mean, m2, m4 [n] (per row); dimAbsMax, dimMean,
+ * dimM2, dimM3, dimM4 [width]. ReduceMax and ArgMax skip a NaN that is not first (measured,
+ * onnxruntime 1.30), so absMax is replaced by the mean where the mean is NaN.
+ * Cost: about 18 passes over X, each an onnxruntime kernel (elementwise or reduce); measured, the
+ * elementwise ones dominate and ReduceSum or MatMul for the sums cost the same.
  */
 import { IR_VERSION, OPSET } from "./build.js";
 import { GraphBuilder } from "./graph.js";
@@ -23,12 +24,12 @@ function absMaxKeepingNaN(g: GraphBuilder, abs: string, mean: string, axis: numb
   g.node("Where", [g.node("IsNaN", [mean]), mean, max], {}, out);
 }
 
-/** The serialised graph; rows, width and n are dynamic, so one session serves every site and batch. */
+/** The serialised graph; n and width are dynamic, so one session serves every site and batch. */
 export function buildReductionGraph(): Uint8Array {
   const g = new GraphBuilder();
   g.graph.name = "site_reductions";
-  g.graph.input = [valueInfo("X", DataType.FLOAT, ["rows", "width"]), valueInfo("real", DataType.INT64, ["n"])];
-  const x = g.node("Gather", ["X", "real"], { axis: 0 }); // [n, width]
+  g.graph.input = [valueInfo("X", DataType.FLOAT, ["n", "width"])];
+  const x = "X";
   const abs = g.node("Abs", [x]);
 
   // per row: over dims (axis 1)
