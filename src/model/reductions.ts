@@ -6,9 +6,9 @@
  * (a small ONNX graph run by onnxruntime's CPU kernels, float32 sums: equal to jsReducer within float32
  * rounding). Non-finite values are never hidden: a row (a dim) holding a NaN has absMax (dimAbsMax)
  * NaN, one holding ±Infinity has Infinity or NaN; its argMax is then some dim of the row (backends differ).
- * Cost (bench/reductions.ts, all-MiniLM-L6-v2, contended 2-core machine): onnxruntime about 6.7 ns of
- * CPU per value (the graph's about 18 kernels 4.2 ns, ArgMax and the per-dim ReduceMax the dearest),
- * jsReducer about 9-10 ns.
+ * Cost (bench/reductions.ts, all-MiniLM-L6-v2's 7 layers, 2-core machine under heavy contention):
+ * onnxruntime about 6 ns of CPU per value (the graph's 18 kernels about 4 ns, ArgMax and the per-dim
+ * ReduceMax the dearest; the rest copying the real rows out), jsReducer about 8.5-10 ns.
  */
 import { buildReductionGraph, DIM_OUTPUTS, ROW_OUTPUTS } from "./onnx/reductionGraph.js";
 import { KernelSession } from "./session.js";
