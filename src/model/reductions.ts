@@ -141,46 +141,71 @@ function realRuns(mask: Uint8Array): { runs: number[]; n: number } {
   return { runs, n };
 }
 
+/** Sites per graph run at most: a run has a fixed cost (about 50-100 us); the cap bounds the scratch array. */
+const MAX_STACK = 8;
+
+/** The inputs' indices grouped by width (first appearance order), at most MAX_STACK per group. */
+function stacks(inputs: readonly ReduceInput[]): number[][] {
+  const open = new Map<number, number[]>(), out: number[][] = [];
+  inputs.forEach(({ width }, i) => {
+    let g = open.get(width);
+    if (!g || g.length === MAX_STACK) open.set(width, (g = [])), out.push(g);
+    g.push(i);
+  });
+  return out;
+}
+
 /**
- * The real rows of `data` as one [n x width] array: a view when they are one run, else copied (a memcpy
- * per run) into `scratch`, reused across calls (a fresh 1 MB array per layer and batch kept the GC busy).
+ * The real rows of the group's inputs as one [k x n x width] array: a view for one input whose real
+ * rows are one run, else copied (a memcpy per run) into `scratch`, reused across calls (a fresh array
+ * per site and batch kept the GC busy).
  */
-function realRowsOf(data: Float32Array, width: number, runs: readonly number[], n: number, scratch: { buffer: Float32Array }): Float32Array {
-  if (runs.length === 2) return data.subarray(runs[0] * width, runs[1] * width);
-  if (scratch.buffer.length < n * width) scratch.buffer = new Float32Array(n * width);
-  const out = scratch.buffer.subarray(0, n * width);
-  for (let i = 0, at = 0; i < runs.length; i += 2) {
-    out.set(data.subarray(runs[i] * width, runs[i + 1] * width), at);
-    at += (runs[i + 1] - runs[i]) * width;
+function stackRealRows(inputs: readonly ReduceInput[], group: readonly number[], runs: readonly number[], n: number, scratch: { buffer: Float32Array }): Float32Array {
+  const { width } = inputs[group[0]];
+  if (group.length === 1 && runs.length === 2) return inputs[group[0]].data.subarray(runs[0] * width, runs[1] * width);
+  const size = group.length * n * width;
+  if (scratch.buffer.length < size) scratch.buffer = new Float32Array(size);
+  const out = scratch.buffer.subarray(0, size);
+  let at = 0;
+  for (const i of group) {
+    const { data } = inputs[i];
+    for (let q = 0; q < runs.length; q += 2) {
+      out.set(data.subarray(runs[q] * width, runs[q + 1] * width), at);
+      at += (runs[q + 1] - runs[q]) * width;
+    }
   }
   return out;
 }
 
-/** One site through the graph; the per-real-row outputs scattered back to their rows. */
-async function reduceSiteOrt(session: KernelSession, { data, width }: ReduceInput, mask: Uint8Array, { runs, n }: { runs: number[]; n: number }, scratch: { buffer: Float32Array }): Promise<SiteReductions> {
-  const out = emptyReductions(mask.length, width);
-  if (n === 0) return out;
-  const o = await session.run({ X: { type: "float32", data: realRowsOf(data, width, runs, n, scratch), dims: [n, width] } }, [...ROW_OUTPUTS, ...DIM_OUTPUTS]);
-  const rows = [o.absMax.data, o.argMax.data, o.mean.data, o.m2.data, o.m4.data], dest = [out.absMax, out.argMax, out.mean, out.m2, out.m4];
-  for (let k = 0, i = 0; k < mask.length; ++k) {
-    if (!mask[k]) continue;
-    for (let q = 0; q < rows.length; ++q) dest[q][k] = rows[q][i];
-    i++;
-  }
-  out.n = n;
-  out.dimAbsMax.set(o.dimAbsMax.data);
-  out.dimMean.set(o.dimMean.data);
-  out.dimM2.set(o.dimM2.data);
-  out.dimM3.set(o.dimM3.data);
-  out.dimM4.set(o.dimM4.data);
-  return out;
+/** One group of same-width sites through the graph; each site's per-real-row outputs scattered back to its rows. */
+async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[], group: readonly number[], mask: Uint8Array, { runs, n }: { runs: number[]; n: number }, scratch: { buffer: Float32Array }, out: SiteReductions[]): Promise<void> {
+  const { width } = inputs[group[0]], k = group.length;
+  const o = await session.run({ X: { type: "float32", data: stackRealRows(inputs, group, runs, n, scratch), dims: [k, n, width] } }, [...ROW_OUTPUTS, ...DIM_OUTPUTS]);
+  const rows = [o.absMax.data, o.argMax.data, o.mean.data, o.m2.data, o.m4.data];
+  group.forEach((index, s) => {
+    const r = emptyReductions(mask.length, width), dest = [r.absMax, r.argMax, r.mean, r.m2, r.m4];
+    for (let row = 0, i = s * n; row < mask.length; ++row) {
+      if (!mask[row]) continue;
+      for (let q = 0; q < rows.length; ++q) dest[q][row] = rows[q][i];
+      i++;
+    }
+    r.n = n;
+    const dims = (key: (typeof DIM_OUTPUTS)[number]) => o[key].data.subarray(s * width, (s + 1) * width);
+    r.dimAbsMax.set(dims("dimAbsMax"));
+    r.dimMean.set(dims("dimMean"));
+    r.dimM2.set(dims("dimM2"));
+    r.dimM3.set(dims("dimM3"));
+    r.dimM4.set(dims("dimM4"));
+    out[index] = r;
+  });
 }
 
 /**
  * The ONNX graph (src/model/onnx/reductionGraph.ts) in onnxruntime-node (CPU), `threads` intra-op
  * threads (default PA_THREADS, else the machine's parallelism), thread spinning OFF whatever
  * PA_ORT_SPIN says, so its idle threads leave the cores to the encoder. One session, dynamic shapes;
- * inputs run one after another (the caller awaits; never run it concurrently with the encoder).
+ * the inputs of one width run together (up to MAX_STACK per run), runs one after another (the caller
+ * awaits; never run it concurrently with the encoder).
  */
 export async function createOrtReducer({ threads }: { threads?: number } = {}): Promise<Reducer> {
   let session: KernelSession | null = await KernelSession.open(buildReductionGraph(), { threads, spin: false, name: "onnxruntime site reducer graph" });
@@ -191,8 +216,10 @@ export async function createOrtReducer({ threads }: { threads?: number } = {}): 
     async reduce(inputs, mask) {
       if (!session) throw new Error("onnxruntime site reducer: reduce() called after release(); create a new one with createOrtReducer()");
       checkReduceInputs(inputs, mask);
-      const real = realRuns(mask), out: SiteReductions[] = [];
-      for (const input of inputs) out.push(await reduceSiteOrt(session, input, mask, real, scratch));
+      const real = realRuns(mask);
+      if (real.n === 0) return inputs.map(({ width }) => emptyReductions(mask.length, width));
+      const out: SiteReductions[] = new Array(inputs.length);
+      for (const group of stacks(inputs)) await reduceStack(session, inputs, group, mask, real, scratch, out);
       return out;
     },
     async release() {
