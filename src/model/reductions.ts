@@ -208,23 +208,29 @@ async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[
  * The ONNX graph (src/model/onnx/reductionGraph.ts) in onnxruntime-node (CPU), `threads` intra-op
  * threads (default PA_THREADS, else the machine's parallelism), thread spinning OFF whatever
  * PA_ORT_SPIN says, so its idle threads leave the cores to the encoder. One session, dynamic shapes;
- * the inputs of one width run together (up to MAX_STACK_VALUES per run), runs one after another (the caller
- * awaits; never run it concurrently with the encoder).
+ * the inputs of one width run together (up to MAX_STACK_VALUES per run), runs one after another, and
+ * overlapping reduce() calls are queued (await each; never run it concurrently with the encoder).
  */
 export async function createOrtReducer({ threads }: { threads?: number } = {}): Promise<Reducer> {
   let session: KernelSession | null = await KernelSession.open(buildReductionGraph(), { threads, spin: false, name: "onnxruntime site reducer graph" });
-  // safe to reuse: each run has read its input before the next copy (inputs run one after another)
+  // safe to reuse: each run has read its input before the next copy, as calls are queued (`last`)
   const scratch = { buffer: new Float32Array(0) };
+  let last: Promise<unknown> = Promise.resolve();
+  const reduce = async (inputs: readonly ReduceInput[], mask: Uint8Array): Promise<SiteReductions[]> => {
+    if (!session) throw new Error("onnxruntime site reducer: reduce() called after release(); create a new one with createOrtReducer()");
+    checkReduceInputs(inputs, mask);
+    const real = realRuns(mask);
+    if (real.n === 0) return inputs.map(({ width }) => emptyReductions(mask.length, width));
+    const out: SiteReductions[] = new Array(inputs.length);
+    for (const group of stacks(inputs, real.n)) await reduceStack(session, inputs, group, mask, real, scratch, out);
+    return out;
+  };
   return {
     backend: "onnxruntime",
-    async reduce(inputs, mask) {
-      if (!session) throw new Error("onnxruntime site reducer: reduce() called after release(); create a new one with createOrtReducer()");
-      checkReduceInputs(inputs, mask);
-      const real = realRuns(mask);
-      if (real.n === 0) return inputs.map(({ width }) => emptyReductions(mask.length, width));
-      const out: SiteReductions[] = new Array(inputs.length);
-      for (const group of stacks(inputs, real.n)) await reduceStack(session, inputs, group, mask, real, scratch, out);
-      return out;
+    reduce(inputs, mask) {
+      const result = last.then(() => reduce(inputs, mask));
+      last = result.catch(() => undefined);
+      return result;
     },
     async release() {
       const s = session;

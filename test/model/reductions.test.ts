@@ -121,6 +121,10 @@ test("ORT reducer equals jsReducer on seeded padded batches, widths 1, 7, 384, 1
   const [gotMany, wantMany] = [await ort.reduce(many, mask), await jsReducer.reduce(many, mask)];
   assert.equal(gotMany.length, 13);
   gotMany.forEach((g, i) => sameReductions(g, wantMany[i], `stacked input ${i}`));
+  // overlapping calls (not awaited one by one) are queued: they share one scratch array
+  const overlapped = await Promise.all([ort.reduce(many, mask), ort.reduce(many.slice(3), mask)]);
+  overlapped[0].forEach((g, i) => sameReductions(g, wantMany[i], `overlapped call 0 input ${i}`));
+  overlapped[1].forEach((g, i) => sameReductions(g, wantMany[i + 3], `overlapped call 1 input ${i}`));
 });
 
 test("tied maxima give the first dim; an all-padding batch gives zeros with n = 0", async () => {
