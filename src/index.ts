@@ -77,6 +77,8 @@ export {
 export { jsLinalg } from "./numerics/linalg.js";
 export type { Linalg, SoftmaxStackOptions } from "./numerics/linalg.js";
 export { createOrtLinalg } from "./model/linalg.js";
+export { jsReducer, createOrtReducer } from "./model/reductions.js";
+export type { Reducer, ReduceInput, SiteReductions } from "./model/reductions.js";
 export type { Postprocessor, PostprocessName, AllButTheTopOptions, WhiteningOptions, MomentOptions } from "./analysis/postprocess.js";
 export { LayerCovariance, isotropyResult, covarianceScores } from "./analysis/isotropy.js";
 export type { IsotropyOptions, IsotropyResult, IsotropyLayer, IsotropyScoresJson, IsotropyVariant } from "./analysis/isotropy.js";

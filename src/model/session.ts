@@ -95,12 +95,15 @@ export function ortSpinning(): boolean {
   throw new RangeError(`PA_ORT_SPIN: ${JSON.stringify(v)} is not 0 or 1; unset it (threads spin, onnxruntime's default) or set 0 (they sleep)`);
 }
 
-/** The session options every session here uses; the bench's bare session copies them (bench/bare.ts). */
-export function sessionOptions(threads: number, device: Device): ort.InferenceSession.SessionOptions {
+/**
+ * The session options every session here uses; the bench's bare session copies them (bench/bare.ts).
+ * `spin` overrides PA_ORT_SPIN (the site reducer's threads always sleep: src/model/reductions.ts).
+ */
+export function sessionOptions(threads: number, device: Device, spin = ortSpinning()): ort.InferenceSession.SessionOptions {
   return {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all",
     executionProviders: device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
-    ...(ortSpinning() ? {} : { extra: { session: { intra_op: { allow_spinning: "0" } } } }),
+    ...(spin ? {} : { extra: { session: { intra_op: { allow_spinning: "0" } } } }),
   };
 }
 
@@ -241,9 +244,10 @@ export class KernelSession {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  static async open(model: Uint8Array, { threads, name = "<kernel graph>" }: SessionOptions & { name?: string } = {}): Promise<KernelSession> {
+  /** `spin`: whether idle intra-op threads spin (default: PA_ORT_SPIN, see ortSpinning). */
+  static async open(model: Uint8Array, { threads, name = "<kernel graph>", spin }: SessionOptions & { name?: string; spin?: boolean } = {}): Promise<KernelSession> {
     const n = resolveThreads(threads);
-    const options = sessionOptions(n, "cpu");
+    const options = sessionOptions(n, "cpu", spin);
     try {
       return new KernelSession(name, n, await ort.InferenceSession.create(model, options));
     } catch (err) {
