@@ -22,14 +22,14 @@
  *    threshold or the top-k's floor are scanned for candidates.
  */
 import type { EncodedBatch, SiteKind } from "../model/types.js";
-import type { Reducer, SiteReductions } from "../model/reductions.js";
+import type { Reducer } from "../model/reductions.js";
 import { binnedMedian, floorBits, HISTOGRAM_MANTISSA_BITS, HISTOGRAM_RESOLUTION } from "../numerics/absHistogram.js";
 import { integer, number } from "../numerics/options.js";
 import { round6 } from "../numerics/json.js";
 import { compareSites, SITE_KIND_ORDER, tokenSites } from "./siteViews.js";
 import { TOKEN_CLASSES, tokenClasses, type TokenClass } from "./tokenClasses.js";
 import { SiteMassive, type SiteMassiveState } from "./massiveSite.js";
-import { reduceSites } from "./siteReductions.js";
+import { reduceSites, type BatchReductions } from "./siteReductions.js";
 
 /** Options of {@link MassiveActivations}. */
 export interface MassiveOptions {
@@ -157,10 +157,10 @@ export class MassiveActivations {
   }
 
   /** Adds one padded batch, every token site, real tokens only, with its reductions (reduceSites: tokenSites(enc) order). */
-  add(enc: EncodedBatch, reductions: readonly SiteReductions[]): this {
-    const classes = tokenClasses(enc), views = tokenSites(enc);
-    if (reductions.length !== views.length) throw new RangeError(`massive: ${reductions.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
-    for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, reductions[i], classes, this.#absBits);
+  add(enc: EncodedBatch, reductions: BatchReductions): this {
+    const classes = tokenClasses(enc), views = tokenSites(enc), red = reductions.sites;
+    if (red.length !== views.length) throw new RangeError(`massive: ${red.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
+    for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, red[i], classes, this.#absBits);
     return this;
   }
 

@@ -13,14 +13,14 @@
  * reductions (model/reductions.ts, float32), shared with massive: kurtosis is good to float32 level.
  */
 import type { EncodedBatch, SiteKind } from "../model/types.js";
-import type { Reducer, SiteReductions } from "../model/reductions.js";
+import type { Reducer } from "../model/reductions.js";
 import { bitsFloat } from "../numerics/absHistogram.js";
 import { integer } from "../numerics/options.js";
 import { round6 } from "../numerics/json.js";
 import { compareSites, tokenSites } from "./siteViews.js";
 import { TOKEN_CLASSES, tokenClasses, type TokenClass } from "./tokenClasses.js";
 import { SiteNorms, type SiteNormsState } from "./normsSite.js";
-import { reduceSites } from "./siteReductions.js";
+import { reduceSites, type BatchReductions } from "./siteReductions.js";
 
 /** Options of {@link OutlierNorms}. */
 export interface NormsOptions {
@@ -87,10 +87,10 @@ export class OutlierNorms {
   }
 
   /** Adds one padded batch, every token site, real tokens only, with its reductions (reduceSites: tokenSites(enc) order). */
-  add(enc: EncodedBatch, reductions: readonly SiteReductions[]): this {
-    const classes = tokenClasses(enc), views = tokenSites(enc);
-    if (reductions.length !== views.length) throw new RangeError(`norms: ${reductions.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
-    for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, reductions[i], classes);
+  add(enc: EncodedBatch, reductions: BatchReductions): this {
+    const classes = tokenClasses(enc), views = tokenSites(enc), red = reductions.sites;
+    if (red.length !== views.length) throw new RangeError(`norms: ${red.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
+    for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, red[i], classes, reductions.backend === "js");
     return this;
   }
 

@@ -82,9 +82,11 @@ export class SiteNorms {
   /**
    * Adds the real tokens of one padded site view with its reductions (model/reductions.ts: per row
    * max |a|, argmax, mean, m2, m4; per dim the batch's central moments); `classes` from tokenClasses.
-   * No loop over every value: per token the reductions' figures, per dim one Pébay merge per batch.
+   * Per token the reductions' figures; per dim one Pébay merge per batch of the reductions' central
+   * sums about the batch's exact mean (batchMoments: one float64 column sum is the only per-value loop).
+   * `exactCentre`: the reducer centred its sums about the float64 mean (jsReducer), not its float32 dimMean.
    */
-  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array): void {
+  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array, exactCentre: boolean): void {
     const { width } = this, n = enc.batch * enc.length, mask = enc.attentionMask;
     if (red.rows !== n || red.width !== width) throw new RangeError(`site ${this.name}: reductions of ${red.rows} x ${red.width} for a batch of ${n} x ${width}; reduce this very batch`);
     const rowMax = new Int32Array(red.absMax.buffer, red.absMax.byteOffset, n);
@@ -105,7 +107,8 @@ export class SiteNorms {
         p++;
       }
     }
-    this.#mergeMoments(this.tokens - red.n, red.n, red.dimMean, red.dimM2, red.dimM3, red.dimM4);
+    if (red.n === 0) return;
+    this.#mergeMoments(this.tokens - red.n, red.n, ...batchMoments(view.data, mask, red, exactCentre));
   }
 
   /** One token: its infinity norm, class tallies, argmax dim and Pearson kurtosis m4 / m2² (its location: the caller). */
@@ -184,6 +187,41 @@ export class SiteNorms {
 
 /** A batch's per-dim moments (float32, from the reductions) or a state's (float64). */
 type Moments = Float32Array | Float64Array;
+
+/**
+ * A batch's per-dim mean and central sums M2, M3, M4 for the merge: the mean exact (float64 sums of
+ * the real rows), the reductions' sums moved to it by the binomial shift (M2 - n e², ...). Why: the
+ * ORT reducer centres about its float32 mean, off by e, which leaves an error of order e / spread in
+ * M3 and M4: 1e-3 relative for an outlier dim (large mean, small spread) measured, float32 level after the shift.
+ */
+export function batchMoments(data: Float32Array, mask: Uint8Array, red: SiteReductions, exactCentre: boolean): [Float64Array, Float64Array, Float64Array, Float64Array] {
+  const w = red.width, n = red.n, mean = columnSums(data, mask, w);
+  const m2 = new Float64Array(w), m3 = new Float64Array(w), m4 = new Float64Array(w);
+  for (let j = 0; j < w; ++j) {
+    mean[j] /= n;
+    const e = exactCentre ? 0 : mean[j] - red.dimMean[j], e2 = e * e, a2 = red.dimM2[j], a3 = red.dimM3[j], a4 = red.dimM4[j];
+    m2[j] = Math.max(0, a2 - n * e2);
+    m3[j] = a3 - 3 * e * a2 + 2 * n * e2 * e;
+    m4[j] = Math.max(0, a4 - 4 * e * a3 + 6 * e2 * a2 - 3 * n * e2 * e2);
+  }
+  return [mean, m2, m3, m4];
+}
+
+/** Per-dim float64 sums of the real rows (runs of the mask, each one tight loop). */
+function columnSums(data: Float32Array, mask: Uint8Array, width: number): Float64Array {
+  const sum = new Float64Array(width), n = mask.length;
+  for (let k = 0; k < n; ) {
+    if (!mask[k]) {
+      ++k;
+      continue;
+    }
+    let e = k + 1;
+    while (e < n && mask[e]) ++e;
+    for (let r = k; r < e; ++r) for (let j = 0, off = r * width; j < width; ++j) sum[j] += data[off + j];
+    k = e;
+  }
+  return sum;
+}
 
 /**
  * A row's m2, m4 about its mean: the reductions' (float32), unless they may have lost the row to

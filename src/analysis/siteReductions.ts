@@ -9,20 +9,27 @@ import { createOrtReducer, jsReducer, type Reducer, type SiteReductions } from "
 import type { EncodedBatch } from "../model/types.js";
 import { tokenSites } from "./siteViews.js";
 
+/** One batch's reductions: every token site's, in tokenSites(batch) order, and the backend that made them. */
+export interface BatchReductions {
+  /** "js" centres the per-dim sums about the float64 mean; "onnxruntime" about its float32 dimMean (normsSite.ts corrects). */
+  backend: Reducer["backend"];
+  sites: SiteReductions[];
+}
+
 /** The reductions of every token site of `enc`, in tokenSites(enc) order, real tokens by the attention mask. */
-export function reduceSites(reducer: Reducer, enc: EncodedBatch): Promise<SiteReductions[]> {
-  return reducer.reduce(tokenSites(enc).map((v) => ({ data: v.data, width: v.width })), enc.attentionMask);
+export async function reduceSites(reducer: Reducer, enc: EncodedBatch): Promise<BatchReductions> {
+  return { backend: reducer.backend, sites: await reducer.reduce(tokenSites(enc).map((v) => ({ data: v.data, width: v.width })), enc.attentionMask) };
 }
 
 /** A pass' reducer: `backend` "onnxruntime" (a small ORT session, `threads` intra-op threads) or "js" (plain TypeScript). */
 export class SiteReducer {
   #reducer: Promise<Reducer> | null = null;
-  readonly #memo = new WeakMap<EncodedBatch, Promise<SiteReductions[]>>();
+  readonly #memo = new WeakMap<EncodedBatch, Promise<BatchReductions>>();
 
   constructor(readonly backend: "onnxruntime" | "js", private readonly threads?: number) {}
 
   /** The batch's reductions, computed on the first call for it. */
-  reductions(enc: EncodedBatch): Promise<SiteReductions[]> {
+  reductions(enc: EncodedBatch): Promise<BatchReductions> {
     let p = this.#memo.get(enc);
     if (!p) {
       this.#reducer ??= this.backend === "js" ? Promise.resolve(jsReducer) : createOrtReducer({ threads: this.threads });

@@ -137,5 +137,5 @@ test("MassiveActivations refuses a non-finite activation and a width change, nam
   const two = encodedBatch({ tokens: [["[CLS]", "a", "b", "[SEP]"]], sentenceIndex: [0], hidden: 2, layers: 1, value: () => 1 });
   const other = await reduceSites(jsReducer, bad);
   assert.throws(() => new MassiveActivations().add(two, other), /site hidden_states\.0: reductions of 3 x 2 for a batch of 4 x 2; reduce this very batch/);
-  assert.throws(() => new MassiveActivations().add(two, []), /massive: 0 site reductions for 1 token sites/);
+  assert.throws(() => new MassiveActivations().add(two, { backend: "js", sites: [] }), /massive: 0 site reductions for 1 token sites/);
 });

@@ -10,12 +10,12 @@ import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
 import { checkNormsNaive, near } from "./helpers/siteNaive.js";
-import { jsReducer } from "../../src/model/reductions.js";
+import { createOrtReducer, jsReducer, type Reducer } from "../../src/model/reductions.js";
 import { rowMoments } from "../../src/analysis/normsSite.js";
 
 /** Adds every batch through the plain-TypeScript reducer (model/reductions.ts), in order. */
-async function addAll(n: OutlierNorms, batches: readonly EncodedBatch[]): Promise<OutlierNorms> {
-  for (const b of batches) await n.addWith(jsReducer, b);
+async function addAll(n: OutlierNorms, batches: readonly EncodedBatch[], reducer: Reducer = jsReducer): Promise<OutlierNorms> {
+  for (const b of batches) await n.addWith(reducer, b);
   return n;
 }
 
@@ -70,14 +70,27 @@ function seeded(seed: number, batches: number): EncodedBatch[] {
   });
 }
 
-test("OutlierNorms agrees with a naive float64 recomputation from every stored activation (seeded batches, padding, extra site)", async () => {
-  const batches = seeded(3, 10);
-  const r = (await addAll(new OutlierNorms(), batches)).result();
-  checkNormsNaive(r, batches);
-  // the planted outlier dim 3 dominates and is the most kurtotic (its [SEP] values are far out)
-  assert.equal(r.sites[0].dims[0].dim, 3);
-  assert.equal(r.sites[0].dimKurtosis.maxDim, 3);
-});
+for (const backend of ["js", "onnxruntime"] as const) {
+  test(`OutlierNorms agrees with a naive float64 recomputation from every stored activation (seeded batches, padding, extra site; ${backend} reducer)`, async () => {
+    const reducer = backend === "js" ? jsReducer : await createOrtReducer({ threads: 1 });
+    try {
+      const batches = seeded(3, 10);
+      const r = (await addAll(new OutlierNorms(), batches, reducer)).result();
+      checkNormsNaive(r, batches);
+      // the planted outlier dim 3 dominates and is the most kurtotic (its [SEP] values are far out)
+      assert.equal(r.sites[0].dims[0].dim, 3);
+      assert.equal(r.sites[0].dimKurtosis.maxDim, 3);
+      // a dim of large mean and small spread (as real outlier dims): the float32 centring's error is shifted out
+      const narrow = Array.from({ length: 6 }, (_, k) => {
+        const g = createRandom(40 + k), tokens = randomSentences(g, 2 + g.int(30));
+        return encodedBatch({ tokens, sentenceIndex: tokens.map((_, b) => k * 100 + b), hidden: 4, layers: 1, value: (_s, _b, _i, j) => (j === 1 ? 23.7 + 0.004 * g.normal() + 0.002 * g.normal() ** 2 : g.normal()) });
+      });
+      checkNormsNaive((await addAll(new OutlierNorms(), narrow, reducer)).result(), narrow);
+    } finally {
+      await reducer.release();
+    }
+  });
+}
 
 test("OutlierNorms: merged shards (through JSON state) equal the single pass (counts exactly, moments to 1e-6 relative)", async () => {
   const batches = seeded(8, 9);

@@ -5,7 +5,7 @@
  */
 import type { Encoder } from "../../model/encoder.js";
 import type { EncodedBatch, SiteKind } from "../../model/types.js";
-import type { SiteReductions } from "../../model/reductions.js";
+import type { BatchReductions } from "../siteReductions.js";
 import type { LayerBatch } from "../batch.js";
 import type { Linalg } from "../../numerics/linalg.js";
 import type { OutlierResult } from "../outliers.js";
@@ -30,7 +30,7 @@ export interface RunContext {
    * The per-token and per-dim reductions of every token site of an encoded batch (model/reductions.ts),
    * in tokenSites(batch) order: computed once per batch, whichever analysis asks first (massive, norms).
    */
-  reductions(batch: EncodedBatch): Promise<SiteReductions[]>;
+  reductions(batch: EncodedBatch): Promise<BatchReductions>;
   /** Adds the seconds since the last lap to a phase of RunOptions.timings. */
   lap(phase: string): void;
 }
