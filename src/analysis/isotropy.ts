@@ -4,8 +4,11 @@
  * principal components, of the raw vectors and of each post-processing (clipping, z-scoring,
  * all-but-the-top, whitening), beside anisotropy's average cosine of the same variant.
  *
- * Streaming: one float64 mean and covariance per layer over every (non-special) token of the sample
- * (LayerCovariance), memory flat in the sample size, merged exactly (Chan et al.). The post-processings
+ * Streaming: one float64 mean and covariance per layer over every (non-special) token of the sentences
+ * it reads (LayerCovariance), memory flat in the sample size, merged exactly (Chan et al.). On a large
+ * sample it reads a deterministic subset (isotropyStride): every k-th sentence by sample index, so a
+ * shard or a block picks the same sentences as the single run (the covariance of every token would
+ * cost about a tenth of the encoder's FLOPs, the analyses' whole budget, however large the sample). The post-processings
  * are affine maps fitted on the fit sentences, x' = A (x - mean), so each variant's covariance is
  * A Σ Aᵀ of the raw one (Postprocessor.covariance): one pass gives every variant. The scores come
  * from the covariance's eigenvalues exactly as src/numerics/isotropy.ts computes them (IsoScore as
@@ -33,6 +36,24 @@ export interface IsotropyOptions {
    * batch size); default 1024.
    */
   block?: number;
+  /**
+   * Sentences the covariance is estimated on, at most (about): S > 0 reads every k-th sentence by
+   * sample index, k = max(1, ceil(sample sentences / S)); 0 reads every sentence. Default 2048.
+   */
+  sentences?: number;
+}
+
+/** The default of IsotropyOptions.sentences. */
+export const ISOTROPY_SENTENCES = 2048;
+
+/**
+ * The subset rule: the stride k of the sentences the covariance reads (sentence index % k === 0), from
+ * the whole sample's size and the option S alone, so shards and blocks pick the single run's sentences.
+ */
+export function isotropyStride(sampleSentences: number, sentences: number = ISOTROPY_SENTENCES): number {
+  integer(sampleSentences, "sample sentences", 0);
+  integer(sentences, "isotropy.sentences", 0);
+  return sentences === 0 ? 1 : Math.max(1, Math.ceil(sampleSentences / sentences));
 }
 
 /** Raw vectors or one post-processing. */
@@ -62,7 +83,11 @@ export interface IsotropyResult {
   settings: {
     zeta: number;
     c0: "trace / d x identity";
-    covariance: "unbiased (N - 1), every token of the sample";
+    covariance: "unbiased (N - 1), every token of the sentences read";
+    /** IsotropyOptions.sentences (0: every sentence), and the stride k it gave on this sample. */
+    sentences: number;
+    stride: number;
+    subset: "sentence index % stride == 0, stride = max(1, ceil(sample sentences / sentences)); 1 when sentences is 0";
     block: number;
     tokens: "all" | "non-special";
     variants: IsotropyVariant[];
@@ -91,6 +116,8 @@ interface Pending {
 export class LayerCovariance {
   readonly includeSpecial: boolean;
   readonly block: number;
+  /** Reads the rows of sentences whose index is a multiple of it (isotropyStride). */
+  readonly stride: number;
   readonly #moments: LayerMoments;
   readonly #pending = new Map<number, Pending>();
   readonly #linalg: () => Linalg;
@@ -98,14 +125,15 @@ export class LayerCovariance {
   #chain: Promise<unknown> = Promise.resolve();
   #inflight = 0;
 
-  constructor(linalg: () => Linalg, { includeSpecial = false, block = 1024 }: { includeSpecial?: boolean; block?: number } = {}) {
+  constructor(linalg: () => Linalg, { includeSpecial = false, block = 1024, stride = 1 }: { includeSpecial?: boolean; block?: number; stride?: number } = {}) {
     this.includeSpecial = includeSpecial;
     this.block = integer(block, "isotropy.block", 2);
+    this.stride = integer(stride, "isotropy stride", 1);
     this.#moments = new LayerMoments({ includeSpecial: true });
     this.#linalg = linalg;
   }
 
-  /** Copies the batch's eligible rows (the batch is not kept); full blocks start their Gram matrix. */
+  /** Copies the batch's eligible rows (the batch is not kept; rows of sentences off the stride are skipped); full blocks start their Gram matrix. */
   add({ layer, dim, data, special, sentence, position }: LayerBatch): this {
     integer(layer, "layer", 0);
     let p = this.#pending.get(layer);
@@ -113,7 +141,7 @@ export class LayerCovariance {
     sameDim(layer, dim, first?.dim ?? -1);
     if (!p) this.#pending.set(layer, (p = { dim, rows: 0, data: new Float32Array(this.block * dim), sentence: new Int32Array(this.block), position: new Int32Array(this.block) }));
     for (let r = 0; r < special.length; ++r) {
-      if (special[r] && !this.includeSpecial) continue;
+      if ((special[r] && !this.includeSpecial) || sentence[r] % this.stride !== 0) continue;
       p.data.set(data.subarray(r * dim, (r + 1) * dim), p.rows * dim);
       p.sentence[p.rows] = sentence[r];
       p.position[p.rows] = position[r];
@@ -129,6 +157,15 @@ export class LayerCovariance {
     return this.#moments;
   }
 
+  /**
+   * Waits for the blocks in flight without sending the partial ones (results unchanged): the run calls
+   * it after each batch's adds, so a Gram block never runs beside the encoder (the two thread pools
+   * contended on 2 cores: the encode time rose by three times the Gram's own).
+   */
+  async drain(): Promise<void> {
+    await this.#chain;
+  }
+
   /** Merges another accumulator's moments (both settled first). */
   async merge(other: LayerCovariance): Promise<this> {
     const theirs = await other.settle();
@@ -138,8 +175,8 @@ export class LayerCovariance {
   }
 
   /** The options a state must share to merge (state.ts). */
-  settings(): { includeSpecial: boolean } {
-    return { includeSpecial: this.includeSpecial };
+  settings(): { includeSpecial: boolean; stride: number } {
+    return { includeSpecial: this.includeSpecial, stride: this.stride };
   }
 
   /** The moments' state (count, float64 mean and scatter per layer); settle() first. */
@@ -199,15 +236,15 @@ export function covarianceScores(cov: ArrayLike<number>, dim: number, zeta: numb
 }
 
 /**
- * The isotropy result from settled moments (every token of the sample), the fitted post-processings
+ * The isotropy result from settled moments (every token of the sentences read), the fitted post-processings
  * and, when given, anisotropy's result for the average cosines.
  */
 export function isotropyResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], options: IsotropyResultOptions = {}): IsotropyResult {
   return buildResult(moments, postprocessors, options, (p, layer, cov, dim) => p.covariance!(layer, cov, dim));
 }
 
-/** Options of {@link isotropyResult}: the analysis' options, the token scope and anisotropy's result (average cosines). */
-export type IsotropyResultOptions = IsotropyOptions & { includeSpecial?: boolean; anisotropy?: AnisotropyResult | null };
+/** Options of {@link isotropyResult}: the analysis' options, the stride they gave, the token scope and anisotropy's result (average cosines). */
+export type IsotropyResultOptions = IsotropyOptions & { stride?: number; includeSpecial?: boolean; anisotropy?: AnisotropyResult | null };
 
 /**
  * isotropyResult with each dense post-processing's covariance (whitening: R Σ Rᵀ, O(d³) and the
@@ -251,7 +288,8 @@ function unbiased(scatter: Float64Array, count: number, dim: number): Float64Arr
 
 type CovarianceOf = (p: Postprocessor, layer: number, cov: Float64Array, dim: number) => Float64Array;
 
-function buildResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], { zeta = 0.2, block = 1024, includeSpecial = false, anisotropy = null }: IsotropyResultOptions, covarianceOf: CovarianceOf): IsotropyResult {
+function buildResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], options: IsotropyResultOptions, covarianceOf: CovarianceOf): IsotropyResult {
+  const { zeta = 0.2, block = 1024, sentences = ISOTROPY_SENTENCES, stride = 1, includeSpecial = false, anisotropy = null } = options;
   number(zeta, "isotropy.zeta", 0, 1);
   for (const p of postprocessors) if (!p.covariance) throw new RangeError(`isotropy: post-processing ${JSON.stringify(p.name)} has no covariance map; only affine post-processings can be scored from the streamed covariance`);
   const variants: IsotropyVariant[] = ["raw", ...postprocessors.map((p) => p.name)];
@@ -280,7 +318,9 @@ function buildResult(moments: LayerMoments, postprocessors: readonly Postprocess
   return {
     analysis: "isotropy",
     settings: {
-      zeta, c0: "trace / d x identity", covariance: "unbiased (N - 1), every token of the sample", block, tokens: includeSpecial ? "all" : "non-special", variants,
+      zeta, c0: "trace / d x identity", covariance: "unbiased (N - 1), every token of the sentences read",
+      sentences, stride, subset: "sentence index % stride == 0, stride = max(1, ceil(sample sentences / sentences)); 1 when sentences is 0",
+      block, tokens: includeSpecial ? "all" : "non-special", variants,
       postprocessing: Object.fromEntries(postprocessors.map((p) => [p.name, p.settings])),
     },
     layerIndices: layers.map((l) => l.layer),

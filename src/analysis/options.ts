@@ -100,7 +100,7 @@ export interface RunOptions {
   selfsim?: { minOccurrences?: number; maxWords?: number };
   allButTheTop?: AllButTheTopOptions;
   whitening?: WhiteningOptions;
-  /** IsoScore*'s shrinkage and the covariance's block size (isotropy.ts). */
+  /** IsoScore*'s shrinkage, the covariance's block size and its sentence subset (isotropy.ts). */
   isotropy?: IsotropyOptions;
   /** Massive activations (Sun et al. 2024): thresholds (absolute 100, ratio 1000), top-k, candidate cap. */
   massive?: MassiveOptions;

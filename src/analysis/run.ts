@@ -228,6 +228,7 @@ async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, sta
     // in a worker the side runs now, beside the loop below; in this thread, after it
     if (inWorker) inflight.push(later(side!.add(stage, enc, layerBatches)));
     for (const lb of layerBatches) for (const a of adders) a.add!(lb);
+    for (const a of adders) if (a.idle) await a.idle();
     if (!inWorker && side) await side.add(stage, enc, layerBatches);
     // the worker may finish the batch while the encoder runs the next one, no further behind
     while (inflight.length > SIDE_LAG) await inflight.shift();

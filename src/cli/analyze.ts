@@ -20,6 +20,7 @@ import { resolveSites } from "../model/sites.js";
 import type { ModelConfig } from "../model/types.js";
 import { ANALYSIS_NAMES, DEFAULT_ANALYSES, resolveOnly, runAnalyses } from "../analysis/run.js";
 import { siteRequest, summaries } from "../analysis/registry/index.js";
+import { ISOTROPY_SENTENCES } from "../analysis/isotropy.js";
 import { loadCorpus, corpusInfo } from "../data/corpus.js";
 import { sampleSentences } from "../data/sample.js";
 
@@ -54,6 +55,7 @@ const spec: Record<string, OptionSpec> = {
   nonfinite: { type: "string", help: "a NaN/Inf activation: error (stop, naming layer, sentence and token) or exclude (drop the sentence, count in provenance.nonFinite)", default: "error" },
   linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
   worker: { type: "string", help: "run the probe and self-similarity in a worker thread beside the other analyses: auto (from 500 sentences), on or off; same results either way", default: "auto" },
+  "isotropy-sentences": { type: "string", help: "isotropy estimates each layer's covariance on every k-th sentence of the sample, k = ceil(sample / S): about S sentences; 0 = every sentence (that costs about a tenth of the encoder's FLOPs)", default: String(ISOTROPY_SENTENCES) },
   "block-sentences": { type: "string", help: "sentences per block after the fit sample: blocks are analysed alone and combined in a fixed tree, so --shard runs merge to the same bytes; results depend on it", default: "4096" },
   shard: { type: "string", help: "analyse shard K/N of the sample (whole blocks) and write its state (a shard file) to --out, for artefacts merge; auto: from a Slurm job array (SLURM_ARRAY_TASK_ID/COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards)" },
   shards: { type: "string", help: "the shard count N for --shard auto under a Kubernetes Indexed Job (its completions)" },
@@ -118,11 +120,11 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The settings that fix a result (a shard file's record: artefacts merge rebuilds the run from it). */
-export type RunRecord = Pick<AnalyzeSettings, "model" | "corpus" | "only" | "sample" | "seed" | "minWords" | "maxWords" | "includeSpecial" | "fitSentences" | "clip" | "tokenBudget" | "batchSize" | "blockSentences" | "linalg" | "allowNonFinite" | "nonFinite" | "sites">;
+export type RunRecord = Pick<AnalyzeSettings, "model" | "corpus" | "only" | "sample" | "seed" | "minWords" | "maxWords" | "includeSpecial" | "fitSentences" | "clip" | "isotropySentences" | "tokenBudget" | "batchSize" | "blockSentences" | "linalg" | "allowNonFinite" | "nonFinite" | "sites">;
 
 export function recordOf(s: RunRecord): RunRecord {
-  const { model, corpus, only, sites, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite } = s;
-  return { model, corpus, only, sites, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite };
+  const { model, corpus, only, sites, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, isotropySentences, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite } = s;
+  return { model, corpus, only, sites, sample, seed, minWords, maxWords, includeSpecial, fitSentences, clip, isotropySentences, tokenBudget, batchSize, blockSentences, linalg, allowNonFinite, nonFinite };
 }
 
 /** runAnalyses' options from the command's settings (worker: auto unless given). */
@@ -130,6 +132,8 @@ export function runOptionsOf(s: RunRecord & { worker?: boolean | "auto" }): RunO
   return {
     only: s.only, seed: s.seed, includeSpecial: s.includeSpecial, fitSentences: s.fitSentences, clipDims: s.clip, batchSize: s.batchSize,
     tokenBudget: s.tokenBudget, blockSentences: s.blockSentences, linalg: s.linalg, worker: s.worker ?? "auto",
+    // a shard file written before the option existed has none: the analysis' default
+    ...(s.isotropySentences === undefined ? {} : { isotropy: { sentences: s.isotropySentences } }),
   };
 }
 
@@ -214,6 +218,7 @@ function readSettings(args: ParsedArgs) {
     minWords: intOption(o["min-words"], "min-words", 1), maxWords: intOption(o["max-words"], "max-words", 1),
     includeSpecial: o["include-special"] === true, fitSentences: intOption(o["fit-sentences"], "fit-sentences", 1),
     clip: o.clip === undefined ? null : (o.clip as string[]).map((d) => intOption(d, "clip", 0)),
+    isotropySentences: intOption(o["isotropy-sentences"], "isotropy-sentences", 0),
     tokenBudget: intOption(o["token-budget"], "token-budget", 1),
     blockSentences: intOption(o["block-sentences"], "block-sentences", 1),
     shard: o.shard as string | undefined, shards: o.shards as string | undefined,

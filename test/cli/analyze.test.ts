@@ -95,3 +95,14 @@ test("artefacts analyze --only massive,norms,sinks: massive and norms read the r
   assert.match(bad.stderr, /^--sites: unknown site "attn_bogus": no kind "attn_bogus"; bert has hidden_states \(0\.\.2\), attn_probs \(1\.\.2\)/);
   assert.equal(fs.existsSync(path.join(dir, "no.json")), false);
 });
+
+test("artefacts analyze --isotropy-sentences S: the covariance reads every ceil(sample / S)-th sentence; a bad S is refused naming the flag", () => {
+  const out = path.join(dir, "iso.json");
+  const r = cli("--model", model, "--corpus", corpus, "--sample", "30", "--fit-sentences", "10", "--only", "isotropy", "--isotropy-sentences", "8", "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  const iso = JSON.parse(fs.readFileSync(out, "utf8")).isotropy;
+  assert.equal(iso.settings.sentences, 8);
+  assert.equal(iso.settings.stride, 4);
+  assert.match(cli("--model", model, "--isotropy-sentences", "-1", "--out", "x.json").stderr, /invalid --isotropy-sentences: "-1"; expected an integer >= 0/);
+  assert.match(cli("--help").stdout, /--isotropy-sentences/);
+});

@@ -15,7 +15,7 @@ function isotropy(): IsotropyResult {
   const v = (iso: number, cos: number | null) => ({ isoScore: iso, isoScoreStar: iso + 0.1, effectiveRank: 10 * iso, top1: 1 - iso, top5: 1, averageCosine: cos });
   return {
     analysis: "isotropy",
-    settings: { zeta: 0.2, c0: "trace / d x identity", covariance: "unbiased (N - 1), every token of the sample", block: 1024, tokens: "non-special", variants: ["raw", "clipped", "whitening"], postprocessing: {} },
+    settings: { zeta: 0.2, c0: "trace / d x identity", covariance: "unbiased (N - 1), every token of the sentences read", sentences: 2048, stride: 1, subset: "sentence index % stride == 0, stride = max(1, ceil(sample sentences / sentences)); 1 when sentences is 0", block: 1024, tokens: "non-special", variants: ["raw", "clipped", "whitening"], postprocessing: {} },
     layerIndices: [0, 1],
     layers: [
       { layer: 0, tokens: 50, dim: 4, variants: { raw: v(0.2, 0.5), clipped: v(0.3, 0.1), whitening: v(0.9, null) } },

@@ -112,6 +112,15 @@ test("ORT reducer equals jsReducer on seeded padded batches, widths 1, 7, 384, 1
     assert.equal(got.length, 2);
     got.forEach((g, i) => sameReductions(g, want[i], `batch ${seed} input ${i}`));
   }
+  // any mask, not only real-tokens-first: padding first, isolated real rows
+  const { data } = paddedBatch(9, 3, 11, 5), g = createRandom(10);
+  const mask = Uint8Array.from({ length: 33 }, (_, r) => (r === 0 ? 0 : r === 32 ? 1 : g.int(2)));
+  sameReductions((await ort.reduce([{ data, width: 5 }], mask))[0], (await jsReducer.reduce([{ data, width: 5 }], mask))[0], "random mask");
+  // many sites of two widths, interleaved: the ORT reducer stacks same-width sites (at most 8 per run); results keep input order
+  const many = Array.from({ length: 13 }, (_, i) => (i % 3 === 1 ? { data: paddedBatch(20 + i, 3, 11, 4).data, width: 4 } : { data: paddedBatch(20 + i, 3, 11, 5).data, width: 5 }));
+  const [gotMany, wantMany] = [await ort.reduce(many, mask), await jsReducer.reduce(many, mask)];
+  assert.equal(gotMany.length, 13);
+  gotMany.forEach((g, i) => sameReductions(g, wantMany[i], `stacked input ${i}`));
 });
 
 test("tied maxima give the first dim; an all-padding batch gives zeros with n = 0", async () => {

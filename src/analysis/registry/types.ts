@@ -62,6 +62,11 @@ export interface Accumulator {
    * Sentence indices are those of the run's sentences. The run awaits it before the next accumulator.
    */
   addEncoded?(batch: EncodedBatch): Promise<void> | void;
+  /**
+   * Called after each encoded batch's adds, before the encoder runs again: background work that must
+   * not run beside the encoder (isotropy's Gram blocks: two onnxruntime thread pools contend) ends here.
+   */
+  idle?(): Promise<void>;
   /** The end of the fit stage: the fit sentences' layer batches (when the descriptor needs "fitBatches"). */
   fit?(batches: readonly LayerBatch[]): Promise<void> | void;
   /** The result, or undefined when the analysis adds nothing to the results JSON itself. */
