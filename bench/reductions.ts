@@ -13,7 +13,7 @@
  * values): onnxruntime 2 threads median 233 ms wall (fastest 160), 86 ms process CPU (6.7 ns per value);
  * 1 thread 206 ms wall, 87 ms CPU; jsReducer 303-344 ms wall, 117-137 ms CPU (9.1-10.6 ns per value).
  * The graph alone (session.run on the real rows, 1 thread) took 4.2 ns of CPU per value.
- * Stacking the 7 layers into one run (up to 8 sites of one width), A/B in one process at load 22: 1 thread
+ * Stacking the 7 layers into one run (sites of one width, up to 4 M values), A/B in one process at load 22: 1 thread
  * 75 / 80 ms CPU (min / median of 9) against 100 / 110 ms one site per run; 2 threads 72 / 80 against
  * 93 / 103, wall 72 / 107 ms against 101 / 116 ms.
  */

@@ -6,9 +6,9 @@
  * (a small ONNX graph run by onnxruntime's CPU kernels, float32 sums: equal to jsReducer within float32
  * rounding). Non-finite values are never hidden: a row (a dim) holding a NaN has absMax (dimAbsMax)
  * NaN, one holding ±Infinity has Infinity or NaN; its argMax is then some dim of the row (backends differ).
- * Cost (bench/reductions.ts, all-MiniLM-L6-v2, contended 2-core machine): onnxruntime about 6.7 ns of
- * CPU per value (the graph's about 18 kernels 4.2 ns, ArgMax and the per-dim ReduceMax the dearest),
- * jsReducer about 9-10 ns.
+ * Cost (bench/reductions.ts, all-MiniLM-L6-v2's 7 layers, 2-core machine under heavy contention):
+ * onnxruntime about 6 ns of CPU per value (the graph's 18 kernels about 4 ns, ArgMax and the per-dim
+ * ReduceMax the dearest; the rest copying the real rows out), jsReducer about 8.5-10 ns.
  */
 import { buildReductionGraph, DIM_OUTPUTS, ROW_OUTPUTS } from "./onnx/reductionGraph.js";
 import { KernelSession } from "./session.js";
@@ -141,15 +141,19 @@ function realRuns(mask: Uint8Array): { runs: number[]; n: number } {
   return { runs, n };
 }
 
-/** Sites per graph run at most: a run has a fixed cost (about 50-100 us); the cap bounds the scratch array. */
-const MAX_STACK = 8;
+/**
+ * Values per graph run at most (16 MB of float32): a run has a fixed cost (about 50-100 us), so sites of
+ * one width share runs; the cap bounds the scratch array and onnxruntime's intermediates (about six
+ * tensors of the input's size alive at once), e.g. 10 all-MiniLM-L6-v2 layers of a 1,000-token batch.
+ */
+const MAX_STACK_VALUES = 1 << 22;
 
-/** The inputs' indices grouped by width (first appearance order), at most MAX_STACK per group. */
-function stacks(inputs: readonly ReduceInput[]): number[][] {
+/** The inputs' indices grouped by width (first appearance order), each group within MAX_STACK_VALUES (or one site). */
+function stacks(inputs: readonly ReduceInput[], n: number): number[][] {
   const open = new Map<number, number[]>(), out: number[][] = [];
   inputs.forEach(({ width }, i) => {
     let g = open.get(width);
-    if (!g || g.length === MAX_STACK) open.set(width, (g = [])), out.push(g);
+    if (!g || (g.length + 1) * n * width > MAX_STACK_VALUES) open.set(width, (g = [])), out.push(g);
     g.push(i);
   });
   return out;
@@ -204,23 +208,29 @@ async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[
  * The ONNX graph (src/model/onnx/reductionGraph.ts) in onnxruntime-node (CPU), `threads` intra-op
  * threads (default PA_THREADS, else the machine's parallelism), thread spinning OFF whatever
  * PA_ORT_SPIN says, so its idle threads leave the cores to the encoder. One session, dynamic shapes;
- * the inputs of one width run together (up to MAX_STACK per run), runs one after another (the caller
- * awaits; never run it concurrently with the encoder).
+ * the inputs of one width run together (up to MAX_STACK_VALUES per run), runs one after another, and
+ * overlapping reduce() calls are queued (await each; never run it concurrently with the encoder).
  */
 export async function createOrtReducer({ threads }: { threads?: number } = {}): Promise<Reducer> {
   let session: KernelSession | null = await KernelSession.open(buildReductionGraph(), { threads, spin: false, name: "onnxruntime site reducer graph" });
-  // safe to reuse: each run has read its input before the next copy (inputs run one after another)
+  // safe to reuse: each run has read its input before the next copy, as calls are queued (`last`)
   const scratch = { buffer: new Float32Array(0) };
+  let last: Promise<unknown> = Promise.resolve();
+  const reduce = async (inputs: readonly ReduceInput[], mask: Uint8Array): Promise<SiteReductions[]> => {
+    if (!session) throw new Error("onnxruntime site reducer: reduce() called after release(); create a new one with createOrtReducer()");
+    checkReduceInputs(inputs, mask);
+    const real = realRuns(mask);
+    if (real.n === 0) return inputs.map(({ width }) => emptyReductions(mask.length, width));
+    const out: SiteReductions[] = new Array(inputs.length);
+    for (const group of stacks(inputs, real.n)) await reduceStack(session, inputs, group, mask, real, scratch, out);
+    return out;
+  };
   return {
     backend: "onnxruntime",
-    async reduce(inputs, mask) {
-      if (!session) throw new Error("onnxruntime site reducer: reduce() called after release(); create a new one with createOrtReducer()");
-      checkReduceInputs(inputs, mask);
-      const real = realRuns(mask);
-      if (real.n === 0) return inputs.map(({ width }) => emptyReductions(mask.length, width));
-      const out: SiteReductions[] = new Array(inputs.length);
-      for (const group of stacks(inputs)) await reduceStack(session, inputs, group, mask, real, scratch, out);
-      return out;
+    reduce(inputs, mask) {
+      const result = last.then(() => reduce(inputs, mask));
+      last = result.catch(() => undefined);
+      return result;
     },
     async release() {
       const s = session;

@@ -116,11 +116,15 @@ test("ORT reducer equals jsReducer on seeded padded batches, widths 1, 7, 384, 1
   const { data } = paddedBatch(9, 3, 11, 5), g = createRandom(10);
   const mask = Uint8Array.from({ length: 33 }, (_, r) => (r === 0 ? 0 : r === 32 ? 1 : g.int(2)));
   sameReductions((await ort.reduce([{ data, width: 5 }], mask))[0], (await jsReducer.reduce([{ data, width: 5 }], mask))[0], "random mask");
-  // many sites of two widths, interleaved: the ORT reducer stacks same-width sites (at most 8 per run); results keep input order
+  // many sites of two widths, interleaved: the ORT reducer stacks same-width sites into one run; results keep input order
   const many = Array.from({ length: 13 }, (_, i) => (i % 3 === 1 ? { data: paddedBatch(20 + i, 3, 11, 4).data, width: 4 } : { data: paddedBatch(20 + i, 3, 11, 5).data, width: 5 }));
   const [gotMany, wantMany] = [await ort.reduce(many, mask), await jsReducer.reduce(many, mask)];
   assert.equal(gotMany.length, 13);
   gotMany.forEach((g, i) => sameReductions(g, wantMany[i], `stacked input ${i}`));
+  // overlapping calls (not awaited one by one) are queued: they share one scratch array
+  const overlapped = await Promise.all([ort.reduce(many, mask), ort.reduce(many.slice(3), mask)]);
+  overlapped[0].forEach((g, i) => sameReductions(g, wantMany[i], `overlapped call 0 input ${i}`));
+  overlapped[1].forEach((g, i) => sameReductions(g, wantMany[i + 3], `overlapped call 1 input ${i}`));
 });
 
 test("tied maxima give the first dim; an all-padding batch gives zeros with n = 0", async () => {
