@@ -22,6 +22,7 @@ import { localSide, SideAccumulators, workerSide, type Side, type SideSettings }
 import { BlockTree, blockRanges, type BlockRange } from "./blocks.js";
 import { combineBlocks, drain, isSide, liveParts, localAccumulators, MergedSet, toStates, type LiveBlock, type SetSpec } from "./blockState.js";
 import type { StateEnvelope } from "./state.js";
+import { Spill } from "./spill.js";
 
 export { ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, type AnalysisName } from "./registry/index.js";
 export type { RunOptions, RunProgress } from "./options.js";
@@ -62,6 +63,8 @@ export interface Pass {
   truncated: number;
   /** The last block analysed; -1 before the first (whose accumulators startPass made). */
   block: number;
+  /** Where pending tree nodes wait on disk (removed when the pass ends). */
+  spill: Spill;
 }
 
 /**
@@ -74,7 +77,10 @@ export interface Pass {
 export async function runAnalyses(encoder: Encoder, sentences: string[], opts: RunOptions = {}): Promise<AnalysisResults> {
   return withPass(encoder, sentences, opts, async (plan, pass) => {
     const tree = blockTree(plan, pass);
-    for (let b = 0; b < plan.blocks.length; ++b) await tree.push(0, b, await runBlock(plan, pass, b));
+    for (let b = 0; b < plan.blocks.length; ++b) {
+      await parkPending(pass, tree);
+      await tree.push(0, b, await runBlock(plan, pass, b));
+    }
     return finish(plan, pass, tree.root());
   });
 }
@@ -86,10 +92,16 @@ export async function withPass<T>(encoder: Encoder, sentences: string[], opts: R
   try {
     return await body(plan, pass);
   } finally {
+    pass.spill.close();
     if (pass.side) await pass.side.close();
     if (pass.ownLinalg) await pass.linalg.release();
     await pass.reducer.release();
   }
+}
+
+/** Moves the tree's pending nodes to disk (spill.ts) before more blocks run: memory then no longer grows with their number. */
+export async function parkPending(pass: Pass, tree: BlockTree<LiveBlock>): Promise<void> {
+  await tree.park((node) => pass.spill.park(node));
 }
 
 /** The canonical tree over the plan's blocks (blocks.ts), combining block states with fresh accumulators. */
@@ -196,7 +208,7 @@ async function startPass(plan: Plan): Promise<Pass> {
     await side?.close();
     throw err;
   }
-  return { spec, local, side, inWorker, linalg, ownLinalg, reducer, tokens: 0, truncated: 0, block: -1 };
+  return { spec, local, side, inWorker, linalg, ownLinalg, reducer, tokens: 0, truncated: 0, block: -1, spill: new Spill() };
 }
 
 /**
