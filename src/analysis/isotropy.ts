@@ -23,6 +23,7 @@ import type { AnisotropyResult } from "./anisotropy.js";
 import type { Linalg } from "../numerics/linalg.js";
 import { effectiveRank, isoScoreFromEigenvalues, topVarianceShare } from "../numerics/isotropy.js";
 import { symmetricEigenvalues } from "../numerics/eigen/values.js";
+import { eigenvaluesOfMany } from "./eigenPool.js";
 import { round6 } from "../numerics/json.js";
 import { integer, number } from "../numerics/options.js";
 
@@ -202,11 +203,15 @@ export class LayerCovariance {
   }
 
   #send(layer: number, p: Pending): void {
-    const n = p.rows, batch: LayerBatch = {
-      layer, dim: p.dim, data: p.data.slice(0, n * p.dim), special: new Uint8Array(n),
-      sentence: p.sentence.slice(0, n), position: p.position.slice(0, n), word: new Int32Array(n).fill(-1),
+    // the pending arrays go with the block (no copy) and the layer gets fresh ones
+    const n = p.rows, full = n === this.block, batch: LayerBatch = {
+      layer, dim: p.dim, data: full ? p.data : p.data.subarray(0, n * p.dim), special: new Uint8Array(n),
+      sentence: full ? p.sentence : p.sentence.subarray(0, n), position: full ? p.position : p.position.subarray(0, n), word: new Int32Array(n).fill(-1),
     };
     p.rows = 0;
+    p.data = new Float32Array(this.block * p.dim);
+    p.sentence = new Int32Array(this.block);
+    p.position = new Int32Array(this.block);
     this.#inflight++;
     this.#chain = this.#chain.then(async () => {
       await this.#moments.addWith(this.#linalg(), [batch]);
@@ -219,7 +224,11 @@ export class LayerCovariance {
 
 /** The scores of one covariance ([dim x dim], unbiased), from its eigenvalues; null where undefined (zero variance, dim < 2). */
 export function covarianceScores(cov: ArrayLike<number>, dim: number, zeta: number): Omit<IsotropyScoresJson, "averageCosine"> {
-  const values = symmetricEigenvalues(cov, dim);
+  return scoresOf(symmetricEigenvalues(cov, dim), cov, dim, zeta);
+}
+
+/** covarianceScores from the covariance's eigenvalues (symmetricEigenvalues of `cov`). */
+function scoresOf(values: Float64Array, cov: ArrayLike<number>, dim: number, zeta: number): Omit<IsotropyScoresJson, "averageCosine"> {
   let total = 0, trace = 0;
   for (const v of values) total += Math.max(0, v);
   for (let i = 0; i < dim; ++i) trace += cov[i * dim + i];
@@ -240,11 +249,18 @@ export function covarianceScores(cov: ArrayLike<number>, dim: number, zeta: numb
  * and, when given, anisotropy's result for the average cosines.
  */
 export function isotropyResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], options: IsotropyResultOptions = {}): IsotropyResult {
-  return buildResult(moments, postprocessors, options, (p, layer, cov, dim) => p.covariance!(layer, cov, dim));
+  const plan = planResult(moments, postprocessors, options, (p, layer, cov, dim) => p.covariance!(layer, cov, dim));
+  return buildResult(plan, plan.matrices.map((m) => symmetricEigenvalues(m, plan.dim)), postprocessors, options);
 }
 
 /** Options of {@link isotropyResult}: the analysis' options, the stride they gave, the token scope and anisotropy's result (average cosines). */
-export type IsotropyResultOptions = IsotropyOptions & { stride?: number; includeSpecial?: boolean; anisotropy?: AnisotropyResult | null };
+export type IsotropyResultOptions = IsotropyOptions & {
+  stride?: number;
+  includeSpecial?: boolean;
+  anisotropy?: AnisotropyResult | null;
+  /** isotropyResultWith: the eigenvalues in a worker thread too (eigenPool.ts; same bits); default "auto". */
+  eigenWorker?: boolean | "auto";
+};
 
 /**
  * isotropyResult with each dense post-processing's covariance (whitening: R Σ Rᵀ, O(d³) and the
@@ -260,7 +276,8 @@ export async function isotropyResultWith(linalg: Linalg, moments: LayerMoments, 
       for (const p of postprocessors) if (p.linear && fitsLayer(p, layer)) done.set(`${p.name}\u0000${layer}`, await denseCovariance(linalg, p, layer, unbiased(m.scatter, m.count, m.dim), m.dim));
     }
   }
-  return buildResult(moments, postprocessors, options, (p, layer, cov, dim) => done.get(`${p.name}\u0000${layer}`) ?? p.covariance!(layer, cov, dim));
+  const plan = planResult(moments, postprocessors, options, (p, layer, cov, dim) => done.get(`${p.name}\u0000${layer}`) ?? p.covariance!(layer, cov, dim));
+  return buildResult(plan, await eigenvaluesOfMany(plan.matrices, plan.dim, { worker: options.eigenWorker }), postprocessors, options);
 }
 
 /** A Σ Aᵀ for x' = (x - mean)·matrix (Postprocessor.linear): Aᵀ = matrix, so matrixᵀ (Σ matrix). */
@@ -288,31 +305,54 @@ function unbiased(scatter: Float64Array, count: number, dim: number): Float64Arr
 
 type CovarianceOf = (p: Postprocessor, layer: number, cov: Float64Array, dim: number) => Float64Array;
 
-function buildResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], options: IsotropyResultOptions, covarianceOf: CovarianceOf): IsotropyResult {
-  const { zeta = 0.2, block = 1024, sentences = ISOTROPY_SENTENCES, stride = 1, includeSpecial = false, anisotropy = null } = options;
+/** What a result needs solved: each layer's raw covariance and each variant's that differs from it, in `matrices`' order. */
+interface ResultPlan {
+  dim: number;
+  matrices: Float64Array[];
+  /** Per layer: its moments, and the index in `matrices` of raw and of each fitting variant (raw's index when Σ is unchanged); null below 2 tokens. */
+  layers: { layer: number; count: number; dim: number; raw: number; variants: [PostprocessName, number][] | null }[];
+}
+
+/** Checks the options and computes every covariance to solve (ResultPlan). */
+function planResult(moments: LayerMoments, postprocessors: readonly Postprocessor[], { zeta = 0.2 }: IsotropyResultOptions, covarianceOf: CovarianceOf): ResultPlan {
   number(zeta, "isotropy.zeta", 0, 1);
   for (const p of postprocessors) if (!p.covariance) throw new RangeError(`isotropy: post-processing ${JSON.stringify(p.name)} has no covariance map; only affine post-processings can be scored from the streamed covariance`);
+  const matrices: Float64Array[] = [];
+  let dim = 0;
+  const layers = moments.layers().map((layer) => {
+    const m = moments.get(layer);
+    dim = m.dim;
+    if (m.count < 2) return { layer, count: m.count, dim: m.dim, raw: -1, variants: null };
+    const cov = unbiased(m.scatter, m.count, m.dim), raw = matrices.push(cov) - 1;
+    const variants: [PostprocessName, number][] = [];
+    for (const p of postprocessors) {
+      if (!fitsLayer(p, layer)) continue;
+      const c = covarianceOf(p, layer, cov, m.dim);
+      // clipping dims that are already 0 (or none) leaves Σ as it is: the same eigenvalues
+      const same = c.length === cov.length && c.every((v, i) => v === cov[i]);
+      variants.push([p.name, same ? raw : matrices.push(c) - 1]);
+    }
+    return { layer, count: m.count, dim: m.dim, raw, variants };
+  });
+  return { dim, matrices, layers };
+}
+
+/** The result from a plan and the eigenvalues of its matrices. */
+function buildResult(plan: ResultPlan, eigenvalues: readonly Float64Array[], postprocessors: readonly Postprocessor[], options: IsotropyResultOptions): IsotropyResult {
+  const { zeta = 0.2, block = 1024, sentences = ISOTROPY_SENTENCES, stride = 1, includeSpecial = false, anisotropy = null } = options;
   const variants: IsotropyVariant[] = ["raw", ...postprocessors.map((p) => p.name)];
   const cosines = new Map(anisotropy?.layers.map((l) => [l.layer, l]) ?? []);
-  const layers = moments.layers().map((layer): IsotropyLayer => {
-    const m = moments.get(layer), dim = m.dim;
-    const out: IsotropyLayer = { layer, tokens: m.count, dim, variants: {} };
+  const scores = eigenvalues.map((v, i) => scoresOf(v, plan.matrices[i], plan.dim, zeta));
+  const layers = plan.layers.map(({ layer, count, dim, raw, variants: solved }): IsotropyLayer => {
+    const out: IsotropyLayer = { layer, tokens: count, dim, variants: {} };
     const a = cosines.get(layer);
     const cosine = (v: IsotropyVariant): number | null => (a ? (a[v] ?? null) : null);
-    if (m.count < 2) {
+    if (!solved) {
       for (const v of variants) out.variants[v] = { isoScore: null, isoScoreStar: null, effectiveRank: null, top1: null, top5: null, averageCosine: cosine(v) };
       return out;
     }
-    const cov = unbiased(m.scatter, m.count, dim);
-    const raw = covarianceScores(cov, dim, zeta);
-    out.variants.raw = { ...raw, averageCosine: cosine("raw") };
-    for (const p of postprocessors) {
-      if (!fitsLayer(p, layer)) continue;
-      const c = covarianceOf(p, layer, cov, dim);
-      // clipping dims that are already 0 (or none) leaves Σ as it is: the same eigenvalues
-      const same = c.length === cov.length && c.every((v, i) => v === cov[i]);
-      out.variants[p.name] = { ...(same ? raw : covarianceScores(c, dim, zeta)), averageCosine: cosine(p.name) };
-    }
+    out.variants.raw = { ...scores[raw], averageCosine: cosine("raw") };
+    for (const [name, k] of solved) out.variants[name] = { ...scores[k], averageCosine: cosine(name) };
     return out;
   });
   return {

@@ -187,11 +187,11 @@ function epochLosses(batchLoss: Float32Array, count: number, epochs: number, per
 export async function createOrtLinalg({ threads }: { threads?: number } = {}): Promise<Linalg> {
   const sessions = new Map<string, Promise<KernelSession>>();
   let released = false;
-  const session = (name: string, build: () => Uint8Array): Promise<KernelSession> => {
+  const session = (name: string, build: () => Uint8Array, spin?: boolean): Promise<KernelSession> => {
     if (released) throw new Error(`onnxruntime linalg: ${name} called after release(); create a new backend with createOrtLinalg()`);
     let s = sessions.get(name);
     if (!s) {
-      s = KernelSession.open(build(), { threads, name: `onnxruntime linalg ${name} graph` });
+      s = KernelSession.open(build(), { threads, spin, name: `onnxruntime linalg ${name} graph` });
       sessions.set(name, s);
     }
     return s;
@@ -203,7 +203,9 @@ export async function createOrtLinalg({ threads }: { threads?: number } = {}): P
     async gram(x, count, n, d) {
       checkShapes("gram", { count, n, d }, { x: [x, count * n * d] });
       if (count === 0 || n === 0) return new Float64Array(count * d * d);
-      const s = await session("gram", buildGramGraph);
+      // its threads sleep between calls: isotropy's Gram blocks come between encoder batches, and
+      // spinning threads would take the cores from the encoder's next run (same numbers either way)
+      const s = await session("gram", buildGramGraph, false);
       const { Y } = await s.run({ X: { type: "float32", data: x, dims: [count, n, d] } }, ["Y"]);
       return Float64Array.from(Y.data);
     },
