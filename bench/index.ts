@@ -11,7 +11,8 @@
  *   paper     the full 20,000-sentence `artefacts analyze` of the SYNTHETIC BERT-base-shaped model with
  *             the bert-base-uncased vocabulary: wall time, tokens, peak RSS, tok/s vs the bare session on
  *             equal-length batches (bench/paper.ts; issue 23 3d). Long: about 11-30 min on 2 cores
- *   memory    peak and retained memory streaming --memory sentence counts (bench/memoryMode.ts)
+ *   memory    peak and retained memory of every analysis at the --memory sentence counts, per
+ *             --memory-model (bench/memoryMode.ts; issue 23 item 4: flat from 2,000 to 200,000)
  *   analyses  what runAnalyses adds to extraction (bench/analyses.ts), and its memory
  *   site-analyses  massive and norms vs encode only on all-MiniLM-L6-v2, with and without the residual
  *             sites, as % over extraction (bench/siteAnalyses.ts; issue 15 item 6)
@@ -31,7 +32,7 @@ import { measureSiteAnalyses } from "./siteAnalyses.js";
 import { engineMode, scriptMode, type EngineOptions } from "./engine.js";
 import { measureFiniteCheck } from "./finite.js";
 import { gemmMode } from "./gemm.js";
-import { memoryLine } from "./memoryMode.js";
+import { memoryLine, memoryModel } from "./memoryMode.js";
 import { MINILM_DIR, SYNTH_LABEL, defaultModels, modelPlans, synthBase, type ModelPlan } from "./models.js";
 import { paperMode } from "./paper.js";
 import { reference } from "./python.js";
@@ -56,7 +57,9 @@ const spec: Record<string, OptionSpec> = {
   "paper-sample": { type: "string", help: `paper: sentences of the analyze sample (default ${DEFAULT_SAMPLE})` },
   "paper-seed": { type: "string", help: "paper: seed of the sample and analyses (default 1: 513,351 tokens, specials included)" },
   "paper-bare-every": { type: "string", help: "paper: the bare session runs every k-th equal-length batch (default 4)" },
-  memory: { type: "string", help: "memory: sentence counts, or none (default: PA_BENCH_MEMORY, else 2000,20000)" },
+  memory: { type: "string", help: "memory: sentence counts, or none (default: PA_BENCH_MEMORY, else 2000,20000; the issue's check is 2000,20000,200000: past the corpus's distinct sentences the draw cycles it)" },
+  "memory-model": { type: "list", help: "memory: minilm, embedded (mlm-pos, 4 x 128) or tiny (SYNTHETIC 2 x 64, fast enough for 200,000 sentences); comma-separated (default minilm)" },
+  "memory-extraction": { type: "boolean", help: "memory: stream the batches without the analyses (extraction only)" },
   "analyses-memory": { type: "string", help: "analyses: sentence counts of the memory runs with the analyses, or none (default: as --memory)" },
   "analyses-sentences": { type: "string", help: "analyses: sentences of the cost lines, comma-separated (default 1000 and 20000; --quick: 100)" },
   "site-sentences": { type: "string", help: "site-analyses: sentences of the CLI's sample (default 200; --quick: 32); --repeats rounds" },
@@ -118,7 +121,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const memSpec = (o.memory as string | undefined) ?? process.env.PA_BENCH_MEMORY ?? (quick ? "200,2000" : "2000,20000");
   const memory = memSpec === "none" ? [] : list(memSpec, "memory");
-  if (run.includes("memory") && memory.length) write(memoryLine("memory", MINILM_DIR, "all-MiniLM-L6-v2", memory, threads, false, log));
+  if (run.includes("memory") && memory.length) {
+    for (const key of (o["memory-model"] as string[] | undefined) ?? ["minilm"]) {
+      const m = await memoryModel(key);
+      write(memoryLine("memory", m.dir, m.label, memory, threads, o["memory-extraction"] !== true, log));
+    }
+  }
   if (run.includes("analyses")) await analysesMode(o, quick, keys, threads, memSpec);
   if (run.includes("site-analyses")) {
     log("site-analyses: encode only vs massive,norms on all-MiniLM-L6-v2, without and with attn_resid,ffn_resid (round-robin)");

@@ -3,13 +3,17 @@
  * layer, consuming each batch the way the analyses do (toLayerBatches, then reading every value), and
  * prints ONE JSON line with its peak resident memory. Run alone:
  *
- *   node dist/bench/memory.js --model DIR --n 2000 [--threads T] [--analyses] [--shard K/N]
+ *   node dist/bench/memory.js --model DIR --n 2000 [--threads T] [--analyses] [--shard K/N] [--state-size]
  *
  * With --shard K/N (and --analyses) the process runs shard K of N (runShard: whole blocks of the
- * sample, blocks.ts) instead of the whole run, as `artefacts analyze --shard` does. Either way the
- * line says how many blocks the sample has, the most tree nodes held at once, and the size of one
- * full state set (JSON of every envelope): what the block tree keeps is at most about
- * log2(blocks) + 3 such sets (the pending roots, and a combine's two inputs and output).
+ * sample, blocks.ts) instead of the whole run, as `artefacts analyze --shard` does. The line says how
+ * many blocks the sample has; with --state-size (or --shard) also the size of one full state set (JSON
+ * of every envelope). The pending nodes of the block tree wait on disk (analysis/spill.ts), so what
+ * the pass holds in memory is the current block's accumulators and, while two nodes combine, one more
+ * set: not a number of sets that grows with the sample.
+ *
+ * n past the default corpus (about 200,000 sentences): the corpus is cycled, each cycle reshuffled
+ * with the next seed (sentences.ts, cycleRule); the line gives `distinct`.
  *
  * Peak memory is the process's high-water mark: process.resourceUsage().maxRSS and, on Linux,
  * VmHWM from /proc/self/status. Both are reported in MiB.
@@ -24,7 +28,7 @@ import { performance } from "node:perf_hooks";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { toLayerBatches } from "../src/analysis/batch.js";
-import { runAnalyses } from "../src/analysis/run.js";
+import { runAnalyses, type RunOptions } from "../src/analysis/run.js";
 import { runShard } from "../src/analysis/shard.js";
 import { blockRanges } from "../src/analysis/blocks.js";
 import { resolveShard } from "../src/cli/shardSpec.js";
@@ -38,6 +42,7 @@ const spec: Record<string, OptionSpec> = {
   threads: { type: "string", help: "onnxruntime intra-op threads (default: PA_THREADS, else all cores)" },
   analyses: { type: "boolean", help: "run every analysis (src/analysis/run.ts, runAnalyses) instead of only reading the batches" },
   shard: { type: "string", help: "with --analyses: run shard K/N of the sample (runShard) instead of the whole run" },
+  "state-size": { type: "boolean", help: "with --analyses: also report the size of the root's state set (onStates: the whole set in memory at once, which raises the peak)" },
 };
 
 /** Peak resident set in MiB: [maxRSS, VmHWM or null]. */
@@ -81,7 +86,8 @@ async function main(argv: string[]): Promise<number> {
   if (!model) throw new RangeError("bench/memory: --model is required (see --help)");
   const n = intOption(args.options.n, "n", 1);
   const threads = args.options.threads === undefined ? undefined : intOption(args.options.threads, "threads", 1);
-  const sentences = await benchSentences(model, { n });
+  // past the corpus's end (200,000 sentences) the draw cycles it (sentences.ts, cycleRule)
+  const sentences = await benchSentences(model, { n, cycle: true });
   const ready = peakMiB();
   const encoder = await createEncoder(model, { threads });
   const analyses = args.options.analyses === true;
@@ -104,13 +110,13 @@ async function main(argv: string[]): Promise<number> {
     // worker: false, so `retained` (this isolate's heap and ArrayBuffers after a GC) covers every
     // accumulator: the side worker (the default from 500 sentences) would hold the probe's samples and
     // the self-similarity sums in its own isolate, the same bytes, where this GC does not see them.
-    const opts = {
+    const opts: RunOptions = {
       worker: false,
       onProgress: ({ stage, done, total }: { stage: string; done: number; total: number }) => {
         if (stage === "encode" && !retained.half && done >= total / 2) sample("half");
         else if (stage === "result" && !retained.end) sample("end");
       },
-      onStates: (states: unknown[]) => {
+      onStates: args.options["state-size"] !== true ? undefined : (states: unknown[]) => {
         stateMiB = round(states.reduce((n: number, e) => n + JSON.stringify(e).length, 0) / 1048576);
       },
     };
@@ -140,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
   const peak = peakMiB();
   await encoder.dispose();
   process.stdout.write(JSON.stringify({
-    n, tokens, seconds: Math.round(seconds * 100) / 100, threads: (encoder.provenance().threads as number),
+    n, sentences: sentences.length, distinct: new Set(sentences).size, tokens, seconds: Math.round(seconds * 100) / 100, threads: (encoder.provenance().threads as number),
     analyses: analyses ? (shard ? `runShard ${shard.index}/${shard.count}` : "runAnalyses") : "none",
     blocks: blockRanges(n, 200, 4096).length, ...(analyses ? { state_mb: stateMiB, ...(shard ? { shard_nodes: nodes } : {}) } : {}),
     peak_mb: peak.vmhwm_mb ?? peak.maxrss_mb, ...peak, input_ready_mb: ready.vmhwm_mb ?? ready.maxrss_mb,

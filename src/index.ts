@@ -89,6 +89,8 @@ export type { ContributionOptions, ContributionResult, ContributionLayer } from 
 export { MassiveActivations, massiveSettings } from "./analysis/massive.js";
 export type { MassiveOptions, MassiveSettings, MassiveResult, MassiveSite, MassiveEntry, MassivePersistence } from "./analysis/massive.js";
 export { OutlierNorms, normsSettings, dimKurtosis } from "./analysis/norms.js";
+export { reduceSites } from "./analysis/siteReductions.js";
+export type { BatchReductions } from "./analysis/siteReductions.js";
 export type { NormsOptions, NormsSettings, NormsResult, NormsSite } from "./analysis/norms.js";
 export { AttentionSinks, sinkSettings, SINK_CLASSES } from "./analysis/sinks.js";
 export type { SinkOptions, SinkSettings, SinkResult, SinkLayer, SinkHead, SinkClass } from "./analysis/sinks.js";

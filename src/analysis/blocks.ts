@@ -105,6 +105,15 @@ export class BlockTree<T> {
     this.#stack.push(node);
   }
 
+  /**
+   * Replaces every pending node's value by `park(value)` (e.g. moves it to disk while the next block
+   * runs: the pending nodes are what grows with the sample, log2(blocks) of them). `park` must give a
+   * value that combines to the same result, and return an already parked value as it is.
+   */
+  async park(park: (value: T) => Promise<T> | T): Promise<void> {
+    for (const node of this.#stack) node.value = await park(node.value);
+  }
+
   /** The root, once every block is in. */
   root(): T {
     if (this.#next !== this.#blocks || this.#stack.length !== 1) throw new RangeError(`tree: blocks [${this.#next}, ${this.#blocks}) are missing`);

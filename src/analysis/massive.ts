@@ -17,14 +17,19 @@
  *    dropped |a| is kept: while it is at or below the threshold the count is still exact; otherwise
  *    the site is flagged (`exact` false, listed in `overflow`) and its count is a lower bound.
  *  - the top-k |a| (with token strings), the largest |a| per dim and the counts are exact too.
+ *  - per-row and per-dim max |a| come from the batch's reductions (model/reductions.ts, shared with
+ *    norms): only the histogram reads every value, and only rows whose max |a| reaches the absolute
+ *    threshold or the top-k's floor are scanned for candidates.
  */
 import type { EncodedBatch, SiteKind } from "../model/types.js";
+import type { Reducer } from "../model/reductions.js";
 import { binnedMedian, floorBits, HISTOGRAM_MANTISSA_BITS, HISTOGRAM_RESOLUTION } from "../numerics/absHistogram.js";
 import { integer, number } from "../numerics/options.js";
 import { round6 } from "../numerics/json.js";
 import { compareSites, SITE_KIND_ORDER, tokenSites } from "./siteViews.js";
 import { TOKEN_CLASSES, tokenClasses, type TokenClass } from "./tokenClasses.js";
 import { SiteMassive, type SiteMassiveState } from "./massiveSite.js";
+import { reduceSites, type BatchReductions } from "./siteReductions.js";
 
 /** Options of {@link MassiveActivations}. */
 export interface MassiveOptions {
@@ -151,11 +156,17 @@ export class MassiveActivations {
     return this.#settings;
   }
 
-  /** Adds one padded batch: every token site, real tokens only. */
-  add(enc: EncodedBatch): this {
-    const classes = tokenClasses(enc);
-    for (const view of tokenSites(enc)) this.#site(view.name, view.width).add(enc, view, classes, this.#absBits);
+  /** Adds one padded batch, every token site, real tokens only, with its reductions (reduceSites: tokenSites(enc) order). */
+  add(enc: EncodedBatch, reductions: BatchReductions): this {
+    const classes = tokenClasses(enc), views = tokenSites(enc), red = reductions.sites;
+    if (red.length !== views.length) throw new RangeError(`massive: ${red.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
+    for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, red[i], classes, this.#absBits);
     return this;
+  }
+
+  /** Reduces one padded batch with `reducer` (model/reductions.ts) and adds it. */
+  async addWith(reducer: Reducer, enc: EncodedBatch): Promise<this> {
+    return this.add(enc, await reduceSites(reducer, enc));
   }
 
   merge(other: MassiveActivations): this {

@@ -1,13 +1,14 @@
 /**
  * One site's tallies for the massive-activation analysis (massive.ts, which documents the design):
  * the |a| histogram, the largest |a| per dim, the top-k and the capped candidates above the absolute
- * threshold. The hot loop compares float32 bit patterns of |a| (monotone for finite values), so a
- * value costs a mask, a shift, an increment and three integer compares.
+ * threshold. The per-row and per-dim maxima come from the batch's reductions (model/reductions.ts); the
+ * one per-value loop is the histogram's, on float32 bit patterns of |a| (monotone for finite values).
  */
 import type { EncodedBatch, SiteKind } from "../model/types.js";
 import { addSparseBins, bitsFloat, HISTOGRAM_BINS, HISTOGRAM_SHIFT, NON_FINITE_BITS, sparseBins } from "../numerics/absHistogram.js";
 import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
 import type { MassiveSettings } from "./massive.js";
+import type { SiteReductions } from "../model/reductions.js";
 import { parseSiteName, type TokenSiteView } from "./siteViews.js";
 import { TopList, type TopListState } from "./topList.js";
 
@@ -41,31 +42,31 @@ export class SiteMassive {
   }
 
   /**
-   * Adds the real tokens of one padded site view ([batch x length x width]); `classes` from tokenClasses.
-   * The loop over a row's values bins them, keeps the per-dim max and only notes whether the row has a
-   * value for the candidates or the top-k; such a row is then scanned again by #offers, in dim order,
-   * so the lists see the very offers an inline check makes. Why: the rare branch's calls, first taken
-   * after V8 optimised the loop, deoptimised it mid-batch (no type feedback yet), and the loop ran
-   * unoptimised until recompiled, slowest on a loaded machine.
+   * Adds the real tokens of one padded site view ([batch x length x width]) with its reductions
+   * (model/reductions.ts: per row max |a|, per dim max |a|); `classes` from tokenClasses. The only
+   * per-value work is the histogram; a row is scanned again (#offers, in dim order: the very offers
+   * a per-value check makes) only when its max |a| passes the absolute threshold or the top-k's floor.
    */
-  add(enc: EncodedBatch, view: TokenSiteView, classes: Uint8Array, absBits: number): void {
-    const { width } = this, hist = this.hist, dimMax = this.dimMaxBits, data = view.data;
+  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array, absBits: number): void {
+    const { width } = this, data = view.data, mask = enc.attentionMask, n = enc.batch * enc.length;
+    if (red.rows !== n || red.width !== width) throw new RangeError(`site ${this.name}: reductions of ${red.rows} x ${red.width} for a batch of ${n} x ${width}; reduce this very batch`);
     // int32 bits: `& 0x7fffffff` keeps them in V8's small-integer range (a uint32 view's negative floats are not)
     const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
-    const shift = HISTOGRAM_SHIFT, mask = enc.attentionMask, n = enc.batch * enc.length;
+    histogramRows(this.hist, bits, mask, width);
+    const rowMax = new Int32Array(red.absMax.buffer, red.absMax.byteOffset, n);
     for (let k = 0; k < n; ++k) {
       if (!mask[k]) continue;
-      // above this is rare: the absolute threshold, or at least the top-k's smallest |a| (-1 while not full)
+      // above this is rare: the absolute threshold, or at least the top-k's smallest |a| (-1 while not full);
+      // a non-finite value makes the row's max NaN or infinite, above both: #offers names it
       const floor = this.top.floorBits, lim = absBits < floor - 1 ? absBits : floor - 1;
-      let hit = false;
-      for (let j = 0, off = k * width; j < width; ++j) {
-        const a = bits[off + j] & 0x7fffffff;
-        hist[a >>> shift]++;
-        if (a > dimMax[j]) dimMax[j] = a;
-        if (a > lim) hit = true;
-      }
-      if (hit) this.#offers(enc, data, bits, k, classes, absBits);
+      if ((rowMax[k] & 0x7fffffff) > lim) this.#offers(enc, data, bits, k, classes, absBits);
       this.tokens++;
+    }
+    if (red.n === 0) return;
+    const dimMax = this.dimMaxBits, colMax = new Int32Array(red.dimAbsMax.buffer, red.dimAbsMax.byteOffset, width);
+    for (let j = 0; j < width; ++j) {
+      const a = colMax[j] & 0x7fffffff;
+      if (a > dimMax[j]) dimMax[j] = a;
     }
   }
 
@@ -122,5 +123,23 @@ export class SiteMassive {
     out.top = TopList.fromState(s.top, settings.topK, true, `${where}.top`);
     out.candidates = TopList.fromState(s.candidates, settings.maxCandidates, false, `${where}.candidates`);
     return out;
+  }
+}
+
+/**
+ * Counts |a| of the real rows into the log-spaced bins: the one per-value loop left (a mask, a shift and
+ * an increment per value; real rows are runs of the mask, each run one tight loop).
+ */
+function histogramRows(hist: Float64Array, bits: Int32Array, mask: Uint8Array, width: number): void {
+  const shift = HISTOGRAM_SHIFT, n = mask.length;
+  for (let k = 0; k < n; ) {
+    if (!mask[k]) {
+      ++k;
+      continue;
+    }
+    let e = k + 1;
+    while (e < n && mask[e]) ++e;
+    for (let i = k * width, end = e * width; i < end; ++i) hist[(bits[i] & 0x7fffffff) >>> shift]++;
+    k = e;
   }
 }

@@ -9,15 +9,18 @@
  * Every real token counts, special tokens included (the per-class figures separate them); kurtosis is
  * Pearson's m4 / m2² (3 for a normal distribution) with population moments. Streaming: fixed-size
  * float64 tallies per site (normsSite.ts), merged exactly for counts and maxima, to float64 rounding
- * for sums and moments.
+ * for sums and moments. Per-token figures and each batch's per-dim moments come from the batch's
+ * reductions (model/reductions.ts, float32), shared with massive: kurtosis is good to float32 level.
  */
 import type { EncodedBatch, SiteKind } from "../model/types.js";
+import type { Reducer } from "../model/reductions.js";
 import { bitsFloat } from "../numerics/absHistogram.js";
 import { integer } from "../numerics/options.js";
 import { round6 } from "../numerics/json.js";
 import { compareSites, tokenSites } from "./siteViews.js";
 import { TOKEN_CLASSES, tokenClasses, type TokenClass } from "./tokenClasses.js";
 import { SiteNorms, type SiteNormsState } from "./normsSite.js";
+import { reduceSites, type BatchReductions } from "./siteReductions.js";
 
 /** Options of {@link OutlierNorms}. */
 export interface NormsOptions {
@@ -83,10 +86,17 @@ export class OutlierNorms {
     return this.#settings;
   }
 
-  add(enc: EncodedBatch): this {
-    const classes = tokenClasses(enc);
-    for (const view of tokenSites(enc)) this.#site(view.name, view.width).add(enc, view, classes);
+  /** Adds one padded batch, every token site, real tokens only, with its reductions (reduceSites: tokenSites(enc) order). */
+  add(enc: EncodedBatch, reductions: BatchReductions): this {
+    const classes = tokenClasses(enc), views = tokenSites(enc), red = reductions.sites;
+    if (red.length !== views.length) throw new RangeError(`norms: ${red.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
+    for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, red[i], classes, reductions.backend === "js");
     return this;
+  }
+
+  /** Reduces one padded batch with `reducer` (model/reductions.ts) and adds it. */
+  async addWith(reducer: Reducer, enc: EncodedBatch): Promise<this> {
+    return this.add(enc, await reduceSites(reducer, enc));
   }
 
   merge(other: OutlierNorms): this {

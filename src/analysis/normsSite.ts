@@ -2,11 +2,13 @@
  * One site's running tallies for the outlier-norm analysis (norms.ts): infinity norms (max |a| of a
  * token), per-token kurtosis over dims, per-dim central moments over tokens (mean, M2, M3, M4, merged
  * by Pébay's pairwise formulas, so a merge is exact to float64 rounding) and how often each dim is
- * a token's argmax |a|.
+ * a token's argmax |a|. Every figure comes from the batch's reductions (model/reductions.ts): a
+ * batch's per-dim moments are float32 (the reducer's sums), merged into float64 running ones.
  */
 import type { EncodedBatch, SiteKind } from "../model/types.js";
 import { bitsFloat, NON_FINITE_BITS } from "../numerics/absHistogram.js";
 import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
+import type { SiteReductions } from "../model/reductions.js";
 import { parseSiteName, type TokenSiteView } from "./siteViews.js";
 import { TOKEN_CLASSES } from "./tokenClasses.js";
 
@@ -78,50 +80,39 @@ export class SiteNorms {
   }
 
   /**
-   * Adds the real tokens of one padded site view; `classes` from tokenClasses. One read of the batch
-   * from memory: rows four (or two) at a time (quartering the read-modify-writes of the per-dim sums), each row's
-   * infinity norm, argmax and the per-dim power sums about a shift (the running mean, or the batch's
-   * first row); then each row again from cache for its own kurtosis.
+   * Adds the real tokens of one padded site view with its reductions (model/reductions.ts: per row
+   * max |a|, argmax, mean, m2, m4; per dim the batch's central moments); `classes` from tokenClasses.
+   * Per token the reductions' figures; per dim one Pébay merge per batch of the reductions' central
+   * sums about the batch's exact mean (batchMoments: one float64 column sum is the only per-value loop).
+   * `exactCentre`: the reducer centred its sums about the float64 mean (jsReducer), not its float32 dimMean.
    */
-  add(enc: EncodedBatch, view: TokenSiteView, classes: Uint8Array): void {
-    const { width } = this, data = view.data;
-    // int32 bits: `& 0x7fffffff` keeps them in V8's small-integer range (a uint32 view's negative floats are not)
-    const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
-    const rows: number[] = [], where: number[] = [];
+  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array, exactCentre: boolean): void {
+    const { width } = this, n = enc.batch * enc.length, mask = enc.attentionMask;
+    if (red.rows !== n || red.width !== width) throw new RangeError(`site ${this.name}: reductions of ${red.rows} x ${red.width} for a batch of ${n} x ${width}; reduce this very batch`);
+    const rowMax = new Int32Array(red.absMax.buffer, red.absMax.byteOffset, n);
     for (let b = 0; b < enc.batch; ++b) {
-      for (let i = 0, p = 0; i < enc.length; ++i) if (enc.attentionMask[b * enc.length + i]) (rows.push(b * enc.length + i), where.push(b, p++));
-    }
-    const nb = rows.length;
-    if (nb === 0) return;
-    // the first row ever shifts the sums: deviations from a typical value keep the powers small
-    const c = this.tokens === 0 ? Float64Array.from(data.subarray(rows[0] * width, rows[0] * width + width)) : Float64Array.from(this.mean);
-    const sums = [new Float64Array(width), new Float64Array(width), new Float64Array(width), new Float64Array(width)] as const;
-    const stats = new Float64Array(12), powers = new Float64Array(8);
-    for (let r = 0, g = 0; r < nb; r += g) {
-      // four rows at a time where there are four (the sums' additions in the order pairs would make them)
-      g = nb - r >= 4 ? 4 : nb - r >= 2 ? 2 : 1;
-      if (g === 4) powerSums4(data, bits, rows[r] * width, rows[r + 1] * width, rows[r + 2] * width, rows[r + 3] * width, width, c, sums, stats);
-      else powerSums(data, bits, rows[r] * width, g === 2 ? rows[r + 1] * width : -1, width, c, sums, stats);
-      for (let t = 0; t < g; ++t) {
-        const hi = stats[3 * t];
-        if (hi >= NON_FINITE_BITS) throw new RangeError(`site ${this.name}: non-finite activation at sentence ${enc.sentenceIndex[where[2 * (r + t)]]}, token ${where[2 * (r + t) + 1]}; the model or its input is broken`);
-      }
-      rowPowers(data, rows, r, g, width, stats, powers);
-      for (let t = 0; t < g; ++t) {
-        const k = rows[r + t], b = where[2 * (r + t)], p = where[2 * (r + t) + 1], hi = stats[3 * t], at = stats[3 * t + 1];
-        this.#token(hi, at, classes[k], powers[2 * t], powers[2 * t + 1]);
+      for (let i = 0, p = 0; i < enc.length; ++i) {
+        const k = b * enc.length + i;
+        if (!mask[k]) continue;
+        const hi = rowMax[k] & 0x7fffffff, at = red.argMax[k];
+        // a non-finite value makes the row's max or mean non-finite
+        if (hi >= NON_FINITE_BITS || !Number.isFinite(red.mean[k])) throw new RangeError(`site ${this.name}: non-finite activation at sentence ${enc.sentenceIndex[b]}, token ${p}; the model or its input is broken`);
+        const [m2, m4] = rowMoments(view.data, k, width, red.mean[k], red.m2[k], red.m4[k]);
+        this.#token(hi, at, classes[k], m2, m4);
         // the location object only for a new largest norm (ties: the earlier sentence and position)
         const m = this.max;
         if (m === null || hi > m.bits || (hi === m.bits && before({ bits: hi, sentence: enc.sentenceIndex[b], position: p, dim: at, cls: 0, token: "" }, m))) {
           this.max = { bits: hi, sentence: enc.sentenceIndex[b], position: p, dim: at, cls: classes[k], token: enc.tokens[b][p] ?? "" };
         }
+        p++;
       }
     }
-    this.#dimMoments(nb, c, ...sums);
+    if (red.n === 0) return;
+    this.#mergeMoments(this.tokens - red.n, red.n, ...batchMoments(view.data, mask, red, exactCentre));
   }
 
-  /** One token: its infinity norm, class tallies, argmax dim and kurtosis from s2, s4 (rowPowers; its location: the caller). */
-  #token(hi: number, at: number, cls: number, s2: number, s4: number): void {
+  /** One token: its infinity norm, class tallies, argmax dim and Pearson kurtosis m4 / m2² (its location: the caller). */
+  #token(hi: number, at: number, cls: number, m2: number, m4: number): void {
     const inf = bitsFloat(hi);
     this.tokens++;
     this.infSum += inf;
@@ -129,34 +120,18 @@ export class SiteNorms {
     this.classInfSum[cls] += inf;
     if (hi > this.classInfMaxBits[cls]) this.classInfMaxBits[cls] = hi;
     this.argmax[at]++;
-    if (s2 > 0) {
-      const kurt = (this.width * s4) / (s2 * s2);
+    if (m2 > 0) {
+      const kurt = m4 / (m2 * m2);
       this.kurtSum += kurt;
       if (kurt > this.kurtMax) this.kurtMax = kurt;
     } else this.degenerate++;
   }
 
   /**
-   * The batch's per-dim central moments from its power sums about the shift c (binomial expansion
-   * about the batch mean c + e), merged into the running ones.
-   */
-  #dimMoments(nb: number, c: Float64Array, p1: Float64Array, p2: Float64Array, p3: Float64Array, p4: Float64Array): void {
-    const w = this.width, bm = new Float64Array(w), b2 = new Float64Array(w), b3 = new Float64Array(w), b4 = new Float64Array(w);
-    for (let j = 0; j < w; ++j) {
-      const e = p1[j] / nb, e2 = e * e;
-      bm[j] = c[j] + e;
-      b2[j] = Math.max(0, p2[j] - nb * e2);
-      b3[j] = p3[j] - 3 * e * p2[j] + 2 * nb * e2 * e;
-      b4[j] = Math.max(0, p4[j] - 4 * e * p3[j] + 6 * e2 * p2[j] - 3 * nb * e2 * e2);
-    }
-    this.#mergeMoments(this.tokens - nb, nb, bm, b2, b3, b4);
-  }
-
-  /**
    * Pébay (2008), "Formulas for robust, one-pass parallel computation of covariances and arbitrary-order
    * statistical moments", eqs. 3.1 and 3.2: the central sums of two disjoint sets of na and nb values combined.
    */
-  #mergeMoments(na: number, nb: number, mb: Float64Array, m2b: Float64Array, m3b: Float64Array, m4b: Float64Array): void {
+  #mergeMoments(na: number, nb: number, mb: Moments, m2b: Moments, m3b: Moments, m4b: Moments): void {
     const n = na + nb;
     if (nb === 0) return;
     const { mean, m2, m3, m4 } = this;
@@ -210,118 +185,68 @@ export class SiteNorms {
   }
 }
 
+/** A batch's per-dim moments (float32, from the reductions) or a state's (float64). */
+type Moments = Float32Array | Float64Array;
+
 /**
- * Adds rows a and b (b = -1: row a alone) of `data` to the per-dim power sums of (x - c) and writes
- * each row's |a| max bits, its argmax dim and its sum into stats[0..2] (row a) and stats[3..5] (row b).
+ * A batch's per-dim mean and central sums M2, M3, M4 for the merge: the mean exact (float64 sums of
+ * the real rows), the reductions' sums moved to it by the binomial shift (M2 - n e², ...). Why: the
+ * ORT reducer centres about its float32 mean, off by e, which leaves an error of order e / spread in
+ * M3 and M4: 1e-3 relative for an outlier dim (large mean, small spread) measured, float32 level after the shift.
  */
-export function powerSums(data: Float32Array, bits: Int32Array, a: number, b: number, width: number, c: Float64Array, sums: readonly [Float64Array, Float64Array, Float64Array, Float64Array], stats: Float64Array): void {
-  const [p1, p2, p3, p4] = sums;
-  let hiA = 0, atA = 0, sA = 0, hiB = 0, atB = 0, sB = 0;
-  if (b < 0) {
-    for (let j = 0; j < width; ++j) {
-      const x = data[a + j], m = bits[a + j] & 0x7fffffff, d = x - c[j], d2 = d * d;
-      sA += x;
-      p1[j] += d;
-      p2[j] += d2;
-      p3[j] += d2 * d;
-      p4[j] += d2 * d2;
-      if (m > hiA) (hiA = m), (atA = j);
-    }
-  } else {
-    for (let j = 0; j < width; ++j) {
-      const x = data[a + j], y = data[b + j], ma = bits[a + j] & 0x7fffffff, mb = bits[b + j] & 0x7fffffff;
-      const d = x - c[j], e = y - c[j], d2 = d * d, e2 = e * e;
-      sA += x;
-      sB += y;
-      p1[j] += d + e;
-      p2[j] += d2 + e2;
-      p3[j] += d2 * d + e2 * e;
-      p4[j] += d2 * d2 + e2 * e2;
-      if (ma > hiA) (hiA = ma), (atA = j);
-      if (mb > hiB) (hiB = mb), (atB = j);
-    }
+export function batchMoments(data: Float32Array, mask: Uint8Array, red: SiteReductions, exactCentre: boolean): [Float64Array, Float64Array, Float64Array, Float64Array] {
+  const w = red.width, n = red.n, mean = columnSums(data, mask, w);
+  const m2 = new Float64Array(w), m3 = new Float64Array(w), m4 = new Float64Array(w);
+  for (let j = 0; j < w; ++j) {
+    mean[j] /= n;
+    const e = exactCentre ? 0 : mean[j] - red.dimMean[j], e2 = e * e, a2 = red.dimM2[j], a3 = red.dimM3[j], a4 = red.dimM4[j];
+    m2[j] = Math.max(0, a2 - n * e2);
+    m3[j] = a3 - 3 * e * a2 + 2 * n * e2 * e;
+    m4[j] = Math.max(0, a4 - 4 * e * a3 + 6 * e2 * a2 - 3 * n * e2 * e2);
   }
-  stats[0] = hiA;
-  stats[1] = atA;
-  stats[2] = sA;
-  stats[3] = hiB;
-  stats[4] = atB;
-  stats[5] = sB;
+  return [mean, m2, m3, m4];
 }
 
 /**
- * powerSums for four rows at once (offsets a, b, e, f): each sum gains (row a + row b) + (row e + row f),
- * the very additions two pairs make, so the sums are the same to the bit; stats[0..11] as powerSums', row by row.
+ * Per-dim float64 sums of the real rows (runs of the mask), four rows per read-modify-write of the
+ * sums where a run has four (measured 4x faster than one row at a time); float32 pairs add exactly in float64.
  */
-export function powerSums4(data: Float32Array, bits: Int32Array, a: number, b: number, e: number, f: number, width: number, c: Float64Array, sums: readonly [Float64Array, Float64Array, Float64Array, Float64Array], stats: Float64Array): void {
-  const [p1, p2, p3, p4] = sums;
-  let hiA = 0, atA = 0, sA = 0, hiB = 0, atB = 0, sB = 0, hiE = 0, atE = 0, sE = 0, hiF = 0, atF = 0, sF = 0;
+function columnSums(data: Float32Array, mask: Uint8Array, width: number): Float64Array {
+  const sum = new Float64Array(width), n = mask.length;
+  for (let k = 0; k < n; ) {
+    if (!mask[k]) {
+      ++k;
+      continue;
+    }
+    let e = k + 1;
+    while (e < n && mask[e]) ++e;
+    let r = k;
+    for (; r + 4 <= e; r += 4) {
+      const a = r * width, b = a + width, c = b + width, d = c + width;
+      for (let j = 0; j < width; ++j) sum[j] += data[a + j] + data[b + j] + (data[c + j] + data[d + j]);
+    }
+    for (; r < e; ++r) for (let j = 0, off = r * width; j < width; ++j) sum[j] += data[off + j];
+    k = e;
+  }
+  return sum;
+}
+
+/**
+ * A row's m2, m4 about its mean: the reductions' (float32), unless they may have lost the row to
+ * rounding (its spread under 2^-10 of its mean, where float32 cancellation dominates, or m4 overflowed):
+ * then recomputed from the row in float64, so a constant row is exactly degenerate (m2 = 0).
+ */
+export function rowMoments(data: Float32Array, k: number, width: number, mean: number, m2: number, m4: number): [number, number] {
+  if (m2 > mean * mean * 2 ** -20 && Number.isFinite(m4)) return [m2, m4];
+  const off = k * width;
+  let s = 0;
+  for (let j = 0; j < width; ++j) s += data[off + j];
+  const mu = s / width;
+  let s2 = 0, s4 = 0;
   for (let j = 0; j < width; ++j) {
-    const cj = c[j], xa = data[a + j], xb = data[b + j], xe = data[e + j], xf = data[f + j];
-    const da = xa - cj, db = xb - cj, de = xe - cj, df = xf - cj, qa = da * da, qb = db * db, qe = de * de, qf = df * df;
-    sA += xa;
-    sB += xb;
-    sE += xe;
-    sF += xf;
-    p1[j] = p1[j] + (da + db) + (de + df);
-    p2[j] = p2[j] + (qa + qb) + (qe + qf);
-    p3[j] = p3[j] + (qa * da + qb * db) + (qe * de + qf * df);
-    p4[j] = p4[j] + (qa * qa + qb * qb) + (qe * qe + qf * qf);
-    const ma = bits[a + j] & 0x7fffffff, mb = bits[b + j] & 0x7fffffff, me = bits[e + j] & 0x7fffffff, mf = bits[f + j] & 0x7fffffff;
-    if (ma > hiA) (hiA = ma), (atA = j);
-    if (mb > hiB) (hiB = mb), (atB = j);
-    if (me > hiE) (hiE = me), (atE = j);
-    if (mf > hiF) (hiF = mf), (atF = j);
+    const d = data[off + j] - mu, d2 = d * d;
+    s2 += d2;
+    s4 += d2 * d2;
   }
-  stats[0] = hiA;
-  stats[1] = atA;
-  stats[2] = sA;
-  stats[3] = hiB;
-  stats[4] = atB;
-  stats[5] = sB;
-  stats[6] = hiE;
-  stats[7] = atE;
-  stats[8] = sE;
-  stats[9] = hiF;
-  stats[10] = atF;
-  stats[11] = sF;
-}
-
-/**
- * Each of rows r..r+g-1's sums of d^2 and d^4, d = x - (row mean; stats[3t+2] / width), into
- * powers[2t], powers[2t+1]: four rows in one loop where there are four (independent sums, each in
- * dim order as one row alone adds them, so the bits are the same).
- */
-export function rowPowers(data: Float32Array, rows: readonly number[], r: number, g: number, width: number, stats: Float64Array, powers: Float64Array): void {
-  if (g === 4) {
-    const a = rows[r] * width, b = rows[r + 1] * width, e = rows[r + 2] * width, f = rows[r + 3] * width;
-    const ma = stats[2] / width, mb = stats[5] / width, me = stats[8] / width, mf = stats[11] / width;
-    let a2 = 0, a4 = 0, b2 = 0, b4 = 0, e2 = 0, e4 = 0, f2 = 0, f4 = 0;
-    for (let j = 0; j < width; ++j) {
-      const da = data[a + j] - ma, db = data[b + j] - mb, de = data[e + j] - me, df = data[f + j] - mf;
-      const qa = da * da, qb = db * db, qe = de * de, qf = df * df;
-      a2 += qa;
-      a4 += qa * qa;
-      b2 += qb;
-      b4 += qb * qb;
-      e2 += qe;
-      e4 += qe * qe;
-      f2 += qf;
-      f4 += qf * qf;
-    }
-    (powers[0] = a2), (powers[1] = a4), (powers[2] = b2), (powers[3] = b4);
-    (powers[4] = e2), (powers[5] = e4), (powers[6] = f2), (powers[7] = f4);
-    return;
-  }
-  for (let t = 0; t < g; ++t) {
-    const off = rows[r + t] * width, mu = stats[3 * t + 2] / width;
-    let s2 = 0, s4 = 0;
-    for (let j = 0; j < width; ++j) {
-      const d = data[off + j] - mu, d2 = d * d;
-      s2 += d2;
-      s4 += d2 * d2;
-    }
-    powers[2 * t] = s2;
-    powers[2 * t + 1] = s4;
-  }
+  return [s2 / width, s4 / width];
 }

@@ -17,10 +17,12 @@ import type { AnalysisResults } from "./registry/results.js";
 import { closure, reported, resolveOnly, BASE, type AnalysisName } from "./registry/index.js";
 import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } from "./registry/types.js";
 import { stateIdentity } from "./state.js";
+import { SiteReducer } from "./siteReductions.js";
 import { localSide, SideAccumulators, workerSide, type Side, type SideSettings } from "./side.js";
 import { BlockTree, blockRanges, type BlockRange } from "./blocks.js";
 import { combineBlocks, drain, isSide, liveParts, localAccumulators, MergedSet, toStates, type LiveBlock, type SetSpec } from "./blockState.js";
 import type { StateEnvelope } from "./state.js";
+import { Spill } from "./spill.js";
 
 export { ANALYSIS_NAMES, DEFAULT_ANALYSES, analysisSites, resolveOnly, type AnalysisName } from "./registry/index.js";
 export type { RunOptions, RunProgress } from "./options.js";
@@ -55,10 +57,14 @@ export interface Pass {
   inWorker: boolean;
   linalg: Linalg;
   ownLinalg: boolean;
+  /** The site reductions' backend: onnxruntime, or plain TypeScript when linalg is "js". */
+  reducer: SiteReducer;
   tokens: number;
   truncated: number;
   /** The last block analysed; -1 before the first (whose accumulators startPass made). */
   block: number;
+  /** Where pending tree nodes wait on disk (removed when the pass ends). */
+  spill: Spill;
 }
 
 /**
@@ -71,7 +77,10 @@ export interface Pass {
 export async function runAnalyses(encoder: Encoder, sentences: string[], opts: RunOptions = {}): Promise<AnalysisResults> {
   return withPass(encoder, sentences, opts, async (plan, pass) => {
     const tree = blockTree(plan, pass);
-    for (let b = 0; b < plan.blocks.length; ++b) await tree.push(0, b, await runBlock(plan, pass, b));
+    for (let b = 0; b < plan.blocks.length; ++b) {
+      await parkPending(pass, tree);
+      await tree.push(0, b, await runBlock(plan, pass, b));
+    }
     return finish(plan, pass, tree.root());
   });
 }
@@ -83,9 +92,16 @@ export async function withPass<T>(encoder: Encoder, sentences: string[], opts: R
   try {
     return await body(plan, pass);
   } finally {
+    pass.spill.close();
     if (pass.side) await pass.side.close();
     if (pass.ownLinalg) await pass.linalg.release();
+    await pass.reducer.release();
   }
+}
+
+/** Moves the tree's pending nodes to disk (spill.ts) before more blocks run: memory then no longer grows with their number. */
+export async function parkPending(pass: Pass, tree: BlockTree<LiveBlock>): Promise<void> {
+  await tree.park((node) => pass.spill.park(node));
 }
 
 /** The canonical tree over the plan's blocks (blocks.ts), combining block states with fresh accumulators. */
@@ -162,11 +178,13 @@ function planRun(encoder: Encoder, sentences: string[], opts: RunOptions): Plan 
 async function startPass(plan: Plan): Promise<Pass> {
   const { encoder, sentences, opts, seed, includeSpecial, only, analyses, clock } = plan;
   let linalg: Linalg | null = null;
+  const reducer = new SiteReducer(opts.linalg === "js" || (typeof opts.linalg === "object" && opts.linalg.backend === "js") ? "js" : "onnxruntime", encoderThreads(encoder));
   const base: SetSpec["base"] = {
     encoder, sentences, opts, seed, includeSpecial,
     wants: (n) => (only as string[]).includes(n),
     runs: (n) => analyses.some((d) => d.name === n),
     linalg: () => linalg ?? fail("RunContext.linalg: the backend starts after the accumulators are made; call it from add, fit or result"),
+    reductions: (enc) => reducer.reductions(enc),
     lap: (phase) => clock.lap(phase),
   };
   const ctx = { ...base, peer: () => null } as RunContext;
@@ -190,7 +208,7 @@ async function startPass(plan: Plan): Promise<Pass> {
     await side?.close();
     throw err;
   }
-  return { spec, local, side, inWorker, linalg, ownLinalg, tokens: 0, truncated: 0, block: -1 };
+  return { spec, local, side, inWorker, linalg, ownLinalg, reducer, tokens: 0, truncated: 0, block: -1, spill: new Spill() };
 }
 
 /**
@@ -217,7 +235,7 @@ async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, sta
     const layerBatches = toLayerBatches(enc, keepFit ? undefined : scratch, inWorker);
     clock.lap("split");
     // whole batches (sites, token strings) first: the side worker takes the encoder's buffers below
-    for (const a of encAdders) a.addEncoded!(enc);
+    for (const a of encAdders) await a.addEncoded!(enc);
     if (stage === "fit" && plan.needs.has("fitBatches")) fitBatches.push(...layerBatches);
     // in a worker the side runs now, beside the loop below; in this thread, after it
     if (inWorker) inflight.push(later(side!.add(stage, enc, layerBatches)));
@@ -285,7 +303,7 @@ async function assemble(plan: Plan, pass: Pass): Promise<AnalysisResults> {
   const side = deferred.map((d) => later(pass.side!.result(d.name, d.side!.input(inputs))));
   for (const [i, d] of deferred.entries()) values.set(d.name, await side[i]);
   if (pass.inWorker) clock.lap("result.wait");
-  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize: batchSize ?? null, blockSentences, linalg: pass.linalg.backend };
+  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize: batchSize ?? null, blockSentences, linalg: pass.linalg.backend, reducer: pass.reducer.backend };
   const results: AnalysisResults = { provenance: {}, settings, sample: { sentences: sentences.length, tokens: pass.tokens, truncated: pass.truncated, layers: outliers.layerIndices }, clip, outliers };
   const out = results as unknown as Record<string, unknown>;
   for (const d of rest) if (reported(d, only) && values.get(d.name) !== undefined) out[d.name] = values.get(d.name);

@@ -15,7 +15,7 @@ import { shardBlocks } from "./blocks.js";
 import { fromStates, toStates, type BlockState } from "./blockState.js";
 import type { RunOptions } from "./options.js";
 import type { AnalysisResults } from "./registry/results.js";
-import { blockTree, finish, runBlock, withPass, type Plan } from "./run.js";
+import { blockTree, finish, parkPending, runBlock, withPass, type Plan } from "./run.js";
 import { stateIdentity, type ModelIdentity } from "./state.js";
 
 export const SHARD_FORMAT = "positional-artefacts/analysis-shard";
@@ -85,7 +85,10 @@ export async function runShard(encoder: Encoder, sentences: string[], opts: RunO
     const fits = plan.clip.source !== "option" && plan.needs.has("clip");
     if (first > 0 && first < end && fits) await runBlock(plan, pass, 0);
     const tree = blockTree(plan, pass, first);
-    for (let b = first; b < end; ++b) await tree.push(0, b, await runBlock(plan, pass, b));
+    for (let b = first; b < end; ++b) {
+      await parkPending(pass, tree);
+      await tree.push(0, b, await runBlock(plan, pass, b));
+    }
     return {
       format: SHARD_FORMAT, version: SHARD_VERSION, shard: { index: shard.index, count: shard.count },
       blocks: { count: plan.blocks.length, first, end }, sample: sampleId(sentences), model: pass.spec.model, settings: runSettings(plan),
@@ -119,6 +122,7 @@ export async function mergeShards(encoder: Encoder, sentences: string[], opts: R
       for await (const n of byName.get(name)!.nodes()) {
         const info = shard.nodes[i++];
         if (!info || n.level !== info.level || n.index !== info.index || n.value.states.length !== info.states) throw new RangeError(`${name}: node ${i - 1} is not the one its header lists; the file is damaged: rerun that shard`);
+        await parkPending(pass, tree);
         await tree.push(n.level, n.index, fromStates(n.value));
       }
       if (i !== shard.nodes.length) throw new RangeError(`${name}: ${i} of ${shard.nodes.length} nodes; the file is truncated: rerun that shard`);

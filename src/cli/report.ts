@@ -23,7 +23,7 @@ const spec: Record<string, OptionSpec> = {
   strict: { type: "boolean", help: "exit 1 when a model is skipped (not fetched or not loadable) instead of reporting without it" },
   offline: { type: "boolean", help: "fetch nothing: pinned checkpoints not in the cache are skipped" },
   "no-cache": { type: "boolean", help: "neither read nor keep the shared analysis results or reused notebook outputs (each model is still encoded once per report)" },
-  jobs: { type: "string", help: "notebooks run at once, each in its own kernel (default: PA_REPORT_JOBS, else the cores, at most 4)" },
+  jobs: { type: "string", help: "notebooks run at once; each job runs its notebooks one after another in one tslab kernel, reloading the toolkit for each (default: PA_REPORT_JOBS, else the cores, at most 4)" },
 };
 
 const usage = "artefacts report [--model SRC ...] [--notebooks LIST] [--sample N] [--seed S] [--title T] [--cell-timeout SECONDS] [--strict] [--offline] [--no-cache] [--jobs N] --out reports/NAME.html";

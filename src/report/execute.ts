@@ -42,6 +42,10 @@ export interface ExecuteOptions {
    * notebook's kernel while this one runs (default: start one here). It is shut down at the end either way.
    */
   kernel?: Promise<Kernel>;
+  /** Leave the kernel running at the end, for the next notebook (default false: it is shut down). */
+  keepKernel?: boolean;
+  /** Code run before the first cell, which must succeed and print nothing (schedule.ts' fresh-module prelude). */
+  prelude?: string;
 }
 
 /** A cell failed (or timed out); `cell` is its 1-based position in the notebook file. */
@@ -148,7 +152,12 @@ export async function executeNotebook(file: string, options: ExecuteOptions = {}
   const code = nb.cells.map((c, i) => [c, i] as const).filter(([c]) => c.cell_type === "code" && cellSource(c).trim() !== "");
   const kernel = await (options.kernel ?? startKernelFor(file, { startTimeoutMs, kernelArgv }));
   const cells = nb.cells.map((c) => ({ ...c, ...(c.cell_type === "code" ? { outputs: [] as Output[], execution_count: null } : {}) }));
+  let failed = false;
   try {
+    if (options.prelude !== undefined) await runPrelude(kernel, options.prelude, name, cellTimeoutMs);
+    // Counts as a fresh kernel gives them (1, 2, ...), also in a kernel that ran cells before.
+    let base: number | null = null;
+    const renumber = (n: number | null) => (n === null ? null : n - (base ??= n - 1));
     for (const [k, [cell, i]] of code.entries()) {
       onProgress?.(`${name}: cell ${positions[i]} (${k + 1}/${code.length} code cells)`);
       let r;
@@ -157,17 +166,31 @@ export async function executeNotebook(file: string, options: ExecuteOptions = {}
       } catch (e) {
         throw new NotebookError(name, positions[i], "KernelError", (e as Error).message, { cause: e });
       }
-      cells[i].outputs = r.outputs;
-      cells[i].execution_count = r.executionCount;
+      const count = renumber(r.executionCount);
+      cells[i].outputs = r.outputs.map((o) => (o.output_type === "execute_result" && o.execution_count !== null ? { ...o, execution_count: count } : o));
+      cells[i].execution_count = count;
       if (r.status !== "ok") {
         const { ename, evalue } = cellError(r.outputs, r);
         throw new NotebookError(name, positions[i], ename, evalue);
       }
     }
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
-    await kernel.shutdown();
+    // a kernel whose notebook failed is never handed on
+    if (!options.keepKernel || failed) await kernel.shutdown();
   }
   return { ...nb, cells };
+}
+
+/** Runs `code` before a notebook; anything it prints or any failure is an error naming the notebook. */
+async function runPrelude(kernel: Kernel, code: string, name: string, timeoutMs: number): Promise<void> {
+  const r = await kernel.execute(code, { timeoutMs }).catch((e: Error) => { throw new NotebookError(name, 0, "KernelError", `before the first cell: ${e.message}`, { cause: e }); });
+  if (r.status !== "ok" || r.outputs.length) {
+    const { ename, evalue } = r.status !== "ok" ? cellError(r.outputs, r) : { ename: "KernelError", evalue: `the prelude printed ${JSON.stringify(r.outputs).slice(0, 300)}` };
+    throw new NotebookError(name, 0, ename, `before the first cell: ${evalue}`);
+  }
 }
 
 /** Starts a kernel in the notebook's folder, where Jupyter starts it. */

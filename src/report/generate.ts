@@ -1,6 +1,6 @@
 /**
- * Notebooks in, one HTML file out: executes each notebook in its own kernel (with parameter
- * overrides; `jobs` at a time, schedule.ts), or reuses its outputs when nothing it depends on
+ * Notebooks in, one HTML file out: executes each notebook with parameter overrides (`jobs` at a time,
+ * one reused kernel per job: schedule.ts), or reuses its outputs when nothing it depends on
  * changed (notebookCache.ts), renders the report, and writes it atomically (a temporary file
  * renamed into place), so a failure never leaves a partial or stale-looking file: an existing
  * report is kept as it was.
@@ -38,7 +38,7 @@ export interface ReportOptions {
   root?: string;
   /** Further values injected into the notebooks that declare the name (e.g. `skipped`); never an error when none does. */
   parameters?: Record<string, unknown>;
-  /** Notebooks run at once, each in its own kernel (default: PA_REPORT_JOBS, else the cores, at most 4). */
+  /** Notebooks run at once, one kernel per job (default: PA_REPORT_JOBS, else the cores, at most 4). */
   jobs?: number;
   /** false: run every notebook, neither reading nor storing reused outputs (default true: notebookCache.ts). */
   cache?: boolean;

@@ -389,8 +389,15 @@ function collect(p: Pending, m: Message): void {
   }
 }
 
-// Kernels still running when this process exits are killed, so none is orphaned.
-const liveKernels = new Set<Kernel>();
-process.on("exit", () => {
-  for (const k of liveKernels) if (k.pid && !k.exited) try { process.kill(k.pid, "SIGKILL"); } catch { /* already gone */ }
-});
+// Kernels still running when this process exits are killed, so none is orphaned. One set and one
+// exit handler per process, also when this module is evaluated again (a reused report kernel reloads the toolkit).
+const LIVE = Symbol.for("positional-artefacts.liveKernels");
+const registry = globalThis as { [LIVE]?: Set<Kernel> };
+const liveKernels: Set<Kernel> = (registry[LIVE] ??= killedAtExit(new Set<Kernel>()));
+
+function killedAtExit(live: Set<Kernel>): Set<Kernel> {
+  process.on("exit", () => {
+    for (const k of live) if (k.pid && !k.exited) try { process.kill(k.pid, "SIGKILL"); } catch { /* already gone */ }
+  });
+  return live;
+}

@@ -12,6 +12,14 @@ import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
 import { checkMassiveNaive } from "./helpers/siteNaive.js";
+import { jsReducer } from "../../src/model/reductions.js";
+import { reduceSites } from "../../src/analysis/siteReductions.js";
+
+/** Adds every batch through the plain-TypeScript reducer (model/reductions.ts), in order. */
+async function addAll(m: MassiveActivations, batches: readonly EncodedBatch[]): Promise<MassiveActivations> {
+  for (const b of batches) await m.addWith(jsReducer, b);
+  return m;
+}
 
 const r6 = (x: number) => Number(x.toPrecision(7));
 
@@ -21,11 +29,11 @@ test("tokenClasses: [CLS] at 0, other specials [SEP], the first content token, p
   assert.ok(isPunctuation("Ġ,") && isPunctuation("##.") && isPunctuation("▁$") && !isPunctuation("##") && !isPunctuation("a."));
 });
 
-test("MassiveActivations: top-k, median, Sun et al.'s two thresholds, classes and dims on a hand-made batch", () => {
+test("MassiveActivations: top-k, median, Sun et al.'s two thresholds, classes and dims on a hand-made batch", async () => {
   // one sentence of 4 tokens x 3 dims; [SEP] dim 1 holds 5000, [CLS] dim 0 holds 150; the rest 1 or 2
   const vals = [[150, 1, 1], [2, 1, 1], [1, 1, 2], [1, 5000, 1]];
   const enc = encodedBatch({ tokens: [["[CLS]", "cat", ".", "[SEP]"]], sentenceIndex: [7], hidden: 3, layers: 1, value: (_s, _b, i, j) => vals[i][j] });
-  const r = new MassiveActivations({ topK: 2 }).add(enc).result();
+  const r = (await addAll(new MassiveActivations({ topK: 2 }), [enc])).result();
   const s = r.sites[0];
   assert.equal(s.site, "hidden_states.0");
   // 12 values: nine 1s, two 2s... sorted: 1 x8, 2 x2, 150, 5000 -> lower median (rank 5) is 1, exactly a bin edge
@@ -55,17 +63,17 @@ test("MassiveActivations pins its defaults", () => {
   assert.throws(() => new MassiveActivations({ maxCandidates: 1.5 }), /invalid massive\.maxCandidates: 1\.5/);
 });
 
-test("MassiveActivations: past the candidate cap the count stays exact while the dropped values are below the threshold, else it is flagged", () => {
+test("MassiveActivations: past the candidate cap the count stays exact while the dropped values are below the threshold, else it is flagged", async () => {
   // candidates 200, 300, 400, 5000 (all > 100); cap 2 keeps 5000 and 400, drops 300 and 200
   const vals = [200, 300, 400, 5000, 0.001, 0.001, 0.001, 0.001, 0.001];
   const enc = encodedBatch({ tokens: [["[CLS]", "a", "b", "c", "d", "e", "f", "g", "[SEP]"]], sentenceIndex: [0], hidden: 1, layers: 1, value: (_s, _b, i) => vals[i] });
   // median 0.001: ratio threshold ~1, so the threshold is 100 and 300 was dropped above it
-  const low = new MassiveActivations({ maxCandidates: 2 }).add(enc).result();
+  const low = (await addAll(new MassiveActivations({ maxCandidates: 2 }), [enc])).result();
   assert.equal(low.sites[0].exact, false);
   assert.equal(low.sites[0].massive, 2);
   assert.deepEqual(low.overflow, ["hidden_states.0"]);
   // ratio 350000: the threshold is ~350 x (median ~0.001); the dropped 300 and 200 are below it, so the count (400, 5000) is exact
-  const high = new MassiveActivations({ maxCandidates: 2, ratio: 350000 }).add(enc).result();
+  const high = (await addAll(new MassiveActivations({ maxCandidates: 2, ratio: 350000 }), [enc])).result();
   assert.ok(high.sites[0].threshold! > 340 && high.sites[0].threshold! < 360);
   assert.equal(high.sites[0].exact, true);
   assert.equal(high.sites[0].massive, 2);
@@ -98,9 +106,9 @@ function seeded(seed: number, batches: number): EncodedBatch[] {
   return out;
 }
 
-test("MassiveActivations agrees with a naive recomputation from every stored activation (seeded batches with padding and extra sites)", () => {
+test("MassiveActivations agrees with a naive recomputation from every stored activation (seeded batches with padding and extra sites)", async () => {
   const batches = seeded(11, 9);
-  const r = batches.reduce((m, b) => m.add(b), new MassiveActivations({ topK: 7 })).result();
+  const r = (await addAll(new MassiveActivations({ topK: 7 }), batches)).result();
   checkMassiveNaive(r, batches);
   // the planted [SEP] dim 5 at both attn_resid layers is found and persists over them
   const sep = r.persistence.find((p) => p.kind === "attn_resid" && p.class === "sep");
@@ -108,21 +116,26 @@ test("MassiveActivations agrees with a naive recomputation from every stored act
   assert.ok(r.sites.some((s) => s.massive > 0 && s.kind === "attn_resid"));
 });
 
-test("MassiveActivations: merged shards (through JSON state) give the single pass's result, byte for byte", () => {
+test("MassiveActivations: merged shards (through JSON state) give the single pass's result, byte for byte", async () => {
   const batches = seeded(5, 8);
-  const single = batches.reduce((m, b) => m.add(b), new MassiveActivations({ maxCandidates: 3, topK: 4 })).result();
+  const single = (await addAll(new MassiveActivations({ maxCandidates: 3, topK: 4 }), batches)).result();
   for (const cut of [1, 3, 6]) {
-    const a = batches.slice(0, cut).reduce((m, b) => m.add(b), new MassiveActivations({ maxCandidates: 3, topK: 4 }));
-    const b = batches.slice(cut).reduce((m, x) => m.add(x), new MassiveActivations({ maxCandidates: 3, topK: 4 }));
+    const a = await addAll(new MassiveActivations({ maxCandidates: 3, topK: 4 }), batches.slice(0, cut));
+    const b = await addAll(new MassiveActivations({ maxCandidates: 3, topK: 4 }), batches.slice(cut));
     const merged = new MassiveActivations({ maxCandidates: 3, topK: 4 }).mergeState(JSON.parse(JSON.stringify(b.state()))).mergeState(JSON.parse(JSON.stringify(a.state())));
     assert.deepEqual(merged.result(), single);
   }
   assert.ok(single.overflow.length > 0, "the small cap overflows somewhere, so the merge of drop records is exercised");
 });
 
-test("MassiveActivations refuses a non-finite activation and a width change, naming the site", () => {
+test("MassiveActivations refuses a non-finite activation and a width change, naming the site", async () => {
   const bad = encodedBatch({ tokens: [["[CLS]", "a", "[SEP]"]], sentenceIndex: [4], hidden: 2, layers: 1, value: (_s, _b, i, j) => (i === 1 && j === 1 ? Infinity : 1) });
-  assert.throws(() => new MassiveActivations().add(bad), /site hidden_states\.0: non-finite activation Infinity at sentence 4, token 1, dim 1/);
-  const m = new MassiveActivations().add(encodedBatch({ tokens: [["[CLS]", "[SEP]"]], sentenceIndex: [0], hidden: 2, layers: 1, value: () => 1 }));
-  assert.throws(() => m.add(encodedBatch({ tokens: [["[CLS]", "[SEP]"]], sentenceIndex: [0], hidden: 3, layers: 1, value: () => 1 })), /site hidden_states\.0: width 3 differs from the first batch \(2\)/);
+  await assert.rejects(addAll(new MassiveActivations(), [bad]), /site hidden_states\.0: non-finite activation Infinity at sentence 4, token 1, dim 1/);
+  const m = await addAll(new MassiveActivations(), [encodedBatch({ tokens: [["[CLS]", "[SEP]"]], sentenceIndex: [0], hidden: 2, layers: 1, value: () => 1 })]);
+  await assert.rejects(addAll(m, [encodedBatch({ tokens: [["[CLS]", "[SEP]"]], sentenceIndex: [0], hidden: 3, layers: 1, value: () => 1 })]), /site hidden_states\.0: width 3 differs from the first batch \(2\)/);
+  // reductions of another batch (another shape, or another number of sites) are refused, not misread
+  const two = encodedBatch({ tokens: [["[CLS]", "a", "b", "[SEP]"]], sentenceIndex: [0], hidden: 2, layers: 1, value: () => 1 });
+  const other = await reduceSites(jsReducer, bad);
+  assert.throws(() => new MassiveActivations().add(two, other), /site hidden_states\.0: reductions of 3 x 2 for a batch of 4 x 2; reduce this very batch/);
+  assert.throws(() => new MassiveActivations().add(two, { backend: "js", sites: [] }), /massive: 0 site reductions for 1 token sites/);
 });

@@ -10,14 +10,22 @@ import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
 import { checkNormsNaive, near } from "./helpers/siteNaive.js";
+import { createOrtReducer, jsReducer, type Reducer } from "../../src/model/reductions.js";
+import { rowMoments } from "../../src/analysis/normsSite.js";
+
+/** Adds every batch through the plain-TypeScript reducer (model/reductions.ts), in order. */
+async function addAll(n: OutlierNorms, batches: readonly EncodedBatch[], reducer: Reducer = jsReducer): Promise<OutlierNorms> {
+  for (const b of batches) await n.addWith(reducer, b);
+  return n;
+}
 
 const r6 = (x: number) => Number(x.toPrecision(7));
 
-test("OutlierNorms: infinity norms, kurtosis and argmax dims on a hand-made batch", () => {
+test("OutlierNorms: infinity norms, kurtosis and argmax dims on a hand-made batch", async () => {
   // 3 tokens x 4 dims. Token kurtosis: [CLS] (4,0,0,0): mean 1, deviations 3,-1,-1,-1: m2 = 3, m4 = 21, 21/9 = 7/3
   const vals = [[4, 0, 0, 0], [1, -2, 1, -2], [0, 0, 1, 3]];
   const enc = encodedBatch({ tokens: [["[CLS]", "cat", "[SEP]"]], sentenceIndex: [2], hidden: 4, layers: 1, value: (_s, _b, i, j) => vals[i][j] });
-  const s = new OutlierNorms().add(enc).result().sites[0];
+  const s = (await addAll(new OutlierNorms(), [enc])).result().sites[0];
   assert.deepEqual(s.infNorm, { max: 4, mean: 3, at: { sentence: 2, token: "[CLS]", position: 0, dim: 0, class: "cls" } });
   assert.deepEqual(s.byClass.first, { tokens: 1, max: 2, mean: 2 });
   assert.deepEqual(s.byClass.punct, { tokens: 0, max: null, mean: null });
@@ -30,6 +38,18 @@ test("OutlierNorms: infinity norms, kurtosis and argmax dims on a hand-made batc
   const m2 = d.reduce((a, x) => a + x * x, 0), m4 = d.reduce((a, x) => a + x ** 4, 0);
   assert.equal(s.dimKurtosis.values[0], r6((3 * m4) / (m2 * m2)));
   assert.equal(dimKurtosis(1, 0, 0), null);
+});
+
+test("rowMoments keeps the reductions' m2, m4 unless float32 rounding may have lost the row: then float64 from the row", () => {
+  const row = new Float32Array(384).fill(0.1);
+  // a constant row: float32 sums leave a tiny m2 > 0 (here 1e-16 about a mean off in the 7th digit); float64 finds it constant
+  assert.deepEqual(rowMoments(row, 0, 384, 0.1000001, 1e-16, 1e-32), [0, 0]);
+  // m4 overflowed float32 (values ~1e10): recomputed in float64, finite
+  const big = Float32Array.from({ length: 4 }, (_, j) => (j === 0 ? 4e10 : 0));
+  const [m2, m4] = rowMoments(big, 0, 4, 1e10, 3e20, Infinity);
+  assert.ok(Number.isFinite(m4) && Math.abs(m4 / (m2 * m2) - 7 / 3) < 1e-12, `${m2} ${m4}`);
+  // an ordinary row: the reductions' own figures
+  assert.deepEqual(rowMoments(Float32Array.from([4, 0, 0, 0]), 0, 4, 1, 3, 21), [3, 21]);
 });
 
 test("OutlierNorms pins its defaults", () => {
@@ -50,21 +70,34 @@ function seeded(seed: number, batches: number): EncodedBatch[] {
   });
 }
 
-test("OutlierNorms agrees with a naive float64 recomputation from every stored activation (seeded batches, padding, extra site)", () => {
-  const batches = seeded(3, 10);
-  const r = batches.reduce((n, b) => n.add(b), new OutlierNorms()).result();
-  checkNormsNaive(r, batches);
-  // the planted outlier dim 3 dominates and is the most kurtotic (its [SEP] values are far out)
-  assert.equal(r.sites[0].dims[0].dim, 3);
-  assert.equal(r.sites[0].dimKurtosis.maxDim, 3);
-});
+for (const backend of ["js", "onnxruntime"] as const) {
+  test(`OutlierNorms agrees with a naive float64 recomputation from every stored activation (seeded batches, padding, extra site; ${backend} reducer)`, async () => {
+    const reducer = backend === "js" ? jsReducer : await createOrtReducer({ threads: 1 });
+    try {
+      const batches = seeded(3, 10);
+      const r = (await addAll(new OutlierNorms(), batches, reducer)).result();
+      checkNormsNaive(r, batches);
+      // the planted outlier dim 3 dominates and is the most kurtotic (its [SEP] values are far out)
+      assert.equal(r.sites[0].dims[0].dim, 3);
+      assert.equal(r.sites[0].dimKurtosis.maxDim, 3);
+      // a dim of large mean and small spread (as real outlier dims): the float32 centring's error is shifted out
+      const narrow = Array.from({ length: 6 }, (_, k) => {
+        const g = createRandom(40 + k), tokens = randomSentences(g, 2 + g.int(30));
+        return encodedBatch({ tokens, sentenceIndex: tokens.map((_, b) => k * 100 + b), hidden: 4, layers: 1, value: (_s, _b, _i, j) => (j === 1 ? 23.7 + 0.004 * g.normal() + 0.002 * g.normal() ** 2 : g.normal()) });
+      });
+      checkNormsNaive((await addAll(new OutlierNorms(), narrow, reducer)).result(), narrow);
+    } finally {
+      await reducer.release();
+    }
+  });
+}
 
-test("OutlierNorms: merged shards (through JSON state) equal the single pass (counts exactly, moments to 1e-6 relative)", () => {
+test("OutlierNorms: merged shards (through JSON state) equal the single pass (counts exactly, moments to 1e-6 relative)", async () => {
   const batches = seeded(8, 9);
-  const single = batches.reduce((n, b) => n.add(b), new OutlierNorms()).result();
+  const single = (await addAll(new OutlierNorms(), batches)).result();
   for (const cut of [1, 4, 8]) {
-    const a = batches.slice(0, cut).reduce((n, b) => n.add(b), new OutlierNorms());
-    const b = batches.slice(cut).reduce((n, x) => n.add(x), new OutlierNorms());
+    const a = await addAll(new OutlierNorms(), batches.slice(0, cut));
+    const b = await addAll(new OutlierNorms(), batches.slice(cut));
     const merged = new OutlierNorms().mergeState(JSON.parse(JSON.stringify(b.state()))).merge(a).result();
     for (const [i, s] of merged.sites.entries()) {
       const w = single.sites[i];

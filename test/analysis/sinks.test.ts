@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AttentionSinks, SINK_CLASSES, type SinkResult } from "../../src/analysis/sinks.js";
 import { MassiveActivations } from "../../src/analysis/massive.js";
+import { jsReducer } from "../../src/model/reductions.js";
 import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
@@ -14,7 +15,7 @@ import { checkSinksNaive } from "./helpers/siteNaive.js";
 
 const r6 = (x: number) => Number(x.toPrecision(7));
 
-test("AttentionSinks: mass per class, Gu et al.'s share over epsilon, the sink class and the massive carrier on a hand-made batch", () => {
+test("AttentionSinks: mass per class, Gu et al.'s share over epsilon, the sink class and the massive carrier on a hand-made batch", async () => {
   // one sentence [CLS] cat , [SEP] (4 tokens), a padded row of 2; 2 heads at attn_probs.1.
   // head 0: every query 0.7 on [CLS], 0.1 on each other key; head 1: uniform 0.25
   const tokens = [["[CLS]", "cat", ",", "[SEP]"], ["[CLS]", "[SEP]"]];
@@ -27,7 +28,7 @@ test("AttentionSinks: mass per class, Gu et al.'s share over epsilon, the sink c
       return h === 0 ? (k === 0 ? 1 - 0.1 * (n - 1) : 0.1) : 1 / n;
     },
   });
-  const massive = new MassiveActivations().add(enc).result();
+  const massive = (await new MassiveActivations().addWith(jsReducer, enc)).result();
   const r = new AttentionSinks().add(enc).result(massive);
   // 6 queries: head 0 puts 0.7 (sentence 0) and 0.9 (sentence 1) on [CLS]: (4 x 0.7 + 2 x 0.9) / 6
   const h0 = r.layers[0].heads[0], h1 = r.layers[0].heads[1];

@@ -24,6 +24,7 @@ import type { EncodedBatch } from "../../src/model/types.js";
 import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
 import { createRandom } from "../../src/numerics/random.js";
 import { jsLinalg } from "../../src/numerics/linalg.js";
+import { SiteReducer } from "../../src/analysis/siteReductions.js";
 import { toLayerBatches, wordTable, type LayerBatch } from "../../src/analysis/batch.js";
 import { outlierDims, type OutlierResult } from "../../src/analysis/outliers.js";
 import { REGISTRY, BASE, siteRequest } from "../../src/analysis/registry/index.js";
@@ -50,6 +51,8 @@ const TOLERANCE: Record<string, number> = { positions: 1e-3 };
 const EXACT = ["origins", "probe", "contributions", "massive"];
 
 let encoder: Encoder, model: ModelIdentity;
+/** The site reductions as a js-linalg run makes them (plain TypeScript), once per batch. */
+const reducer = new SiteReducer("js");
 /** One encoded batch per sentence, sentence indices those of `sentences`. */
 let encoded: EncodedBatch[] = [];
 
@@ -77,7 +80,7 @@ function group(): Group {
   const local = new Map<string, Accumulator>(), side = new Map<string, SidePart>();
   const ctx: RunContext = {
     encoder, sentences, opts, seed: opts.seed!, includeSpecial: false, wants: () => true, runs: () => true,
-    peer: <T extends Accumulator>(n: string) => (local.get(n) as T | undefined) ?? null, linalg: () => jsLinalg, lap: () => {},
+    peer: <T extends Accumulator>(n: string) => (local.get(n) as T | undefined) ?? null, linalg: () => jsLinalg, reductions: (enc) => reducer.reductions(enc), lap: () => {},
   };
   for (const d of REGISTRY) {
     if (d.create) local.set(d.name, d.create(ctx));
@@ -89,7 +92,7 @@ function group(): Group {
 async function feed(g: Group, batches: readonly EncodedBatch[]): Promise<void> {
   const all: LayerBatch[] = [];
   for (const enc of batches) {
-    for (const a of g.local.values()) a.addEncoded?.(enc);
+    for (const a of g.local.values()) await a.addEncoded?.(enc);
     const lbs = toLayerBatches(enc);
     all.push(...lbs);
     for (const lb of lbs) for (const a of g.local.values()) a.add?.(lb);

@@ -22,8 +22,10 @@ export const massive = defineAnalysis({
     const tally = new MassiveActivations(ctx.opts.massive);
     return {
       tally,
-      addEncoded(enc) {
-        tally.add(enc);
+      async addEncoded(enc) {
+        const reductions = await ctx.reductions(enc);
+        ctx.lap("add.reduce");
+        tally.add(enc, reductions);
         ctx.lap("add.massive");
       },
       result: () => tally.result(),

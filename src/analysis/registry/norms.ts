@@ -11,8 +11,10 @@ export const norms = defineAnalysis({
   create(ctx): Accumulator {
     const tally = new OutlierNorms(ctx.opts.norms);
     return {
-      addEncoded(enc) {
-        tally.add(enc);
+      async addEncoded(enc) {
+        const reductions = await ctx.reductions(enc);
+        ctx.lap("add.reduce");
+        tally.add(enc, reductions);
         ctx.lap("add.norms");
       },
       result: () => tally.result(),

@@ -24,6 +24,8 @@ export interface AnalysisResults {
     batchSize: number | null;
     blockSentences: number;
     linalg: "js" | "onnxruntime";
+    /** The site reductions' backend (massive, norms): onnxruntime, or plain TypeScript when linalg is "js". */
+    reducer: "js" | "onnxruntime";
   };
   sample: { sentences: number; tokens: number; truncated: number; layers: number[] };
   clip: { dims: number[]; source: "option" | "fit-sample" | "none"; fitSentences: number; matchesOutliers: boolean | null };

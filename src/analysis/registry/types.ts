@@ -5,6 +5,7 @@
  */
 import type { Encoder } from "../../model/encoder.js";
 import type { EncodedBatch, SiteKind } from "../../model/types.js";
+import type { BatchReductions } from "../siteReductions.js";
 import type { LayerBatch } from "../batch.js";
 import type { Linalg } from "../../numerics/linalg.js";
 import type { OutlierResult } from "../outliers.js";
@@ -25,6 +26,11 @@ export interface RunContext {
   peer<T extends Accumulator>(name: string): T | null;
   /** The dense linear algebra backend (available from the first batch on). */
   linalg(): Linalg;
+  /**
+   * The per-token and per-dim reductions of every token site of an encoded batch (model/reductions.ts),
+   * in tokenSites(batch) order: computed once per batch, whichever analysis asks first (massive, norms).
+   */
+  reductions(batch: EncodedBatch): Promise<BatchReductions>;
   /** Adds the seconds since the last lap to a phase of RunOptions.timings. */
   lap(phase: string): void;
 }
@@ -53,9 +59,9 @@ export interface Accumulator {
   /**
    * Feeds one encoded batch whole (padded: every layer, the extra sites, token strings), before its
    * layer batches: for analyses that read activation sites or token strings (massive, norms, sinks).
-   * Sentence indices are those of the run's sentences.
+   * Sentence indices are those of the run's sentences. The run awaits it before the next accumulator.
    */
-  addEncoded?(batch: EncodedBatch): void;
+  addEncoded?(batch: EncodedBatch): Promise<void> | void;
   /**
    * Called after each encoded batch's adds, before the encoder runs again: background work that must
    * not run beside the encoder (isotropy's Gram blocks: two onnxruntime thread pools contend) ends here.

@@ -99,6 +99,12 @@ const kurt = (xs: number[]): number | null => {
   return m2 > 0 && xs.length > 1 ? (xs.length * m4) / (m2 * m2) : null;
 };
 
+/**
+ * Kurtosis tolerance, relative: per-token m2, m4 and each batch's per-dim central sums are float32
+ * (the site reductions, model/reductions.ts), so kurtosis agrees to float32 level, not to the 7th digit.
+ */
+const KURTOSIS_REL = 1e-5;
+
 export function checkNormsNaive(r: NormsResult, batches: EncodedBatch[]): void {
   const stored = storeVectors(batches);
   assert.deepEqual(r.sites.map((s) => s.site).sort(), [...stored.keys()].sort());
@@ -119,9 +125,9 @@ export function checkNormsNaive(r: NormsResult, batches: EncodedBatch[]): void {
       if (mine.length) assert.equal(s.byClass[name].max, r6(Math.max(...mine)));
     }
     const tk = toks.map((x) => kurt(x.v)!);
-    near(s.tokenKurtosis.mean, tk.reduce((a, x) => a + x, 0) / tk.length, 2e-6, `${s.site} token kurtosis`);
-    assert.equal(s.tokenKurtosis.max, r6(Math.max(...tk)));
-    for (let j = 0; j < s.width; ++j) near(s.dimKurtosis.values[j], kurt(toks.map((x) => x.v[j]))!, 2e-6, `${s.site} dim ${j} kurtosis`);
+    near(s.tokenKurtosis.mean, tk.reduce((a, x) => a + x, 0) / tk.length, KURTOSIS_REL, `${s.site} token kurtosis`);
+    near(s.tokenKurtosis.max, Math.max(...tk), KURTOSIS_REL, `${s.site} max token kurtosis`);
+    for (let j = 0; j < s.width; ++j) near(s.dimKurtosis.values[j], kurt(toks.map((x) => x.v[j]))!, KURTOSIS_REL, `${s.site} dim ${j} kurtosis`);
     const counts = new Array(s.width).fill(0);
     for (const x of toks) {
       const a = x.v.map(Math.abs);
