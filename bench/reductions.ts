@@ -16,6 +16,10 @@
  * Stacking the 7 layers into one run (sites of one width, up to 4 M values), A/B in one process at load 22: 1 thread
  * 75 / 80 ms CPU (min / median of 9) against 100 / 110 ms one site per run; 2 threads 72 / 80 against
  * 93 / 103, wall 72 / 107 ms against 101 / 116 ms.
+ * After the two-step per-dim mean (02:15 UTC, load 13): onnxruntime 2 threads median 157 ms wall (fastest
+ * 88), 99 ms CPU (7.7 ns per value); 1 thread 222 ms, 87 ms CPU; jsReducer 269-301 ms, 110-115 ms CPU.
+ * Scaled to 2,000 sentences: 0.9-1.6 s wall, 1.0 s CPU for onnxruntime; the issue's aim, 0.15 s, is not
+ * reached here (a quiet machine was not available to measure).
  */
 import * as os from "node:os";
 import * as path from "node:path";

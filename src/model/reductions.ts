@@ -4,7 +4,8 @@
  * moments, and per dim the largest |a| and the centred sums. Two backends with one contract:
  * jsReducer (plain TypeScript, float64 inside: the reference and the fallback) and createOrtReducer
  * (a small ONNX graph run by onnxruntime's CPU kernels, float32 sums: equal to jsReducer within float32
- * rounding). Non-finite values are never hidden: a row (a dim) holding a NaN has absMax (dimAbsMax)
+ * rounding, and per dim centred on a two-step mean, so an outlier dim with a large mean and a small
+ * spread keeps its M2..M4 to float32 level: dimMean is the mean to float32 rounding). Non-finite values are never hidden: a row (a dim) holding a NaN has absMax (dimAbsMax)
  * NaN, one holding ±Infinity has Infinity or NaN; its argMax is then some dim of the row (backends differ).
  * Cost (bench/reductions.ts, all-MiniLM-L6-v2's 7 layers, 2-core machine under heavy contention):
  * onnxruntime about 6 ns of CPU per value (the graph's 18 kernels about 4 ns, ArgMax and the per-dim

@@ -127,6 +127,20 @@ test("ORT reducer equals jsReducer on seeded padded batches, widths 1, 7, 384, 1
   overlapped[1].forEach((g, i) => sameReductions(g, wantMany[i + 3], `overlapped call 1 input ${i}`));
 });
 
+test("a large mean with a small spread (an outlier dim, an offset token) keeps the centred sums accurate", async () => {
+  const ort = await ortP;
+  // input 0: 900 rows x 6 dims, dim 0 at 1000 +- 0.01, dim 1 at -300 +- 0.001, the rest N(0, 1);
+  // input 1: 900 rows x 384 dims, row r at 100 + 0.1 r +- 0.001 in every dim (a row mean far above the row's spread)
+  const rows = 900, width = 6, wide = 384, g = createRandom(12), a = new Float32Array(rows * width), b = new Float32Array(rows * wide);
+  for (let r = 0; r < rows; ++r) {
+    for (let j = 0; j < width; ++j) a[r * width + j] = j === 0 ? 1000 + 0.01 * g.normal() : j === 1 ? -300 + 0.001 * g.normal() : g.normal();
+    for (let j = 0; j < wide; ++j) b[r * wide + j] = 100 + 0.1 * r + 0.001 * g.normal();
+  }
+  const mask = new Uint8Array(rows).fill(1), inputs = [{ data: a, width }, { data: b, width: wide }];
+  const [got, want] = [await ort.reduce(inputs, mask), await jsReducer.reduce(inputs, mask)];
+  got.forEach((s, i) => sameReductions(s, want[i], `large mean, input ${i}`));
+});
+
 test("tied maxima give the first dim; an all-padding batch gives zeros with n = 0", async () => {
   const ort = await ortP;
   const width = 7, data = new Float32Array(3 * width).fill(1);
