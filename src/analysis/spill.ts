@@ -28,13 +28,15 @@ export class Spill {
     const parts: NodePart[] = [];
     drain(block, (e) => {
       const file = path.join(dir, `part-${this.#files++}.json`);
-      const text = JSON.stringify(e);
+      let fd: number | null = null;
       try {
-        fs.writeFileSync(file, text);
+        fd = fs.openSync(file, "w");
+        this.bytes += writeJson(fd, e);
       } catch (err) {
         throw new Error(`block tree: cannot write a pending node's state to ${file} (${(err as Error).message}); set TMPDIR to a folder with room (about the size of one state set per pending node)`);
+      } finally {
+        if (fd !== null) fs.closeSync(fd);
       }
-      this.bytes += Buffer.byteLength(text);
       parts.push({ analysis: e.analysis, take: () => readPart(file) });
     });
     const out: LiveBlock = { sentences: block.sentences, tokens: block.tokens, truncated: block.truncated, parts };
@@ -64,4 +66,56 @@ function readPart(file: string): StateEnvelope {
   }
   fs.rmSync(file, { force: true });
   return JSON.parse(text) as StateEnvelope;
+}
+
+/** Characters JSON.stringify escapes (quote, backslash, controls, surrogates): a long string with none is written as it is. */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * Writes `value` to `fd` as the text JSON.stringify gives (plain JSON: objects, arrays, strings,
+ * numbers, booleans, null), in pieces of about `chunk` characters, long strings in slices: neither
+ * the whole text of a state (a base64 sample is tens of MB) nor its UTF-8 copy is ever in memory.
+ * Returns the bytes written.
+ */
+export function writeJson(fd: number, value: unknown, chunk = 1 << 20): number {
+  let pieces: string[] = [], size = 0, bytes = 0;
+  const flush = () => {
+    if (pieces.length) bytes += fs.writeSync(fd, pieces.join(""));
+    pieces = [];
+    size = 0;
+  };
+  const put = (s: string) => {
+    pieces.push(s);
+    size += s.length;
+    if (size >= chunk) flush();
+  };
+  const skipped = (x: unknown) => x === undefined || typeof x === "function" || typeof x === "symbol";
+  const walk = (v: unknown): void => {
+    if (typeof v === "string" && v.length > chunk && !ESCAPED.test(v)) {
+      put('"');
+      for (let i = 0; i < v.length; i += chunk) put(v.slice(i, i + chunk));
+      put('"');
+    } else if (Array.isArray(v)) {
+      put("[");
+      v.forEach((x, i) => {
+        if (i) put(",");
+        if (skipped(x)) put("null");
+        else walk(x);
+      });
+      put("]");
+    } else if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype && !("toJSON" in v)) {
+      put("{");
+      let first = true;
+      for (const [k, x] of Object.entries(v)) {
+        if (skipped(x)) continue;
+        put(`${first ? "" : ","}${JSON.stringify(k)}:`);
+        first = false;
+        walk(x);
+      }
+      put("}");
+    } else put(JSON.stringify(v) ?? "null");
+  };
+  walk(value);
+  flush();
+  return bytes;
 }

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BlockTree } from "../../src/analysis/blocks.js";
 import { fromStates, toStates } from "../../src/analysis/blockState.js";
-import { Spill } from "../../src/analysis/spill.js";
+import { Spill, writeJson } from "../../src/analysis/spill.js";
 import { wrapState } from "../../src/analysis/state.js";
 import { runAnalyses } from "../../src/analysis/run.js";
 import { createEncoder, type Encoder } from "../../src/model/encoder.js";
@@ -51,6 +51,25 @@ test("Spill.park: the same envelopes back, each file read once and deleted; a pa
   assert.throws(() => toStates(parked), /already taken/);
   spill.close();
   assert.deepEqual(folders(), []);
+});
+
+test("writeJson writes the text JSON.stringify gives, long strings in slices", () => {
+  const long = "QUJD".repeat(40) + "+/=";
+  const values: unknown[] = [
+    { a: long, b: [1, -0, 1.5e-300, NaN, Infinity, null, undefined, () => 1, true], c: { d: undefined, e: "x\"y\\z\n\u0001", f: [] }, g: {} },
+    [long, `${long}"quoted"`, `${long}\u2028\ud800`, "é€😀", { toJSON: () => "custom" }, new Date(0)],
+    "plain", 3, null,
+  ];
+  const file = path.join(tmp, "w.json");
+  for (const v of values) {
+    const fd = fs.openSync(file, "w");
+    const bytes = writeJson(fd, v, 16);
+    fs.closeSync(fd);
+    const text = fs.readFileSync(file, "utf8");
+    assert.equal(text, JSON.stringify(v));
+    assert.equal(bytes, Buffer.byteLength(text));
+  }
+  fs.rmSync(file);
 });
 
 test("BlockTree.park replaces the pending nodes only, and the root is unchanged by it", async () => {

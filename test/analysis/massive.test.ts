@@ -12,12 +12,12 @@ import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
 import { checkMassiveNaive } from "./helpers/siteNaive.js";
-import { jsReducer } from "../../src/model/reductions.js";
+import { createOrtReducer, jsReducer, type Reducer } from "../../src/model/reductions.js";
 import { reduceSites } from "../../src/analysis/siteReductions.js";
 
 /** Adds every batch through the plain-TypeScript reducer (model/reductions.ts), in order. */
-async function addAll(m: MassiveActivations, batches: readonly EncodedBatch[]): Promise<MassiveActivations> {
-  for (const b of batches) await m.addWith(jsReducer, b);
+async function addAll(m: MassiveActivations, batches: readonly EncodedBatch[], reducer: Reducer = jsReducer): Promise<MassiveActivations> {
+  for (const b of batches) await m.addWith(reducer, b);
   return m;
 }
 
@@ -106,10 +106,17 @@ function seeded(seed: number, batches: number): EncodedBatch[] {
   return out;
 }
 
-test("MassiveActivations agrees with a naive recomputation from every stored activation (seeded batches with padding and extra sites)", async () => {
+test("MassiveActivations agrees with a naive recomputation from every stored activation (seeded batches with padding and extra sites), with either reducer", async () => {
   const batches = seeded(11, 9);
   const r = (await addAll(new MassiveActivations({ topK: 7 }), batches)).result();
   checkMassiveNaive(r, batches);
+  // the onnxruntime reducer's maxima are exact too: the same result, byte for byte
+  const ort = await createOrtReducer({ threads: 1 });
+  try {
+    assert.deepEqual((await addAll(new MassiveActivations({ topK: 7 }), batches, ort)).result(), r);
+  } finally {
+    await ort.release();
+  }
   // the planted [SEP] dim 5 at both attn_resid layers is found and persists over them
   const sep = r.persistence.find((p) => p.kind === "attn_resid" && p.class === "sep");
   assert.deepEqual(sep && { dim: sep.dim, layers: sep.layers }, { dim: 5, layers: [1, 2] });
