@@ -61,6 +61,13 @@ test("reuseKernels: false gives every notebook its own kernel, with the same out
   for (const i of [0, 1]) assert.equal(outputs(shared.get(i)!), outputs(fresh.get(i)!));
 });
 
+test("a notebook in another folder gets a kernel started there (its working directory, as in Jupyter)", async () => {
+  fs.mkdirSync(path.join(tmp, "sub"), { recursive: true });
+  const a = notebook("e.ipynb", "first"), b = notebook(path.join("sub", "f.ipynb"), "second");
+  const ran = await runNotebooks([job(0, a), job(1, b)], { cellTimeoutMs: 120000, total: 2, jobs: 1 });
+  assert.notEqual(ran.get(0)!.kernelPid, ran.get(1)!.kernelPid);
+});
+
 test("the kernel module evaluated again (a reused kernel reloads the toolkit) adds no second exit handler", () => {
   const file = require.resolve("../../src/report/kernel.js");
   require(file);
