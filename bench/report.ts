@@ -21,6 +21,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
+import { SHARED_SAMPLING } from "../src/report/cache.js";
 
 const ROOT = path.join(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "artefacts.js");
@@ -60,7 +61,10 @@ export function reportVsAnalyze(model: string, samples: number[], log: (m: strin
   try {
     for (const n of samples) {
       log(`report vs analyze: ${model}, ${n} sentences`);
-      const analyze = timed(["analyze", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "a.json")], {});
+      // the report's shared pass draws 4..30-word sentences (SHARED_SAMPLING); analyze draws 4..40 by default: the same bounds make it the same
+      // sample (its probe caps, SHARED_RUN_OPTIONS, are half analyze's defaults and have no CLI flag: under a second of result time)
+      const words = ["--min-words", String(SHARED_SAMPLING.minWords), "--max-words", String(SHARED_SAMPLING.maxWords)];
+      const analyze = timed(["analyze", "--model", model, "--sample", String(n), "--seed", "1", ...words, "--out", path.join(tmp, "a.json")], {});
       const results = fs.mkdtempSync(path.join(tmp, "results-"));
       const report = timed(["report", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "r.html")], { PA_RESULTS_DIR: results });
       const line = { report_vs_analyze: { model, sample: n, analyze_s: analyze.wall, report_cold_s: report.wall, ratio: ratio(report.wall, analyze.wall), analyze_cpu_s: analyze.cpu, report_cold_cpu_s: report.cpu, cpu_ratio: ratio(report.cpu, analyze.cpu), target_max: 1.3, report_notebooks_s: report.notebooks, load_average: load(), cpus: os.cpus().length } };
