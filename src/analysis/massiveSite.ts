@@ -8,7 +8,7 @@ import type { EncodedBatch, SiteKind } from "../model/types.js";
 import { addSparseBins, bitsFloat, HISTOGRAM_BINS, HISTOGRAM_SHIFT, NON_FINITE_BITS, sparseBins } from "../numerics/absHistogram.js";
 import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
 import type { MassiveSettings } from "./massive.js";
-import type { SiteReductions } from "../model/reductions.js";
+import { realRuns, type SiteReductions } from "../model/reductions.js";
 import { parseSiteName, type TokenSiteView } from "./siteViews.js";
 import { TopList, type TopListState } from "./topList.js";
 
@@ -131,15 +131,8 @@ export class SiteMassive {
  * an increment per value; real rows are runs of the mask, each run one tight loop).
  */
 function histogramRows(hist: Float64Array, bits: Int32Array, mask: Uint8Array, width: number): void {
-  const shift = HISTOGRAM_SHIFT, n = mask.length;
-  for (let k = 0; k < n; ) {
-    if (!mask[k]) {
-      ++k;
-      continue;
-    }
-    let e = k + 1;
-    while (e < n && mask[e]) ++e;
-    for (let i = k * width, end = e * width; i < end; ++i) hist[(bits[i] & 0x7fffffff) >>> shift]++;
-    k = e;
+  const shift = HISTOGRAM_SHIFT, { runs } = realRuns(mask);
+  for (let q = 0; q < runs.length; q += 2) {
+    for (let i = runs[q] * width, end = runs[q + 1] * width; i < end; ++i) hist[(bits[i] & 0x7fffffff) >>> shift]++;
   }
 }

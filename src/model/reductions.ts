@@ -130,7 +130,7 @@ export const jsReducer: Reducer = {
 };
 
 /** The runs [start, end) of consecutive real rows (mask != 0); padding ends each sentence, so one run per sentence. */
-function realRuns(mask: Uint8Array): { runs: number[]; n: number } {
+export function realRuns(mask: Uint8Array): { runs: number[]; n: number } {
   const runs: number[] = [];
   let n = 0;
   for (let r = 0; r < mask.length; ++r) {
