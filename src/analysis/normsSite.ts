@@ -82,11 +82,12 @@ export class SiteNorms {
   /**
    * Adds the real tokens of one padded site view with its reductions (model/reductions.ts: per row
    * max |a|, argmax, mean, m2, m4; per dim the batch's central moments); `classes` from tokenClasses.
-   * Per token the reductions' figures; per dim one Pébay merge per batch of the reductions' central
-   * sums about the batch's exact mean (batchMoments: one float64 column sum is the only per-value loop).
-   * `exactCentre`: the reducer centred its sums about the float64 mean (jsReducer), not its float32 dimMean.
+   * Per token the reductions' figures; per dim one Pébay merge per batch of float64 central sums
+   * computed here (batchMoments), not the reductions' float32 ones: those made the per-dim kurtosis
+   * depend on how sentences were batched (7th digit, and 3e-4 relative on an outlier dim), and results
+   * must not depend on the batching (test/model/batching-exact). `_exactCentre` is kept for callers.
    */
-  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array, exactCentre: boolean): void {
+  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array, _exactCentre: boolean): void {
     const { width } = this, n = enc.batch * enc.length, mask = enc.attentionMask;
     if (red.rows !== n || red.width !== width) throw new RangeError(`site ${this.name}: reductions of ${red.rows} x ${red.width} for a batch of ${n} x ${width}; reduce this very batch`);
     const rowMax = new Int32Array(red.absMax.buffer, red.absMax.byteOffset, n);
@@ -108,7 +109,7 @@ export class SiteNorms {
       }
     }
     if (red.n === 0) return;
-    this.#mergeMoments(this.tokens - red.n, red.n, ...batchMoments(view.data, mask, red, exactCentre));
+    this.#mergeMoments(this.tokens - red.n, red.n, ...batchMoments(view.data, mask, width));
   }
 
   /** One token: its infinity norm, class tallies, argmax dim and Pearson kurtosis m4 / m2² (its location: the caller). */
@@ -189,20 +190,23 @@ export class SiteNorms {
 type Moments = Float32Array | Float64Array;
 
 /**
- * A batch's per-dim mean and central sums M2, M3, M4 for the merge: the mean exact (float64 sums of
- * the real rows), the reductions' sums moved to it by the binomial shift (M2 - n e², ...). Why: the
- * ORT reducer centres about its float32 mean, off by e, which leaves an error of order e / spread in
- * M3 and M4: 1e-3 relative for an outlier dim (large mean, small spread) measured, float32 level after the shift.
+ * A batch's per-dim mean and central sums M2, M3, M4 over its real rows, in float64: the mean from the
+ * column sums, then the centred powers in a second pass (the batch's rows in order, so the same batch
+ * gives the same bits).
  */
-export function batchMoments(data: Float32Array, mask: Uint8Array, red: SiteReductions, exactCentre: boolean): [Float64Array, Float64Array, Float64Array, Float64Array] {
-  const w = red.width, n = red.n, mean = columnSums(data, mask, w);
-  const m2 = new Float64Array(w), m3 = new Float64Array(w), m4 = new Float64Array(w);
-  for (let j = 0; j < w; ++j) {
-    mean[j] /= n;
-    const e = exactCentre ? 0 : mean[j] - red.dimMean[j], e2 = e * e, a2 = red.dimM2[j], a3 = red.dimM3[j], a4 = red.dimM4[j];
-    m2[j] = Math.max(0, a2 - n * e2);
-    m3[j] = a3 - 3 * e * a2 + 2 * n * e2 * e;
-    m4[j] = Math.max(0, a4 - 4 * e * a3 + 6 * e2 * a2 - 3 * n * e2 * e2);
+export function batchMoments(data: Float32Array, mask: Uint8Array, width: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
+  const { runs, n } = realRuns(mask), mean = columnSums(data, mask, width);
+  for (let j = 0; j < width; ++j) mean[j] /= n;
+  const m2 = new Float64Array(width), m3 = new Float64Array(width), m4 = new Float64Array(width);
+  for (let q = 0; q < runs.length; q += 2) {
+    for (let r = runs[q]; r < runs[q + 1]; ++r) {
+      for (let j = 0, off = r * width; j < width; ++j) {
+        const d = data[off + j] - mean[j], d2 = d * d;
+        m2[j] += d2;
+        m3[j] += d2 * d;
+        m4[j] += d2 * d2;
+      }
+    }
   }
   return [mean, m2, m3, m4];
 }
