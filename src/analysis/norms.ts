@@ -90,7 +90,7 @@ export class OutlierNorms {
   add(enc: EncodedBatch, reductions: BatchReductions): this {
     const classes = tokenClasses(enc), views = tokenSites(enc), red = reductions.sites;
     if (red.length !== views.length) throw new RangeError(`norms: ${red.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
-    for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, red[i], classes, reductions.backend === "js");
+    for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, red[i], classes);
     return this;
   }
 

@@ -8,7 +8,7 @@
 import type { EncodedBatch, SiteKind } from "../model/types.js";
 import { bitsFloat, NON_FINITE_BITS } from "../numerics/absHistogram.js";
 import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
-import { realRuns, type SiteReductions } from "../model/reductions.js";
+import { centredRowPowers, realRuns, type SiteReductions } from "../model/reductions.js";
 import { parseSiteName, type TokenSiteView } from "./siteViews.js";
 import { TOKEN_CLASSES } from "./tokenClasses.js";
 
@@ -85,9 +85,9 @@ export class SiteNorms {
    * Per token the reductions' figures; per dim one Pébay merge per batch of float64 central sums
    * computed here (batchMoments), not the reductions' float32 ones: those made the per-dim kurtosis
    * depend on how sentences were batched (7th digit, and 3e-4 relative on an outlier dim), and results
-   * must not depend on the batching (test/model/batching-exact). `_exactCentre` is kept for callers.
+   * must not depend on the batching (test/model/batching-exact).
    */
-  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array, _exactCentre: boolean): void {
+  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array): void {
     const { width } = this, n = enc.batch * enc.length, mask = enc.attentionMask;
     if (red.rows !== n || red.width !== width) throw new RangeError(`site ${this.name}: reductions of ${red.rows} x ${red.width} for a batch of ${n} x ${width}; reduce this very batch`);
     const rowMax = new Int32Array(red.absMax.buffer, red.absMax.byteOffset, n);
@@ -239,12 +239,5 @@ export function rowMoments(data: Float32Array, k: number, width: number, mean: n
   const off = k * width;
   let s = 0;
   for (let j = 0; j < width; ++j) s += data[off + j];
-  const mu = s / width;
-  let s2 = 0, s4 = 0;
-  for (let j = 0; j < width; ++j) {
-    const d = data[off + j] - mu, d2 = d * d;
-    s2 += d2;
-    s4 += d2 * d2;
-  }
-  return [s2 / width, s4 / width];
+  return centredRowPowers(data, off, width, s / width);
 }

@@ -65,18 +65,24 @@ function reduceRow(x: Float32Array, off: number, width: number, r: number, out: 
     if (b > max) { max = b; arg = j; }
   }
   const mean = sum / width;
+  const [m2, m4] = centredRowPowers(x, off, width, mean);
+  // a NaN fails every `b > max`; the mean carries it (and +Inf with -Inf)
+  out.absMax[r] = Number.isNaN(mean) ? NaN : max;
+  out.argMax[r] = arg;
+  out.mean[r] = mean;
+  out.m2[r] = m2;
+  out.m4[r] = m4;
+}
+
+/** A row's m2 = mean_j (a - mean)^2 and m4 = mean_j (a - mean)^4 about `mean`, float64 sums in dim order. */
+export function centredRowPowers(x: Float32Array, off: number, width: number, mean: number): [number, number] {
   let m2 = 0, m4 = 0;
   for (let j = 0; j < width; ++j) {
     const c = x[off + j] - mean, c2 = c * c;
     m2 += c2;
     m4 += c2 * c2;
   }
-  // a NaN fails every `b > max`; the mean carries it (and +Inf with -Inf)
-  out.absMax[r] = Number.isNaN(mean) ? NaN : max;
-  out.argMax[r] = arg;
-  out.mean[r] = mean;
-  out.m2[r] = m2 / width;
-  out.m4[r] = m4 / width;
+  return [m2 / width, m4 / width];
 }
 
 /** Per-dim max |a|, mean and centred sums over the real rows (two passes). */
