@@ -1,7 +1,8 @@
 /**
  * The run's per-batch reductions of every token site (model/reductions.ts): per row |a| max, argmax,
  * mean, m2, m4 and per dim max |a| and central moments, which massive and norms read instead of
- * looping over every value themselves. One reducer per pass, started on first use (a run without
+ * looping over every value themselves (norms' per-dim central sums it computes itself, in float64:
+ * normsSite.ts batchMoments). One reducer per pass, started on first use (a run without
  * site analyses starts none), and one reduction per batch however many analyses ask (a memo keyed by
  * the batch object: weak, so it keeps no batch alive).
  */
@@ -11,7 +12,7 @@ import { tokenSites } from "./siteViews.js";
 
 /** One batch's reductions: every token site's, in tokenSites(batch) order, and the backend that made them. */
 export interface BatchReductions {
-  /** "js" centres the per-dim sums about the float64 mean; "onnxruntime" about its float32 dimMean (normsSite.ts corrects). */
+  /** Which reducer made them (the results record it as settings.reducer). */
   backend: Reducer["backend"];
   sites: SiteReductions[];
 }
