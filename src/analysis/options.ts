@@ -19,7 +19,7 @@ export interface RunProgress {
   total: number;
   /** For stage "result": the analysis being finished. */
   analysis?: string;
-  /** Whether the probe and self-similarity run in the side worker (RunOptions.worker resolved). */
+  /** Whether the side parts (probe, self-similarity, massive, norms) run in the side worker (RunOptions.worker resolved). */
   worker: boolean;
 }
 
@@ -86,9 +86,9 @@ export interface RunOptions {
    * included; "add.outliers" includes the position profile, fused with it in one pass), "fit" (picking
    * the clipped dims and replaying the fit sample into the clipped self-similarity), "result.NAME"
    * (each result-time computation), "blocks" (taking each block's states, combining them in the block
-   * tree, loading the root into fresh accumulators). With the side worker (`worker`), the probe's and
-   * self-similarity's phases are the worker's, keyed "side.split", "side.add.probe", "side.add.selfsim",
-   * "side.fit", "side.result.probe", "side.result.selfsim", and this thread's waits for the worker
+   * tree, loading the root into fresh accumulators). With the side worker (`worker`), the side parts'
+   * phases are the worker's, keyed "side.split", "side.add.probe", "side.add.selfsim", "side.add.reduce"
+   * (the site reductions), "side.add.massive", "side.add.norms", "side.fit", "side.result.NAME", and this thread's waits for the worker
    * are "wait" (per batch) and "result.wait" (for its results): the wall time is encode + split +
    * add.* + fit + wait + result.*.
    */

@@ -17,7 +17,6 @@ import type { AnalysisResults } from "./registry/results.js";
 import { closure, reported, resolveOnly, BASE, type AnalysisName } from "./registry/index.js";
 import type { Accumulator, AnalysisDescriptor, Need, ResultInputs, RunContext } from "./registry/types.js";
 import { stateIdentity } from "./state.js";
-import { SiteReducer } from "./siteReductions.js";
 import { localSide, SideAccumulators, workerSide, type Side, type SideSettings } from "./side.js";
 import { BlockTree, blockRanges, type BlockRange } from "./blocks.js";
 import { combineBlocks, drain, isSide, liveParts, localAccumulators, MergedSet, toStates, type LiveBlock, type SetSpec } from "./blockState.js";
@@ -57,8 +56,8 @@ export interface Pass {
   inWorker: boolean;
   linalg: Linalg;
   ownLinalg: boolean;
-  /** The site reductions' backend: onnxruntime, or plain TypeScript when linalg is "js". */
-  reducer: SiteReducer;
+  /** The site reductions' backend (side.ts runs them): onnxruntime, or plain TypeScript when linalg is "js". */
+  reducer: SideSettings["reducer"];
   tokens: number;
   truncated: number;
   /** The last block analysed; -1 before the first (whose accumulators startPass made). */
@@ -95,7 +94,6 @@ export async function withPass<T>(encoder: Encoder, sentences: string[], opts: R
     pass.spill.close();
     if (pass.side) await pass.side.close();
     if (pass.ownLinalg) await pass.linalg.release();
-    await pass.reducer.release();
   }
 }
 
@@ -178,18 +176,17 @@ function planRun(encoder: Encoder, sentences: string[], opts: RunOptions): Plan 
 async function startPass(plan: Plan): Promise<Pass> {
   const { encoder, sentences, opts, seed, includeSpecial, only, analyses, clock } = plan;
   let linalg: Linalg | null = null;
-  const reducer = new SiteReducer(opts.linalg === "js" || (typeof opts.linalg === "object" && opts.linalg.backend === "js") ? "js" : "onnxruntime", encoderThreads(encoder));
   const base: SetSpec["base"] = {
     encoder, sentences, opts, seed, includeSpecial,
     wants: (n) => (only as string[]).includes(n),
     runs: (n) => analyses.some((d) => d.name === n),
     linalg: () => linalg ?? fail("RunContext.linalg: the backend starts after the accumulators are made; call it from add, fit or result"),
-    reductions: (enc) => reducer.reductions(enc),
     lap: (phase) => clock.lap(phase),
   };
   const ctx = { ...base, peer: () => null } as RunContext;
+  const reducer: SideSettings["reducer"] = opts.linalg === "js" || (typeof opts.linalg === "object" && opts.linalg.backend === "js") ? "js" : "onnxruntime";
   const sideSettings: SideSettings = {
-    dim: encoder.hidden, seed, includeSpecial,
+    dim: encoder.hidden, seed, includeSpecial, reducer,
     parts: analyses.flatMap((d) => (d.side ? [{ name: d.name, settings: d.side.settings(ctx) }] : [])),
   };
   const hasSide = sideSettings.parts.length > 0;
@@ -200,7 +197,7 @@ async function startPass(plan: Plan): Promise<Pass> {
   // the side checks its options here, before anything is started that would need releasing
   const side: Side | null = !hasSide ? null
     : inWorker ? workerSide(sideSettings, linalgKind!, encoderThreads(encoder), opts.timings)
-    : localSide(sideSettings, () => base.linalg(), (phase) => clock.lap(phase));
+    : localSide(sideSettings, () => base.linalg(), (phase) => clock.lap(phase), encoderThreads(encoder));
   const ownLinalg = opts.linalg === undefined || opts.linalg === "onnxruntime";
   try {
     linalg = ownLinalg ? await createOrtLinalg({ threads: encoderThreads(encoder) }) : opts.linalg === "js" ? jsLinalg : (opts.linalg as Linalg);
@@ -287,7 +284,11 @@ async function assemble(plan: Plan, pass: Pass): Promise<AnalysisResults> {
   if (clip.source === "fit-sample") clip.matchesOutliers = JSON.stringify(clip.dims) === JSON.stringify(dims);
   const values = new Map<string, unknown>([[BASE, outliers]]);
   const inputs: ResultInputs = { outliers, dims, clipDims: clip.dims, results: values };
-  const deferred: AnalysisDescriptor[] = [];
+  const deferred: AnalysisDescriptor[] = [], started = new Map<string, Promise<unknown>>();
+  const sideResult = (d: AnalysisDescriptor): Promise<unknown> => {
+    if (!started.has(d.name)) started.set(d.name, later(pass.side!.result(d.name, d.side!.input(inputs))));
+    return started.get(d.name)!;
+  };
   const rest = analyses.filter((d) => d.name !== BASE);
   for (const [i, d] of rest.entries()) {
     clock.start();
@@ -295,15 +296,17 @@ async function assemble(plan: Plan, pass: Pass): Promise<AnalysisResults> {
     if (d.side && pass.inWorker) deferred.push(d);
     else if (d.side) values.set(d.name, await pass.side!.result(d.name, d.side.input(inputs)));
     else {
+      // a result that reads a side result still in the worker (sinks reads massive's) waits for it
+      for (const w of deferred) if (d.needs.includes(w.name) && !values.has(w.name)) values.set(w.name, await sideResult(w));
       const value = await pass.local.get(d.name)!.result(inputs);
       values.set(d.name, value);
       if (value !== undefined) clock.lap(`result.${d.name}`);
     }
   }
-  const side = deferred.map((d) => later(pass.side!.result(d.name, d.side!.input(inputs))));
+  const side = deferred.map(sideResult);
   for (const [i, d] of deferred.entries()) values.set(d.name, await side[i]);
   if (pass.inWorker) clock.lap("result.wait");
-  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize: batchSize ?? null, blockSentences, linalg: pass.linalg.backend, reducer: pass.reducer.backend };
+  const settings: AnalysisResults["settings"] = { only, seed, includeSpecial, tokens: includeSpecial ? "all" : "non-special", fitSentences, batchSize: batchSize ?? null, blockSentences, linalg: pass.linalg.backend, reducer: pass.reducer };
   const results: AnalysisResults = { provenance: {}, settings, sample: { sentences: sentences.length, tokens: pass.tokens, truncated: pass.truncated, layers: outliers.layerIndices }, clip, outliers };
   const out = results as unknown as Record<string, unknown>;
   for (const d of rest) if (reported(d, only) && values.get(d.name) !== undefined) out[d.name] = values.get(d.name);

@@ -5,22 +5,33 @@ import { createOrtLinalg } from "../model/linalg.js";
 import { toLayerBatches, wordTable, type LayerBatch } from "./batch.js";
 import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { descriptor } from "./registry/index.js";
-import type { AccumulatorState, Lap, SideCommon, SidePart } from "./registry/types.js";
+import type { AccumulatorState, Lap, SideCommon, SideEnv, SidePart } from "./registry/types.js";
+import { SiteReducer } from "./siteReductions.js";
 import { unwrapState, type ModelIdentity, type StateEnvelope } from "./state.js";
 
 /**
  * The side: the analyses whose descriptor has a `side` property (registry/types.ts), run beside the
- * others. They read nothing but the layer batches (and the batch's words), and their results need
- * only plain JSON from the calling thread (the outlier dims, the anisotropy numbers), so a worker
- * thread can run them while the calling thread runs the rest on the same batches. The worker gets
- * each encoded batch's layer buffers by transfer (no copy; the calling thread has split the batch
- * into its own copies first) and splits them itself. Either way each accumulator sees the same
- * batches in the same order: the same bits (tested); only the wall time differs.
+ * others. They read nothing but the layer batches (and the batch's words) or the padded batch with its
+ * sites (massive, norms: the per-value work of every token site), and their results need only plain
+ * JSON from the calling thread (the outlier dims, the anisotropy numbers), so a worker thread can run
+ * them while the calling thread runs the rest on the same batches and the encoder runs the next batch
+ * (on 2 cores a worker's CPU second costs the pass far less wall time than the same second in the
+ * calling thread, which the encoder waits for). The worker gets each encoded batch's layer and site
+ * buffers by transfer (no copy; the calling thread has split the batch into its own copies first) and
+ * splits them itself. Either way each accumulator sees the same batches in the same order: the same
+ * bits (tested); only the wall time differs.
  */
 export interface SideSettings extends SideCommon {
   /** The side analyses, by registry name, with their descriptors' settings (plain JSON). */
   parts: { name: string; settings: unknown }[];
+  /** The site reductions' backend (siteReductions.ts): onnxruntime, or plain TypeScript when linalg is "js". */
+  reducer: "onnxruntime" | "js";
 }
+
+/** A SideEnv without reductions: for sets that only merge states (blockState.ts MergedSet, artefacts merge). */
+const NO_BATCHES: SideEnv = {
+  reductions: () => Promise.reject(new TypeError("side: these accumulators only merge states; feed batches through a side made with a reducer")),
+};
 
 /** One batch's words as the side needs them: wordTable's inputs, sentence indices already offset. */
 export type BatchWords = Pick<EncodedBatch, "batch" | "length" | "tokens" | "wordIds" | "sentenceIndex">;
@@ -29,12 +40,13 @@ export type BatchWords = Pick<EncodedBatch, "batch" | "length" | "tokens" | "wor
 export class SideAccumulators {
   readonly #parts = new Map<string, SidePart>();
 
-  constructor(s: SideSettings) {
+  /** `env`: the shared per-batch site reductions (one reducer per side, not per block's accumulators). */
+  constructor(s: SideSettings, env: SideEnv = NO_BATCHES) {
     const { dim, seed, includeSpecial } = s;
     for (const { name, settings } of s.parts) {
       const side = descriptor(name).side;
       if (!side) throw new TypeError(`side: analysis ${JSON.stringify(name)} has no side part; its descriptor runs in the calling thread`);
-      this.#parts.set(name, side.part(settings, { dim, seed, includeSpecial }));
+      this.#parts.set(name, side.part(settings, { dim, seed, includeSpecial }, env));
     }
   }
 
@@ -48,14 +60,31 @@ export class SideAccumulators {
     return [...this.#parts.values()].some((p) => p.needsWords);
   }
 
-  /** Feeds every layer of one batch (its words: the batch's tokens, for the parts that need them). */
-  add(stage: "fit" | "encode", batches: readonly LayerBatch[], words: BatchWords | null, lap: Lap): void {
+  /** Whether any part reads layer batches (toLayerBatches' split is skipped otherwise). */
+  get readsLayers(): boolean {
+    return [...this.#parts.values()].some((p) => !p.addEncoded);
+  }
+
+  /** Whether any part reads the padded batch with its sites (the worker is then sent its site buffers and tokens). */
+  get readsSites(): boolean {
+    return [...this.#parts.values()].some((p) => p.addEncoded);
+  }
+
+  /**
+   * Feeds one batch to every part in registry order: its layers, or (addEncoded) the padded batch
+   * itself; `encoded` carries the words (the batch's tokens) and, for site parts, the sites.
+   */
+  async add(stage: "fit" | "encode", batches: readonly LayerBatch[], encoded: SideBatch | null, lap: Lap): Promise<void> {
     let table: Map<number, string[]> | null = null;
     if (this.needsWords) {
-      if (!words) throw new TypeError("side.add: a side part needs the batch's words");
-      table = wordTable(words);
+      if (!encoded) throw new TypeError("side.add: a side part needs the batch's words");
+      table = wordTable(encoded);
     }
-    for (const p of this.#parts.values()) p.add(stage, batches, p.needsWords ? table : null, lap);
+    for (const p of this.#parts.values()) {
+      if (!p.addEncoded) p.add(stage, batches, p.needsWords ? table : null, lap);
+      else if (!encoded) throw new TypeError("side.add: a side part reads the padded batch; pass it");
+      else await p.addEncoded(encoded as EncodedBatch, lap);
+    }
   }
 
   /** The end of the fit stage: the clipped dims are known (the fit sample's persistent outliers). */
@@ -145,10 +174,11 @@ export interface Side {
 }
 
 /** The side in the calling thread: direct calls, timed into `lap` under the usual keys; `linalg` trains the probe. */
-export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap): Side {
-  let acc = new SideAccumulators(s);
+export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap, threads?: number): Side {
+  const reducer = new SiteReducer(s.reducer, threads), env: SideEnv = { reductions: (enc) => reducer.reductions(enc) };
+  let acc = new SideAccumulators(s, env);
   const fresh = (dims: readonly number[]) => {
-    acc = new SideAccumulators(s);
+    acc = new SideAccumulators(s, env);
     acc.fit(dims, () => {});
   };
   return {
@@ -165,14 +195,14 @@ export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap): Side
       acc.mergeStates(model, envelopes);
     },
     async add(stage, encoded, batches) {
-      acc.add(stage, batches, encoded, lap);
+      await acc.add(stage, batches, encoded, lap);
     },
     async fit(dims) {
       acc.fit(dims, lap);
     },
     result: (name, input) => acc.result(name, async () => linalg(), input, lap),
     states: async () => acc.states(),
-    async close() {},
+    close: () => reducer.release(),
   };
 }
 
@@ -181,8 +211,11 @@ interface WorkerStart {
   positionalArtefactsSide: { settings: SideSettings; linalg: "onnxruntime" | "js"; threads?: number };
 }
 
-/** What the worker needs of an EncodedBatch (the rest stays here): toLayerBatches' and wordTable's inputs. */
-type SideBatch = Pick<EncodedBatch, "batch" | "length" | "hidden" | "layers" | "attentionMask" | "specialMask" | "wordIds" | "sentenceIndex" | "tokens">;
+/**
+ * What the side needs of an EncodedBatch (the rest stays here): toLayerBatches' and wordTable's inputs,
+ * and the sites for the parts that read them (tokens: [] when no part reads words or sites).
+ */
+export type SideBatch = Pick<EncodedBatch, "batch" | "length" | "hidden" | "layers" | "attentionMask" | "specialMask" | "wordIds" | "sentenceIndex" | "tokens" | "sites">;
 
 type Request =
   | { id: number; op: "add"; stage: "fit" | "encode"; encoded: SideBatch }
@@ -206,7 +239,7 @@ type Reply = { id: number; value?: unknown; error?: unknown; timings?: Record<st
  */
 export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", threads: number | undefined, timings?: Record<string, number>): Side {
   // the options are checked here, so bad ones throw the calling thread's errors before a worker starts
-  const needsWords = new SideAccumulators(s).needsWords;
+  const probe = new SideAccumulators(s), needsTokens = probe.needsWords || probe.readsSites, readsSites = probe.readsSites;
   const start: WorkerStart = { positionalArtefactsSide: { settings: s, linalg, threads } };
   const worker = new Worker(__filename, { workerData: start });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -244,8 +277,11 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
         if (encoded.layers.some((l) => l.buffer === lb.data.buffer)) return Promise.reject(new TypeError(`workerSide.add: layer ${lb.layer}'s data is a view of the encoder's buffer, which goes to the worker; split with toLayerBatches(encoded, scratch, true)`));
       }
       const { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens } = encoded;
-      const side: SideBatch = { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens: needsWords ? tokens : [] };
-      return call<void>({ op: "add", stage, encoded: side }, [...new Set(layers.map((l) => l.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
+      // the sites (views of the layers' and the graph's other output buffers) only to parts that read them
+      const sites = readsSites ? encoded.sites : undefined;
+      const side: SideBatch = { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens: needsTokens ? tokens : [], sites };
+      const buffers = [...layers, ...Object.values(sites ?? {})].map((a) => a.buffer);
+      return call<void>({ op: "add", stage, encoded: side }, [...new Set(buffers)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
     },
     fit: (dims) => call<void>({ op: "fit", dims: [...dims] }),
     result: (name, input) => call<unknown>({ op: "result", name, input }),
@@ -277,17 +313,19 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
   };
   let acc: SideAccumulators | null = null;
   const scratch: Float32Array[] = [];
+  // one thread: the reductions run beside the encoder's own threads
+  const reducer = new SiteReducer(settings.reducer, 1), env: SideEnv = { reductions: (enc) => reducer.reductions(enc) };
   let linalg: Promise<Linalg> | null = null;
   const getLinalg = () => (linalg ??= kind === "js" ? Promise.resolve(jsLinalg) : createOrtLinalg({ threads }));
   const handle = async (m: Request): Promise<Reply> => {
-    acc ??= new SideAccumulators(settings);
+    acc ??= new SideAccumulators(settings, env);
     t = performance.now();
     switch (m.op) {
       case "add": {
         // batches the clipped self-similarity replays later get their own buffers; the rest reuse scratch
-        const batches = toLayerBatches(m.encoded as EncodedBatch, acc.keepsFitBatches && m.stage === "fit" ? undefined : scratch);
+        const batches = acc.readsLayers ? toLayerBatches(m.encoded as EncodedBatch, acc.keepsFitBatches && m.stage === "fit" ? undefined : scratch) : [];
         lap("split");
-        acc.add(m.stage, batches, m.encoded, lap);
+        await acc.add(m.stage, batches, m.encoded, lap);
         return { id: m.id };
       }
       case "fit":
@@ -297,12 +335,12 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
         return { id: m.id, value: acc.states() };
       case "cut": {
         const states = acc.states();
-        acc = new SideAccumulators(settings);
+        acc = new SideAccumulators(settings, env);
         acc.fit(m.dims, () => {});
         return { id: m.id, value: states };
       }
       case "load":
-        acc = new SideAccumulators(settings);
+        acc = new SideAccumulators(settings, env);
         acc.fit(m.dims, () => {});
         acc.mergeStates(m.model, m.envelopes);
         return { id: m.id };
@@ -310,6 +348,7 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
         return { id: m.id, value: await acc.result(m.name, getLinalg, m.input, lap) };
       case "close":
         if (linalg) await (await linalg).release();
+        await reducer.release();
         return { id: m.id, timings };
     }
   };

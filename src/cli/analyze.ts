@@ -54,7 +54,7 @@ const spec: Record<string, OptionSpec> = {
   "allow-nonfinite": { type: "boolean", help: "accept NaN/Inf weights (refused by default, naming tensor and index); for studying broken checkpoints only" },
   nonfinite: { type: "string", help: "a NaN/Inf activation: error (stop, naming layer, sentence and token) or exclude (drop the sentence, count in provenance.nonFinite)", default: "error" },
   linalg: { type: "string", help: "dense linear algebra (covariances, whitening, probe training): onnxruntime (fast, float32 sums) or js (float64 reference loops, slow)", default: "onnxruntime" },
-  worker: { type: "string", help: "run the probe and self-similarity in a worker thread beside the other analyses: auto (from 500 sentences), on or off; same results either way", default: "auto" },
+  worker: { type: "string", help: "run the probe, self-similarity, massive and norms in a worker thread beside the other analyses: auto (from 500 sentences), on or off; same results either way", default: "auto" },
   "isotropy-sentences": { type: "string", help: "isotropy estimates each layer's covariance on every k-th sentence of the sample, k = ceil(sample / S): about S sentences; 0 = every sentence (that costs about a tenth of the encoder's FLOPs)", default: String(ISOTROPY_SENTENCES) },
   "block-sentences": { type: "string", help: "sentences per block after the fit sample: blocks are analysed alone and combined in a fixed tree, so --shard runs merge to the same bytes; results depend on it", default: "4096" },
   shard: { type: "string", help: "analyse shard K/N of the sample (whole blocks) and write its state (a shard file) to --out, for artefacts merge; auto: from a Slurm job array (SLURM_ARRAY_TASK_ID/COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards)" },
@@ -163,7 +163,7 @@ export async function openEncoder(s: RunRecord & { threads?: number; device?: "c
 export function progress(command: string, t0: number): RunOptions["onProgress"] {
   let lastLine = "";
   return ({ stage, done, total, analysis, worker }) => {
-    if (lastLine === "" && worker) process.stderr.write(`${command}: the probe and self-similarity run in a worker thread\n`);
+    if (lastLine === "" && worker) process.stderr.write(`${command}: the probe, self-similarity, massive and norms run in a worker thread\n`);
     const line = stage === "result" ? `${command}: computing ${analysis}` : `${command}: ${stage} ${done}/${total} sentences`;
     if (line !== lastLine) process.stderr.write(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     lastLine = line;

@@ -147,7 +147,7 @@ test("runAnalyses: the clipped self-similarity replayed after the fit stage equa
   assert.ok(fitted.selfsim!.clipped.layers.every((l) => l.occurrences === fitted.selfsim!.raw.layers[0].occurrences));
 });
 
-test("runAnalyses: the probe and self-similarity in the side worker give the same bytes as in the calling thread", async () => {
+test("runAnalyses: the side parts (probe, self-similarity, massive, norms) in the worker give the same bytes as in the calling thread", async () => {
   const cases: RunOptions[] = [{}, { clipDims: [3] }, { only: ["probe"] }, { only: ["selfsim"] }, { linalg: "js", only: ["probe", "selfsim"] }, { batchSize: 32 }];
   for (const extra of cases) {
     const here = await runAnalyses(encoder, sentences, { ...opts, batchSize: 7, ...extra, worker: false });
@@ -163,9 +163,10 @@ test("runAnalyses: the probe and self-similarity in the side worker give the sam
   // the worker's phases come back prefixed "side.", this thread's waits for it as "wait" and "result.wait"
   const timings: Record<string, number> = {};
   await runAnalyses(encoder, sentences, { ...opts, worker: true, timings });
-  const phases = ["fit", "encode", "split", "blocks", "add.outliers", "add.anisotropy", "add.moments", "add.reduce", "add.massive", "add.norms", "add.isotropy", "wait",
-    "result.origins", "result.positions", "result.postprocessFit", "result.anisotropy", "result.contributions", "result.massive", "result.norms", "result.isotropy", "result.wait",
-    "side.split", "side.add.probe", "side.add.selfsim", "side.fit", "side.result.probe", "side.result.selfsim"];
+  const phases = ["fit", "encode", "split", "blocks", "add.outliers", "add.anisotropy", "add.moments", "add.isotropy", "wait",
+    "result.origins", "result.positions", "result.postprocessFit", "result.anisotropy", "result.contributions", "result.isotropy", "result.wait",
+    "side.split", "side.add.probe", "side.add.selfsim", "side.add.reduce", "side.add.massive", "side.add.norms", "side.fit",
+    "side.result.probe", "side.result.selfsim", "side.result.massive", "side.result.norms"];
   assert.deepEqual(Object.keys(timings).sort(), [...phases].sort());
   for (const p of phases) assert.ok(timings[p] >= 0 && Number.isFinite(timings[p]), `${p}: ${timings[p]}`);
 });
@@ -177,7 +178,7 @@ test("runAnalyses: the worker option is checked, and bad side options throw befo
 });
 
 test("workerSide: an error in the worker rejects the call with its message; a batch it would detach under this thread is refused", async () => {
-  const side = workerSide({ dim: 8, seed: 0, includeSpecial: false, parts: [{ name: "selfsim", settings: { minOccurrences: 2, maxWords: 10, words: null, clipDims: [1] } }] }, "js", 1);
+  const side = workerSide({ dim: 8, seed: 0, includeSpecial: false, reducer: "js", parts: [{ name: "selfsim", settings: { minOccurrences: 2, maxWords: 10, words: null, clipDims: [1] } }] }, "js", 1);
   try {
     // one sentence of two words, 16 wide, no padding: toLayerBatches without copy returns views of its buffers
     const enc = {

@@ -32,6 +32,10 @@ async function runAndStore(dir: string, sentences: string[], extraSites: string[
   const encoder = await createEncoder(dir, { threads: 1, sites: siteRequest(readConfig(dir), ONLY, extraSites) });
   try {
     const results = await runAnalyses(encoder, sentences, { only: ONLY, batchSize: 4, worker: false });
+    // massive and norms are side parts: in the worker (the sites' buffers transferred, sinks reading
+    // massive's result from it) the same bytes as in this thread
+    const inWorker = await runAnalyses(encoder, sentences, { only: ONLY, batchSize: 4, worker: true });
+    assert.equal(JSON.stringify({ ...inWorker, provenance: {} }), JSON.stringify({ ...results, provenance: {} }));
     const batches: EncodedBatch[] = [];
     for await (const b of encoder.encode(sentences, { batchSize: 4 })) {
       // the encoder reuses nothing across batches, but copy anyway: the naive check reads them all at the end

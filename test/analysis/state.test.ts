@@ -80,11 +80,12 @@ function group(): Group {
   const local = new Map<string, Accumulator>(), side = new Map<string, SidePart>();
   const ctx: RunContext = {
     encoder, sentences, opts, seed: opts.seed!, includeSpecial: false, wants: () => true, runs: () => true,
-    peer: <T extends Accumulator>(n: string) => (local.get(n) as T | undefined) ?? null, linalg: () => jsLinalg, reductions: (enc) => reducer.reductions(enc), lap: () => {},
+    peer: <T extends Accumulator>(n: string) => (local.get(n) as T | undefined) ?? null, linalg: () => jsLinalg, lap: () => {},
   };
+  const env = { reductions: (enc: EncodedBatch) => reducer.reductions(enc) };
   for (const d of REGISTRY) {
     if (d.create) local.set(d.name, d.create(ctx));
-    if (d.side) side.set(d.name, d.side.part(d.side.settings(ctx), { dim: encoder.hidden, seed: opts.seed!, includeSpecial: false }));
+    if (d.side) side.set(d.name, d.side.part(d.side.settings(ctx), { dim: encoder.hidden, seed: opts.seed!, includeSpecial: false }, env));
   }
   return { local, side };
 }
@@ -96,7 +97,10 @@ async function feed(g: Group, batches: readonly EncodedBatch[]): Promise<void> {
     const lbs = toLayerBatches(enc);
     all.push(...lbs);
     for (const lb of lbs) for (const a of g.local.values()) a.add?.(lb);
-    for (const p of g.side.values()) p.add("encode", lbs, p.needsWords ? wordTable(enc) : null, () => {});
+    for (const p of g.side.values()) {
+      if (p.addEncoded) await p.addEncoded(enc, () => {});
+      else p.add("encode", lbs, p.needsWords ? wordTable(enc) : null, () => {});
+    }
   }
   for (const a of g.local.values()) await a.fit?.(all);
   // as the run does at the end of every block: work in flight (isotropy's Gram blocks) finishes

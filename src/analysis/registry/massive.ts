@@ -1,8 +1,6 @@
-import { MassiveActivations } from "../massive.js";
-import { defineAnalysis, type Accumulator } from "./types.js";
-
-/** The massive-activation accumulator: sinks reads its result (which token class carries them). */
-export type MassiveAccumulator = Accumulator & { readonly tally: MassiveActivations };
+import { MassiveActivations, type MassiveOptions } from "../massive.js";
+import { defineAnalysis } from "./types.js";
+import { siteSidePart } from "./sitePart.js";
 
 /**
  * The residual sums entering each norm, where post-LN encoders keep their largest values. In pre-LN
@@ -12,25 +10,18 @@ export type MassiveAccumulator = Accumulator & { readonly tally: MassiveActivati
  */
 export const PRE_NORM_SITES = ["attn_resid", "ffn_resid"] as const;
 
-/** Sun et al. 2024's massive activations per layer and site: |a| > absolute and > ratio x median. */
+/**
+ * Sun et al. 2024's massive activations per layer and site: |a| > absolute and > ratio x median. A side
+ * part (side.ts): its per-value work runs in the side worker, beside the encoder.
+ */
 export const massive = defineAnalysis({
   name: "massive",
   summary: "massive (massive activations per layer and site: top |a|, Sun et al.'s count, token classes, dims)",
   needs: [],
   sites: PRE_NORM_SITES,
-  create(ctx): MassiveAccumulator {
-    const tally = new MassiveActivations(ctx.opts.massive);
-    return {
-      tally,
-      async addEncoded(enc) {
-        const reductions = await ctx.reductions(enc);
-        ctx.lap("add.reduce");
-        tally.add(enc, reductions);
-        ctx.lap("add.massive");
-      },
-      result: () => tally.result(),
-      state: () => ({ settings: tally.settings(), body: tally.state() }),
-      mergeState: (body) => tally.mergeState(body as ReturnType<MassiveActivations["state"]>),
-    };
+  side: {
+    settings: (ctx) => new MassiveActivations(ctx.opts.massive).settings(),
+    input: () => null,
+    part: (settings, _common, env) => siteSidePart("massive", new MassiveActivations(settings as MassiveOptions), env),
   },
 });

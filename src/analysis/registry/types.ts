@@ -26,11 +26,6 @@ export interface RunContext {
   peer<T extends Accumulator>(name: string): T | null;
   /** The dense linear algebra backend (available from the first batch on). */
   linalg(): Linalg;
-  /**
-   * The per-token and per-dim reductions of every token site of an encoded batch (model/reductions.ts),
-   * in tokenSites(batch) order: computed once per batch, whichever analysis asks first (massive, norms).
-   */
-  reductions(batch: EncodedBatch): Promise<BatchReductions>;
   /** Adds the seconds since the last lap to a phase of RunOptions.timings. */
   lap(phase: string): void;
 }
@@ -100,8 +95,18 @@ export interface SideCommon {
 export type Lap = (phase: string) => void;
 
 /**
- * An accumulator of the side (side.ts): it reads only layer batches (and the batch's words), so it
- * can run in a worker thread. Phases it laps: add.NAME, fit, result.NAME.
+ * What the side gives its parts besides settings: the per-token and per-dim reductions of every token
+ * site of an encoded batch (model/reductions.ts, in tokenSites(batch) order), computed once per batch
+ * whichever part asks first (massive, norms).
+ */
+export interface SideEnv {
+  reductions(batch: EncodedBatch): Promise<BatchReductions>;
+}
+
+/**
+ * An accumulator of the side (side.ts): it reads the layer batches (and the batch's words) or, with
+ * addEncoded, the padded batch with its sites and token strings, so it can run in a worker thread
+ * beside the encoder. Phases it laps: add.NAME, fit, result.NAME.
  */
 export interface SidePart {
   /** Whether add() needs the batch's word table. */
@@ -109,6 +114,12 @@ export interface SidePart {
   /** Whether the fit stage's batches must stay valid until fit() (it replays them). */
   readonly keepsFitBatches: boolean;
   add(stage: "fit" | "encode", batches: readonly LayerBatch[], words: Map<number, string[]> | null, lap: Lap): void;
+  /**
+   * Feeds one padded batch whole (its sites and token strings; sentence indices those of the run's
+   * sentences), awaited before the next part: for parts that read activation sites (massive, norms).
+   * The side then sends the worker the batch's site buffers and tokens too.
+   */
+  addEncoded?(batch: EncodedBatch, lap: Lap): Promise<void>;
   /** The end of the fit stage: the clipped dims are known. */
   fit(clipDims: readonly number[], lap: Lap): void;
   result(linalg: () => Promise<Linalg>, input: unknown, lap: Lap): Promise<unknown>;
@@ -146,7 +157,7 @@ export interface AnalysisDescriptor<N extends string = string> {
     /** What its result needs from this thread (plain JSON). */
     input(inputs: ResultInputs): unknown;
     /** The side accumulator, made in the side's thread from `settings`. */
-    part(settings: unknown, common: SideCommon): SidePart;
+    part(settings: unknown, common: SideCommon, env: SideEnv): SidePart;
   };
   /** The accumulator in the calling thread (absent for side analyses). */
   readonly create?: (ctx: RunContext) => Accumulator;
