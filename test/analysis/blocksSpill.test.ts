@@ -153,3 +153,15 @@ test("runAnalyses parks pending nodes past the newest 2 on disk while later bloc
   assert.ok(most > 0, "no pending node was on disk during the pass");
   assert.deepEqual(folders(), []);
 });
+
+test("a side worker's states (a structured clone) are written as the same JSON text: one block, the leaf is the root", async () => {
+  const texts: string[] = [];
+  for (const worker of [false, true]) {
+    let states = "";
+    // one block: no combine decodes the worker's states before onStates writes them
+    await runAnalyses(encoder, sentences, { ...opts, fitSentences: 40, worker, onStates: (s) => void (states = JSON.stringify(s)) });
+    texts.push(states);
+  }
+  assert.doesNotMatch(texts[1], /\{"0":/);
+  assert.equal(texts[1], texts[0]);
+});
