@@ -11,6 +11,7 @@ import { createRandom } from "../../src/numerics/random.js";
 import { localSide, workerSide } from "../../src/analysis/side.js";
 import { toLayerBatches } from "../../src/analysis/batch.js";
 import { jsLinalg } from "../../src/numerics/linalg.js";
+import { held } from "../../src/numerics/arrays.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { STATE_VERSION, type StateEnvelope } from "../../src/analysis/state.js";
 
@@ -205,7 +206,8 @@ test("workerSide: each batch is copied before add returns, so the caller may reu
       await side.fit([3]);
       await feed(side, "encode", encoded.slice(4), reuse);
     }
-    assert.equal(JSON.stringify(await there.states()), JSON.stringify(await here.states()));
+    // the worker's states crossed a structured clone: held() makes their arrays give base64 JSON again
+    assert.equal(JSON.stringify(held(await there.states())), JSON.stringify(await here.states()));
     // one sentence of two words, 16 wide, no padding: the split's data are views of the encoder's buffer, which stays here
     const enc = {
       sentenceIndex: [0], batch: 1, length: 2, hidden: 16, layers: [new Float32Array(32).fill(1)], inputIds: Int32Array.from([5, 6]),
