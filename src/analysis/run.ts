@@ -20,7 +20,8 @@ import { stateIdentity } from "./state.js";
 import { SiteReducer } from "./siteReductions.js";
 import { localSide, SideAccumulators, workerSide, type Side, type SideSettings } from "./side.js";
 import { BlockTree, blockRanges, type BlockRange } from "./blocks.js";
-import { combineBlocks, drain, isSide, liveParts, localAccumulators, MergedSet, toStates, type LiveBlock, type SetSpec } from "./blockState.js";
+import { combineBlocks, drain, isSide, liveParts, localAccumulators, MergedSet, mergeInto, toStates, type LiveBlock, type SetSpec } from "./blockState.js";
+import { handOver } from "../numerics/arrays.js";
 import type { StateEnvelope } from "./state.js";
 import { Spill } from "./spill.js";
 
@@ -155,7 +156,8 @@ export async function finish(plan: Plan, pass: Pass, root: LiveBlock): Promise<A
   }
   plan.clock.start();
   const set = new MergedSet(pass.spec, plan.clip.dims, false), side: StateEnvelope[] = [];
-  drain(root, (e) => (isSide(pass.spec, e.analysis) ? side.push(e) : set.merge([e])));
+  // onStates' caller may keep the states: their arrays are copied, not handed over, when merged
+  drain(root, (e, own) => (isSide(pass.spec, e.analysis) ? side.push(own ? handOver(e) : e) : mergeInto(set, e, own)));
   pass.local = set.local;
   await pass.side?.load(plan.clip.dims, pass.spec.model, side);
   plan.clock.lap("blocks");
