@@ -21,7 +21,7 @@
  *    norms): only the histogram reads every value, and only rows whose max |a| reaches the absolute
  *    threshold or the top-k's floor are scanned for candidates.
  */
-import type { EncodedBatch, SiteKind } from "../model/types.js";
+import type { SiteBatch, SiteKind } from "../model/types.js";
 import type { Reducer } from "../model/reductions.js";
 import { binnedMedian, floorBits, HISTOGRAM_MANTISSA_BITS, HISTOGRAM_RESOLUTION } from "../numerics/absHistogram.js";
 import { integer, number } from "../numerics/options.js";
@@ -157,7 +157,7 @@ export class MassiveActivations {
   }
 
   /** Adds one padded batch, every token site, real tokens only, with its reductions (reduceSites: tokenSites(enc) order). */
-  add(enc: EncodedBatch, reductions: BatchReductions): this {
+  add(enc: SiteBatch, reductions: BatchReductions): this {
     const classes = tokenClasses(enc), views = tokenSites(enc), red = reductions.sites;
     if (red.length !== views.length) throw new RangeError(`massive: ${red.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
     for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, red[i], classes, this.#absBits);
@@ -165,7 +165,7 @@ export class MassiveActivations {
   }
 
   /** Reduces one padded batch with `reducer` (model/reductions.ts) and adds it. */
-  async addWith(reducer: Reducer, enc: EncodedBatch): Promise<this> {
+  async addWith(reducer: Reducer, enc: SiteBatch): Promise<this> {
     return this.add(enc, await reduceSites(reducer, enc));
   }
 

@@ -4,7 +4,7 @@
  * threshold. The per-row and per-dim maxima come from the batch's reductions (model/reductions.ts); the
  * one per-value loop is the histogram's, on float32 bit patterns of |a| (monotone for finite values).
  */
-import type { EncodedBatch, SiteKind } from "../model/types.js";
+import type { SiteBatch, SiteKind } from "../model/types.js";
 import { addSparseBins, bitsFloat, HISTOGRAM_BINS, HISTOGRAM_SHIFT, NON_FINITE_BITS, sparseBins } from "../numerics/absHistogram.js";
 import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
 import type { MassiveSettings } from "./massive.js";
@@ -47,7 +47,7 @@ export class SiteMassive {
    * per-value work is the histogram; a row is scanned again (#offers, in dim order: the very offers
    * a per-value check makes) only when its max |a| passes the absolute threshold or the top-k's floor.
    */
-  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array, absBits: number): void {
+  add(enc: SiteBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array, absBits: number): void {
     const { width } = this, data = view.data, mask = enc.attentionMask, n = enc.batch * enc.length;
     if (red.rows !== n || red.width !== width) throw new RangeError(`site ${this.name}: reductions of ${red.rows} x ${red.width} for a batch of ${n} x ${width}; reduce this very batch`);
     // int32 bits: `& 0x7fffffff` keeps them in V8's small-integer range (a uint32 view's negative floats are not)
@@ -71,7 +71,7 @@ export class SiteMassive {
   }
 
   /** Row k's values above the absolute threshold (candidates) and at least the top-k's floor (top), in dim order. */
-  #offers(enc: EncodedBatch, data: Float32Array, bits: Int32Array, k: number, classes: Uint8Array, absBits: number): void {
+  #offers(enc: SiteBatch, data: Float32Array, bits: Int32Array, k: number, classes: Uint8Array, absBits: number): void {
     const { width, top, candidates: cand } = this, b = Math.floor(k / enc.length), off = k * width, sentence = enc.sentenceIndex[b];
     let p = 0; // the token's position among the sentence's real tokens
     for (let i = b * enc.length; i < k; ++i) if (enc.attentionMask[i]) p++;

@@ -12,7 +12,7 @@
  * for sums and moments. Per-token figures and each batch's per-dim moments come from the batch's
  * reductions (model/reductions.ts, float32), shared with massive: kurtosis is good to float32 level.
  */
-import type { EncodedBatch, SiteKind } from "../model/types.js";
+import type { SiteBatch, SiteKind } from "../model/types.js";
 import type { Reducer } from "../model/reductions.js";
 import { bitsFloat } from "../numerics/absHistogram.js";
 import { integer } from "../numerics/options.js";
@@ -87,7 +87,7 @@ export class OutlierNorms {
   }
 
   /** Adds one padded batch, every token site, real tokens only, with its reductions (reduceSites: tokenSites(enc) order). */
-  add(enc: EncodedBatch, reductions: BatchReductions): this {
+  add(enc: SiteBatch, reductions: BatchReductions): this {
     const classes = tokenClasses(enc), views = tokenSites(enc), red = reductions.sites;
     if (red.length !== views.length) throw new RangeError(`norms: ${red.length} site reductions for ${views.length} token sites; pass reduceSites(reducer, batch) of this very batch`);
     for (const [i, view] of views.entries()) this.#site(view.name, view.width).add(enc, view, red[i], classes);
@@ -95,7 +95,7 @@ export class OutlierNorms {
   }
 
   /** Reduces one padded batch with `reducer` (model/reductions.ts) and adds it. */
-  async addWith(reducer: Reducer, enc: EncodedBatch): Promise<this> {
+  async addWith(reducer: Reducer, enc: SiteBatch): Promise<this> {
     return this.add(enc, await reduceSites(reducer, enc));
   }
 

@@ -5,7 +5,7 @@
  * a token's argmax |a|. Every figure comes from the batch's reductions (model/reductions.ts): a
  * batch's per-dim moments are float32 (the reducer's sums), merged into float64 running ones.
  */
-import type { EncodedBatch, SiteKind } from "../model/types.js";
+import type { SiteBatch, SiteKind } from "../model/types.js";
 import { bitsFloat, NON_FINITE_BITS } from "../numerics/absHistogram.js";
 import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
 import { centredRowPowers, type SiteReductions } from "../model/reductions.js";
@@ -87,7 +87,7 @@ export class SiteNorms {
    * digit, and 3e-4 relative on an outlier dim; results must not depend on the batching,
    * test/model/batching-exact).
    */
-  add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array): void {
+  add(enc: SiteBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array): void {
     const { width } = this, n = enc.batch * enc.length, mask = enc.attentionMask;
     if (red.rows !== n || red.width !== width) throw new RangeError(`site ${this.name}: reductions of ${red.rows} x ${red.width} for a batch of ${n} x ${width}; reduce this very batch`);
     const rowMax = new Int32Array(red.absMax.buffer, red.absMax.byteOffset, n);

@@ -1,8 +1,10 @@
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import type { EncodedBatch } from "../model/types.js";
+import type { EncodedBatch, SiteBatch } from "../model/types.js";
 import { createOrtLinalg } from "../model/linalg.js";
-import { toLayerBatches, wordTable, type LayerBatch } from "./batch.js";
+import { wordTable, type LayerBatch } from "./batch.js";
+import { ArraySlotReader, ArraySlots, SlotPool, SlotReader, type ArraySlotBatch, type SlotArray, type SlotBatch } from "./sideSlots.js";
+import { parseSiteName } from "./siteViews.js";
 import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { descriptor } from "./registry/index.js";
 import type { AccumulatorState, Lap, SideCommon, SideEnv, SidePart } from "./registry/types.js";
@@ -16,10 +18,10 @@ import { unwrapState, type ModelIdentity, type StateEnvelope } from "./state.js"
  * JSON from the calling thread (the outlier dims, the anisotropy numbers), so a worker thread can run
  * them while the calling thread runs the rest on the same batches and the encoder runs the next batch
  * (on 2 cores a worker's CPU second costs the pass far less wall time than the same second in the
- * calling thread, which the encoder waits for). The worker gets each encoded batch's layer and site
- * buffers by transfer (no copy; the calling thread has split the batch into its own copies first) and
- * splits them itself. Either way each accumulator sees the same batches in the same order: the same
- * bits (tested); only the wall time differs.
+ * calling thread, which the encoder waits for). The worker reads each batch's layers, and the padded
+ * batch's sites when a part reads them, from shared memory the calling thread copied them into
+ * (sideSlots.ts). Either way each accumulator sees the same batches in the same order: the same bits
+ * (tested); only the wall time differs.
  */
 export interface SideSettings extends SideCommon {
   /** The side analyses, by registry name, with their descriptors' settings (plain JSON). */
@@ -71,19 +73,19 @@ export class SideAccumulators {
   }
 
   /**
-   * Feeds one batch to every part in registry order: its layers, or (addEncoded) the padded batch
-   * itself; `encoded` carries the words (the batch's tokens) and, for site parts, the sites.
+   * Feeds one batch to every part in registry order: its layers (`words`: the batch's tokens, for the
+   * parts that need them), or to the parts that read sites (addEncoded) the padded batch itself.
    */
-  async add(stage: "fit" | "encode", batches: readonly LayerBatch[], encoded: SideBatch | null, lap: Lap): Promise<void> {
+  async add(stage: "fit" | "encode", batches: readonly LayerBatch[], words: BatchWords | null, padded: SiteBatch | null, lap: Lap): Promise<void> {
     let table: Map<number, string[]> | null = null;
     if (this.needsWords) {
-      if (!encoded) throw new TypeError("side.add: a side part needs the batch's words");
-      table = wordTable(encoded);
+      if (!words) throw new TypeError("side.add: a side part needs the batch's words");
+      table = wordTable(words);
     }
     for (const p of this.#parts.values()) {
       if (!p.addEncoded) p.add(stage, batches, p.needsWords ? table : null, lap);
-      else if (!encoded) throw new TypeError("side.add: a side part reads the padded batch; pass it");
-      else await p.addEncoded(encoded as EncodedBatch, lap);
+      else if (!padded) throw new TypeError("side.add: a side part reads the padded batch with its sites; pass it");
+      else await p.addEncoded(padded, lap);
     }
   }
 
@@ -147,14 +149,14 @@ export class SideAccumulators {
 export interface Side {
   /**
    * True when the caller's fit-stage layer batches must stay valid until fit() (a part replays
-   * them); false for the worker, which splits and keeps its own.
+   * them); false for the worker, which copies and keeps its own.
    */
   readonly keepsFitBatches: boolean;
   /**
-   * Feeds one batch: `encoded` with `batches`, its layers as toLayerBatches gave them. In this thread
-   * the batches are added before this returns. The worker takes `encoded`'s layer buffers (they are
-   * transferred: detached here, so `batches` must be copies: toLayerBatches' `copy`) and the promise
-   * settles when it is done with the batch.
+   * Feeds one batch: `encoded` (its words) with `batches`, its layers as toLayerBatches gave them. In
+   * this thread the batches are added before this returns. For the worker they are copied before
+   * this returns (the caller may reuse them at once; `encoded` is left as it was) and the promise
+   * settles when the worker is done with the batch.
    */
   add(stage: "fit" | "encode", encoded: EncodedBatch, batches: readonly LayerBatch[]): Promise<void>;
   fit(dims: readonly number[]): Promise<void>;
@@ -195,7 +197,7 @@ export function localSide(s: SideSettings, linalg: () => Linalg, lap: Lap, threa
       acc.mergeStates(model, envelopes);
     },
     async add(stage, encoded, batches) {
-      await acc.add(stage, batches, encoded, lap);
+      await acc.add(stage, batches, encoded, encoded, lap);
     },
     async fit(dims) {
       acc.fit(dims, lap);
@@ -212,13 +214,22 @@ interface WorkerStart {
 }
 
 /**
- * What the side needs of an EncodedBatch (the rest stays here): toLayerBatches' and wordTable's inputs,
- * and the sites for the parts that read them (tokens: [] when no part reads words or sites).
+ * A padded batch for the side parts that read sites: its small fields by message, its arrays (the
+ * layers, every token site, the masks and word ids) in an ArraySlots slot.
  */
-export type SideBatch = Pick<EncodedBatch, "batch" | "length" | "hidden" | "layers" | "attentionMask" | "specialMask" | "wordIds" | "sentenceIndex" | "tokens" | "sites">;
+interface PaddedBatch {
+  batch: number;
+  length: number;
+  hidden: number;
+  sentenceIndex: number[];
+  tokens: string[][];
+  layers: number;
+  sites: string[];
+  arrays: ArraySlotBatch;
+}
 
 type Request =
-  | { id: number; op: "add"; stage: "fit" | "encode"; encoded: SideBatch }
+  | { id: number; op: "add"; stage: "fit" | "encode"; batch: SlotBatch; words: BatchWords | null; padded: PaddedBatch | null }
   | { id: number; op: "fit"; dims: number[] }
   | { id: number; op: "result"; name: string; input: unknown }
   | { id: number; op: "states" }
@@ -232,17 +243,18 @@ type Body = { [K in Request["op"]]: Omit<Extract<Request, { op: K }>, "id"> }[Re
 type Reply = { id: number; value?: unknown; error?: unknown; timings?: Record<string, number> };
 
 /**
- * The side in a worker thread. Each batch goes over by message, its layer buffers transferred (no
- * copy) and its small per-token arrays copied; the worker splits it into layers itself (phase
- * "split"). Requests run in order; `timings` (if given) receives the worker's seconds per phase,
+ * The side in a worker thread. Each batch's layers go over through shared memory (sideSlots.ts: one
+ * copy here, none there; phase "split" is the worker making its views), its words by message.
+ * Requests run in order; `timings` (if given) receives the worker's seconds per phase,
  * prefixed "side.", when the side closes.
  */
 export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", threads: number | undefined, timings?: Record<string, number>): Side {
   // the options are checked here, so bad ones throw the calling thread's errors before a worker starts
-  const probe = new SideAccumulators(s), needsTokens = probe.needsWords || probe.readsSites, readsSites = probe.readsSites;
+  const probe = new SideAccumulators(s), { needsWords, readsSites } = probe;
   const start: WorkerStart = { positionalArtefactsSide: { settings: s, linalg, threads } };
   const worker = new Worker(__filename, { workerData: start });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  const slots = new SlotPool(), arraySlots = new ArraySlots();
   let next = 0, failure: unknown = null, closed = false;
   const failAll = (err: unknown) => {
     failure ??= err;
@@ -261,27 +273,37 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
   worker.on("exit", (code) => {
     if (!closed || pending.size) failAll(new Error(`runAnalyses: the side worker stopped (exit code ${code}) before its work was done`));
   });
-  const call = <T>(req: Body, transfer: ArrayBuffer[] = []): Promise<T> => {
+  const call = <T>(req: Body): Promise<T> => {
     if (failure) return Promise.reject(failure);
     const id = next++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...req, id }, transfer);
+      worker.postMessage({ ...req, id });
     });
   };
   return {
     keepsFitBatches: false,
     add: (stage, encoded, batches) => {
-      // the layers this thread analyses must not be views of the buffers about to be transferred
-      for (const lb of batches) {
-        if (encoded.layers.some((l) => l.buffer === lb.data.buffer)) return Promise.reject(new TypeError(`workerSide.add: layer ${lb.layer}'s data is a view of the encoder's buffer, which goes to the worker; split with toLayerBatches(encoded, scratch, true)`));
+      let put: ReturnType<SlotPool["put"]>;
+      try {
+        put = slots.put(batches);
+      } catch (err) {
+        return Promise.reject(err);
       }
-      const { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens } = encoded;
-      // the sites (views of the layers' and the graph's other output buffers) only to parts that read them
-      const sites = readsSites ? encoded.sites : undefined;
-      const side: SideBatch = { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens: needsTokens ? tokens : [], sites };
-      const buffers = [...layers, ...Object.values(sites ?? {})].map((a) => a.buffer);
-      return call<void>({ op: "add", stage, encoded: side }, [...new Set(buffers)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
+      const { batch, length, wordIds, sentenceIndex, tokens } = encoded;
+      const words: BatchWords | null = needsWords ? { batch, length, wordIds, sentenceIndex, tokens } : null;
+      let padded: ReturnType<typeof putPadded> | null = null;
+      try {
+        if (readsSites) padded = putPadded(arraySlots, encoded);
+      } catch (err) {
+        put.release();
+        return Promise.reject(err);
+      }
+      // the slots are free again once the worker has answered (or failed, or the call was refused)
+      return call<void>({ op: "add", stage, batch: put.batch, words, padded: padded?.batch ?? null }).finally(() => {
+        put.release();
+        padded?.release();
+      });
     },
     fit: (dims) => call<void>({ op: "fit", dims: [...dims] }),
     result: (name, input) => call<unknown>({ op: "result", name, input }),
@@ -301,6 +323,29 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
   };
 }
 
+/** The padded batch's token sites (hidden_states come as its layers; attn_probs only sinks reads, in the calling thread). */
+function tokenSiteNames(sites: EncodedBatch["sites"]): string[] {
+  return Object.keys(sites ?? {}).filter((n) => !["hidden_states", "attn_probs"].includes(parseSiteName(n).kind));
+}
+
+/** Copies what the site parts read of `enc` into a shared slot; `release` once the worker has answered. */
+function putPadded(slots: ArraySlots, enc: EncodedBatch): { batch: PaddedBatch; release: () => void } {
+  const sites = tokenSiteNames(enc.sites), arrays: SlotArray[] = [...enc.layers, ...sites.map((n) => enc.sites![n]), enc.attentionMask, enc.specialMask, enc.wordIds];
+  const put = slots.put(arrays);
+  const { batch, length, hidden, sentenceIndex, tokens } = enc;
+  return { batch: { batch, length, hidden, sentenceIndex, tokens, layers: enc.layers.length, sites, arrays: put.batch }, release: put.release };
+}
+
+/** The padded batch in the worker: views of its slot, valid until the worker answers. */
+function readPadded(p: PaddedBatch, slots: ArraySlotReader): SiteBatch {
+  const a = slots.read(p.arrays), L = p.layers, S = p.sites.length;
+  return {
+    batch: p.batch, length: p.length, hidden: p.hidden, sentenceIndex: p.sentenceIndex, tokens: p.tokens,
+    layers: a.slice(0, L) as Float32Array[], sites: Object.fromEntries(p.sites.map((n, i) => [n, a[L + i] as Float32Array])),
+    attentionMask: a[L + S] as Uint8Array, specialMask: a[L + S + 1] as Uint8Array, wordIds: a[L + S + 2] as Int32Array,
+  };
+}
+
 /** The worker's loop: one SideAccumulators, requests answered in order. */
 function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtefactsSide"]): void {
   const port = parentPort!;
@@ -312,7 +357,7 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
     t = now;
   };
   let acc: SideAccumulators | null = null;
-  const scratch: Float32Array[] = [];
+  const slots = new SlotReader(), arraySlots = new ArraySlotReader();
   // one thread: the reductions run beside the encoder's own threads
   const reducer = new SiteReducer(settings.reducer, 1), env: SideEnv = { reductions: (enc) => reducer.reductions(enc) };
   let linalg: Promise<Linalg> | null = null;
@@ -322,10 +367,10 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
     t = performance.now();
     switch (m.op) {
       case "add": {
-        // batches the clipped self-similarity replays later get their own buffers; the rest reuse scratch
-        const batches = acc.readsLayers ? toLayerBatches(m.encoded as EncodedBatch, acc.keepsFitBatches && m.stage === "fit" ? undefined : scratch) : [];
+        // batches the clipped self-similarity replays later get copies of their own; the rest are read in place
+        const batches = acc.readsLayers ? slots.read(m.batch, acc.keepsFitBatches && m.stage === "fit") : [];
         lap("split");
-        await acc.add(m.stage, batches, m.encoded, lap);
+        await acc.add(m.stage, batches, m.words, m.padded ? readPadded(m.padded, arraySlots) : null, lap);
         return { id: m.id };
       }
       case "fit":

@@ -6,7 +6,7 @@
  * the batch object: weak, so it keeps no batch alive).
  */
 import { createOrtReducer, jsReducer, type Reducer, type SiteReductions } from "../model/reductions.js";
-import type { EncodedBatch } from "../model/types.js";
+import type { SiteBatch } from "../model/types.js";
 import { tokenSites } from "./siteViews.js";
 
 /** One batch's reductions: every token site's, in tokenSites(batch) order, and the backend that made them. */
@@ -17,19 +17,19 @@ export interface BatchReductions {
 }
 
 /** The reductions of every token site of `enc`, in tokenSites(enc) order, real tokens by the attention mask. */
-export async function reduceSites(reducer: Reducer, enc: EncodedBatch): Promise<BatchReductions> {
+export async function reduceSites(reducer: Reducer, enc: SiteBatch): Promise<BatchReductions> {
   return { backend: reducer.backend, sites: await reducer.reduce(tokenSites(enc).map((v) => ({ data: v.data, width: v.width })), enc.attentionMask) };
 }
 
 /** A pass' reducer: `backend` "onnxruntime" (a small ORT session, `threads` intra-op threads) or "js" (plain TypeScript). */
 export class SiteReducer {
   #reducer: Promise<Reducer> | null = null;
-  readonly #memo = new WeakMap<EncodedBatch, Promise<BatchReductions>>();
+  readonly #memo = new WeakMap<SiteBatch, Promise<BatchReductions>>();
 
   constructor(readonly backend: "onnxruntime" | "js", private readonly threads?: number) {}
 
   /** The batch's reductions, computed on the first call for it. */
-  reductions(enc: EncodedBatch): Promise<BatchReductions> {
+  reductions(enc: SiteBatch): Promise<BatchReductions> {
     let p = this.#memo.get(enc);
     if (!p) {
       this.#reducer ??= this.backend === "js" ? Promise.resolve(jsReducer) : createOrtReducer({ threads: this.threads });

@@ -139,6 +139,9 @@ export interface EncodedBatch {
   sites?: Readonly<Record<string, Float32Array>>;
 }
 
+/** What the site analyses read of an EncodedBatch (massive, norms; the side worker rebuilds this much from shared memory). */
+export type SiteBatch = Pick<EncodedBatch, "batch" | "length" | "hidden" | "layers" | "sites" | "attentionMask" | "specialMask" | "wordIds" | "sentenceIndex" | "tokens">;
+
 /**
  * Kinds of activation site, one naming across families (DESIGN.md §2, "Sites"); a site's name is
  * `${kind}.${layer}`, like Hugging Face's `hidden_states.K`. Block sites have layer 1..L.

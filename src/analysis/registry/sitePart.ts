@@ -1,10 +1,10 @@
-import type { EncodedBatch } from "../../model/types.js";
+import type { SiteBatch } from "../../model/types.js";
 import type { BatchReductions } from "../siteReductions.js";
 import type { SideEnv, SidePart } from "./types.js";
 
 /** A site tally (massive.ts, norms.ts): fed padded batches with their site reductions, merged by state. */
 export interface SiteTally<S, R> {
-  add(enc: EncodedBatch, reductions: BatchReductions): unknown;
+  add(enc: SiteBatch, reductions: BatchReductions): unknown;
   settings(): unknown;
   state(): S;
   mergeState(body: S): unknown;

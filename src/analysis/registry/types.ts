@@ -4,7 +4,7 @@
  * one line in index.ts (ARCHITECTURE.md, "Where to add").
  */
 import type { Encoder } from "../../model/encoder.js";
-import type { EncodedBatch, SiteKind } from "../../model/types.js";
+import type { EncodedBatch, SiteBatch, SiteKind } from "../../model/types.js";
 import type { BatchReductions } from "../siteReductions.js";
 import type { LayerBatch } from "../batch.js";
 import type { Linalg } from "../../numerics/linalg.js";
@@ -100,7 +100,7 @@ export type Lap = (phase: string) => void;
  * whichever part asks first (massive, norms).
  */
 export interface SideEnv {
-  reductions(batch: EncodedBatch): Promise<BatchReductions>;
+  reductions(batch: SiteBatch): Promise<BatchReductions>;
 }
 
 /**
@@ -119,7 +119,7 @@ export interface SidePart {
    * sentences), awaited before the next part: for parts that read activation sites (massive, norms).
    * The side then sends the worker the batch's site buffers and tokens too.
    */
-  addEncoded?(batch: EncodedBatch, lap: Lap): Promise<void>;
+  addEncoded?(batch: SiteBatch, lap: Lap): Promise<void>;
   /** The end of the fit stage: the clipped dims are known. */
   fit(clipDims: readonly number[], lap: Lap): void;
   result(linalg: () => Promise<Linalg>, input: unknown, lap: Lap): Promise<unknown>;
