@@ -5,12 +5,14 @@
  * analysis at a time, so the tree holds no serialized state sets (issue 23: memory). Two nodes combine
  * into fresh accumulators (the registry's own, made as the pass makes them), the left node's states
  * merged first, then the right's: the same state() bodies through the same mergeState in the same
- * order as when nodes were envelopes, so the same bits. Nothing here names an analysis: whatever the
- * registry holds with a state and mergeState takes part.
+ * order as when nodes were envelopes, so the same bits. The arrays in those states stay typed arrays
+ * (HeldArray, numerics/arrays.ts): base64 is made only where a state is written as JSON. Nothing here
+ * names an analysis: whatever the registry holds with a state and mergeState takes part.
  */
 import type { AnalysisDescriptor, Accumulator, AccumulatorState, RunContext } from "./registry/types.js";
 import { SideAccumulators, type SideSettings } from "./side.js";
 import { unwrapState, wrapState, type ModelIdentity, type StateEnvelope } from "./state.js";
+import { held } from "../numerics/arrays.js";
 
 /** A node as plain JSON (a shard file's nodes, onStates). */
 export interface BlockState {
@@ -79,7 +81,8 @@ export function liveParts(spec: SetSpec, local: Map<string, Accumulator>, side: 
       out.push(part(name, () => {
         const st = taken.get(name)!;
         taken.delete(name);
-        return st;
+        // states from the worker crossed a structured clone: their arrays are held again (JSON gives base64)
+        return { settings: st.settings, body: held(st.body) };
       }));
     }
   }

@@ -106,12 +106,14 @@ export class BlockTree<T> {
   }
 
   /**
-   * Replaces every pending node's value by `park(value)` (e.g. moves it to disk while the next block
-   * runs: the pending nodes are what grows with the sample, log2(blocks) of them). `park` must give a
-   * value that combines to the same result, and return an already parked value as it is.
+   * Replaces every pending node's value but the newest `keep` by `park(value)` (e.g. moves it to disk
+   * while the next block runs: the pending nodes are what grows with the sample, log2(blocks) of them;
+   * the newest are the next to combine). `park` must give a value that combines to the same result,
+   * and return an already parked value as it is.
    */
-  async park(park: (value: T) => Promise<T> | T): Promise<void> {
-    for (const node of this.#stack) node.value = await park(node.value);
+  async park(park: (value: T) => Promise<T> | T, keep = 0): Promise<void> {
+    integer(keep, "keep", 0);
+    for (const node of this.#stack.slice(0, Math.max(0, this.#stack.length - keep))) node.value = await park(node.value);
   }
 
   /** The root, once every block is in. */

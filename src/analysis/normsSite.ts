@@ -8,7 +8,7 @@
 import type { EncodedBatch, SiteKind } from "../model/types.js";
 import { bitsFloat, NON_FINITE_BITS } from "../numerics/absHistogram.js";
 import { decodeArray, encodeArray, type EncodedArray } from "../numerics/arrays.js";
-import { centredRowPowers, realRuns, type SiteReductions } from "../model/reductions.js";
+import { centredRowPowers, type SiteReductions } from "../model/reductions.js";
 import { parseSiteName, type TokenSiteView } from "./siteViews.js";
 import { TOKEN_CLASSES } from "./tokenClasses.js";
 
@@ -82,10 +82,10 @@ export class SiteNorms {
   /**
    * Adds the real tokens of one padded site view with its reductions (model/reductions.ts: per row
    * max |a|, argmax, mean, m2, m4; per dim the batch's central moments); `classes` from tokenClasses.
-   * Per token the reductions' figures; per dim one Pébay merge per batch of float64 central sums
-   * computed here (batchMoments), not the reductions' float32 ones: those made the per-dim kurtosis
-   * depend on how sentences were batched (7th digit, and 3e-4 relative on an outlier dim), and results
-   * must not depend on the batching (test/model/batching-exact).
+   * Per token the reductions' figures; per dim one Pébay merge per batch of the reductions' float64
+   * central sums (float32 ones made the per-dim kurtosis depend on how sentences were batched: 7th
+   * digit, and 3e-4 relative on an outlier dim; results must not depend on the batching,
+   * test/model/batching-exact).
    */
   add(enc: EncodedBatch, view: TokenSiteView, red: SiteReductions, classes: Uint8Array): void {
     const { width } = this, n = enc.batch * enc.length, mask = enc.attentionMask;
@@ -109,7 +109,7 @@ export class SiteNorms {
       }
     }
     if (red.n === 0) return;
-    this.#mergeMoments(this.tokens - red.n, red.n, ...batchMoments(view.data, mask, width));
+    this.#mergeMoments(this.tokens - red.n, red.n, red.dimMean, red.dimM2, red.dimM3, red.dimM4);
   }
 
   /** One token: its infinity norm, class tallies, argmax dim and Pearson kurtosis m4 / m2² (its location: the caller). */
@@ -186,48 +186,8 @@ export class SiteNorms {
   }
 }
 
-/** A batch's per-dim moments (float32, from the reductions) or a state's (float64). */
-type Moments = Float32Array | Float64Array;
-
-/**
- * A batch's per-dim mean and central sums M2, M3, M4 over its real rows, in float64: the mean from the
- * column sums, then the centred powers in a second pass (the batch's rows in order, so the same batch
- * gives the same bits).
- */
-export function batchMoments(data: Float32Array, mask: Uint8Array, width: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
-  const { runs, n } = realRuns(mask), mean = columnSums(data, mask, width);
-  for (let j = 0; j < width; ++j) mean[j] /= n;
-  const m2 = new Float64Array(width), m3 = new Float64Array(width), m4 = new Float64Array(width);
-  for (let q = 0; q < runs.length; q += 2) {
-    for (let r = runs[q]; r < runs[q + 1]; ++r) {
-      for (let j = 0, off = r * width; j < width; ++j) {
-        const d = data[off + j] - mean[j], d2 = d * d;
-        m2[j] += d2;
-        m3[j] += d2 * d;
-        m4[j] += d2 * d2;
-      }
-    }
-  }
-  return [mean, m2, m3, m4];
-}
-
-/**
- * Per-dim float64 sums of the real rows (runs of the mask), four rows per read-modify-write of the
- * sums where a run has four (measured 4x faster than one row at a time); float32 pairs add exactly in float64.
- */
-function columnSums(data: Float32Array, mask: Uint8Array, width: number): Float64Array {
-  const sum = new Float64Array(width), { runs } = realRuns(mask);
-  for (let q = 0; q < runs.length; q += 2) {
-    const e = runs[q + 1];
-    let r = runs[q];
-    for (; r + 4 <= e; r += 4) {
-      const a = r * width, b = a + width, c = b + width, d = c + width;
-      for (let j = 0; j < width; ++j) sum[j] += data[a + j] + data[b + j] + (data[c + j] + data[d + j]);
-    }
-    for (; r < e; ++r) for (let j = 0, off = r * width; j < width; ++j) sum[j] += data[off + j];
-  }
-  return sum;
-}
+/** A batch's per-dim moments (the reductions') or a state's: float64. */
+type Moments = Float64Array;
 
 /**
  * A row's m2, m4 about its mean: the reductions' (float32), unless they may have lost the row to

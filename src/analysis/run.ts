@@ -78,7 +78,7 @@ export async function runAnalyses(encoder: Encoder, sentences: string[], opts: R
   return withPass(encoder, sentences, opts, async (plan, pass) => {
     const tree = blockTree(plan, pass);
     for (let b = 0; b < plan.blocks.length; ++b) {
-      await parkPending(pass, tree);
+      await parkPending(plan, pass, tree);
       await tree.push(0, b, await runBlock(plan, pass, b));
     }
     return finish(plan, pass, tree.root());
@@ -99,9 +99,18 @@ export async function withPass<T>(encoder: Encoder, sentences: string[], opts: R
   }
 }
 
-/** Moves the tree's pending nodes to disk (spill.ts) before more blocks run: memory then no longer grows with their number. */
-export async function parkPending(pass: Pass, tree: BlockTree<LiveBlock>): Promise<void> {
-  await tree.park((node) => pass.spill.park(node));
+/**
+ * How many of the newest pending tree nodes stay in memory while the next block runs. At 4096
+ * sentences a block, up to 2 are pending until 7 blocks (about 25,000 sentences), so runs of that size
+ * never touch the disk; past it memory stays at this many nodes however long the sample.
+ */
+export const PENDING_IN_MEMORY = 2;
+
+/** Moves the tree's pending nodes but the newest `keep` to disk (spill.ts) before more blocks run: memory then no longer grows with their number. */
+export async function parkPending(plan: Plan, pass: Pass, tree: BlockTree<LiveBlock>, keep = PENDING_IN_MEMORY): Promise<void> {
+  plan.clock.start();
+  await tree.park((node) => pass.spill.park(node), keep);
+  plan.clock.lap("blocks");
 }
 
 /** The canonical tree over the plan's blocks (blocks.ts), combining block states with fresh accumulators. */

@@ -86,7 +86,7 @@ export async function runShard(encoder: Encoder, sentences: string[], opts: RunO
     if (first > 0 && first < end && fits) await runBlock(plan, pass, 0);
     const tree = blockTree(plan, pass, first);
     for (let b = first; b < end; ++b) {
-      await parkPending(pass, tree);
+      await parkPending(plan, pass, tree);
       await tree.push(0, b, await runBlock(plan, pass, b));
     }
     return {
@@ -122,7 +122,7 @@ export async function mergeShards(encoder: Encoder, sentences: string[], opts: R
       for await (const n of byName.get(name)!.nodes()) {
         const info = shard.nodes[i++];
         if (!info || n.level !== info.level || n.index !== info.index || n.value.states.length !== info.states) throw new RangeError(`${name}: node ${i - 1} is not the one its header lists; the file is damaged: rerun that shard`);
-        await parkPending(pass, tree);
+        await parkPending(plan, pass, tree);
         await tree.push(n.level, n.index, fromStates(n.value));
       }
       if (i !== shard.nodes.length) throw new RangeError(`${name}: ${i} of ${shard.nodes.length} nodes; the file is truncated: rerun that shard`);

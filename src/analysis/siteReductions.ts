@@ -1,8 +1,7 @@
 /**
  * The run's per-batch reductions of every token site (model/reductions.ts): per row |a| max, argmax,
- * mean, m2, m4 and per dim max |a| and central moments, which massive and norms read instead of
- * looping over every value themselves (norms' per-dim central sums it computes itself, in float64:
- * normsSite.ts batchMoments). One reducer per pass, started on first use (a run without
+ * mean, m2, m4 and per dim max |a| and float64 central moments, which massive and norms read instead of
+ * looping over every value themselves. One reducer per pass, started on first use (a run without
  * site analyses starts none), and one reduction per batch however many analyses ask (a memo keyed by
  * the batch object: weak, so it keeps no batch alive).
  */

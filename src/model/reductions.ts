@@ -3,15 +3,16 @@
  * massive and norms analyses need, per real token, the largest |a| and its dim and the row's central
  * moments, and per dim the largest |a| and the centred sums. Two backends with one contract:
  * jsReducer (plain TypeScript, float64 inside: the reference and the fallback) and createOrtReducer
- * (a small ONNX graph run by onnxruntime's CPU kernels, float32 sums: equal to jsReducer within float32
- * rounding, and per dim centred on a two-step mean, so an outlier dim with a large mean and a small
- * spread keeps its M2..M4 to float32 level: dimMean is the mean to float32 rounding). Non-finite values are never hidden: a row (a dim) holding a NaN has absMax (dimAbsMax)
- * NaN, one holding ±Infinity has Infinity or NaN; its argMax is then some dim of the row (backends differ).
- * Cost (bench/reductions.ts, all-MiniLM-L6-v2's 7 layers, 2-core machine under heavy contention):
- * onnxruntime about 6 ns of CPU per value (the graph's 18 kernels about 4 ns, ArgMax and the per-dim
- * ReduceMax the dearest; the rest copying the real rows out), jsReducer about 8.5-10 ns.
+ * (the per-row figures and the per-dim max |a| from a small ONNX graph run by onnxruntime's CPU
+ * kernels, float32 sums: equal to jsReducer within float32 rounding). The per-dim mean and centred
+ * sums M2..M4 are float64 in both (dimMoments, plain TypeScript): float32 ones made norms' per-dim
+ * kurtosis depend on how the sentences were batched (7th digit; test/model/batching-exact), and here they
+ * cost one pass for the sums and one for the centred powers, four rows per read-modify-write of the
+ * per-dim sums (measured 2.2x faster than one row at a time). Non-finite values are never hidden: a row
+ * (a dim) holding a NaN has absMax (dimAbsMax) NaN, one holding ±Infinity has Infinity or NaN; its
+ * argMax is then some dim of the row (backends differ).
  */
-import { buildReductionGraph, DIM_OUTPUTS, ROW_OUTPUTS } from "./onnx/reductionGraph.js";
+import { buildReductionGraph, ROW_OUTPUTS } from "./onnx/reductionGraph.js";
 import { KernelSession } from "./session.js";
 
 /** One token site of one padded batch: data [rows x width], rows = batch x length. */
@@ -24,8 +25,8 @@ export interface SiteReductions {
   absMax: Float32Array; argMax: Int32Array;
   /** Per row (padding rows: 0): mean over dims, m2 = mean_j (a - mean)^2, m4 = mean_j (a - mean)^4. */
   mean: Float32Array; m2: Float32Array; m4: Float32Array;
-  /** Over the real rows: their count, and per dim max |a|, mean, and centred sums M2 = sum (a - mean)^2, M3, M4 (0 when n = 0). */
-  n: number; dimAbsMax: Float32Array; dimMean: Float32Array; dimM2: Float32Array; dimM3: Float32Array; dimM4: Float32Array;
+  /** Over the real rows: their count, and per dim max |a|, and (float64) the mean and centred sums M2 = sum (a - mean)^2, M3, M4 (0 when n = 0). */
+  n: number; dimAbsMax: Float32Array; dimMean: Float64Array; dimM2: Float64Array; dimM3: Float64Array; dimM4: Float64Array;
 }
 
 export interface Reducer {
@@ -49,10 +50,10 @@ export function checkReduceInputs(inputs: readonly ReduceInput[], mask: Uint8Arr
 
 /** All-zero reductions of `rows` rows (every output array allocated). */
 export function emptyReductions(rows: number, width: number): SiteReductions {
-  const r = () => new Float32Array(rows), d = () => new Float32Array(width);
+  const r = () => new Float32Array(rows), d = () => new Float64Array(width);
   return {
     rows, width, absMax: r(), argMax: new Int32Array(rows), mean: r(), m2: r(), m4: r(),
-    n: 0, dimAbsMax: d(), dimMean: d(), dimM2: d(), dimM3: d(), dimM4: d(),
+    n: 0, dimAbsMax: new Float32Array(width), dimMean: d(), dimM2: d(), dimM3: d(), dimM4: d(),
   };
 }
 
@@ -85,36 +86,62 @@ export function centredRowPowers(x: Float32Array, off: number, width: number, me
   return [m2 / width, m4 / width];
 }
 
-/** Per-dim max |a|, mean and centred sums over the real rows (two passes). */
+/** Per-dim max |a| over the real rows (NaN where the dim's mean is: a comparison skips a NaN), then dimMoments. */
 function reduceDims(x: Float32Array, width: number, mask: Uint8Array, out: SiteReductions): void {
-  const sum = new Float64Array(width), max = new Float64Array(width);
-  let n = 0;
-  for (let r = 0; r < mask.length; ++r) {
-    if (!mask[r]) continue;
-    n++;
-    for (let j = 0, off = r * width; j < width; ++j) {
-      const a = x[off + j], b = Math.abs(a);
-      sum[j] += a;
-      if (b > max[j]) max[j] = b;
+  const max = new Float64Array(width), real = realRuns(mask);
+  for (let q = 0; q < real.runs.length; q += 2) {
+    for (let r = real.runs[q]; r < real.runs[q + 1]; ++r) {
+      for (let j = 0, off = r * width; j < width; ++j) {
+        const b = Math.abs(x[off + j]);
+        if (b > max[j]) max[j] = b;
+      }
     }
   }
+  dimMoments(x, width, real, out);
+  for (let j = 0; j < width; ++j) out.dimAbsMax[j] = Number.isNaN(out.dimMean[j]) ? NaN : max[j];
+}
+
+/**
+ * Per dim over the real rows (`real`: realRuns of the mask): n, the float64 mean, then the centred sums
+ * M2, M3, M4 in a second pass, four rows at a time where a run has four (the batch's rows in order, so
+ * the same batch gives the same bits). A NaN (or both infinities) in a dim makes its mean NaN.
+ */
+export function dimMoments(x: Float32Array, width: number, real: { runs: readonly number[]; n: number }, out: SiteReductions): void {
+  const { runs, n } = real, mean = out.dimMean, m2 = out.dimM2, m3 = out.dimM3, m4 = out.dimM4;
   out.n = n;
   if (n === 0) return;
-  const mean = sum.map((s) => s / n), m2 = new Float64Array(width), m3 = new Float64Array(width), m4 = new Float64Array(width);
-  for (let r = 0; r < mask.length; ++r) {
-    if (!mask[r]) continue;
-    for (let j = 0, off = r * width; j < width; ++j) {
-      const c = x[off + j] - mean[j], c2 = c * c;
-      m2[j] += c2;
-      m3[j] += c2 * c;
-      m4[j] += c2 * c2;
+  for (let q = 0; q < runs.length; q += 2) {
+    const e = runs[q + 1];
+    let r = runs[q];
+    for (; r + 4 <= e; r += 4) {
+      const a = r * width, b = a + width, c = b + width, d = c + width;
+      for (let j = 0; j < width; ++j) mean[j] += x[a + j] + x[b + j] + (x[c + j] + x[d + j]);
+    }
+    for (; r < e; ++r) for (let j = 0, off = r * width; j < width; ++j) mean[j] += x[off + j];
+  }
+  for (let j = 0; j < width; ++j) mean[j] /= n;
+  for (let q = 0; q < runs.length; q += 2) {
+    const e = runs[q + 1];
+    let r = runs[q];
+    for (; r + 4 <= e; r += 4) {
+      const a = r * width, b = a + width, c = b + width, d = c + width;
+      for (let j = 0; j < width; ++j) {
+        const u = mean[j], da = x[a + j] - u, db = x[b + j] - u, dc = x[c + j] - u, dd = x[d + j] - u;
+        const a2 = da * da, b2 = db * db, c2 = dc * dc, d2 = dd * dd;
+        m2[j] += a2 + b2 + (c2 + d2);
+        m3[j] += a2 * da + b2 * db + (c2 * dc + d2 * dd);
+        m4[j] += a2 * a2 + b2 * b2 + (c2 * c2 + d2 * d2);
+      }
+    }
+    for (; r < e; ++r) {
+      for (let j = 0, off = r * width; j < width; ++j) {
+        const dj = x[off + j] - mean[j], d2 = dj * dj;
+        m2[j] += d2;
+        m3[j] += d2 * dj;
+        m4[j] += d2 * d2;
+      }
     }
   }
-  for (let j = 0; j < width; ++j) out.dimAbsMax[j] = Number.isNaN(mean[j]) ? NaN : max[j];
-  out.dimMean.set(mean);
-  out.dimM2.set(m2);
-  out.dimM3.set(m3);
-  out.dimM4.set(m4);
 }
 
 /** The reductions of one site in plain TypeScript (float64 sums). */
@@ -125,7 +152,7 @@ export function reduceSiteJs({ data, width }: ReduceInput, mask: Uint8Array): Si
   return out;
 }
 
-/** Plain TypeScript, float64 inside, float32 out: the reference and the fallback. */
+/** Plain TypeScript, float64 inside (per-row figures rounded to float32): the reference and the fallback. */
 export const jsReducer: Reducer = {
   backend: "js",
   async reduce(inputs, mask) {
@@ -188,10 +215,14 @@ function stackRealRows(inputs: readonly ReduceInput[], group: readonly number[],
   return out;
 }
 
-/** One group of same-width sites through the graph; each site's per-real-row outputs scattered back to its rows. */
-async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[], group: readonly number[], mask: Uint8Array, { runs, n }: { runs: number[]; n: number }, scratch: { buffer: Float32Array }, out: SiteReductions[]): Promise<void> {
-  const { width } = inputs[group[0]], k = group.length;
-  const o = await session.run({ X: { type: "float32", data: stackRealRows(inputs, group, runs, n, scratch), dims: [k, n, width] } }, [...ROW_OUTPUTS, ...DIM_OUTPUTS]);
+/**
+ * One group of same-width sites through the graph; each site's per-real-row outputs scattered back to
+ * its rows, its per-dim max |a| taken from the graph (NaN where dimMoments' mean is: ReduceMax skips
+ * a NaN that is not first) and its per-dim moments from dimMoments.
+ */
+async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[], group: readonly number[], mask: Uint8Array, real: { runs: number[]; n: number }, scratch: { buffer: Float32Array }, out: SiteReductions[]): Promise<void> {
+  const { width } = inputs[group[0]], k = group.length, { runs, n } = real;
+  const o = await session.run({ X: { type: "float32", data: stackRealRows(inputs, group, runs, n, scratch), dims: [k, n, width] } }, [...ROW_OUTPUTS, "dimAbsMax"]);
   const rows = [o.absMax.data, o.argMax.data, o.mean.data, o.m2.data, o.m4.data];
   group.forEach((index, s) => {
     const r = emptyReductions(mask.length, width), dest = [r.absMax, r.argMax, r.mean, r.m2, r.m4];
@@ -200,13 +231,9 @@ async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[
       for (let q = 0; q < rows.length; ++q) dest[q][row] = rows[q][i];
       i++;
     }
-    r.n = n;
-    const dims = (key: (typeof DIM_OUTPUTS)[number]) => o[key].data.subarray(s * width, (s + 1) * width);
-    r.dimAbsMax.set(dims("dimAbsMax"));
-    r.dimMean.set(dims("dimMean"));
-    r.dimM2.set(dims("dimM2"));
-    r.dimM3.set(dims("dimM3"));
-    r.dimM4.set(dims("dimM4"));
+    dimMoments(inputs[index].data, width, real, r);
+    const max = o.dimAbsMax.data.subarray(s * width, (s + 1) * width);
+    for (let j = 0; j < width; ++j) r.dimAbsMax[j] = Number.isNaN(r.dimMean[j]) ? NaN : max[j];
     out[index] = r;
   });
 }
