@@ -8,9 +8,10 @@
  * With --shard K/N (and --analyses) the process runs shard K of N (runShard: whole blocks of the
  * sample, blocks.ts) instead of the whole run, as `artefacts analyze --shard` does. The line says how
  * many blocks the sample has; with --state-size (or --shard) also the size of one full state set (JSON
- * of every envelope). The pending nodes of the block tree wait on disk (analysis/spill.ts), so what
- * the pass holds in memory is the current block's accumulators and, while two nodes combine, one more
- * set: not a number of sets that grows with the sample.
+ * of every envelope). The newest 2 pending nodes of the block tree stay in memory and older ones wait
+ * on disk (analysis/spill.ts), so what the pass holds in memory is the current block's accumulators,
+ * at most 2 pending nodes and, while two nodes combine, one more set: not a number of sets that grows
+ * with the sample.
  *
  * n past the default corpus (about 200,000 sentences): the corpus is cycled, each cycle reshuffled
  * with the next seed (sentences.ts, cycleRule); the line gives `distinct`.

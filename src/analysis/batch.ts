@@ -29,11 +29,8 @@ export interface LayerBatch {
  * copies are then views into them, valid only until the next call with the same scratch. For a
  * caller that consumes each batch before encoding the next (runAnalyses): it saves allocating and
  * page-faulting a fresh tokens x hidden array per layer and batch.
- *
- * `copy` (default false): every layer's `data` is a copy, dense batches too, so the encoder's
- * buffers are free once this returns (runAnalyses then transfers them to its side worker).
  */
-export function toLayerBatches(encoded: EncodedBatch, scratch?: Float32Array[], copy = false): LayerBatch[] {
+export function toLayerBatches(encoded: EncodedBatch, scratch?: Float32Array[]): LayerBatch[] {
   const { batch, length, hidden, attentionMask, specialMask, wordIds, sentenceIndex } = encoded;
   let tokens = 0;
   for (let i = 0; i < attentionMask.length; ++i) tokens += attentionMask[i];
@@ -62,15 +59,14 @@ export function toLayerBatches(encoded: EncodedBatch, scratch?: Float32Array[], 
   const dense = tokens === batch * length;
   return encoded.layers.map((layerData, layer) => {
     let data: Float32Array;
-    if (dense && !copy) data = layerData;
+    if (dense) data = layerData;
     else {
       if (scratch) {
         // grown only to a new largest batch: a fixed cost of one largest batch per layer
         if (!scratch[layer] || scratch[layer].length < tokens * hidden) scratch[layer] = new Float32Array(tokens * hidden);
         data = scratch[layer].subarray(0, tokens * hidden);
       } else data = new Float32Array(tokens * hidden);
-      if (dense) data.set(layerData);
-      else for (let j = 0; j < runs.length; j += 3) data.set(layerData.subarray(runs[j] * hidden, runs[j + 1] * hidden), runs[j + 2] * hidden);
+      for (let j = 0; j < runs.length; j += 3) data.set(layerData.subarray(runs[j] * hidden, runs[j + 1] * hidden), runs[j + 2] * hidden);
     }
     return { layer, dim: hidden, data, special, position, sentence, word };
   });

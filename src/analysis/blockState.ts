@@ -12,7 +12,7 @@
 import type { AnalysisDescriptor, Accumulator, AccumulatorState, RunContext } from "./registry/types.js";
 import { SideAccumulators, type SideSettings } from "./side.js";
 import { unwrapState, wrapState, type ModelIdentity, type StateEnvelope } from "./state.js";
-import { held } from "../numerics/arrays.js";
+import { handOver, held } from "../numerics/arrays.js";
 
 /** A node as plain JSON (a shard file's nodes, onStates). */
 export interface BlockState {
@@ -28,6 +28,8 @@ export interface BlockState {
 export interface NodePart {
   readonly analysis: string;
   take(): StateEnvelope;
+  /** Whether the envelope take() gives is held by nobody else (its arrays may be handed over to a merge). */
+  readonly own?: boolean;
 }
 
 /** A node in memory: the counts, and every stateful analysis' part in registry order (null once taken). */
@@ -63,7 +65,7 @@ export function liveParts(spec: SetSpec, local: Map<string, Accumulator>, side: 
   const taken = new Map(sideStates.map((x) => [x.name, x.state]));
   const out: NodePart[] = [];
   const part = (analysis: string, state: () => AccumulatorState): NodePart => ({
-    analysis,
+    analysis, own: true,
     take: () => {
       const st = state();
       return wrapState(analysis, spec.model, st.settings, st.body);
@@ -89,14 +91,19 @@ export function liveParts(spec: SetSpec, local: Map<string, Accumulator>, side: 
   return out;
 }
 
-/** Takes every part of `block` in order, emptying its slot before `each` sees the envelope. */
-export function drain(block: LiveBlock, each: (e: StateEnvelope) => void): void {
+/** Takes every part of `block` in order, emptying its slot before `each` sees the envelope (and whether it is held by nobody else). */
+export function drain(block: LiveBlock, each: (e: StateEnvelope, own: boolean) => void): void {
   for (let i = 0; i < block.parts.length; ++i) {
     const p = block.parts[i];
     if (!p) throw new RangeError(`block state: part ${i} was already taken; a tree node is consumed once`);
     block.parts[i] = null;
-    each(p.take());
+    each(p.take(), p.own === true);
   }
+}
+
+/** Merges a node's envelope into `set`, its arrays handed over (not copied) when nobody else holds it. */
+export function mergeInto(set: MergedSet, e: StateEnvelope, own: boolean): void {
+  set.merge([own ? handOver(e) : e]);
 }
 
 /** A live node as plain JSON (its parts taken). */
@@ -164,7 +171,7 @@ export function combineBlocks(spec: SetSpec, clipDims: readonly number[], left: 
   const names = (b: LiveBlock) => b.parts.map((p) => p?.analysis).join(",");
   if (names(left) !== names(right)) throw new RangeError(`block states: analyses ${names(left)} and ${names(right)} differ; merge states of runs with the same --only`);
   const set = new MergedSet(spec, clipDims, true);
-  drain(left, (e) => set.merge([e]));
-  drain(right, (e) => set.merge([e]));
+  drain(left, (e, own) => mergeInto(set, e, own));
+  drain(right, (e, own) => mergeInto(set, e, own));
   return set.node({ sentences: left.sentences + right.sentences, tokens: left.tokens + right.tokens, truncated: left.truncated + right.truncated });
 }

@@ -20,7 +20,8 @@ import { stateIdentity } from "./state.js";
 import { SiteReducer } from "./siteReductions.js";
 import { localSide, SideAccumulators, workerSide, type Side, type SideSettings } from "./side.js";
 import { BlockTree, blockRanges, type BlockRange } from "./blocks.js";
-import { combineBlocks, drain, isSide, liveParts, localAccumulators, MergedSet, toStates, type LiveBlock, type SetSpec } from "./blockState.js";
+import { combineBlocks, drain, isSide, liveParts, localAccumulators, MergedSet, mergeInto, toStates, type LiveBlock, type SetSpec } from "./blockState.js";
+import { handOver } from "../numerics/arrays.js";
 import type { StateEnvelope } from "./state.js";
 import { Spill } from "./spill.js";
 
@@ -155,7 +156,8 @@ export async function finish(plan: Plan, pass: Pass, root: LiveBlock): Promise<A
   }
   plan.clock.start();
   const set = new MergedSet(pass.spec, plan.clip.dims, false), side: StateEnvelope[] = [];
-  drain(root, (e) => (isSide(pass.spec, e.analysis) ? side.push(e) : set.merge([e])));
+  // onStates' caller may keep the states: their arrays are copied, not handed over, when merged
+  drain(root, (e, own) => (isSide(pass.spec, e.analysis) ? side.push(own ? handOver(e) : e) : mergeInto(set, e, own)));
   pass.local = set.local;
   await pass.side?.load(plan.clip.dims, pass.spec.model, side);
   plan.clock.lap("blocks");
@@ -231,7 +233,7 @@ async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, sta
   const encAdders = [...pass.local.values()].filter((a) => a.addEncoded);
   // The fit sentences' layer batches wait here until their stage ends (memory bounded by the fit
   // sample, not the corpus); the others reuse `scratch` (every accumulator copies what it keeps).
-  // With the side worker every layer is copied: the encoder's buffers go to the worker.
+  // The side worker gets its own copy of each batch (side.ts), taken before the adders below run.
   const keepFit = stage === "fit" && (plan.needs.has("fitBatches") || (side?.keepsFitBatches ?? false));
   const fitBatches: LayerBatch[] = [], scratch: Float32Array[] = [], inflight: Promise<void>[] = [];
   clock.start();
@@ -241,13 +243,14 @@ async function encodeStage(plan: Plan, pass: Pass, from: number, to: number, sta
     const enc = from === 0 ? raw : { ...raw, sentenceIndex: raw.sentenceIndex.map((i) => i + from) };
     for (let b = 0; b < enc.batch; ++b) if (enc.truncated[b]) pass.truncated++;
     for (const t of enc.tokenCounts) pass.tokens += t;
-    const layerBatches = toLayerBatches(enc, keepFit ? undefined : scratch, inWorker);
+    const layerBatches = toLayerBatches(enc, keepFit ? undefined : scratch);
     clock.lap("split");
-    // whole batches (sites, token strings) first: the side worker takes the encoder's buffers below
+    // whole batches (sites, token strings) first
     for (const a of encAdders) await a.addEncoded!(enc);
     if (stage === "fit" && plan.needs.has("fitBatches")) fitBatches.push(...layerBatches);
     // in a worker the side runs now, beside the loop below; in this thread, after it
     if (inWorker) inflight.push(later(side!.add(stage, enc, layerBatches)));
+    if (inWorker) clock.lap("split");
     for (const lb of layerBatches) for (const a of adders) a.add!(lb);
     for (const a of adders) if (a.idle) await a.idle();
     if (!inWorker && side) await side.add(stage, enc, layerBatches);

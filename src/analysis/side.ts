@@ -2,7 +2,8 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 import { performance } from "node:perf_hooks";
 import type { EncodedBatch } from "../model/types.js";
 import { createOrtLinalg } from "../model/linalg.js";
-import { toLayerBatches, wordTable, type LayerBatch } from "./batch.js";
+import { wordTable, type LayerBatch } from "./batch.js";
+import { SlotPool, SlotReader, type SlotBatch } from "./sideSlots.js";
 import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { descriptor } from "./registry/index.js";
 import type { AccumulatorState, Lap, SideCommon, SidePart } from "./registry/types.js";
@@ -12,10 +13,10 @@ import { unwrapState, type ModelIdentity, type StateEnvelope } from "./state.js"
  * The side: the analyses whose descriptor has a `side` property (registry/types.ts), run beside the
  * others. They read nothing but the layer batches (and the batch's words), and their results need
  * only plain JSON from the calling thread (the outlier dims, the anisotropy numbers), so a worker
- * thread can run them while the calling thread runs the rest on the same batches. The worker gets
- * each encoded batch's layer buffers by transfer (no copy; the calling thread has split the batch
- * into its own copies first) and splits them itself. Either way each accumulator sees the same
- * batches in the same order: the same bits (tested); only the wall time differs.
+ * thread can run them while the calling thread runs the rest on the same batches. The worker reads
+ * each batch's layers from shared memory the calling thread copied them into (sideSlots.ts).
+ * Either way each accumulator sees the same batches in the same order: the same bits (tested); only
+ * the wall time differs.
  */
 export interface SideSettings extends SideCommon {
   /** The side analyses, by registry name, with their descriptors' settings (plain JSON). */
@@ -118,14 +119,14 @@ export class SideAccumulators {
 export interface Side {
   /**
    * True when the caller's fit-stage layer batches must stay valid until fit() (a part replays
-   * them); false for the worker, which splits and keeps its own.
+   * them); false for the worker, which copies and keeps its own.
    */
   readonly keepsFitBatches: boolean;
   /**
-   * Feeds one batch: `encoded` with `batches`, its layers as toLayerBatches gave them. In this thread
-   * the batches are added before this returns. The worker takes `encoded`'s layer buffers (they are
-   * transferred: detached here, so `batches` must be copies: toLayerBatches' `copy`) and the promise
-   * settles when it is done with the batch.
+   * Feeds one batch: `encoded` (its words) with `batches`, its layers as toLayerBatches gave them. In
+   * this thread the batches are added before this returns. For the worker they are copied before
+   * this returns (the caller may reuse them at once; `encoded` is left as it was) and the promise
+   * settles when the worker is done with the batch.
    */
   add(stage: "fit" | "encode", encoded: EncodedBatch, batches: readonly LayerBatch[]): Promise<void>;
   fit(dims: readonly number[]): Promise<void>;
@@ -181,11 +182,8 @@ interface WorkerStart {
   positionalArtefactsSide: { settings: SideSettings; linalg: "onnxruntime" | "js"; threads?: number };
 }
 
-/** What the worker needs of an EncodedBatch (the rest stays here): toLayerBatches' and wordTable's inputs. */
-type SideBatch = Pick<EncodedBatch, "batch" | "length" | "hidden" | "layers" | "attentionMask" | "specialMask" | "wordIds" | "sentenceIndex" | "tokens">;
-
 type Request =
-  | { id: number; op: "add"; stage: "fit" | "encode"; encoded: SideBatch }
+  | { id: number; op: "add"; stage: "fit" | "encode"; batch: SlotBatch; words: BatchWords | null }
   | { id: number; op: "fit"; dims: number[] }
   | { id: number; op: "result"; name: string; input: unknown }
   | { id: number; op: "states" }
@@ -199,9 +197,9 @@ type Body = { [K in Request["op"]]: Omit<Extract<Request, { op: K }>, "id"> }[Re
 type Reply = { id: number; value?: unknown; error?: unknown; timings?: Record<string, number> };
 
 /**
- * The side in a worker thread. Each batch goes over by message, its layer buffers transferred (no
- * copy) and its small per-token arrays copied; the worker splits it into layers itself (phase
- * "split"). Requests run in order; `timings` (if given) receives the worker's seconds per phase,
+ * The side in a worker thread. Each batch's layers go over through shared memory (sideSlots.ts: one
+ * copy here, none there; phase "split" is the worker making its views), its words by message.
+ * Requests run in order; `timings` (if given) receives the worker's seconds per phase,
  * prefixed "side.", when the side closes.
  */
 export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", threads: number | undefined, timings?: Record<string, number>): Side {
@@ -210,6 +208,7 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
   const start: WorkerStart = { positionalArtefactsSide: { settings: s, linalg, threads } };
   const worker = new Worker(__filename, { workerData: start });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  const slots = new SlotPool();
   let next = 0, failure: unknown = null, closed = false;
   const failAll = (err: unknown) => {
     failure ??= err;
@@ -228,24 +227,27 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
   worker.on("exit", (code) => {
     if (!closed || pending.size) failAll(new Error(`runAnalyses: the side worker stopped (exit code ${code}) before its work was done`));
   });
-  const call = <T>(req: Body, transfer: ArrayBuffer[] = []): Promise<T> => {
+  const call = <T>(req: Body): Promise<T> => {
     if (failure) return Promise.reject(failure);
     const id = next++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...req, id }, transfer);
+      worker.postMessage({ ...req, id });
     });
   };
   return {
     keepsFitBatches: false,
     add: (stage, encoded, batches) => {
-      // the layers this thread analyses must not be views of the buffers about to be transferred
-      for (const lb of batches) {
-        if (encoded.layers.some((l) => l.buffer === lb.data.buffer)) return Promise.reject(new TypeError(`workerSide.add: layer ${lb.layer}'s data is a view of the encoder's buffer, which goes to the worker; split with toLayerBatches(encoded, scratch, true)`));
+      let put: ReturnType<SlotPool["put"]>;
+      try {
+        put = slots.put(batches);
+      } catch (err) {
+        return Promise.reject(err);
       }
-      const { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens } = encoded;
-      const side: SideBatch = { batch, length, hidden, layers, attentionMask, specialMask, wordIds, sentenceIndex, tokens: needsWords ? tokens : [] };
-      return call<void>({ op: "add", stage, encoded: side }, [...new Set(layers.map((l) => l.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
+      const { batch, length, wordIds, sentenceIndex, tokens } = encoded;
+      const words: BatchWords | null = needsWords ? { batch, length, wordIds, sentenceIndex, tokens } : null;
+      // the slot is free again once the worker has answered (or failed, or the call was refused)
+      return call<void>({ op: "add", stage, batch: put.batch, words }).finally(put.release);
     },
     fit: (dims) => call<void>({ op: "fit", dims: [...dims] }),
     result: (name, input) => call<unknown>({ op: "result", name, input }),
@@ -276,7 +278,7 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
     t = now;
   };
   let acc: SideAccumulators | null = null;
-  const scratch: Float32Array[] = [];
+  const slots = new SlotReader();
   let linalg: Promise<Linalg> | null = null;
   const getLinalg = () => (linalg ??= kind === "js" ? Promise.resolve(jsLinalg) : createOrtLinalg({ threads }));
   const handle = async (m: Request): Promise<Reply> => {
@@ -284,10 +286,10 @@ function serve({ settings, linalg: kind, threads }: WorkerStart["positionalArtef
     t = performance.now();
     switch (m.op) {
       case "add": {
-        // batches the clipped self-similarity replays later get their own buffers; the rest reuse scratch
-        const batches = toLayerBatches(m.encoded as EncodedBatch, acc.keepsFitBatches && m.stage === "fit" ? undefined : scratch);
+        // batches the clipped self-similarity replays later get copies of their own; the rest are read in place
+        const batches = slots.read(m.batch, acc.keepsFitBatches && m.stage === "fit");
         lap("split");
-        acc.add(m.stage, batches, m.encoded, lap);
+        acc.add(m.stage, batches, m.words, lap);
         return { id: m.id };
       }
       case "fit":

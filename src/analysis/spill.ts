@@ -40,7 +40,7 @@ export class Spill {
       } catch (err) {
         throw new Error(`block tree: cannot write a pending node's state to ${file} (${(err as Error).message}); set TMPDIR to a folder with room (about the size of one state set per pending node)`);
       }
-      parts.push({ analysis: e.analysis, take: () => readPart(file) });
+      parts.push({ analysis: e.analysis, take: () => readPart(file), own: true });
     });
     const out: LiveBlock = { sentences: block.sentences, tokens: block.tokens, truncated: block.truncated, parts };
     this.#parked.add(out);

@@ -1,7 +1,8 @@
 /**
  * Accumulator state on disk or over the wire: a versioned JSON envelope naming the analysis, the
  * model (its identity and file hashes) and the settings the accumulator was made with; typed arrays
- * inside travel as base64 (`{ dtype, base64 }`). Reading checks all four and refuses a mismatch
+ * inside are held as they are in memory and travel as base64 (`{ dtype, base64 }`) in JSON
+ * (numerics/arrays.ts). Reading checks all four and refuses a mismatch
  * with the field, both values and the fix: a state only merges into an accumulator of the same
  * analysis, model, settings and format version.
  */

@@ -46,6 +46,21 @@ export function encodeArray(a: Typed): EncodedArray {
   return new HeldArray(dtype, a.slice());
 }
 
+/** Held arrays whose next decode may return the array itself (handOver). */
+const handed = new WeakSet<HeldArray>();
+
+/**
+ * Marks every held array in `value` as handed over: the next decodeArray of each returns its array
+ * itself, not a copy (later ones copy). Only for a state nobody else holds (a block tree node's part,
+ * taken once and merged once, blockState.ts): whoever decodes it may keep and change the array.
+ */
+export function handOver<T>(value: T): T {
+  if (value instanceof HeldArray) handed.add(value);
+  else if (Array.isArray(value)) for (const x of value) handOver(x);
+  else if (value !== null && typeof value === "object" && !ArrayBuffer.isView(value)) for (const x of Object.values(value)) handOver(x);
+  return value;
+}
+
 /** The typed array of a held array, or of one that crossed a structured clone (`{ dtype, data }`); null for anything else. */
 function heldData(e: { dtype?: unknown; data?: unknown }): Typed | null {
   return e instanceof HeldArray || (e.data !== undefined && dtypeOf(e.data) === e.dtype) ? (e.data as Typed) : null;
@@ -53,7 +68,8 @@ function heldData(e: { dtype?: unknown; data?: unknown }): Typed | null {
 
 /**
  * Decodes `x` (at `where`, for the error) as a `dtype` array of `length` elements (when given): a held
- * array or `{ dtype, base64 }`. Always a fresh array (the caller may keep and change it).
+ * array or `{ dtype, base64 }`. A fresh array (the caller may keep and change it), or a handed-over
+ * one's own (handOver).
  */
 export function decodeArray<D extends Dtype>(x: unknown, dtype: D, where: string, length?: number): InstanceType<(typeof TYPES)[D]> {
   const e = x as (Partial<EncodedArray> & { data?: unknown }) | null;
@@ -63,7 +79,7 @@ export function decodeArray<D extends Dtype>(x: unknown, dtype: D, where: string
   }
   const T = TYPES[dtype];
   let out: InstanceType<(typeof TYPES)[D]>;
-  if (held) out = held.slice() as InstanceType<(typeof TYPES)[D]>;
+  if (held) out = (e instanceof HeldArray && handed.delete(e) ? held : held.slice()) as InstanceType<(typeof TYPES)[D]>;
   else {
     const bytes = Buffer.from(e!.base64!, "base64");
     if (bytes.length % T.BYTES_PER_ELEMENT !== 0) throw new RangeError(`state ${where}: ${bytes.length} bytes is not a whole number of ${dtype} values; the state is truncated`);

@@ -6,7 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { drain, liveParts, toStates, fromStates, type LiveBlock, type SetSpec } from "../../src/analysis/blockState.js";
+import { combineBlocks, drain, liveParts, toStates, fromStates, type LiveBlock, type SetSpec } from "../../src/analysis/blockState.js";
+import { decodeArray, encodeArray, type HeldArray } from "../../src/numerics/arrays.js";
 import type { Accumulator, AnalysisDescriptor } from "../../src/analysis/registry/types.js";
 
 const model = { model: "m", files: [] };
@@ -34,4 +35,47 @@ test("a live node's parts come in registry order, each accumulator let go when i
   const again = fromStates(json);
   assert.deepEqual(toStates(again).states, json.states);
   assert.throws(() => toStates(again), /already taken/);
+});
+
+/** A minimal accumulator that keeps the array it decodes from a state and changes it (as an accumulator may). */
+class Keeper implements Accumulator {
+  kept: Float64Array | null = null;
+  result() {
+    return undefined;
+  }
+  state() {
+    return { settings: null, body: { a: encodeArray(this.kept ?? Float64Array.from([0, 0])) } };
+  }
+  mergeState(body: unknown) {
+    const a = decodeArray((body as { a: unknown }).a, "float64", "keeper");
+    if (this.kept) for (let i = 0; i < a.length; ++i) this.kept[i] += a[i];
+    else this.kept = a;
+    this.kept[0] += 100;
+  }
+}
+
+test("a combine hands a live node's arrays over to the merge (no copy) but copies those of a node it does not own (read from JSON or handed in)", () => {
+  const keeperSpec = { base: {}, analyses: [{ ...analysis("k"), create: () => new Keeper() }], side: null, model } as unknown as SetSpec;
+  const live = (v: number): LiveBlock => {
+    const k = new Keeper();
+    k.kept = Float64Array.from([v, v]);
+    return { sentences: 1, tokens: 1, truncated: 0, parts: liveParts(keeperSpec, new Map([["k", k]]), null, []) };
+  };
+  const bodies: { a: HeldArray }[] = [];
+  const watch = (node: LiveBlock) => ({ ...node, parts: node.parts.map((p) => p && { ...p, take: () => {
+    const e = p.take();
+    bodies.push(e.body as { a: HeldArray });
+    return e;
+  } }) });
+  const sum = (b: LiveBlock) => [...(toStates(b).states[0].body as { a: HeldArray }).a.data];
+  assert.deepEqual(live(1).parts.map((p) => p?.own), [true]);
+  // a node handed in (as mergeShards' in-memory shards are), merged first (its array kept and changed): its envelope stays as it was
+  const env = toStates(live(5)), text = JSON.stringify(env);
+  const foreign = fromStates(env);
+  assert.deepEqual(foreign.parts.map((p) => p?.own === true), [false]);
+  assert.deepEqual(sum(combineBlocks(keeperSpec, [], foreign, live(1))), [206, 6]);
+  assert.equal(JSON.stringify(env), text, "the merge changed a state it does not own");
+  // a live node merged first: its array is the one the merge keeps (+100 twice), not a copy
+  assert.deepEqual(sum(combineBlocks(keeperSpec, [], watch(live(1)), fromStates(JSON.parse(text)))), [206, 6]);
+  assert.equal(bodies[0].a.data[0], 206, "the live node's array was copied, not handed over");
 });

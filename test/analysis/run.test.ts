@@ -8,9 +8,10 @@ import { COMMON_WORDS } from "../../src/model/synthTokenizer.js";
 import { createEncoder, type Encoder } from "../../src/model/encoder.js";
 import { runAnalyses, resolveOnly, batchWords, frequentWords, ANALYSIS_NAMES, DEFAULT_ANALYSES, type RunOptions } from "../../src/analysis/run.js";
 import { createRandom } from "../../src/numerics/random.js";
-import { workerSide } from "../../src/analysis/side.js";
+import { localSide, workerSide } from "../../src/analysis/side.js";
 import { toLayerBatches } from "../../src/analysis/batch.js";
 import { jsLinalg } from "../../src/numerics/linalg.js";
+import { held } from "../../src/numerics/arrays.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { STATE_VERSION, type StateEnvelope } from "../../src/analysis/state.js";
 
@@ -176,22 +177,50 @@ test("runAnalyses: the worker option is checked, and bad side options throw befo
   await assert.rejects(runAnalyses(encoder, sentences, { ...opts, worker: true, probe: { testFraction: 2 } }), /testFraction/);
 });
 
-test("workerSide: an error in the worker rejects the call with its message; a batch it would detach under this thread is refused", async () => {
-  const side = workerSide({ dim: 8, seed: 0, includeSpecial: false, parts: [{ name: "selfsim", settings: { minOccurrences: 2, maxWords: 10, words: null, clipDims: [1] } }] }, "js", 1);
+test("workerSide: each batch is copied before add returns, so the caller may reuse its buffers at once; an error in the worker rejects the call with its message", async () => {
+  const settings = { dim: 16, seed: 2, includeSpecial: false, parts: [
+    { name: "probe", settings: { maxTrainTokens: 200, maxTestTokens: 50, epochs: 2 } },
+    { name: "selfsim", settings: { minOccurrences: 2, maxWords: 10, words: null, clipDims: null } },
+  ] };
+  const here = localSide(settings, () => jsLinalg, () => {}), there = workerSide(settings, "js", 1);
   try {
-    // one sentence of two words, 16 wide, no padding: toLayerBatches without copy returns views of its buffers
+    const encoded: EncodedBatch[] = [];
+    for await (const enc of encoder.encode(sentences, { batchSize: 3 })) encoded.push(enc);
+    assert.ok(encoded.length > 6, `${encoded.length} batches`);
+    // every batch split into ONE scratch, overwritten right after add. The fit stage one batch at a
+    // time (one shared-memory slot, reused: the worker must keep copies of the fit batches, which the
+    // clipped self-similarity replays at fit); the encode stage all in flight at once (the worker must
+    // see each batch as it was when add was called: many slots)
+    const feed = async (side: typeof here, stage: "fit" | "encode", batches: EncodedBatch[], reuse: boolean) => {
+      const scratch: Float32Array[] = [], inflight: Promise<void>[] = [];
+      for (const enc of batches) {
+        const lbs = toLayerBatches(enc, reuse ? scratch : undefined);
+        inflight.push(side.add(stage, enc, lbs));
+        if (reuse) for (const lb of lbs) lb.data.fill(NaN);
+        if (stage === "fit") await inflight.pop();
+      }
+      await Promise.all(inflight);
+    };
+    for (const [side, reuse] of [[here, false], [there, true]] as const) {
+      await feed(side, "fit", encoded.slice(0, 4), reuse);
+      await side.fit([3]);
+      await feed(side, "encode", encoded.slice(4), reuse);
+    }
+    // the worker's states crossed a structured clone: held() makes their arrays give base64 JSON again
+    assert.equal(JSON.stringify(held(await there.states())), JSON.stringify(await here.states()));
+    // one sentence of two words, 16 wide, no padding: the split's data are views of the encoder's buffer, which stays here
     const enc = {
       sentenceIndex: [0], batch: 1, length: 2, hidden: 16, layers: [new Float32Array(32).fill(1)], inputIds: Int32Array.from([5, 6]),
       attentionMask: Uint8Array.from([1, 1]), positionIds: Int32Array.from([0, 1]), specialMask: new Uint8Array(2), wordIds: Int32Array.from([0, 1]),
       tokenCounts: [2], tokens: [["a", "b"]], truncated: [false],
     } as EncodedBatch;
-    await assert.rejects(side.add("encode", enc, toLayerBatches(enc)), /layer 0's data is a view of the encoder's buffer, which goes to the worker/);
+    await there.add("encode", enc, toLayerBatches(enc));
     assert.equal(enc.layers[0].length, 32, "nothing was transferred");
-    // a 16-wide batch against an 8-wide pool: SelfSimilarity's own error, thrown in the worker
-    await assert.rejects(side.add("encode", enc, toLayerBatches(enc, undefined, true)), /dim 16 differs from the slots option's width \(8\)/);
-    assert.equal(enc.layers[0].length, 0, "the layer buffer went to the worker");
+    // an 8-wide batch against the 16-wide pool: SelfSimilarity's own error, thrown in the worker
+    const narrow = { ...enc, hidden: 8, length: 4, attentionMask: Uint8Array.from([1, 1, 1, 1]), specialMask: new Uint8Array(4), wordIds: Int32Array.from([0, 1, 2, 3]), tokens: [["a", "b", "c", "d"]] };
+    await assert.rejects(there.add("encode", narrow, toLayerBatches(narrow)), /dim 8 differs from the first batch \(16\)|dim 8 differs from the slots option's width \(16\)/);
   } finally {
-    await side.close();
+    await there.close();
   }
 });
 

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { asHeld, decodeArray, encodeArray, held, HeldArray, type Typed } from "../../src/numerics/arrays.js";
+import { asHeld, decodeArray, encodeArray, handOver, held, HeldArray, type Typed } from "../../src/numerics/arrays.js";
 
 const samples: [string, Typed][] = [
   ["float64", Float64Array.from([1.5, -0, 1e-300, -7, Math.PI])],
@@ -60,4 +60,16 @@ test("after a structured clone a held array decodes, and held() makes it a HeldA
   assert.equal(asHeld({ dtype: "float64", data: [1, 2] }), null);
   assert.equal(asHeld({ dtype: "float64", data: Float64Array.from([1]), more: 1 }), null);
   assert.equal(asHeld({ dtype: "int32", data: Float64Array.from([1]) }), null);
+});
+
+test("handOver: the next decode of a handed-over array returns the array itself, later ones a copy; others always copy", () => {
+  const body = { l: [{ a: encodeArray(Float64Array.from([1, 2])) }], b: encodeArray(Uint8Array.from([3])) };
+  const a = (body.l[0].a as HeldArray).data;
+  assert.notEqual(decodeArray(body.l[0].a, "float64", "t"), a, "a decode without handOver returned the held array");
+  assert.equal(handOver(body), body);
+  assert.equal(decodeArray(body.l[0].a, "float64", "t"), a);
+  assert.equal(decodeArray(body.b, "uint8", "t"), (body.b as HeldArray).data);
+  const again = decodeArray(body.l[0].a, "float64", "t");
+  assert.notEqual(again, a);
+  assert.deepEqual([...again], [1, 2]);
 });
