@@ -155,20 +155,39 @@ export async function sharedAnalyses(source: string, options: SharedOptions = {}
 
 /** One encoding pass over the sample with every analysis (or `only`); the provenance names the model by identity. */
 async function computeShared(source: string, k: SharedKey): Promise<{ results: AnalysisResults; warnings: string[] }> {
-  const { model, dir, sample, seed, corpus, key } = k;
+  const { model, dir, seed, corpus, key } = k;
   const warnings: string[] = [];
   // opt-in site analyses (massive, norms, sinks) in `only` get their extra graph outputs, as notebook 09 asks for them
   const sites = k.only ? siteRequest(detectSource(dir).kind === "hf-folder" ? readConfig(dir) : null, k.only) : [];
   const encoder = await createEncoder(dir, { warn: (m) => warnings.push(m.split(dir).join(model)), ...(sites.length ? { sites } : {}) });
   let results: AnalysisResults;
   try {
-    const sentences = sampleSentences(loadCorpus(corpus as Parameters<typeof loadCorpus>[0]), { n: sample, seed, ...SHARED_SAMPLING });
-    results = await runAnalyses(encoder, sentences, { seed, ...SHARED_RUN_OPTIONS, ...(k.only ? { only: k.only } : {}) });
+    results = await runAnalyses(encoder, sharedSample(k), { seed, ...SHARED_RUN_OPTIONS, ...(k.only ? { only: k.only } : {}) });
   } finally {
     await encoder.dispose();
   }
   results.provenance = { ...results.provenance, model, source: findCheckpoint(source) ? source : path.basename(dir), corpus, cacheKey: key };
   return { results, warnings };
+}
+
+/** Samples drawn in this process, by corpus (a file by its bytes too), size and seed; at most DRAWN_MAX. */
+const drawn = new Map<string, readonly string[]>();
+const DRAWN_MAX = 8;
+
+/**
+ * The pass' sentences. A draw scans the whole corpus (distinct sentences, word counts: about 0.3 s
+ * for the default corpus), and a notebook's small passes draw the same sample again and again
+ * (notebook 08's SYNTHETIC fixtures: 200 sentences, one seed), so a draw is kept for the process.
+ */
+export function sharedSample(k: Pick<SharedKey, "corpus" | "sample" | "seed" | "fields">): string[] {
+  const id = stableStringify({ corpus: k.corpus, corpusSha256: k.fields.corpusSha256 ?? null, sample: k.sample, seed: k.seed, sampling: SHARED_SAMPLING });
+  let sentences = drawn.get(id);
+  if (!sentences) {
+    sentences = sampleSentences(loadCorpus(k.corpus as Parameters<typeof loadCorpus>[0]), { n: k.sample, seed: k.seed, ...SHARED_SAMPLING });
+    if (drawn.size >= DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
+    drawn.set(id, sentences);
+  }
+  return sentences.slice();
 }
 
 /** The checkpoint's static tensors (embedding tables, LayerNorms) for the origin figures, without building an encoder for a Hugging Face folder. */

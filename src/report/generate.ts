@@ -11,7 +11,8 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { cellSource, declaredParameters, readNotebook, type Notebook } from "./execute.js";
 import { notebookCacheDir, notebookKey, reusableNotebook, storeNotebook } from "./notebookCache.js";
-import { runNotebooks, type NotebookJob } from "./schedule.js";
+import { runNotebooks, sleepingThreads, type Executed, type NotebookJob } from "./schedule.js";
+import { startPrefetch } from "./prefetch.js";
 import { renderReport } from "./html.js";
 import { displayPath, reportProvenance } from "./provenance.js";
 
@@ -42,6 +43,8 @@ export interface ReportOptions {
   jobs?: number;
   /** false: run every notebook, neither reading nor storing reused outputs (default true: notebookCache.ts). */
   cache?: boolean;
+  /** false: the notebooks compute the shared passes themselves (default true when `models` is given: prefetch.ts). */
+  prefetch?: boolean;
 }
 
 /** The default of `jobs`: PA_REPORT_JOBS, else the cores (at most 4: each kernel holds a model's pass in memory). */
@@ -74,13 +77,41 @@ async function executeAll(notebooks: readonly string[], plans: Record<string, un
     }
     todo.push({ index: i, file, name, parameters: plans[i] });
   }
-  const ran = await runNotebooks(todo, { jobs: options.jobs ?? defaultJobs(), cellTimeoutMs: options.cellTimeoutMs, kernelArgv, total: notebooks.length, onProgress });
+  const jobs = options.jobs ?? defaultJobs();
+  // the models' shared passes start at once, in a child process, while the kernels start (prefetch.ts)
+  const ahead = todo.length && options.models?.length && options.prefetch !== false;
+  const env = sleepingThreads(jobs + (ahead ? 1 : 0));
+  const prefetch = ahead ? startPrefetch(options.models!, { sample: options.sample, seed: options.seed, env, onProgress }) : null;
+  let ran: Map<number, Executed>;
+  try {
+    ran = await runNotebooks(startOrder(todo, notebooks), { jobs, cellTimeoutMs: options.cellTimeoutMs, kernelArgv, total: notebooks.length, onProgress, env });
+  } finally {
+    await prefetch?.stop();
+  }
   for (const [i, { notebook, inputs }] of ran) {
     const relative = relativeToRoot(notebook, root);
     if (cache) await storeNotebook(dir, keys[i], inputs, relative);
     done.set(i, relative);
   }
   return notebooks.map((file, i) => ({ file, notebook: done.get(i)!, parameters: plans[i] }));
+}
+
+/** Notebook metadata key of the report's own settings. */
+export const NOTEBOOK_META = "positional-artefacts";
+
+/**
+ * The order notebooks start in: by the rank in their metadata, `{"positional-artefacts": {"start": N}}`
+ * (lower first; those that begin with passes of their own, such as 08's SYNTHETIC fixtures, run
+ * while the shared passes are computed, then the long ones), then the notebooks without one; report
+ * order within a rank. Outputs go back to their report positions, so the order changes timing only.
+ */
+export function startOrder(todo: readonly NotebookJob[], notebooks: readonly string[]): NotebookJob[] {
+  const rank = (job: NotebookJob) => {
+    const start = (readNotebook(notebooks[job.index]).metadata[NOTEBOOK_META] as { start?: unknown } | undefined)?.start;
+    return typeof start === "number" && Number.isFinite(start) ? start : Infinity;
+  };
+  const ranks = new Map(todo.map((j) => [j, rank(j)]));
+  return [...todo].sort((a, b) => ranks.get(a)! - ranks.get(b)! || a.index - b.index);
 }
 
 /** The package root of this toolkit (dist/src/report -> three folders up). */

@@ -38,6 +38,17 @@ export interface ScheduleOptions {
   onProgress?: (message: string) => void;
   /** One tslab kernel per job for the notebooks of one folder (default: true unless kernelArgv is given). */
   reuseKernels?: boolean;
+  /** Extra environment for every kernel (default: sleepingThreads(jobs)). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The environment of kernels that run beside `processes` - 1 others doing onnxruntime work: their
+ * idle intra-op threads sleep (PA_ORT_SPIN=0; the numbers are the same, src/model/session.ts)
+ * instead of spinning on the cores the others are computing on. A PA_ORT_SPIN the user set is kept.
+ */
+export function sleepingThreads(processes: number): Record<string, string> {
+  return processes > 1 && (process.env.PA_ORT_SPIN ?? "") === "" ? { PA_ORT_SPIN: "0" } : {};
 }
 
 export interface Executed {
@@ -85,7 +96,7 @@ async function runJob(job: NotebookJob, kernel: Promise<Kernel>, log: string, pr
 
 /** One kernel per job, reused for consecutive notebooks of one folder. */
 async function runReusing(todo: readonly NotebookJob[], options: ScheduleOptions): Promise<Map<number, Executed>> {
-  const { jobs = 1, kernelArgv } = options;
+  const { jobs = 1, kernelArgv, env = sleepingThreads(jobs) } = options;
   const out = new Map<number, Executed>();
   const live = new Set<Promise<Kernel>>();
   let next = 0;
@@ -102,7 +113,7 @@ async function runReusing(todo: readonly NotebookJob[], options: ScheduleOptions
           held = null;
         }
         if (!held) {
-          const kernel = startKernelFor(job.file, { kernelArgv });
+          const kernel = startKernelFor(job.file, { kernelArgv, env });
           kernel.catch(() => undefined); // its failure surfaces when the notebook runs
           live.add(kernel);
           held = { kernel, dir };
@@ -134,14 +145,14 @@ async function runReusing(todo: readonly NotebookJob[], options: ScheduleOptions
 
 /** A kernel per notebook, the next one started while the running ones work. */
 async function runFresh(todo: readonly NotebookJob[], options: ScheduleOptions): Promise<Map<number, Executed>> {
-  const { jobs = 1, kernelArgv } = options;
+  const { jobs = 1, kernelArgv, env = sleepingThreads(jobs) } = options;
   const out = new Map<number, Executed>();
   const started = new Map<number, { kernel: Promise<Kernel>; log: string; claimed: boolean }>();
   const start = (job: NotebookJob) => {
     let s = started.get(job.index);
     if (!s) {
       const log = newLog();
-      const kernel = startKernelFor(job.file, { kernelArgv, env: { [INPUT_LOG_ENV]: log } });
+      const kernel = startKernelFor(job.file, { kernelArgv, env: { ...env, [INPUT_LOG_ENV]: log } });
       kernel.catch(() => undefined); // its failure surfaces when the notebook runs
       started.set(job.index, (s = { kernel, log, claimed: false }));
     }

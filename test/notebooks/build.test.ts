@@ -9,7 +9,8 @@ const root = path.resolve(__dirname, "..", "..", "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const build = require(path.join(root, "tools", "notebooks", "build.js")) as {
   parseSource(file: string, text: string): { type: string; tags: string[]; source: string }[];
-  toNotebook(name: string, cells: { type: string; tags: string[]; source: string }[]): Record<string, unknown>;
+  parseMetadata(file: string, text: string): Record<string, unknown>;
+  toNotebook(name: string, cells: { type: string; tags: string[]; source: string }[], meta?: Record<string, unknown>): Record<string, unknown>;
 };
 const srcDir = path.join(root, "tools", "notebooks", "src");
 const sources = fs.readdirSync(srcDir).filter((f) => f.endsWith(".nb")).sort();
@@ -25,10 +26,24 @@ test("parseSource splits cells on %% markers and rejects unknown markers", () =>
   assert.throws(() => build.toNotebook("00-x", cells.slice(0, 1)), /0 cells tagged parameters/);
 });
 
+test("a %% metadata line before the first cell joins the notebook's metadata (the report's start rank); elsewhere or not an object it is refused", () => {
+  const text = '%% metadata {"positional-artefacts": {"start": 1}}\n%% code parameters\nlet a = 1;\n';
+  const cells = build.parseSource("x.nb", text);
+  assert.deepEqual(cells, [{ type: "code", tags: ["parameters"], source: "let a = 1;" }]);
+  const nb = build.toNotebook("00-x", cells, build.parseMetadata("x.nb", text)) as { metadata: Record<string, unknown> };
+  assert.deepEqual(nb.metadata["positional-artefacts"], { start: 1 });
+  assert.deepEqual((nb.metadata.kernelspec as { name: string }).name, "tslab");
+  assert.deepEqual(build.parseMetadata("x.nb", "%% code parameters\nlet a = 1;\n"), {});
+  assert.throws(() => build.parseSource("x.nb", '%% code parameters\nlet a = 1;\n%% metadata {"a": 1}\n'), /x\.nb:3: "%% metadata" must come before the first cell/);
+  assert.throws(() => build.parseMetadata("x.nb", "%% metadata [1]\n"), /x\.nb:1: "%% metadata" must be followed by a JSON object/);
+  assert.throws(() => build.parseMetadata("x.nb", "%% metadata {oops\n"), /x\.nb:1: "%% metadata" is not followed by JSON/);
+});
+
 for (const f of sources) {
   const name = f.replace(/\.nb$/, "");
   test(`notebooks/${name}.ipynb is built from its source, with the tslab kernelspec, one parameters cell and no outputs`, () => {
-    const expected = JSON.stringify(build.toNotebook(name, build.parseSource(f, fs.readFileSync(path.join(srcDir, f), "utf8"))), null, 1) + "\n";
+    const text = fs.readFileSync(path.join(srcDir, f), "utf8");
+    const expected = JSON.stringify(build.toNotebook(name, build.parseSource(f, text), build.parseMetadata(f, text)), null, 1) + "\n";
     const file = path.join(root, "notebooks", `${name}.ipynb`);
     assert.equal(fs.readFileSync(file, "utf8"), expected, `${file} is out of date; run node tools/notebooks/build.js`);
     const nb = JSON.parse(expected);

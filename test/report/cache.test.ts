@@ -113,3 +113,28 @@ test("sharedAnalyses with only a site analysis asks the encoder for its sites: t
   assert.ok(shared.results.massive!.sites.some((s) => s.kind !== "hidden_states"), "sites beyond the hidden states were read");
   assert.deepEqual(shared.results.massive, direct.massive);
 });
+
+test("sharedSample: the draw of sampleSentences, kept per corpus (a file by its bytes), size and seed, handed out as a copy", async () => {
+  const { sampleSentences } = await import("../../src/data/sample.js");
+  const { loadCorpus } = await import("../../src/data/corpus.js");
+  const { sharedKey, sharedSample } = await import("../../src/report/cache.js");
+  const synth = path.join(tmp, "sample-model");
+  await synthesize({ arch: "bert", layers: 1, hidden: 16, heads: 2, seed: 5, out: synth });
+  const k = await sharedKey(synth, { sample: 30, seed: 7 });
+  const direct = sampleSentences(loadCorpus("default"), { n: 30, seed: 7, minWords: 4, maxWords: 30 });
+  const first = sharedSample(k);
+  assert.deepEqual(first, direct);
+  first.length = 0; // a caller's copy: the kept draw is untouched
+  assert.deepEqual(sharedSample(k), direct);
+  assert.notDeepEqual(sharedSample(await sharedKey(synth, { sample: 30, seed: 8 })), direct);
+  assert.equal(sharedSample(await sharedKey(synth, { sample: 31, seed: 7 })).length, 31);
+  // a corpus file rewritten under the same path is another sample (its sha256 is in the key)
+  const file = path.join(tmp, "corpus.txt");
+  const lines = (n: number) => Array.from({ length: 40 }, (_, i) => `sentence number ${i + n} has five words`).join("\n") + "\n";
+  fs.writeFileSync(file, lines(0));
+  const a = sharedSample(await sharedKey(synth, { sample: 5, seed: 1, corpus: file }));
+  fs.writeFileSync(file, lines(100));
+  const b = sharedSample(await sharedKey(synth, { sample: 5, seed: 1, corpus: file }));
+  assert.deepEqual(b, sampleSentences(loadCorpus(file), { n: 5, seed: 1, minWords: 4, maxWords: 30 }));
+  assert.notDeepEqual(a, b);
+});

@@ -5,6 +5,8 @@
 //   %% markdown            a markdown cell
 //   %% code                a code cell
 //   %% code parameters     a code cell tagged "parameters" (the report injects overrides after it)
+// and, before the first cell, optionally one line of notebook metadata (merged into the notebook's):
+//   %% metadata {"positional-artefacts": {"start": "early"}}   (the report starts it before the others)
 // Outputs are never stored; cell ids are derived from the file name and the cell index, so the
 // same sources give byte-identical notebooks. `--check` exits 1 when a notebook is out of date.
 const fs = require("node:fs");
@@ -19,6 +21,10 @@ function parseSource(file, text) {
   const cells = [];
   let current = null;
   text.split("\n").forEach((line, i) => {
+    if (/^%% metadata /.test(line)) {
+      if (cells.length) throw new Error(`${file}:${i + 1}: "%% metadata" must come before the first cell`);
+      return;
+    }
     const m = /^%% (markdown|code)((?: [a-z-]+)*)\s*$/.exec(line);
     if (m) {
       current = { type: m[1], tags: m[2].trim() ? m[2].trim().split(/\s+/) : [], lines: [] };
@@ -35,8 +41,23 @@ function parseSource(file, text) {
   });
 }
 
-/** The nbformat 4.5 JSON of a notebook built from cells. */
-function toNotebook(name, cells) {
+/** The notebook metadata of a source's "%% metadata JSON" line ({} without one). */
+function parseMetadata(file, text) {
+  const i = text.split("\n").findIndex((l) => /^%% metadata /.test(l));
+  if (i < 0) return {};
+  const json = text.split("\n")[i].slice("%% metadata ".length);
+  let meta;
+  try {
+    meta = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`${file}:${i + 1}: "%% metadata" is not followed by JSON (${e.message})`);
+  }
+  if (!meta || typeof meta !== "object" || Array.isArray(meta)) throw new Error(`${file}:${i + 1}: "%% metadata" must be followed by a JSON object`);
+  return meta;
+}
+
+/** The nbformat 4.5 JSON of a notebook built from cells (and extra notebook metadata). */
+function toNotebook(name, cells, meta = {}) {
   const params = cells.filter((c) => c.tags.includes("parameters")).length;
   if (params !== 1) throw new Error(`${name}: ${params} cells tagged parameters; a notebook needs exactly one`);
   return {
@@ -49,6 +70,7 @@ function toNotebook(name, cells) {
     metadata: {
       kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" },
       language_info: { name: "typescript", file_extension: ".ts", mimetype: "text/typescript" },
+      ...meta,
     },
     nbformat: 4,
     nbformat_minor: 5,
@@ -61,7 +83,9 @@ function main() {
   let stale = 0;
   for (const f of sources) {
     const name = f.replace(/\.nb$/, "");
-    const text = JSON.stringify(toNotebook(name, parseSource(path.join(srcDir, f), fs.readFileSync(path.join(srcDir, f), "utf8"))), null, 1) + "\n";
+    const file = path.join(srcDir, f);
+    const source = fs.readFileSync(file, "utf8");
+    const text = JSON.stringify(toNotebook(name, parseSource(file, source), parseMetadata(file, source)), null, 1) + "\n";
     const out = path.join(outDir, `${name}.ipynb`);
     const old = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : null;
     if (old === text) continue;
@@ -76,5 +100,5 @@ function main() {
   if (stale) process.exit(1);
 }
 
-module.exports = { parseSource, toNotebook };
+module.exports = { parseSource, parseMetadata, toNotebook };
 if (require.main === module) main();
