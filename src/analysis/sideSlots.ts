@@ -29,9 +29,32 @@ function slotBytes(rows: number, layers: number, dim: number): number {
   return rows * (layers * dim * 4 + 3 * 4 + 1);
 }
 
+/** A slot of shared memory: busy while the worker has not answered the batch in it; sent once the worker has its buffer. */
+interface Slot {
+  buffer: SharedArrayBuffer;
+  busy: boolean;
+  sent: boolean;
+}
+
+/**
+ * The index of a free slot of at least `need` bytes: a free one that fits, else a free one grown (by
+ * half again at least, so a run's slowly growing batches do not resend it each time), else a new one.
+ */
+function claimSlot(slots: Slot[], need: number): number {
+  let k = slots.findIndex((s) => !s.busy && s.buffer.byteLength >= need);
+  if (k < 0) k = slots.findIndex((s) => !s.busy);
+  if (k < 0) k = slots.push({ buffer: new SharedArrayBuffer(0), busy: false, sent: false }) - 1;
+  const s = slots[k];
+  if (s.buffer.byteLength < need) {
+    s.buffer = new SharedArrayBuffer(Math.max(need, Math.ceil(s.buffer.byteLength * 1.5)));
+    s.sent = false;
+  }
+  return k;
+}
+
 /** The calling thread's slots. */
 export class SlotPool {
-  readonly #slots: { buffer: SharedArrayBuffer; busy: boolean; sent: boolean }[] = [];
+  readonly #slots: Slot[] = [];
 
   /**
    * Copies the batch's layers (one batch's layers, as toLayerBatches gives them: the same tokens and
@@ -48,15 +71,7 @@ export class SlotPool {
       if (!same) throw new RangeError(`SlotPool.put: layer ${lb.layer} has other tokens or another width than layer ${batches[0].layer}; pass the layers of one batch (toLayerBatches)`);
     }
     const need = slotBytes(rows, batches.length, dim);
-    let k = this.#slots.findIndex((s) => !s.busy && s.buffer.byteLength >= need);
-    if (k < 0) k = this.#slots.findIndex((s) => !s.busy);
-    if (k < 0) k = this.#slots.push({ buffer: new SharedArrayBuffer(0), busy: false, sent: false }) - 1;
-    const s = this.#slots[k];
-    // grown by half again at least, so a run's slowly growing batches do not resend it each time
-    if (s.buffer.byteLength < need) {
-      s.buffer = new SharedArrayBuffer(Math.max(need, Math.ceil(s.buffer.byteLength * 1.5)));
-      s.sent = false;
-    }
+    const k = claimSlot(this.#slots, need), s = this.#slots[k];
     const v = views(s.buffer, rows, batches.length, dim);
     batches.forEach((lb, l) => v.data.set(lb.data, l * rows * dim));
     v.position.set(position);
@@ -133,18 +148,11 @@ const aligned = (bytes: number) => Math.ceil(bytes / 8) * 8;
  * worker has answered the batch, grown by half again at least.
  */
 export class ArraySlots {
-  readonly #slots: { buffer: SharedArrayBuffer; busy: boolean; sent: boolean }[] = [];
+  readonly #slots: Slot[] = [];
 
   put(arrays: readonly SlotArray[]): { batch: ArraySlotBatch; release: () => void } {
     const need = arrays.reduce((n, a) => n + aligned(a.byteLength), 0);
-    let k = this.#slots.findIndex((s) => !s.busy && s.buffer.byteLength >= need);
-    if (k < 0) k = this.#slots.findIndex((s) => !s.busy);
-    if (k < 0) k = this.#slots.push({ buffer: new SharedArrayBuffer(0), busy: false, sent: false }) - 1;
-    const s = this.#slots[k];
-    if (s.buffer.byteLength < need) {
-      s.buffer = new SharedArrayBuffer(Math.max(need, Math.ceil(s.buffer.byteLength * 1.5)));
-      s.sent = false;
-    }
+    const k = claimSlot(this.#slots, need), s = this.#slots[k];
     let at = 0;
     for (const a of arrays) {
       new Uint8Array(s.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
