@@ -26,6 +26,9 @@ import * as os from "node:os";
 import { formatHelp, intOption, parseArgs, type OptionSpec } from "../src/cli/args.js";
 import { DEFAULT_SAMPLE } from "../src/cli/analyze.js";
 import { createEncoder } from "../src/model/encoder.js";
+import { readConfig } from "../src/model/config.js";
+import { DEFAULT_ANALYSES } from "../src/analysis/run.js";
+import { siteRequest } from "../src/analysis/registry/index.js";
 import { resolveThreads } from "../src/model/session.js";
 import { analyzeSample, measureAnalyses } from "./analyses.js";
 import { measureSiteAnalyses } from "./siteAnalyses.js";
@@ -150,11 +153,19 @@ async function analysesMode(o: Record<string, unknown>, quick: boolean, keys: st
   if (keys.includes("synth-base")) targets.push([SYNTH_LABEL, await synthBase()]);
   for (const n of counts) for (const [label, dir] of targets) {
     log(`analyses: extraction alone vs runAnalyses (every analysis), ${label}, ${n} sentences (default corpus, 4..40 words, seed 0)`);
+    // extraction: the plain encoder (hidden states); the analyses: the encoder as `artefacts analyze` opens
+    // it, with the activation sites the default analyses ask for (massive, norms: the residual sums)
     const encoder = await createEncoder(dir, { threads });
+    const sites = siteRequest(readConfig(dir), DEFAULT_ANALYSES);
+    const withSites = await createEncoder(dir, { threads, sites }).catch(async (err) => {
+      await encoder.dispose();
+      throw err;
+    });
     try {
-      const line = await measureAnalyses(encoder, analyzeSample(n));
-      write({ analyses: { model: label, threads, ...line, load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length } });
+      const line = await measureAnalyses(encoder, analyzeSample(n), "onnxruntime", withSites);
+      write({ analyses: { model: label, threads, sites, ...line, load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length } });
     } finally {
+      await withSites.dispose();
       await encoder.dispose();
     }
   }
