@@ -4,7 +4,7 @@ import type { EncodedBatch, SiteBatch } from "../model/types.js";
 import { createOrtLinalg } from "../model/linalg.js";
 import { wordTable, type LayerBatch } from "./batch.js";
 import { ArraySlotReader, ArraySlots, SlotPool, SlotReader, type ArraySlotBatch, type SlotArray, type SlotBatch } from "./sideSlots.js";
-import { parseSiteName } from "./siteViews.js";
+import { tokenSites } from "./siteViews.js";
 import { jsLinalg, type Linalg } from "../numerics/linalg.js";
 import { descriptor } from "./registry/index.js";
 import type { AccumulatorState, Lap, SideCommon, SideEnv, SidePart } from "./registry/types.js";
@@ -251,7 +251,7 @@ type Reply = { id: number; value?: unknown; error?: unknown; timings?: Record<st
  */
 export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", threads: number | undefined, timings?: Record<string, number>): Side {
   // the options are checked here, so bad ones throw the calling thread's errors before a worker starts
-  const probe = new SideAccumulators(s), { needsWords, readsSites } = probe;
+  const { needsWords, readsSites } = new SideAccumulators(s);
   const start: WorkerStart = { positionalArtefactsSide: { settings: s, linalg, threads } };
   const worker = new Worker(__filename, { workerData: start });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -324,14 +324,11 @@ export function workerSide(s: SideSettings, linalg: "onnxruntime" | "js", thread
   };
 }
 
-/** The padded batch's token sites (hidden_states come as its layers; attn_probs only sinks reads, in the calling thread). */
-function tokenSiteNames(sites: EncodedBatch["sites"]): string[] {
-  return Object.keys(sites ?? {}).filter((n) => !["hidden_states", "attn_probs"].includes(parseSiteName(n).kind));
-}
-
 /** Copies what the site parts read of `enc` into a shared slot; `release` once the worker has answered. */
 function putPadded(slots: ArraySlots, enc: EncodedBatch): { batch: PaddedBatch; release: () => void } {
-  const sites = tokenSiteNames(enc.sites), arrays: SlotArray[] = [...enc.layers, ...sites.map((n) => enc.sites![n]), enc.attentionMask, enc.specialMask, enc.wordIds];
+  // the token sites the site parts read (siteViews.ts), less hidden_states: those come as the layers
+  const extra = tokenSites(enc).filter((v) => v.kind !== "hidden_states"), sites = extra.map((v) => v.name);
+  const arrays: SlotArray[] = [...enc.layers, ...extra.map((v) => v.data), enc.attentionMask, enc.specialMask, enc.wordIds];
   const put = slots.put(arrays);
   const { batch, length, hidden, sentenceIndex, tokens } = enc;
   return { batch: { batch, length, hidden, sentenceIndex, tokens, layers: enc.layers.length, sites, arrays: put.batch }, release: put.release };

@@ -1,4 +1,4 @@
-import { MassiveActivations, type MassiveOptions } from "../massive.js";
+import { MassiveActivations, massiveSettings, type MassiveOptions } from "../massive.js";
 import { defineAnalysis } from "./types.js";
 import { siteSidePart } from "./sitePart.js";
 
@@ -20,7 +20,7 @@ export const massive = defineAnalysis({
   needs: [],
   sites: PRE_NORM_SITES,
   side: {
-    settings: (ctx) => new MassiveActivations(ctx.opts.massive).settings(),
+    settings: (ctx) => massiveSettings(ctx.opts.massive),
     input: () => null,
     part: (settings, _common, env) => siteSidePart("massive", new MassiveActivations(settings as MassiveOptions), env),
   },

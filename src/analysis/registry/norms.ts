@@ -1,4 +1,4 @@
-import { OutlierNorms, type NormsOptions } from "../norms.js";
+import { OutlierNorms, normsSettings, type NormsOptions } from "../norms.js";
 import { PRE_NORM_SITES } from "./massive.js";
 import { defineAnalysis } from "./types.js";
 import { siteSidePart } from "./sitePart.js";
@@ -13,7 +13,7 @@ export const norms = defineAnalysis({
   needs: [],
   sites: PRE_NORM_SITES,
   side: {
-    settings: (ctx) => new OutlierNorms(ctx.opts.norms).settings(),
+    settings: (ctx) => normsSettings(ctx.opts.norms),
     input: () => null,
     part: (settings, _common, env) => siteSidePart("norms", new OutlierNorms(settings as NormsOptions), env),
   },
