@@ -133,7 +133,7 @@ export async function sharedAnalyses(source: string, options: SharedOptions = {}
     return { source, model, sample, seed, corpus, dir, key, cached, results, warnings };
   };
   const compute = async (): Promise<SharedAnalyses> => {
-    const { results, warnings } = await computeShared(source, k);
+    const { results, warnings } = await computeShared(source, k, cache ? resultsDir(options.dir) : null);
     if (cache) writeEntry(file, key, k.fields, results, warnings);
     return done(results, warnings, false);
   };
@@ -154,7 +154,7 @@ export async function sharedAnalyses(source: string, options: SharedOptions = {}
 }
 
 /** One encoding pass over the sample with every analysis (or `only`); the provenance names the model by identity. */
-async function computeShared(source: string, k: SharedKey): Promise<{ results: AnalysisResults; warnings: string[] }> {
+async function computeShared(source: string, k: SharedKey, folder: string | null): Promise<{ results: AnalysisResults; warnings: string[] }> {
   const { model, dir, seed, corpus, key } = k;
   const warnings: string[] = [];
   // opt-in site analyses (massive, norms, sinks) in `only` get their extra graph outputs, as notebook 09 asks for them
@@ -162,7 +162,7 @@ async function computeShared(source: string, k: SharedKey): Promise<{ results: A
   const encoder = await createEncoder(dir, { warn: (m) => warnings.push(m.split(dir).join(model)), ...(sites.length ? { sites } : {}) });
   let results: AnalysisResults;
   try {
-    results = await runAnalyses(encoder, sharedSample(k), { seed, ...SHARED_RUN_OPTIONS, ...(k.only ? { only: k.only } : {}) });
+    results = await runAnalyses(encoder, sharedSample(k, folder), { seed, ...SHARED_RUN_OPTIONS, ...(k.only ? { only: k.only } : {}) });
   } finally {
     await encoder.dispose();
   }
@@ -170,24 +170,37 @@ async function computeShared(source: string, k: SharedKey): Promise<{ results: A
   return { results, warnings };
 }
 
-/** Samples drawn in this process, by corpus (a file by its bytes too), size and seed; at most DRAWN_MAX. */
+/** Draws kept in this process, by corpus (a file by its bytes) and seed: the longest drawn; at most DRAWN_MAX. */
 const drawn = new Map<string, readonly string[]>();
 const DRAWN_MAX = 8;
+const DRAW_MAGIC = "positional-artefacts sample/1";
 
 /**
- * The pass' sentences. A draw scans the whole corpus (distinct sentences, word counts: about 0.3 s
- * for the default corpus), and a notebook's small passes draw the same sample again and again
- * (notebook 08's SYNTHETIC fixtures: 200 sentences, one seed), so a draw is kept for the process.
+ * The pass' sentences. A draw scans the whole corpus (distinct sentences, word counts: about 0.6 CPU-s
+ * for the default corpus), and the report's passes draw from one corpus and seed again and again:
+ * the shared pass 2,000 sentences, notebook 08's SYNTHETIC fixtures 200, notebook 09's site passes 64,
+ * each notebook with a fresh toolkit. sampleSentences' partial shuffle makes a draw of n the first n
+ * sentences of any larger draw with the same seed, so the longest draw per corpus and seed is kept for
+ * the process and, given `dir` (the results folder), in `dir/samples` for the other processes.
  */
-export function sharedSample(k: Pick<SharedKey, "corpus" | "sample" | "seed" | "fields">): string[] {
-  const id = stableStringify({ corpus: k.corpus, corpusSha256: k.fields.corpusSha256 ?? null, sample: k.sample, seed: k.seed, sampling: SHARED_SAMPLING });
+export function sharedSample(k: Pick<SharedKey, "corpus" | "sample" | "seed" | "fields">, dir: string | null = null): string[] {
+  const fields = { corpus: k.corpus, corpusSha256: k.fields.corpusSha256 ?? null, seed: k.seed, sampling: SHARED_SAMPLING, toolkit: toolkitVersion() };
+  const id = stableStringify(fields);
   let sentences = drawn.get(id);
-  if (!sentences) {
-    sentences = sampleSentences(loadCorpus(k.corpus as Parameters<typeof loadCorpus>[0]), { n: k.sample, seed: k.seed, ...SHARED_SAMPLING });
+  if (!sentences || sentences.length < k.sample) {
+    const key = crypto.createHash("sha256").update(id).digest("hex");
+    const file = dir ? path.join(dir, "samples", `${key}.json`) : null;
+    const kept = file ? readSealed<string[]>(file, DRAW_MAGIC, key).payload : null;
+    if (kept && Array.isArray(kept) && kept.length >= k.sample && kept.every((x) => typeof x === "string")) sentences = kept;
+    else {
+      sentences = sampleSentences(loadCorpus(k.corpus as Parameters<typeof loadCorpus>[0]), { n: k.sample, seed: k.seed, ...SHARED_SAMPLING });
+      if (file && !(kept && kept.length >= sentences.length)) writeSealed(file, DRAW_MAGIC, key, fields, sentences, "sample cache");
+    }
+    drawn.delete(id);
     if (drawn.size >= DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
     drawn.set(id, sentences);
   }
-  return sentences.slice();
+  return sentences.slice(0, k.sample);
 }
 
 /** The checkpoint's static tensors (embedding tables, LayerNorms) for the origin figures, without building an encoder for a Hugging Face folder. */

@@ -29,7 +29,8 @@ test("sharedAnalyses computes once, then reads the same results; seed, sample an
   assert.equal(first.results.sample.sentences, 40);
   assert.deepEqual([first.results.outliers.dimensions[0].dim, first.results.outliers.dimensions[0].kind, first.results.outliers.dimensions[0].share], [7, "min", 1]);
   assert.ok(first.results.origins && first.results.probe && first.results.anisotropy && first.results.selfsim && first.results.contributions && first.results.positions, "every analysis in one pass");
-  assert.deepEqual(fs.readdirSync(dir), [`${first.key}.json`]);
+  assert.deepEqual(fs.readdirSync(dir), [`${first.key}.json`, "samples"]);
+  assert.equal(fs.readdirSync(path.join(dir, "samples")).length, 1, "the draw is kept beside the results");
   const second = await sharedAnalyses(model, opts);
   assert.equal(second.cached, true);
   assert.equal(second.key, first.key);
@@ -112,6 +113,38 @@ test("sharedAnalyses with only a site analysis asks the encoder for its sites: t
   await encoder.dispose();
   assert.ok(shared.results.massive!.sites.some((s) => s.kind !== "hidden_states"), "sites beyond the hidden states were read");
   assert.deepEqual(shared.results.massive, direct.massive);
+});
+
+test("sharedSample: a draw of n is the first n of a larger draw with the seed; the longest is kept on disk for other processes, a bad entry is drawn again", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { sampleSentences } = await import("../../src/data/sample.js");
+  const { loadCorpus } = await import("../../src/data/corpus.js");
+  const { sharedSample } = await import("../../src/report/cache.js");
+  const { readSealed, writeSealed } = await import("../../src/report/sealed.js");
+  const corpus = loadCorpus("default");
+  const draw = (n: number) => sampleSentences(corpus, { n, seed: 11, minWords: 4, maxWords: 30 });
+  // what the kept draws rely on: sampleSentences' partial shuffle is the same for any n
+  assert.deepEqual(draw(50).slice(0, 20), draw(20));
+  const dir = path.join(tmp, "sample-draws");
+  const k = (sample: number) => ({ corpus: "default", sample, seed: 11, fields: {} });
+  assert.deepEqual(sharedSample(k(50), dir), draw(50));
+  const files = fs.readdirSync(path.join(dir, "samples"));
+  assert.equal(files.length, 1);
+  const file = path.join(dir, "samples", files[0]);
+  const key = files[0].replace(/\.json$/, "");
+  // another process (a notebook's kernel) reads the kept draw: a doctored but sealed entry shows it is read, not drawn again
+  const header = JSON.parse(fs.readFileSync(file, "utf8").split("\n")[0]);
+  writeSealed(file, header.magic, key, header.fields, draw(50).map((x) => `kept ${x}`), "test");
+  const other = (sample: number) => JSON.parse(execFileSync(process.execPath, ["-e", `process.stdout.write(JSON.stringify(require(${JSON.stringify(require.resolve("../../src/report/cache.js"))}).sharedSample(${JSON.stringify(k(sample))}, ${JSON.stringify(dir)})))`], { encoding: "utf8" })) as string[];
+  assert.deepEqual(other(20), draw(20).map((x) => `kept ${x}`));
+  // a corrupt entry is drawn again and rewritten; a longer draw replaces a shorter one
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").slice(0, -40));
+  assert.deepEqual(other(20), draw(20));
+  assert.equal(readSealed<string[]>(file, header.magic, key).payload!.length, 20);
+  assert.deepEqual(other(70), draw(70));
+  assert.deepEqual(readSealed<string[]>(file, header.magic, key).payload, draw(70));
+  assert.deepEqual(other(30), draw(30));
+  assert.equal(readSealed<string[]>(file, header.magic, key).payload!.length, 70);
 });
 
 test("sharedSample: the draw of sampleSentences, kept per corpus (a file by its bytes), size and seed, handed out as a copy", async () => {
