@@ -14,6 +14,7 @@
  */
 import { PairCosines } from "./pairCosines.js";
 import type { SensePair } from "../data/formats/wic.js";
+import type { EncodedBatch } from "../model/types.js";
 import { createRandom } from "../numerics/random.js";
 import { cosine } from "../numerics/vectors.js";
 import { checkClipLayers, clipDimsFor, clippedCosine, resolveLayers, type ClipSpec, type SentenceEncoder } from "./sts.js";
@@ -156,17 +157,52 @@ export interface WicOptions {
   source?: string;
 }
 
+/** Distinct sentences of the pairs, and for each the slots (2 * pair + side) that use it. */
+function distinctSentences(pairs: readonly SensePair[]): { sentences: string[]; uses: number[][]; targets: number[] } {
+  const sentences: string[] = [], uses: number[][] = [], targets: number[] = [];
+  const first = new Map<string, number>();
+  pairs.forEach((p, pair) => {
+    for (const [side, text, index] of [[0, p.sentence1, p.index1], [1, p.sentence2, p.index2]] as const) {
+      let u = first.get(text);
+      if (u === undefined) {
+        u = sentences.length;
+        first.set(text, u);
+        sentences.push(text);
+        uses.push([]);
+      }
+      uses[u].push(2 * pair + side);
+      targets.push(index);
+    }
+  });
+  return { sentences, uses, targets };
+}
+
+/** Mean over layers 0..L of the tokens of `row` whose word id is `word` (specials excluded), and their count. */
+function targetVector(encoded: EncodedBatch, row: number, word: number, L: number): { vec: Float64Array; count: number } {
+  const { length, hidden, layers: data, attentionMask, specialMask, wordIds } = encoded;
+  const vec = new Float64Array((L + 1) * hidden);
+  let count = 0;
+  for (let t = 0; t < length; ++t) {
+    const k = row * length + t;
+    if (!attentionMask[k] || specialMask[k] || wordIds[k] !== word) continue;
+    ++count;
+    for (let l = 0; l <= L; ++l) for (let d = 0; d < hidden; ++d) vec[l * hidden + d] += data[l][k * hidden + d];
+  }
+  for (let i = 0; i < vec.length; ++i) vec[i] /= count;
+  return { vec, count };
+}
+
 /**
- * Encodes both sentences of every pair and scores the WiC protocol (see the file comment).
- * Throws when a target word has no token in its sentence (for example cut off by truncation).
+ * Encodes every distinct sentence of the pairs once (WiC and the stand-in repeat sentences; an
+ * encoding depends only on its sentence, so this is exact) and scores the WiC protocol (see the file
+ * comment). Throws when a target word has no token in its sentence (for example cut off by truncation).
  */
 export async function evaluateWic(encoder: SentenceEncoder, pairs: readonly SensePair[], { clip, layers, thresholds = [...WIC_THRESHOLDS], heldOut = { seed: 0, selectionFraction: 0.5 }, batchSize = 32, source }: WicOptions = {}): Promise<WicResult> {
   if (pairs.length === 0) throw new RangeError("invalid pairs: []; supply at least one word-sense pair");
   for (const t of thresholds) if (typeof t !== "number" || !Number.isFinite(t)) throw new RangeError(`invalid threshold: ${JSON.stringify(t)}; expected finite numbers`);
-  const sentences = pairs.flatMap((p) => [p.sentence1, p.sentence2]);
-  const targets = pairs.flatMap((p) => [p.index1, p.index2]);
+  const { sentences, uses, targets } = distinctSentences(pairs);
   const results = new Array<{ raw: Float64Array; clipped: Float64Array | null } | undefined>(pairs.length);
-  const pending = new Map<number, Float64Array>();
+  const sides = new Array<Float64Array | undefined>(2 * pairs.length);
   let L = -1, hidden = 0;
   let clipDims: number[][] = [];
   for await (const encoded of encoder.encode(sentences, { batchSize })) {
@@ -176,30 +212,24 @@ export async function evaluateWic(encoder: SentenceEncoder, pairs: readonly Sens
       checkClipLayers(clip, L);
       clipDims = encoded.layers.map((_, l) => clipDimsFor(clip, l, hidden));
     }
-    const { length, layers: data, attentionMask, specialMask, wordIds } = encoded;
-    encoded.sentenceIndex.forEach((si, row) => {
-      const vec = new Float64Array((L + 1) * hidden);
-      let count = 0;
-      for (let t = 0; t < length; ++t) {
-        const k = row * length + t;
-        if (!attentionMask[k] || specialMask[k] || wordIds[k] !== targets[si]) continue;
-        ++count;
-        for (let l = 0; l <= L; ++l) for (let d = 0; d < hidden; ++d) vec[l * hidden + d] += data[l][k * hidden + d];
+    encoded.sentenceIndex.forEach((u, row) => {
+      for (const slot of uses[u]) {
+        const { vec, count } = targetVector(encoded, row, targets[slot], L);
+        const pair = slot >> 1;
+        if (count === 0) {
+          throw new RangeError(`pair ${pair} (target ${JSON.stringify(pairs[pair].target)}): word ${targets[slot]} of ${JSON.stringify(sentences[u])} has no token in the encoded sentence${encoded.truncated[row] ? " (the sentence was truncated)" : ""}; check the index (0-based whitespace word) or shorten the sentence`);
+        }
+        sides[slot] = vec;
+        const a = sides[2 * pair], b = sides[2 * pair + 1];
+        if (!a || !b) continue;
+        sides[2 * pair] = sides[2 * pair + 1] = undefined;
+        const raw = new Float64Array(L + 1), clipped = clip ? new Float64Array(L + 1) : null;
+        for (let l = 0; l <= L; ++l) {
+          raw[l] = cosine(a, l * hidden, b, l * hidden, hidden) ?? 0;
+          if (clipped) clipped[l] = clippedCosine(a, l * hidden, b, l * hidden, hidden, clipDims[l]);
+        }
+        results[pair] = { raw, clipped };
       }
-      const pair = si >> 1;
-      if (count === 0) {
-        throw new RangeError(`pair ${pair} (target ${JSON.stringify(pairs[pair].target)}): word ${targets[si]} of ${JSON.stringify(sentences[si])} has no token in the encoded sentence${encoded.truncated[row] ? " (the sentence was truncated)" : ""}; check the index (0-based whitespace word) or shorten the sentence`);
-      }
-      for (let i = 0; i < vec.length; ++i) vec[i] /= count;
-      const other = pending.get(pair);
-      if (!other) { pending.set(pair, vec); return; }
-      pending.delete(pair);
-      const raw = new Float64Array(L + 1), clipped = clip ? new Float64Array(L + 1) : null;
-      for (let l = 0; l <= L; ++l) {
-        raw[l] = cosine(other, l * hidden, vec, l * hidden, hidden) ?? 0;
-        if (clipped) clipped[l] = clippedCosine(other, l * hidden, vec, l * hidden, hidden, clipDims[l]);
-      }
-      results[pair] = { raw, clipped };
     });
   }
   const scorer = new WicScorer();

@@ -176,20 +176,34 @@ export function realRuns(mask: Uint8Array): { runs: number[]; n: number } {
 }
 
 /**
- * Values per graph run at most (16 MB of float32): a run has a fixed cost (about 50-100 us), so sites of
- * one width share runs; the cap bounds the scratch array and onnxruntime's intermediates (about six
- * tensors of the input's size alive at once), e.g. 10 all-MiniLM-L6-v2 layers of a 1,000-token batch.
+ * Values per graph run, past two sites (4 MB of float32): a run has a fixed cost (about 50-100 us), so
+ * sites of one width share runs; but the graph's intermediates (about six tensors of the input's size)
+ * must stay in cache: onnxruntime's kernels measured 2.2 ns per value at 2 x 800 x 384 against 3.2 at
+ * 13 x 800 x 384 (1 thread, per-node profile). A run holds at least two sites where there are two of a
+ * width: the per-dim ReduceMax over one site ([1, n, width]) took 0.65 ns per value against 0.17 over two.
  */
-const MAX_STACK_VALUES = 1 << 22;
+const MAX_STACK_VALUES = 1 << 20;
 
-/** The inputs' indices grouped by width (first appearance order), each group within MAX_STACK_VALUES (or one site). */
+/**
+ * The inputs' indices grouped by width (first appearance order): each width's sites in order, cut
+ * into the fewest runs of at most max(2, MAX_STACK_VALUES / (n x width)) sites, as even as can be (19
+ * sites, at most 3 a run: 3, 3, 3, 3, 3, 2, 2; not 3 x 6 and a lone site, which is slow, above).
+ */
 function stacks(inputs: readonly ReduceInput[], n: number): number[][] {
-  const open = new Map<number, number[]>(), out: number[][] = [];
+  const byWidth = new Map<number, number[]>();
   inputs.forEach(({ width }, i) => {
-    let g = open.get(width);
-    if (!g || (g.length + 1) * n * width > MAX_STACK_VALUES) open.set(width, (g = [])), out.push(g);
-    g.push(i);
+    const g = byWidth.get(width);
+    if (g) g.push(i);
+    else byWidth.set(width, [i]);
   });
+  const out: number[][] = [];
+  for (const [width, sites] of byWidth) {
+    const most = Math.max(2, Math.floor(MAX_STACK_VALUES / (n * width))), runs = Math.ceil(sites.length / most);
+    for (let r = 0, at = 0; r < runs; ++r) {
+      const size = Math.ceil((sites.length - at) / (runs - r));
+      out.push(sites.slice(at, (at += size)));
+    }
+  }
   return out;
 }
 
@@ -223,14 +237,9 @@ function stackRealRows(inputs: readonly ReduceInput[], group: readonly number[],
 async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[], group: readonly number[], mask: Uint8Array, real: { runs: number[]; n: number }, scratch: { buffer: Float32Array }, out: SiteReductions[]): Promise<void> {
   const { width } = inputs[group[0]], k = group.length, { runs, n } = real;
   const o = await session.run({ X: { type: "float32", data: stackRealRows(inputs, group, runs, n, scratch), dims: [k, n, width] } }, [...ROW_OUTPUTS, "dimAbsMax"]);
-  const rows = [o.absMax.data, o.argMax.data, o.mean.data, o.m2.data, o.m4.data];
   group.forEach((index, s) => {
-    const r = emptyReductions(mask.length, width), dest = [r.absMax, r.argMax, r.mean, r.m2, r.m4];
-    for (let row = 0, i = s * n; row < mask.length; ++row) {
-      if (!mask[row]) continue;
-      for (let q = 0; q < rows.length; ++q) dest[q][row] = rows[q][i];
-      i++;
-    }
+    const r = emptyReductions(mask.length, width);
+    for (const key of ROW_OUTPUTS) scatterRows(o[key].data, s * n, runs, r[key]);
     dimMoments(inputs[index].data, width, real, r);
     const max = o.dimAbsMax.data.subarray(s * width, (s + 1) * width);
     for (let j = 0; j < width; ++j) r.dimAbsMax[j] = Number.isNaN(r.dimMean[j]) ? NaN : max[j];
@@ -239,10 +248,19 @@ async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[
 }
 
 /**
+ * One site's per-row outputs (its real rows, from `from` in the stacked output) to its padded rows
+ * (the real runs): one array type per loop, as a loop over all five kept the stores megamorphic
+ * (measured 0.3 ns per value of the site, 5% of the reducer).
+ */
+function scatterRows(stacked: Float32Array, from: number, runs: readonly number[], dest: Float32Array | Int32Array): void {
+  for (let q = 0, i = from; q < runs.length; q += 2) for (let row = runs[q]; row < runs[q + 1]; ++row) dest[row] = stacked[i++];
+}
+
+/**
  * The ONNX graph (src/model/onnx/reductionGraph.ts) in onnxruntime-node (CPU), `threads` intra-op
  * threads (default PA_THREADS, else the machine's parallelism), thread spinning OFF whatever
  * PA_ORT_SPIN says, so its idle threads leave the cores to the encoder. One session, dynamic shapes;
- * the inputs of one width run together (up to MAX_STACK_VALUES per run), runs one after another, and
+ * the inputs of one width run together (up to MAX_STACK_VALUES per run, at least two sites), runs one after another, and
  * overlapping reduce() calls are queued (await each; never run it concurrently with the encoder).
  */
 export async function createOrtReducer({ threads }: { threads?: number } = {}): Promise<Reducer> {

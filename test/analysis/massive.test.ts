@@ -11,7 +11,8 @@ import { binBounds, binOfBits, floatBits, floorBits, HISTOGRAM_RESOLUTION } from
 import { createRandom } from "../../src/numerics/random.js";
 import type { EncodedBatch } from "../../src/model/types.js";
 import { encodedBatch, randomSentences } from "./helpers/encodedBatch.js";
-import { checkMassiveNaive } from "./helpers/siteNaive.js";
+import { checkMassiveNaive, storeValues } from "./helpers/siteNaive.js";
+import { decodeArray } from "../../src/numerics/arrays.js";
 import { createOrtReducer, jsReducer, type Reducer } from "../../src/model/reductions.js";
 import { reduceSites } from "../../src/analysis/siteReductions.js";
 
@@ -121,6 +122,22 @@ test("MassiveActivations agrees with a naive recomputation from every stored act
   const sep = r.persistence.find((p) => p.kind === "attn_resid" && p.class === "sep");
   assert.deepEqual(sep && { dim: sep.dim, layers: sep.layers }, { dim: 5, layers: [1, 2] });
   assert.ok(r.sites.some((s) => s.massive > 0 && s.kind === "attn_resid"));
+});
+
+test("the |a| histogram holds every real value once, in its bin, at widths that are not a multiple of four", async () => {
+  // SYNTHETIC: widths 5 and 7 leave one to three values after the four-at-a-time loop in every run of real rows
+  const g = createRandom(21);
+  const batches = [2, 3, 1].map((n, k) => {
+    const tokens = randomSentences(g, n);
+    return encodedBatch({ tokens, sentenceIndex: tokens.map((_, b) => k * 10 + b), hidden: 5, layers: 2, sites: { "ffn_act.1": 7 }, value: () => g.normal() * 3 });
+  });
+  const m = await addAll(new MassiveActivations(), batches), stored = storeValues(batches);
+  for (const s of m.state().sites) {
+    const want = new Map<number, number>();
+    for (const x of stored.get(s.name)!) want.set(binOfBits(floatBits(x.abs)), (want.get(binOfBits(floatBits(x.abs))) ?? 0) + 1);
+    const bins = decodeArray(s.bins, "uint32", "bins"), counts = decodeArray(s.counts, "float64", "counts");
+    assert.deepEqual(new Map(Array.from(bins, (b, i) => [b, counts[i]])), want, s.name);
+  }
 });
 
 test("MassiveActivations: merged shards (through JSON state) give the single pass's result, byte for byte", async () => {

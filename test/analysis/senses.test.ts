@@ -101,3 +101,28 @@ test("evaluateWic averages the target word's pieces and clips the chosen dims (s
   await assert.rejects(evaluateWic(synthEncoder(), [{ ...pairs[0], index1: 7 }], { heldOut: null }), /pair 0 \(target "run"\): word 7 of "they were running home" has no token/);
   await assert.rejects(evaluateWic(synthEncoder(), []), /invalid pairs: \[\]/);
 });
+
+test("evaluateWic encodes each distinct sentence once and scores repeated sentences as if encoded apart (synthetic encoder)", async () => {
+  // "the bank closed" serves three pairs (twice as side 1, once as side 2), "we played" two; pair 3 is one sentence with two targets
+  const pairs = [
+    { target: "bank", pos: "N", sentence1: "the bank closed", sentence2: "a river banks", index1: 1, index2: 2, label: false },
+    { target: "bank", pos: "N", sentence1: "the bank closed", sentence2: "banking pays", index1: 1, index2: 0, label: true },
+    { target: "play", pos: "V", sentence1: "playing it", sentence2: "we played", index1: 0, index2: 1, label: true },
+    { target: "closed", pos: "V", sentence1: "the bank closed", sentence2: "the bank closed", index1: 2, index2: 1, label: false },
+    { target: "play", pos: "V", sentence1: "we played", sentence2: "the bank closed", index1: 1, index2: 2, label: false },
+  ];
+  const base = synthEncoder();
+  const seen: string[] = [];
+  const counting = { async *encode(sentences: string[], options?: { batchSize?: number }) { seen.push(...sentences); yield* base.encode(sentences, options); } };
+  const r = await evaluateWic(counting, pairs, { clip: [3], batchSize: 2, heldOut: null });
+  assert.deepEqual(seen, ["the bank closed", "a river banks", "banking pays", "playing it", "we played"]);
+  const target = (w: string, l: number) => mean(Array.from({ length: pieces(w) }, (_, p) => tokenVector(w, p, l)));
+  const expected = (l: number, zero: number[]) => pairs.map((p) => naiveCosine(target(p.sentence1.split(" ")[p.index1], l), target(p.sentence2.split(" ")[p.index2], l), zero));
+  for (let l = 0; l <= 2; ++l) {
+    assert.deepEqual(r.raw.table[l], accuracyTable(expected(l, []).map((c) => [c]), pairs.map((p) => p.label), [0, 1, 2, 3, 4], 1, WIC_THRESHOLDS)[0]);
+    assert.deepEqual(r.clipped!.table[l], accuracyTable(expected(l, [3]).map((c) => [c]), pairs.map((p) => p.label), [0, 1, 2, 3, 4], 1, WIC_THRESHOLDS)[0]);
+  }
+  // the same pairs with every sentence made distinct (a trailing word changes no target) score the same bytes
+  const apart = pairs.map((p, i) => ({ ...p, sentence1: `${p.sentence1} x${i}a`, sentence2: `${p.sentence2} x${i}b` }));
+  assert.deepEqual(await evaluateWic(synthEncoder(), apart, { clip: [3], batchSize: 3, heldOut: null }), r);
+});

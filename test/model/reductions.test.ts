@@ -127,6 +127,18 @@ test("ORT reducer equals jsReducer on seeded padded batches, widths 1, 7, 384, 1
   overlapped[1].forEach((g, i) => sameReductions(g, wantMany[i + 3], `overlapped call 1 input ${i}`));
 });
 
+test("ORT reducer: sites too many for one run are cut into runs, and a site's reductions do not depend on which sites share its run", async () => {
+  const ort = await ortP;
+  // 7 sites of 1,300 real rows x 384 (500k values each): at most two a run, so runs of 2, 2, 2, 1; a width-5 site between them
+  const rows = 1400, width = 384, mask = new Uint8Array(rows);
+  for (let r = 0; r < rows; ++r) mask[r] = r % 14 < 13 ? 1 : 0;
+  const inputs = Array.from({ length: 8 }, (_, i) => (i === 3 ? { data: paddedBatch(40 + i, rows, 1, 5).data, width: 5 } : { data: paddedBatch(40 + i, rows, 1, width).data, width }));
+  const [together, want] = [await ort.reduce(inputs, mask), await jsReducer.reduce(inputs, mask)];
+  assert.equal(together.length, 8);
+  together.forEach((g, i) => sameReductions(g, want[i], `site ${i} of 8`));
+  for (const [i, input] of inputs.entries()) assert.deepEqual((await ort.reduce([input], mask))[0], together[i], `site ${i} alone vs stacked`);
+});
+
 test("a large mean with a small spread (an outlier dim, an offset token) keeps the centred sums accurate", async () => {
   const ort = await ortP;
   // input 0: 900 rows x 6 dims, dim 0 at 1000 +- 0.01, dim 1 at -300 +- 0.001, the rest N(0, 1);

@@ -20,7 +20,7 @@ export function near(actual: number | null, expected: number, rel: number, what:
 /** Every stored activation of a site. */
 interface Stored { abs: number; value: number; sentence: number; position: number; dim: number; cls: number; token: string }
 
-function storeValues(batches: EncodedBatch[]): Map<string, Stored[]> {
+export function storeValues(batches: EncodedBatch[]): Map<string, Stored[]> {
   const out = new Map<string, Stored[]>();
   for (const enc of batches) {
     const cls = tokenClasses(enc);
