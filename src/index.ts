@@ -19,6 +19,8 @@ export type { ResolvedSource, SourceOptions } from "./model/source.js";
 export { synthesize } from "./model/synth.js";
 // masked-LM heads and interventions as graph edits (issue 17)
 export { MaskedLm } from "./model/mlm.js";
+export { createEditableEncoder } from "./model/editableEncoder.js";
+export type { EditableEncoder } from "./model/editableEncoder.js";
 export { synthZipfSentences } from "./model/synthHead.js";
 export type { MaskedLmOptions, MlmBatch, EditFeeds } from "./model/mlm.js";
 export { loadMlmHead, MLM_HEAD_ARCHITECTURES } from "./model/heads.js";

@@ -11,23 +11,26 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { canonicalName, loadCheckpoint, staticTensors as checkpointStaticTensors } from "./checkpoint.js";
+import { loadCheckpoint, staticTensors as checkpointStaticTensors } from "./checkpoint.js";
 import { maxSequenceLength, readConfig } from "./config.js";
 import { detectSource } from "./export.js";
 import { fileEntry } from "./files.js";
 import { buildOnnx } from "./onnx/build.js";
-import { DataType, decodeModel } from "./onnx/proto.js";
+import { decodeModel } from "./onnx/proto.js";
 import { exposeHiddenStates, refuseIfNotAnalysable } from "./onnx/surgery.js";
 import { EncoderSession, onnxruntimeVersion, resolveDevice, type Device } from "./session.js";
 import { resolveSource, type SourceOptions } from "./source.js";
 import { SentenceTokenizer, type TokenizedSentence } from "./tokenizer.js";
 import { familyOf } from "./families/index.js";
-import type { EncodedBatch, Float32Tensor, ModelConfig, SiteInfo, StaticTensors } from "./types.js";
+import type { EncodedBatch, ModelConfig, SiteInfo, StaticTensors } from "./types.js";
 import { resolveSites } from "./sites.js";
 import { checkConstantEdits, editModelBytes, type GraphEdit } from "./onnx/edits.js";
 import { dropRows, nonFinitePolicy, nonFiniteRows, type NonFiniteCount, type NonFinitePolicy } from "./finite.js";
 import { checkTokenizerAgainstModel } from "./crosscheck.js";
+import { onnxStaticTensors } from "./onnxStatics.js";
 import { DEFAULT_TOKEN_BUDGET, DEFAULT_WINDOW, lengthOrder, planBatches } from "./batching.js";
+
+export { initializerName, onnxStaticTensors } from "./onnxStatics.js";
 
 export interface EncoderOptions extends SourceOptions {
   /** ORT intra-op threads; defaults to PA_THREADS, else os.availableParallelism(). */
@@ -114,64 +117,100 @@ function warnOnce(message: string, sink?: (message: string) => void): void {
 /** Opens a model source (folder or hub id) for encoding. Call dispose() when done. */
 export async function createEncoder(source: string, options: EncoderOptions = {}): Promise<Encoder> {
   const device = resolveDevice(options.device ?? "cpu"); // fail before any download or graph build
-  const policy = nonFinitePolicy(options.nonFinite);
+  nonFinitePolicy(options.nonFinite);
   if (options.edits?.length) checkConstantEdits(options.edits, "edits");
-  const resolved = await resolveSource(source, options);
-  const { dir, kind, id } = resolved;
+  const parts = await encoderGraph(source, options);
+  return encoderFrom(parts, await EncoderSession.open(parts.bytes, { threads: options.threads, device }), options);
+}
+
+/** What an encoder runs its padded batches on: an EncoderSession, or a session shared by edit conditions (editableEncoder.ts). */
+export interface EncoderRunner {
+  readonly layers: number;
+  readonly threads: number;
+  readonly device: Device;
+  runWith(ids: BigInt64Array, mask: BigInt64Array, batch: number, length: number, extra: readonly { name: string; dims: readonly number[] }[]): Promise<{ layers: Float32Array[]; extra: Float32Array[] }>;
+  dispose(): Promise<void>;
+}
+
+/** An encoder's graph (serialised, edits applied) and what its provenance needs, before any session. */
+export interface EncoderGraph {
+  id: string;
+  dir: string;
+  kind: string;
+  config: ModelConfig;
+  bytes: Uint8Array;
+  /** The graph's input names (read from the bytes for an ONNX folder, so only when asked). */
+  inputs: () => string[];
+  files: { name: string; bytes: number; sha256: string }[];
+  dtype: string;
+  statics: () => StaticTensors;
+  sites: SiteInfo[];
+}
+
+/** An encoder's provenance and config without its graph bytes (what an Encoder keeps). */
+export type EncoderMeta = Omit<EncoderGraph, "bytes" | "inputs">;
+
+/**
+ * Resolves a source and builds its graph with options.sites and options.edits (constant or, for
+ * editableEncoder.ts, graph inputs); createEncoder opens it.
+ */
+export async function encoderGraph(source: string, options: EncoderOptions = {}): Promise<EncoderGraph> {
+  const { dir, kind, id } = await resolveSource(source, options);
   if (options.sites?.length && kind !== "hf-folder") {
     throw new Error(`${dir}: sites (${options.sites.slice(0, 3).join(", ")}) need a Hugging Face folder (config.json + model.safetensors): the site outputs are built into the graph from the checkpoint, and this source is a ${kind}; pass the checkpoint folder instead`);
   }
-  let sites: SiteInfo[] = [];
-  let config: ModelConfig;
-  let bytes: Uint8Array;
-  let files: { name: string; bytes: number; sha256: string }[];
-  let dtype: string;
-  let statics: () => StaticTensors;
   if (kind === "hf-folder") {
     const ckpt = loadCheckpoint(dir, { allowNonFinite: options.allowNonFinite });
     if (ckpt.unknown.length) {
       const shown = ckpt.unknown.slice(0, 5).join(", ") + (ckpt.unknown.length > 5 ? ` and ${ckpt.unknown.length - 5} more` : "");
       warnOnce(`${dir}: ${ckpt.unknown.length} tensor${ckpt.unknown.length > 1 ? "s" : ""} not used by the ${ckpt.config.architecture} encoder and not a known head or buffer: ${shown}; check that the checkpoint is the family config.json says`, options.warn);
     }
-    config = ckpt.config;
-    sites = resolveSites(config, options.sites ?? []);
-    // edits go into the graph before it is serialised (no decode/encode round trip of the weights)
-    bytes = buildOnnx(ckpt, { sites, edits: options.edits });
-    files = ckpt.files;
-    dtype = ckpt.dtype;
+    const config = ckpt.config;
+    const sites = resolveSites(config, options.sites ?? []);
+    const inputs = ["input_ids", "attention_mask", ...familyOf(config.architecture).extraInputs(config)];
     // keep only the static tensors' arrays alive, not every weight
     const st = checkpointStaticTensors(ckpt);
-    statics = () => st;
-  } else {
-    const modelFile = path.join(dir, detectSource(dir).modelFile!);
-    if (!fs.existsSync(path.join(dir, "config.json"))) {
-      throw new Error(`${dir}: config.json missing beside ${path.relative(dir, modelFile)}; the encoder needs it for the architecture and maximum length, copy it from the original checkpoint`);
-    }
-    config = readConfig(dir);
-    const input = fs.readFileSync(modelFile);
-    refuseIfNotAnalysable(modelFile, input);
-    bytes = exposeHiddenStates(input, modelFile, { layers: config.layers }).model;
-    files = [fileEntry(dir, path.relative(dir, modelFile), input), fileEntry(dir, "config.json")];
-    dtype = "F32";
-    let cached: StaticTensors | undefined;
-    statics = () => (cached ??= onnxStaticTensors(modelFile, config));
+    // edits go into the graph before it is serialised (no decode/encode round trip of the weights)
+    const bytes = buildOnnx(ckpt, { sites, edits: options.edits });
+    return { id, dir, kind, config, bytes, inputs: () => inputs, files: ckpt.files, dtype: ckpt.dtype, statics: () => st, sites };
   }
-  if (options.edits?.length && kind !== "hf-folder") bytes = editModelBytes(bytes, options.edits, dir);
-  const session = await EncoderSession.open(bytes, { threads: options.threads, device });
-  if (session.layers !== config.layers) {
-    await session.dispose();
-    throw new Error(`${dir}: the graph exposes ${session.layers} layers but config.json says ${config.layers}; re-export the checkpoint with \`artefacts export\``);
+  const modelFile = path.join(dir, detectSource(dir).modelFile!);
+  if (!fs.existsSync(path.join(dir, "config.json"))) {
+    throw new Error(`${dir}: config.json missing beside ${path.relative(dir, modelFile)}; the encoder needs it for the architecture and maximum length, copy it from the original checkpoint`);
   }
-  let tokenizer: SentenceTokenizer;
+  const config = readConfig(dir);
+  const input = fs.readFileSync(modelFile);
+  refuseIfNotAnalysable(modelFile, input);
+  let bytes = exposeHiddenStates(input, modelFile, { layers: config.layers }).model;
+  if (options.edits?.length) bytes = editModelBytes(bytes, options.edits, dir);
+  const files = [fileEntry(dir, path.relative(dir, modelFile), input), fileEntry(dir, "config.json")];
+  let cached: StaticTensors | undefined;
+  const statics = () => (cached ??= onnxStaticTensors(modelFile, config));
+  const inputs = () => (decodeModel(bytes, modelFile).graph?.input ?? []).map((i) => i.name ?? "");
+  return { id, dir, kind, config, bytes, inputs, files, dtype: "F32", statics, sites: [] };
+}
+
+/** The encoder over an opened graph: checks its layers, loads the tokenizer (disposing the runner on failure). */
+async function encoderFrom(graph: EncoderGraph, runner: EncoderRunner, options: EncoderOptions): Promise<Encoder> {
   try {
-    const modelMax = Math.min(maxSequenceLength(config), options.maxLength ?? Infinity);
-    tokenizer = await SentenceTokenizer.load(dir, { maxLength: modelMax });
-    checkTokenizerAgainstModel(tokenizer, config, dir);
+    if (runner.layers !== graph.config.layers) throw new Error(`${graph.dir}: the graph exposes ${runner.layers} layers but config.json says ${graph.config.layers}; re-export the checkpoint with \`artefacts export\``);
+    return encoderOver(graph, runner, await encoderTokenizer(graph, options), options);
   } catch (err) {
-    await session.dispose();
+    await runner.dispose();
     throw err;
   }
-  return new OnnxEncoder(id, kind, config, session, tokenizer, files, dtype, statics, options.warn, policy, sites);
+}
+
+/** The tokenizer of a graph's folder, capped at options.maxLength and cross-checked against the config. */
+export async function encoderTokenizer(graph: EncoderMeta, options: Pick<EncoderOptions, "maxLength"> = {}): Promise<SentenceTokenizer> {
+  const tokenizer = await SentenceTokenizer.load(graph.dir, { maxLength: Math.min(maxSequenceLength(graph.config), options.maxLength ?? Infinity) });
+  checkTokenizerAgainstModel(tokenizer, graph.config, graph.dir);
+  return tokenizer;
+}
+
+/** An Encoder running `runner` (whose layers match the config) with a loaded tokenizer; fresh stats. */
+export function encoderOver(graph: EncoderMeta, runner: EncoderRunner, tokenizer: SentenceTokenizer, options: Pick<EncoderOptions, "warn" | "nonFinite"> = {}): Encoder {
+  return new OnnxEncoder(graph.id, graph.kind, graph.config, runner, tokenizer, graph.files, graph.dtype, graph.statics, options.warn, nonFinitePolicy(options.nonFinite), graph.sites);
 }
 
 class OnnxEncoder implements Encoder {
@@ -186,7 +225,7 @@ class OnnxEncoder implements Encoder {
     readonly id: string,
     private readonly kind: string,
     readonly config: ModelConfig,
-    private readonly session: EncoderSession,
+    private readonly session: EncoderRunner,
     private readonly tokenizer: SentenceTokenizer,
     private readonly files: { name: string; bytes: number; sha256: string }[],
     private readonly dtype: string,
@@ -349,48 +388,4 @@ function firstBad(batch: EncodedBatch, layer: number, b: number, token: number):
   const o = (b * batch.length + token) * batch.hidden;
   const row = batch.layers[layer].subarray(o, o + batch.hidden);
   return row.findIndex((v) => !Number.isFinite(v));
-}
-
-/**
- * The canonical Hugging Face name of an ONNX initializer: its name, or the name after dropping leading
- * module prefixes ("model.", "bert." ...) that exporters wrap around the encoder; null when neither is one.
- */
-export function initializerName(name: string, config: ModelConfig): string | null {
-  for (let i = -1; i < name.length; i = name.indexOf(".", i + 1)) {
-    const canon = canonicalName(name.slice(i + 1), config);
-    if (canon) return canon;
-    if (name.indexOf(".", i + 1) < 0) break;
-  }
-  return null;
-}
-
-/** Static tensors from an ONNX graph's initializers, found by their Hugging Face names. */
-export function onnxStaticTensors(file: string, config: ModelConfig): StaticTensors {
-  const graph = decodeModel(fs.readFileSync(file), file).graph;
-  const byName = new Map<string, Float32Tensor>();
-  for (const t of graph?.initializer ?? []) {
-    const canon = t.name ? initializerName(t.name, config) : null;
-    if (!canon || t.dataType !== DataType.FLOAT) continue;
-    const data = t.rawData && t.rawData.length
-      ? new Float32Array(t.rawData.buffer.slice(t.rawData.byteOffset, t.rawData.byteOffset + t.rawData.byteLength))
-      : Float32Array.from(t.floatData);
-    byName.set(canon, { shape: t.dims.map(Number), data, storedAs: "F32" });
-  }
-  // ask the family for its static tensors once, recording every name it looks for that is absent
-  const missing: string[] = [];
-  const family = familyOf(config.architecture);
-  const probe = (name: string) => {
-    const t = byName.get(name);
-    if (!t) {
-      missing.push(name);
-      const n = name.endsWith(".weight") || name.endsWith(".bias") ? config.hidden : 1;
-      return { shape: [1, n], data: new Float32Array(n), storedAs: "F32" as const };
-    }
-    return t;
-  };
-  const statics = family.staticTensors(probe, config, file);
-  if (missing.length) {
-    throw new Error(`${file}: initializers ${missing.slice(0, 4).join(", ")}${missing.length > 4 ? ` and ${missing.length - 4} more` : ""} not found under their Hugging Face names; the export renamed them, so read the static tensors from the Hugging Face folder instead (pass it to createEncoder)`);
-  }
-  return statics;
 }

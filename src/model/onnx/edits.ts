@@ -95,9 +95,8 @@ function editNodes(graph: GraphProto, e: GraphEdit, value: string): NodeProto[] 
   ];
 }
 
-/** Applies constant edits to a serialised model (decode, edit, encode); `where` names it in errors. */
+/** Applies edits (constants or graph inputs) to a serialised model (decode, edit, encode); `where` names it in errors. */
 export function editModelBytes(bytes: Uint8Array, edits: readonly GraphEdit[], where: string): Uint8Array {
-  checkConstantEdits(edits, where);
   const model = decodeModel(bytes, where);
   if (!model.graph) throw new Error(`${where}: the model has no graph`);
   applyGraphEdits(model.graph, edits);

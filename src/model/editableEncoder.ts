@@ -1,0 +1,100 @@
+/**
+ * One encoder session for every intervention condition: the edit points' keep/fill vectors
+ * (onnx/edits.ts) are graph inputs, and withEdits(feeds) gives an Encoder that feeds them. One graph
+ * build and one onnxruntime session replace one per condition (interveneDownstream's clean, ablated
+ * and random conditions). The hidden states are the same bytes as those of createEncoder with the same
+ * edits as constants, and an unedited point (keep 1, fill 0) gives the bytes of an encoder without
+ * edits (test/model/editableEncoder.test.ts: SYNTHETIC checkpoints and all-MiniLM-L6-v2).
+ */
+import { encoderGraph, encoderOver, encoderTokenizer, type Encoder, type EncoderOptions, type EncoderRunner } from "./encoder.js";
+import type { EditFeeds } from "./mlm.js";
+import { editInputNames } from "./onnx/edits.js";
+import { KernelSession, type KernelFeed } from "./session.js";
+import type { SentenceTokenizer } from "./tokenizer.js";
+
+export interface EditableEncoder {
+  /** Each edit point (the graph value edited) with the length of its keep and fill vectors. */
+  readonly points: ReadonlyMap<string, number>;
+  /**
+   * An encoder running the shared session with these keep/fill vectors; points left out run unedited.
+   * Its dispose() leaves the session open: dispose the EditableEncoder when every condition is done.
+   */
+  withEdits(edits: EditFeeds): Encoder;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Opens a source (CPU) with edit points at `points` (targets as in editTargets(): hidden_states.K, a
+ * site such as ffn_out.2, given in options.sites, or a weight's canonical name) and their widths.
+ */
+export async function createEditableEncoder(source: string, { points, ...options }: Omit<EncoderOptions, "edits" | "device"> & { points: readonly { target: string; width: number }[] }): Promise<EditableEncoder> {
+  if (points.length === 0) throw new RangeError("editable encoder: no edit points; give at least one { target, width } (or use createEncoder)");
+  // the graph's bytes are not kept once the session holds it
+  const { bytes, inputs, ...graph } = await encoderGraph(source, { ...options, edits: points.map((p) => ({ target: p.target, width: p.width })) });
+  const session = await KernelSession.open(bytes, { threads: options.threads, name: `${graph.dir} (editable encoder)` });
+  const widths = new Map(points.map((p) => [p.target, p.width]));
+  const tokenTypes = inputs().includes("token_type_ids");
+  const runner = (edits: EditFeeds): EncoderRunner => {
+    const feeds = editFeeds(widths, edits, graph.dir);
+    return {
+      layers: graph.config.layers, threads: session.threads, device: "cpu",
+      runWith: (ids, mask, batch, length, extra) => runBatch(session, { ids, mask, batch, length, hidden: graph.config.hidden, layers: graph.config.layers, tokenTypes, edits: feeds }, extra),
+      dispose: async () => {},
+    };
+  };
+  let tokenizer: SentenceTokenizer;
+  try {
+    tokenizer = await encoderTokenizer(graph, options);
+  } catch (err) {
+    await session.dispose();
+    throw err;
+  }
+  return {
+    points: widths,
+    withEdits: (edits) => encoderOver(graph, runner(edits), tokenizer, options),
+    dispose: () => session.dispose(),
+  };
+}
+
+/** The keep/fill feeds of every point: the given vectors, else keep 1 and fill 0; throws naming a bad point or length. */
+function editFeeds(widths: ReadonlyMap<string, number>, edits: EditFeeds, where: string): Record<string, KernelFeed> {
+  for (const k of edits.keys()) if (!widths.has(k)) throw new RangeError(`${where}: ${k} is not an edit point of this encoder (edit points: ${[...widths.keys()].join(", ")})`);
+  const feeds: Record<string, KernelFeed> = {};
+  for (const [target, width] of widths) {
+    const e = edits.get(target) ?? { keep: new Float32Array(width).fill(1), fill: new Float32Array(width) };
+    if (e.keep.length !== width || e.fill.length !== width) throw new RangeError(`${where}: edit of ${target} has keep ${e.keep.length} and fill ${e.fill.length} values; expected ${width} each`);
+    const names = editInputNames(target);
+    feeds[names.keep] = { type: "float32", data: e.keep, dims: [width] };
+    feeds[names.fill] = { type: "float32", data: e.fill, dims: [width] };
+  }
+  return feeds;
+}
+
+interface BatchInput {
+  ids: BigInt64Array;
+  mask: BigInt64Array;
+  batch: number;
+  length: number;
+  hidden: number;
+  layers: number;
+  tokenTypes: boolean;
+  edits: Record<string, KernelFeed>;
+}
+
+/** EncoderSession.runWith's contract on the shared session: hidden_states.0..L [batch, length, hidden] and the extra outputs, checked. */
+async function runBatch(session: KernelSession, b: BatchInput, extra: readonly { name: string; dims: readonly number[] }[]): Promise<{ layers: Float32Array[]; extra: Float32Array[] }> {
+  const dims = [b.batch, b.length];
+  const feeds: Record<string, KernelFeed> = { input_ids: { type: "int64", data: b.ids, dims }, attention_mask: { type: "int64", data: b.mask, dims }, ...b.edits };
+  if (b.tokenTypes) feeds.token_type_ids = { type: "int64", data: new BigInt64Array(b.ids.length), dims };
+  const names = Array.from({ length: b.layers + 1 }, (_, l) => `hidden_states.${l}`);
+  const out = await session.run(feeds, [...names, ...extra.map((e) => e.name)]);
+  const checked = (name: string, want: number[]) => {
+    const d = out[name].dims;
+    if (d.length !== want.length || d.some((v, i) => v !== want[i])) throw new Error(`${session.name}: ${name} has dims [${d.join(", ")}]; expected [${want.join(", ")}]`);
+    return out[name].data;
+  };
+  return {
+    layers: names.map((n) => checked(n, [b.batch, b.length, b.hidden])),
+    extra: extra.map((e) => checked(e.name, e.dims.map((v) => (v === -1 ? b.batch : v === -2 ? b.length : v)))),
+  };
+}
