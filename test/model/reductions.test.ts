@@ -163,6 +163,8 @@ test("ORT reducer: sites too many for one run are cut into runs, and a site's re
   const [together, want] = [await ort.reduce(inputs, mask), await jsReducer.reduce(inputs, mask)];
   assert.equal(together.length, 8);
   together.forEach((g, i) => sameReductions(g, want[i], `site ${i} of 8`));
+  // the per-dim moments are jsReducer's bits: dimMoments over the same rows in the same runs, stacked or not
+  for (const [i, g] of together.entries()) assert.deepEqual([g.dimMean, g.dimM2, g.dimM3, g.dimM4], [want[i].dimMean, want[i].dimM2, want[i].dimM3, want[i].dimM4], `site ${i}: per-dim moments`);
   for (const [i, input] of inputs.entries()) assert.deepEqual((await ort.reduce([input], mask))[0], together[i], `site ${i} alone vs stacked`);
 });
 
