@@ -19,7 +19,7 @@ export interface PaddedBatch {
 export class BareSession {
   private constructor(private readonly session: ort.InferenceSession, private readonly fetches: string[]) {}
 
-  /** The session options of src/model/session.ts (intra-op threads, one inter-op thread, all optimisations, PA_ORT_SPIN). */
+  /** The session options of src/model/session.ts (intra-op threads, one inter-op thread, all optimisations, sleeping threads unless PA_ORT_SPIN=1). */
   static async open(bytes: Uint8Array, threads: number): Promise<BareSession> {
     const session = await ort.InferenceSession.create(bytes, sessionOptions(threads, "cpu"));
     return new BareSession(session, session.outputNames.filter((n) => /^hidden_states\.\d+$/.test(n)));

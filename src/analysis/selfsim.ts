@@ -21,6 +21,16 @@ interface WordState { key: string; hash: number; id: number; live: boolean; coun
 interface BatchRuns { word: Int32Array; sentence: Int32Array; start: number[]; end: number[]; state: WordState[]; order: Int32Array }
 
 /**
+ * The eligible keys lower-cased: the caller's own set when it already is, so accumulators given one set
+ * (the side part's raw and clipped sums, every block's) hold it once; it grows with the corpus's
+ * vocabulary (about 20,000 words at 200,000 sentences).
+ */
+function lowerCased(words: ReadonlySet<string>): ReadonlySet<string> {
+  if (words instanceof Set && [...words].every((w) => typeof w === "string" && w === w.toLowerCase())) return words;
+  return new Set([...words].map((w) => w.toLowerCase()));
+}
+
+/**
  * Self-similarity (Ethayarajh 2019; paper §4.1, Eq. 1 corrected): for a word with unit vectors
  * û_1..û_n in a layer, the mean cosine over ordered pairs i != j is (|Σ û_k|² - n) / (n (n - 1)), so
  * only the sum of unit vectors and n are kept per word and layer: exact streaming and exact merge.
@@ -63,7 +73,7 @@ export class SelfSimilarity {
     this.#wordKey = wordKey;
     this.#minOccurrences = integer(minOccurrences, "minOccurrences", 2);
     this.#maxWords = integer(maxWords, "maxWords", 1);
-    this.#words = words ? new Set([...words].map((w) => w.toLowerCase())) : null;
+    this.#words = words ? lowerCased(words) : null;
     this.#seed = integer(seed, "seed", 0, 0xffffffff);
     this.#zeroDims = Int32Array.from(zeroDims, (d) => integer(d, "zeroDims dimension", 0));
   }

@@ -17,7 +17,7 @@ export interface SelfSimOptions {
   minOccurrences?: number;
   /** Words tracked (a seeded uniform choice among eligible word types, bottom-k on a hash of the key); default 1000 (paper). */
   maxWords?: number;
-  /** Only these keys (lower-cased) are eligible; default null: every key. */
+  /** Only these keys (lower-cased) are eligible; default null: every key. Kept by reference when already lower-case: do not change it afterwards. */
   words?: ReadonlySet<string> | null;
   /** Seed of the word choice; default 0. */
   seed?: number;

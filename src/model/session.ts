@@ -83,16 +83,20 @@ function listBinDirs(root: string): string[] {
 }
 
 /**
- * Whether onnxruntime's intra-op threads spin while waiting for work (its default) or sleep:
- * PA_ORT_SPIN=0 sets session.intra_op.allow_spinning to 0. Same numbers either way; sleeping leaves
- * the cores to other work (the analyses' worker thread, other jobs on a shared node): measured
- * 0.72x the wall time of a short all-MiniLM-L6-v2 run on a 2-core machine at load 14 (issue 23 note).
+ * Whether onnxruntime's intra-op threads spin while waiting for work or sleep. They sleep unless
+ * PA_ORT_SPIN=1 (session.intra_op.allow_spinning 0; onnxruntime's own default is to spin). Same numbers
+ * either way. Sleeping is the default because it was as fast or faster everywhere it was measured on
+ * the 2-core machine: the encoder alone, 256 all-MiniLM-L6-v2 sentences (`npm run bench -- engine
+ * --models minilm --no-python`, two runs each), 6,542 / 6,629 tok/s sleeping vs 6,310 / 6,458
+ * spinning, the bare session likewise; and an analysis run with the side worker, where spinning threads
+ * take the cores the worker needs (`artefacts analyze --model all-MiniLM-L6-v2 --sample 5000 --seed 1`:
+ * 36.6 / 35.0 s sleeping vs 39.0 / 38.3 s spinning).
  */
 export function ortSpinning(): boolean {
   const v = process.env.PA_ORT_SPIN;
-  if (v === undefined || v === "" || v === "1") return true;
-  if (v === "0") return false;
-  throw new RangeError(`PA_ORT_SPIN: ${JSON.stringify(v)} is not 0 or 1; unset it (threads spin, onnxruntime's default) or set 0 (they sleep)`);
+  if (v === undefined || v === "" || v === "0") return false;
+  if (v === "1") return true;
+  throw new RangeError(`PA_ORT_SPIN: ${JSON.stringify(v)} is not 0 or 1; unset it or set 0 (threads sleep, the default) or set 1 (they spin, onnxruntime's own default)`);
 }
 
 /**

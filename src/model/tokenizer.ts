@@ -39,7 +39,9 @@ interface HfTokenizer {
   mask_token_id?: number | null;
 }
 
+/** Words the #pieces memo holds; past it (or past PIECE_LIMIT ids) it starts over: bounded whatever the corpus. */
 const WORD_CACHE_LIMIT = 100_000;
+const PIECE_LIMIT = 1 << 20;
 
 /** The tokenizer of a local folder, with word ids and truncation (see the file comment). */
 export class SentenceTokenizer {
@@ -48,7 +50,13 @@ export class SentenceTokenizer {
   readonly #prefix: number[];
   readonly #suffix: number[];
   readonly #specialIds: Set<number>;
-  readonly #wordCache = new Map<string, number[]>();
+  /**
+   * The #pieces memo: word -> offset in #pieceIds of [piece count, ids...]. A number per word rather
+   * than an array: it holds up to WORD_CACHE_LIMIT words (the corpus's vocabulary) for the whole run.
+   */
+  readonly #wordCache = new Map<string, number>();
+  #pieceIds = new Int32Array(1 << 12);
+  #pieceEnd = 0;
   readonly #whitespaceTokens: Set<string>;
 
   private constructor(
@@ -171,15 +179,16 @@ export class SentenceTokenizer {
       throw new Error(`tokenizer ${this.dir}: cannot map the tokens of ${JSON.stringify(sentence.length > 80 ? sentence.slice(0, 77) + "..." : sentence)} to its words (${why}); report this sentence with the model id`);
     };
     for (let w = 0; w < words.length; ++w) {
-      const pieces = this.#pieces(this.byteLevel && spaced[w] ? " " + words[w] : words[w]);
+      const at = this.#pieces(this.byteLevel && spaced[w] ? " " + words[w] : words[w]);
+      const pool = this.#pieceIds, n = pool[at];
       for (;;) {
-        if (pieces.every((id, k) => content[j + k] === id)) break;
+        if (startsWith(content, j, pool, at + 1, n)) break;
         // byte-level BPE gives extra spaces their own token ("Ġ"): it belongs to the word it precedes
         if (j < content.length && this.#isWhitespace(content[j])) { out[j++] = w; continue; }
         fail(`word ${w} ${JSON.stringify(words[w])} at token ${j}`);
       }
-      out.fill(w, j, j + pieces.length);
-      j += pieces.length;
+      out.fill(w, j, j + n);
+      j += n;
     }
     for (; j < content.length; ++j) {
       if (!this.#isWhitespace(content[j]) || words.length === 0) fail(`token ${j} ${JSON.stringify(this.token(content[j]))} after the last word`);
@@ -188,14 +197,26 @@ export class SentenceTokenizer {
     return out;
   }
 
-  #pieces(text: string): number[] {
-    let ids = this.#wordCache.get(text);
-    if (!ids) {
-      if (this.#wordCache.size >= WORD_CACHE_LIMIT) this.#wordCache.clear();
-      ids = this.#hf.encode(text, { add_special_tokens: false });
-      this.#wordCache.set(text, ids);
+  /** The word's pieces (tokenised alone), memoised: their offset `at` in #pieceIds, which holds the count at `at` and the ids after it. */
+  #pieces(text: string): number {
+    const known = this.#wordCache.get(text);
+    if (known !== undefined) return known;
+    const ids = this.#hf.encode(text, { add_special_tokens: false });
+    if (this.#wordCache.size >= WORD_CACHE_LIMIT || this.#pieceEnd + 1 + ids.length > PIECE_LIMIT) {
+      this.#wordCache.clear();
+      this.#pieceEnd = 0;
     }
-    return ids;
+    const at = this.#pieceEnd, end = at + 1 + ids.length;
+    if (end > this.#pieceIds.length) {
+      const grown = new Int32Array(Math.max(end, 2 * this.#pieceIds.length));
+      grown.set(this.#pieceIds.subarray(0, at));
+      this.#pieceIds = grown;
+    }
+    this.#pieceIds[at] = ids.length;
+    this.#pieceIds.set(ids, at + 1);
+    this.#pieceEnd = end;
+    this.#wordCache.set(text, at);
+    return at;
   }
 
   #isWhitespace(id: number): boolean {
@@ -233,4 +254,11 @@ async function loadHf(dir: string): Promise<HfTokenizer> {
   } catch (err) {
     throw new Error(`${dir}: transformers.js cannot load the tokenizer (${(err as Error).message.split("\n")[0]}); check tokenizer.json and tokenizer_config.json`, { cause: err });
   }
+}
+
+/** Whether content[j, j + n) equals pool[from, from + n) (false where content ends first). */
+function startsWith(content: readonly number[], j: number, pool: Int32Array, from: number, n: number): boolean {
+  if (j + n > content.length) return false;
+  for (let k = 0; k < n; ++k) if (content[j + k] !== pool[from + k]) return false;
+  return true;
 }

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { cellSource, declaredParameters, readNotebook, type Notebook } from "./execute.js";
 import { notebookCacheDir, notebookKey, reusableNotebook, storeNotebook } from "./notebookCache.js";
-import { runNotebooks, sleepingThreads, type Executed, type NotebookJob } from "./schedule.js";
+import { runNotebooks, type Executed, type NotebookJob } from "./schedule.js";
 import { startPrefetch } from "./prefetch.js";
 import { renderReport } from "./html.js";
 import { displayPath, reportProvenance } from "./provenance.js";
@@ -80,11 +80,10 @@ async function executeAll(notebooks: readonly string[], plans: Record<string, un
   const jobs = options.jobs ?? defaultJobs();
   // the models' shared passes start at once, in a child process, while the kernels start (prefetch.ts)
   const ahead = todo.length && options.models?.length && options.prefetch !== false;
-  const env = sleepingThreads(jobs + (ahead ? 1 : 0));
-  const prefetch = ahead ? startPrefetch(options.models!, { sample: options.sample, seed: options.seed, env, onProgress }) : null;
+  const prefetch = ahead ? startPrefetch(options.models!, { sample: options.sample, seed: options.seed, onProgress }) : null;
   let ran: Map<number, Executed>;
   try {
-    ran = await runNotebooks(startOrder(todo, notebooks), { jobs, cellTimeoutMs: options.cellTimeoutMs, kernelArgv, total: notebooks.length, onProgress, env });
+    ran = await runNotebooks(startOrder(todo, notebooks), { jobs, cellTimeoutMs: options.cellTimeoutMs, kernelArgv, total: notebooks.length, onProgress });
   } finally {
     await prefetch?.stop();
   }

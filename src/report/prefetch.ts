@@ -18,7 +18,7 @@ export interface PrefetchOptions {
   sample?: number;
   /** The report's --seed (undefined: 1, the notebooks' default). */
   seed?: number;
-  /** Extra environment for the child (schedule.ts' kernel environment). */
+  /** Extra environment for the child (default none). */
   env?: Record<string, string>;
   /** One line per pass: ready (with its seconds) or left to the notebooks (with the reason). */
   onProgress?: (message: string) => void;

@@ -38,17 +38,8 @@ export interface ScheduleOptions {
   onProgress?: (message: string) => void;
   /** One tslab kernel per job for the notebooks of one folder (default: true unless kernelArgv is given). */
   reuseKernels?: boolean;
-  /** Extra environment for every kernel (default: sleepingThreads(jobs)). */
+  /** Extra environment for every kernel (default none). */
   env?: Record<string, string>;
-}
-
-/**
- * The environment of kernels that run beside `processes` - 1 others doing onnxruntime work: their
- * idle intra-op threads sleep (PA_ORT_SPIN=0; the numbers are the same, src/model/session.ts)
- * instead of spinning on the cores the others are computing on. A PA_ORT_SPIN the user set is kept.
- */
-export function sleepingThreads(processes: number): Record<string, string> {
-  return processes > 1 && (process.env.PA_ORT_SPIN ?? "") === "" ? { PA_ORT_SPIN: "0" } : {};
 }
 
 export interface Executed {
@@ -96,7 +87,7 @@ async function runJob(job: NotebookJob, kernel: Promise<Kernel>, log: string, pr
 
 /** One kernel per job, reused for consecutive notebooks of one folder. */
 async function runReusing(todo: readonly NotebookJob[], options: ScheduleOptions): Promise<Map<number, Executed>> {
-  const { jobs = 1, kernelArgv, env = sleepingThreads(jobs) } = options;
+  const { jobs = 1, kernelArgv, env = {} } = options;
   const out = new Map<number, Executed>();
   const live = new Set<Promise<Kernel>>();
   let next = 0;
@@ -145,7 +136,7 @@ async function runReusing(todo: readonly NotebookJob[], options: ScheduleOptions
 
 /** A kernel per notebook, the next one started while the running ones work. */
 async function runFresh(todo: readonly NotebookJob[], options: ScheduleOptions): Promise<Map<number, Executed>> {
-  const { jobs = 1, kernelArgv, env = sleepingThreads(jobs) } = options;
+  const { jobs = 1, kernelArgv, env = {} } = options;
   const out = new Map<number, Executed>();
   const started = new Map<number, { kernel: Promise<Kernel>; log: string; claimed: boolean }>();
   const start = (job: NotebookJob) => {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createOrtReducer, jsReducer, type SiteReductions } from "../../src/model/reductions.js";
+import { createOrtReducer, dimMoments, emptyReductions, jsReducer, realRuns, type SiteReductions } from "../../src/model/reductions.js";
 import { sessionOptions } from "../../src/model/session.js";
 import { createEncoder } from "../../src/model/encoder.js";
 import { createRandom } from "../../src/numerics/random.js";
@@ -101,6 +101,33 @@ test("jsReducer equals the naive float64 recomputation (to float32 rounding)", a
   }
 });
 
+test("dimMoments: the bits of the plain order (per run, blocks of four rows as (a + b) + (c + d), one block a step, then single rows)", () => {
+  // values spread over 2^-20..2^20, so float64 sums of them round and their order shows in the bits
+  const { data, mask } = paddedBatch(31, 12, 64, 8), width = 8, real = realRuns(mask), g = createRandom(32);
+  for (let i = 0; i < data.length; ++i) data[i] *= 2 ** (g.int(41) - 20);
+  const got = emptyReductions(mask.length, width);
+  dimMoments(data, width, real, got);
+  const mean = new Float64Array(width), m2 = new Float64Array(width), m3 = new Float64Array(width), m4 = new Float64Array(width);
+  const blocks = (f: (rows: number[], j: number) => void) => {
+    for (let q = 0; q < real.runs.length; q += 2) {
+      let r = real.runs[q];
+      for (; r + 4 <= real.runs[q + 1]; r += 4) for (let j = 0; j < width; ++j) f([r, r + 1, r + 2, r + 3], j);
+      for (; r < real.runs[q + 1]; ++r) for (let j = 0; j < width; ++j) f([r], j);
+    }
+  };
+  const pair = (v: number[]) => (v.length === 1 ? v[0] : v[0] + v[1] + (v[2] + v[3]));
+  blocks((rows, j) => (mean[j] += pair(rows.map((r) => data[r * width + j]))));
+  for (let j = 0; j < width; ++j) mean[j] /= real.n;
+  blocks((rows, j) => {
+    const d = rows.map((r) => data[r * width + j] - mean[j]);
+    m2[j] += pair(d.map((x) => x * x));
+    m3[j] += pair(d.map((x) => x * x * x));
+    m4[j] += pair(d.map((x) => x * x * (x * x)));
+  });
+  assert.ok(real.runs.some((_, q) => q % 2 === 0 && real.runs[q + 1] - real.runs[q] >= 12), "a run long enough for two blocks and a remainder");
+  assert.deepEqual([got.dimMean, got.dimM2, got.dimM3, got.dimM4], [mean, m2, m3, m4]);
+});
+
 test("ORT reducer equals jsReducer on seeded padded batches, widths 1, 7, 384, 1536, several inputs per call", async () => {
   const ort = await ortP;
   assert.equal(ort.backend, "onnxruntime");
@@ -136,6 +163,8 @@ test("ORT reducer: sites too many for one run are cut into runs, and a site's re
   const [together, want] = [await ort.reduce(inputs, mask), await jsReducer.reduce(inputs, mask)];
   assert.equal(together.length, 8);
   together.forEach((g, i) => sameReductions(g, want[i], `site ${i} of 8`));
+  // the per-dim moments are jsReducer's bits: dimMoments over the same rows in the same runs, stacked or not
+  for (const [i, g] of together.entries()) assert.deepEqual([g.dimMean, g.dimM2, g.dimM3, g.dimM4], [want[i].dimMean, want[i].dimM2, want[i].dimM3, want[i].dimM4], `site ${i}: per-dim moments`);
   for (const [i, input] of inputs.entries()) assert.deepEqual((await ort.reduce([input], mask))[0], together[i], `site ${i} alone vs stacked`);
 });
 

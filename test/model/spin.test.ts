@@ -1,6 +1,6 @@
 /**
- * PA_ORT_SPIN (src/model/session.ts): onnxruntime's intra-op threads spin by default and sleep under
- * PA_ORT_SPIN=0; the numbers are the same either way (a SYNTHETIC BERT, seeded random weights).
+ * PA_ORT_SPIN (src/model/session.ts): onnxruntime's intra-op threads sleep by default and spin under
+ * PA_ORT_SPIN=1; the numbers are the same either way (a SYNTHETIC BERT, seeded random weights).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,16 +24,18 @@ async function withSpin<T>(value: string | undefined, fn: () => T | Promise<T>):
   }
 }
 
-test("PA_ORT_SPIN: unset or 1 spins (onnxruntime's default), 0 sets allow_spinning 0, anything else is refused", async () => {
-  assert.equal(await withSpin(undefined, ortSpinning), true);
-  assert.equal(await withSpin("1", ortSpinning), true);
+test("PA_ORT_SPIN: unset, empty or 0 sleeps (allow_spinning 0), 1 spins (onnxruntime's default), anything else is refused", async () => {
+  assert.equal(await withSpin(undefined, ortSpinning), false);
+  assert.equal(await withSpin("", ortSpinning), false);
   assert.equal(await withSpin("0", ortSpinning), false);
-  assert.equal(await withSpin(undefined, () => sessionOptions(2, "cpu").extra), undefined);
-  assert.deepEqual(await withSpin("0", () => sessionOptions(2, "cpu").extra), { session: { intra_op: { allow_spinning: "0" } } });
+  assert.equal(await withSpin("1", ortSpinning), true);
+  assert.deepEqual(await withSpin(undefined, () => sessionOptions(2, "cpu").extra), { session: { intra_op: { allow_spinning: "0" } } });
+  assert.equal(await withSpin("1", () => sessionOptions(2, "cpu").extra), undefined);
+  assert.deepEqual(await withSpin("1", () => sessionOptions(2, "cpu", false).extra), { session: { intra_op: { allow_spinning: "0" } } }, "an explicit spin wins");
   await assert.rejects(withSpin("no", ortSpinning), /PA_ORT_SPIN: "no" is not 0 or 1; unset it/);
 });
 
-test("an encoder under PA_ORT_SPIN=0 gives the same hidden states, bit for bit", async () => {
+test("an encoder under PA_ORT_SPIN=1 gives the same hidden states as the sleeping default, bit for bit", async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-spin-test-"));
   try {
     const dir = await synthesize({ arch: "bert", layers: 2, hidden: 16, heads: 2, seed: 9, out: path.join(tmp, "m") });
@@ -47,8 +49,8 @@ test("an encoder under PA_ORT_SPIN=0 gives the same hidden states, bit for bit",
         await enc.dispose();
       }
     });
-    const sleeping = await run("0");
-    const spinning = await run(undefined);
+    const sleeping = await run(undefined);
+    const spinning = await run("1");
     assert.equal(sleeping.length, spinning.length);
     sleeping.forEach((l, k) => assert.deepEqual(l, spinning[k], `layer array ${k}`));
   } finally {

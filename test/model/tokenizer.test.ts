@@ -96,3 +96,20 @@ test("SentenceTokenizer.load names the folder and the missing files", async () =
   fs.copyFileSync(path.join(bertDir, "tokenizer.json"), path.join(partial, "tokenizer.json"));
   await assert.rejects(SentenceTokenizer.load(partial), /partial: tokenizer_config.json missing/);
 });
+
+test("SentenceTokenizer's word memo gives the same tokens on a hit as on a miss, past the growth of its id pool", async () => {
+  await ready;
+  // 4,000 distinct letter words (several pieces each: about 12,000 ids, three growths of the 4,096-id pool)
+  let x = 7;
+  const letter = () => String.fromCharCode(97 + ((x = (x * 1103515245 + 12345) % 2147483648) >>> 8) % 26);
+  const words = Array.from({ length: 4000 }, (_, i) => `${letter()}${letter()}${letter()}${letter()}${i % 10 ? "" : ","}`);
+  const sentences = Array.from({ length: 500 }, (_, s) => Array.from({ length: 8 }, (_, k) => words[(s * 8 + k * 997) % words.length]).join(" "));
+  const forward = await SentenceTokenizer.load(bertDir), backward = await SentenceTokenizer.load(bertDir);
+  const first = sentences.map((s) => show(forward.tokenize(s)));
+  const reversed = [...sentences].reverse().map((s) => show(backward.tokenize(s))).reverse();
+  assert.deepEqual(reversed, first);
+  assert.deepEqual(sentences.map((s) => show(forward.tokenize(s))), first);
+  // every whitespace word keeps its index
+  const r = forward.tokenize(sentences[3]);
+  assert.deepEqual([...new Set(Array.from(r.wordIds).filter((w) => w >= 0))], [0, 1, 2, 3, 4, 5, 6, 7]);
+});

@@ -11,7 +11,6 @@ import * as path from "node:path";
 import { startPrefetch } from "../../src/report/prefetch.js";
 import { sharedAnalyses } from "../../src/report/cache.js";
 import { startOrder } from "../../src/report/generate.js";
-import { sleepingThreads } from "../../src/report/schedule.js";
 import { synthesize } from "../../src/model/synth.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-prefetch-test-"));
@@ -58,16 +57,3 @@ test("startOrder: notebooks by their metadata's start rank, then the rest, repor
   assert.deepEqual(startOrder(todo.slice(0, 2), files).map((j) => j.name), ["b.ipynb", "a.ipynb"], "only the jobs to run");
 });
 
-test("sleepingThreads: beside other processes onnxruntime's threads sleep, unless the user set PA_ORT_SPIN", () => {
-  const before = process.env.PA_ORT_SPIN;
-  try {
-    delete process.env.PA_ORT_SPIN;
-    assert.deepEqual(sleepingThreads(1), {});
-    assert.deepEqual(sleepingThreads(3), { PA_ORT_SPIN: "0" });
-    process.env.PA_ORT_SPIN = "1";
-    assert.deepEqual(sleepingThreads(3), {});
-  } finally {
-    if (before === undefined) delete process.env.PA_ORT_SPIN;
-    else process.env.PA_ORT_SPIN = before;
-  }
-});

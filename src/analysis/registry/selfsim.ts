@@ -37,13 +37,24 @@ export const selfsim = defineAnalysis({
   },
 });
 
+/** One eligible set per settings object: raw, clipped and every block's part share it (it grows with the corpus's vocabulary). */
+const eligibleSets = new WeakMap<SelfsimSettings, ReadonlySet<string>>();
+
+function eligible(o: SelfsimSettings): ReadonlySet<string> | null {
+  if (!o.words) return null;
+  let set = eligibleSets.get(o);
+  if (!set) eligibleSets.set(o, (set = new Set(o.words)));
+  return set;
+}
+
 function selfsimPart(o: SelfsimSettings, { dim, seed }: SideCommon): SidePart {
+  const eligibleWords = eligible(o);
   let words = new Map<number, string[]>();
   // raw and clipped sums share one pool, so SelfSimilarity.addPair reads each token vector once for both
   const pool = new VectorSlots(dim);
   const options = (zeroDims: readonly number[]) => ({
     wordKey: (s: number, w: number) => words.get(s)?.[w] ?? null,
-    seed, minOccurrences: o.minOccurrences, maxWords: o.maxWords, words: o.words ? new Set(o.words) : null, zeroDims, slots: pool,
+    seed, minOccurrences: o.minOccurrences, maxWords: o.maxWords, words: eligibleWords, zeroDims, slots: pool,
   });
   const raw = new SelfSimilarity(options([]));
   let clipped = o.clipDims ? new SelfSimilarity(options(o.clipDims)) : null;
