@@ -238,12 +238,14 @@ function stacks(inputs: readonly ReduceInput[], n: number): number[][] {
 
 /**
  * The real rows of the group's inputs as one [k x n x width] array: a view for one input whose real
- * rows are one run, else copied (a memcpy per run) into `scratch`, reused across calls (a fresh array
- * per site and batch kept the GC busy).
+ * rows are one run in an ordinary ArrayBuffer, else copied (a memcpy per run) into `scratch`, reused
+ * across calls (a fresh array per site and batch kept the GC busy). A view of a SharedArrayBuffer (the
+ * side worker's slots, src/analysis/sideSlots.ts) is copied: onnxruntime-node refuses it as a feed.
  */
 function stackRealRows(inputs: readonly ReduceInput[], group: readonly number[], runs: readonly number[], n: number, scratch: { buffer: Float32Array }): Float32Array {
   const { width } = inputs[group[0]];
-  if (group.length === 1 && runs.length === 2) return inputs[group[0]].data.subarray(runs[0] * width, runs[1] * width);
+  const lone = inputs[group[0]].data;
+  if (group.length === 1 && runs.length === 2 && !(lone.buffer instanceof SharedArrayBuffer)) return lone.subarray(runs[0] * width, runs[1] * width);
   const size = group.length * n * width;
   if (scratch.buffer.length < size) scratch.buffer = new Float32Array(size);
   const out = scratch.buffer.subarray(0, size);

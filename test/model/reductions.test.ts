@@ -154,6 +154,19 @@ test("ORT reducer equals jsReducer on seeded padded batches, widths 1, 7, 384, 1
   overlapped[1].forEach((g, i) => sameReductions(g, wantMany[i + 3], `overlapped call 1 input ${i}`));
 });
 
+test("ORT reducer: inputs in a SharedArrayBuffer (the side worker's slots) are reduced like ordinary ones, a lone site with one run of real rows included", async () => {
+  const ort = await ortP;
+  const shared = (a: Float32Array) => { const s = new Float32Array(new SharedArrayBuffer(a.byteLength)); s.set(a); return s; };
+  const { data, mask } = paddedBatch(61, 4, 9, 384);
+  mask.fill(1); // every row real: one run, the case a view would be handed to onnxruntime
+  const other = paddedBatch(62, 4, 9, 7).data;
+  for (const inputs of [[{ data, width: 384 }], [{ data, width: 384 }, { data: other, width: 7 }]]) {
+    const want = await jsReducer.reduce(inputs, mask);
+    const got = await ort.reduce(inputs.map((x) => ({ data: shared(x.data), width: x.width })), mask);
+    got.forEach((g, i) => sameReductions(g, want[i], `shared input ${i} of ${inputs.length}`));
+  }
+});
+
 test("ORT reducer: sites too many for one run are cut into runs, and a site's reductions do not depend on which sites share its run", async () => {
   const ort = await ortP;
   // 7 sites of 1,300 real rows x 384 (500k values each): at most two a run, so runs of 2, 2, 2, 1; a width-5 site between them
