@@ -92,7 +92,8 @@ function listBinDirs(root: string): string[] {
  * take the cores the worker needs (`artefacts analyze --model all-MiniLM-L6-v2 --sample 5000 --seed 1`:
  * 36.6 / 35.0 s sleeping vs 39.0 / 38.3 s spinning). Not everywhere: on the SYNTHETIC 12 x 768 model's
  * equal-length batches (`npm run bench -- gemm --gemm-sentences 64`, alternated) ours ran 907 / 887
- * tok/s sleeping vs 943 / 903 spinning, 2-4% slower; PA_ORT_SPIN=1 is there for such runs.
+ * tok/s sleeping vs 943 / 903 spinning, 2-4% slower; PA_ORT_SPIN=1 is there for such encoding-only
+ * runs. With the analyses beside it the same model's paper-scale analyze took 719.9 s sleeping vs 735.1 s.
  */
 export function ortSpinning(): boolean {
   const v = process.env.PA_ORT_SPIN;
