@@ -8,7 +8,7 @@
  */
 import { encoderGraph, encoderOver, encoderTokenizer, type Encoder, type EncoderOptions, type EncoderRunner } from "./encoder.js";
 import type { EditFeeds } from "./mlm.js";
-import { editInputNames } from "./onnx/edits.js";
+import { editFeeds } from "./onnx/edits.js";
 import { KernelSession, type KernelFeed } from "./session.js";
 import type { SentenceTokenizer } from "./tokenizer.js";
 
@@ -35,7 +35,7 @@ export async function createEditableEncoder(source: string, { points, ...options
   const widths = new Map(points.map((p) => [p.target, p.width]));
   const tokenTypes = inputs().includes("token_type_ids");
   const runner = (edits: EditFeeds): EncoderRunner => {
-    const feeds = editFeeds(widths, edits, graph.dir);
+    const feeds = editFeeds(widths, edits, graph.dir, "encoder");
     return {
       layers: graph.config.layers, threads: session.threads, device: "cpu",
       runWith: (ids, mask, batch, length, extra) => runBatch(session, { ids, mask, batch, length, hidden: graph.config.hidden, layers: graph.config.layers, tokenTypes, edits: feeds }, extra),
@@ -54,20 +54,6 @@ export async function createEditableEncoder(source: string, { points, ...options
     withEdits: (edits) => encoderOver(graph, runner(edits), tokenizer, options),
     dispose: () => session.dispose(),
   };
-}
-
-/** The keep/fill feeds of every point: the given vectors, else keep 1 and fill 0; throws naming a bad point or length. */
-function editFeeds(widths: ReadonlyMap<string, number>, edits: EditFeeds, where: string): Record<string, KernelFeed> {
-  for (const k of edits.keys()) if (!widths.has(k)) throw new RangeError(`${where}: ${k} is not an edit point of this encoder (edit points: ${[...widths.keys()].join(", ")})`);
-  const feeds: Record<string, KernelFeed> = {};
-  for (const [target, width] of widths) {
-    const e = edits.get(target) ?? { keep: new Float32Array(width).fill(1), fill: new Float32Array(width) };
-    if (e.keep.length !== width || e.fill.length !== width) throw new RangeError(`${where}: edit of ${target} has keep ${e.keep.length} and fill ${e.fill.length} values; expected ${width} each`);
-    const names = editInputNames(target);
-    feeds[names.keep] = { type: "float32", data: e.keep, dims: [width] };
-    feeds[names.fill] = { type: "float32", data: e.fill, dims: [width] };
-  }
-  return feeds;
 }
 
 interface BatchInput {

@@ -15,7 +15,7 @@ import { loadCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { maxSequenceLength, readConfig } from "./config.js";
 import { familyOf } from "./families/index.js";
 import { buildMlmHead, loadMlmHead, type MlmHead } from "./heads.js";
-import { applyGraphEdits, editInputNames } from "./onnx/edits.js";
+import { applyGraphEdits, editFeeds } from "./onnx/edits.js";
 import { IR_VERSION, OPSET, weightReader } from "./onnx/build.js";
 import { GraphBuilder } from "./onnx/graph.js";
 import { DataType, encodeModel, valueInfo } from "./onnx/proto.js";
@@ -99,18 +99,12 @@ export class MaskedLm {
       }
     }
     const feeds: Record<string, KernelFeed> = {
+      ...editFeeds(this.editPoints, edits, "masked LM", "graph"),
       input_ids: { type: "int64", data: ids, dims: [B, T] },
       attention_mask: { type: "int64", data: mask, dims: [B, T] },
       mlm_positions: { type: "int64", data: BigInt64Array.from(positions), dims: [positions.length] },
     };
     if (this.tokenTypes) feeds.token_type_ids = { type: "int64", data: new BigInt64Array(B * T), dims: [B, T] };
-    for (const [target, width] of this.editPoints) {
-      const e = edits.get(target) ?? { keep: new Float32Array(width).fill(1), fill: new Float32Array(width) };
-      const names = editInputNames(target);
-      feeds[names.keep] = { type: "float32", data: e.keep, dims: [width] };
-      feeds[names.fill] = { type: "float32", data: e.fill, dims: [width] };
-    }
-    for (const k of edits.keys()) if (!this.editPoints.has(k)) throw new RangeError(`masked LM: ${k} is not an edit point of this graph (edit points: ${[...this.editPoints.keys()].join(", ") || "none"})`);
     const out = await this.session.run(feeds, ["logits", ...fetch]);
     const { logits, ...outputs } = out;
     return { logits: logits.data, outputs };

@@ -28,6 +28,24 @@ export function editInputNames(target: string): { keep: string; fill: string } {
   return { keep: `edit.${target}.keep`, fill: `edit.${target}.fill` };
 }
 
+/**
+ * The keep/fill graph inputs of every edit point for one run: the given vectors, else keep 1 and fill 0
+ * (unedited). Throws, naming `where`, for a vector given for no point (`kind`: "graph", "encoder") or one
+ * of the wrong length.
+ */
+export function editFeeds(points: ReadonlyMap<string, number>, edits: ReadonlyMap<string, { keep: Float32Array; fill: Float32Array }>, where: string, kind: string): Record<string, { type: "float32"; data: Float32Array; dims: number[] }> {
+  for (const k of edits.keys()) if (!points.has(k)) throw new RangeError(`${where}: ${k} is not an edit point of this ${kind} (edit points: ${[...points.keys()].join(", ") || "none"})`);
+  const feeds: Record<string, { type: "float32"; data: Float32Array; dims: number[] }> = {};
+  for (const [target, width] of points) {
+    const e = edits.get(target) ?? { keep: new Float32Array(width).fill(1), fill: new Float32Array(width) };
+    if (e.keep.length !== width || e.fill.length !== width) throw new RangeError(`${where}: edit of ${target} has keep ${e.keep.length} and fill ${e.fill.length} values; expected ${width} each`);
+    const names = editInputNames(target);
+    feeds[names.keep] = { type: "float32", data: e.keep, dims: [width] };
+    feeds[names.fill] = { type: "float32", data: e.fill, dims: [width] };
+  }
+  return feeds;
+}
+
 /** keep (1, with 0 at dims) and fill (0, with `value` or value[d] at dims) for an ablation of `dims`. */
 export function ablationVectors(width: number, dims: readonly number[], value: number | ArrayLike<number> = 0): { keep: Float32Array; fill: Float32Array } {
   const keep = new Float32Array(width).fill(1);
