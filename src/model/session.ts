@@ -268,6 +268,8 @@ export class KernelSession {
     for (const [key, f] of Object.entries(feeds)) {
       const size = f.dims.reduce((a, b) => a * b, 1);
       if (f.data.length !== size) throw new RangeError(`${this.name}: input ${key} has ${f.data.length} values; expected [${f.dims.join(", ")}] = ${size}`);
+      // onnxruntime-node answers such a feed with a bare "Invalid argument"
+      if (f.data.buffer instanceof SharedArrayBuffer) throw new TypeError(`${this.name}: input ${key} lies in a SharedArrayBuffer, which onnxruntime-node refuses as a feed; copy it into an ordinary typed array first`);
       tensors[key] = new ort.Tensor(f.type, f.data, f.dims);
     }
     let out: ort.InferenceSession.ReturnType;

@@ -134,6 +134,13 @@ test("ORT linalg rejects bad shapes and labels with the reference's errors", asy
   await assert.rejects(jsLinalg.trainSoftmaxStack(xs, bad, count, n, dim, classes, opts), /label y\[3\] = 4 is outside \[0, 4\)/);
 });
 
+test("a feed in a SharedArrayBuffer is refused by name with the fix (KernelSession.run), not with onnxruntime-node's bare Invalid argument", async () => {
+  const ort = await ortP;
+  const x = new Float32Array(new SharedArrayBuffer(8 * 4));
+  x.set([1, 2, 3, 4, 0, 1, -2, 0.5]);
+  await assert.rejects(ort.gram(x, 2, 2, 2), /onnxruntime linalg gram graph: input X lies in a SharedArrayBuffer, which onnxruntime-node refuses as a feed; copy it into an ordinary typed array first/);
+});
+
 test("ORT linalg refuses use after release()", async () => {
   const ort = await createOrtLinalg({ threads: 1 });
   assert.equal((await ort.gram(Float32Array.from([2]), 1, 1, 1))[0], 4);
