@@ -198,3 +198,24 @@ export class VectorMoments {
     return c;
   }
 }
+
+/**
+ * The rows list[from[order[k]]].data's row row[order[k]] (k = 0..n-1) centred on their float64 mean, as
+ * float32 rows in k order, and that mean. A plain synchronous function, so the optimising compiler
+ * sees its loops whole: inside the async LayerMoments.addWith (analysis/postprocess.ts) one block of
+ * 1024 x 768 rows took 20.0 ms against 14.7-14.8 ms now, the Gram matrix alone 8.0-9.6 ms (2 threads,
+ * 2026-12-07).
+ */
+export function centredRows(list: readonly { data: Float32Array }[], from: Int32Array, row: Int32Array, order: Int32Array, dim: number): { mean: Float64Array; x: Float32Array } {
+  const n = order.length, mean = new Float64Array(dim), x = new Float32Array(n * dim);
+  for (let k = 0; k < n; ++k) {
+    const data = list[from[order[k]]].data, o = row[order[k]] * dim;
+    for (let i = 0; i < dim; ++i) mean[i] += data[o + i];
+  }
+  for (let i = 0; i < dim; ++i) mean[i] /= n;
+  for (let k = 0; k < n; ++k) {
+    const data = list[from[order[k]]].data, o = row[order[k]] * dim, out = k * dim;
+    for (let i = 0; i < dim; ++i) x[out + i] = data[o + i] - mean[i];
+  }
+  return { mean, x };
+}
