@@ -6,7 +6,10 @@
  * onnxruntime session (bench/bare.ts) on equal-length batches of the same sample's sentences (grouped by
  * exact length, cut by the same token budget: no padding, the same lengths), over every k-th batch
  * (--paper-bare-every, default 4) to bound the time; tok/s of real tokens on both sides.
- * Targets: wall <= 11 min on 2 cores; analyze tok/s >= 0.9 x bare.
+ * Targets: wall <= 11 min on 2 cores; analyze tok/s >= 0.9 x bare. `cpu_by_thread` (threadCpu.ts) says
+ * where the child's CPU went: the calling thread runs onnxruntime's share of the encoder and every
+ * analysis not in the side worker; the largest other thread is onnxruntime's second intra-op thread,
+ * the next the side worker (on 2 cores, 2026-12-07: 660.6, 513.0 and 140.7 CPU-s of 1,395 in 781 s).
  */
 import * as child from "node:child_process";
 import * as fs from "node:fs";
@@ -21,6 +24,7 @@ import { SentenceTokenizer } from "../src/model/tokenizer.js";
 import { loadCorpus } from "../src/data/corpus.js";
 import { sampleSentences } from "../src/data/sample.js";
 import { BareSession } from "./bare.js";
+import type { ThreadCpu } from "./threadCpu.js";
 import { equalLengthBatches, paddingRatio } from "./batches.js";
 import { SYNTH_VOCAB_LABEL, synthBaseBertVocab } from "./models.js";
 
@@ -35,7 +39,7 @@ export interface PaperOptions {
 }
 
 /** Runs the paper-scale analyze in a child process; returns its wall seconds, peak memory and results. */
-function analyzeChild(dir: string, o: PaperOptions, out: string, peakFile: string): { wall: number; peak: { maxrss_mb: number; vmhwm_mb: number | null }; results: AnalysisResults } {
+function analyzeChild(dir: string, o: PaperOptions, out: string, peakFile: string): { wall: number; peak: { maxrss_mb: number; vmhwm_mb: number | null; cpu: ThreadCpu }; results: AnalysisResults } {
   const args = ["-r", path.join(__dirname, "peakAtExit.js"), path.join(ROOT, "bin", "artefacts.js"), "analyze", "--model", dir,
     "--sample", String(o.sample), "--seed", String(o.seed), "--threads", String(o.threads), "--out", out];
   if (o.tokenBudget !== undefined) args.push("--token-budget", String(o.tokenBudget));
@@ -76,7 +80,7 @@ export async function paperMode(o: PaperOptions, write: (line: unknown) => void,
       paper: {
         model: SYNTH_VOCAB_LABEL, synthetic: true, threads: o.threads, sentences: run.results.sample.sentences, seed: o.seed,
         analyses: run.results.settings.only, tokens, non_special_tokens: nonSpecial,
-        wall_s: Math.round(run.wall * 10) / 10, peak_rss_mb: run.peak.vmhwm_mb ?? run.peak.maxrss_mb,
+        wall_s: Math.round(run.wall * 10) / 10, peak_rss_mb: run.peak.vmhwm_mb ?? run.peak.maxrss_mb, cpu_by_thread: run.peak.cpu,
         analyze_tps: Math.round(tps * 10) / 10,
         bare_equal_length_tps: Math.round(bareTps * 10) / 10, bare_batches: `${chosen.length} of ${all.length} equal-length batches (every ${o.bareEvery}), ${paddingRatio(chosen).real} tokens`,
         analyze_vs_bare: Math.round((tps / bareTps) * 1000) / 1000,
