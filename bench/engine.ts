@@ -26,6 +26,7 @@ import { BareSession, type PaddedBatch } from "./bare.js";
 import { captureBatch, paddingRatio, scriptBatches } from "./batches.js";
 import type { ModelPlan } from "./models.js";
 import { runReference, type Reference, type ReferenceResult } from "./python.js";
+import { round1 as r1, round3 as r3 } from "./round.js";
 import { benchSentences } from "./sentences.js";
 
 export interface EngineOptions {
@@ -42,8 +43,6 @@ type Write = (line: unknown) => void;
 type Log = (message: string) => void;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Seconds of one pass of our encoder over the sentences; with `capture`, its padded batches too. */
 async function oursPass(encoder: Encoder, sentences: string[], tokenBudget: number | undefined, capture?: PaddedBatch[]): Promise<number> {

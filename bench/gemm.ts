@@ -12,6 +12,7 @@ import { buildMatmulGraph } from "../src/model/linalg.js";
 import { createEncoder } from "../src/model/encoder.js";
 import { sessionOptions } from "../src/model/session.js";
 import type { ModelConfig } from "../src/model/types.js";
+import { round1, round3 } from "./round.js";
 import { benchSentences } from "./sentences.js";
 import type { ModelPlan } from "./models.js";
 
@@ -87,7 +88,7 @@ export async function gemmMode(plan: ModelPlan, o: GemmOptions, write: (line: un
           model: plan.label, synthetic: plan.synthetic, threads: o.threads, length: T, sentences: sentences.length,
           tokens: sentences.length * T, padded_over_real: 1,
           peak_gflops: round1(p), peak_what: `onnxruntime MatMul ${o.size} x ${o.size} float32, the fastest of ${o.calls} calls a repeat, median over repeats`,
-          ours_gflops: round1(a), ours_share_of_peak: Math.round((a / p) * 1000) / 1000, target_share: 0.85, meets: a / p >= 0.85,
+          ours_gflops: round1(a), ours_share_of_peak: round3(a / p), target_share: 0.85, meets: a / p >= 0.85,
           ours_tps: Math.round(((a * 1e9) / encoderFlops(encoder.config, T)) * T), flops_per_sentence: encoderFlops(encoder.config, T),
           flop_formula: FLOP_FORMULA, repeats: o.repeats, peak_runs: peak.map(round1), ours_runs: ours.map(round1),
         },
@@ -99,4 +100,3 @@ export async function gemmMode(plan: ModelPlan, o: GemmOptions, write: (line: un
   }
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;

@@ -35,6 +35,7 @@ import { blockRanges } from "../src/analysis/blocks.js";
 import { resolveShard } from "../src/cli/shardSpec.js";
 import { createEncoder } from "../src/model/encoder.js";
 import { formatHelp, intOption, parseArgs, type OptionSpec } from "../src/cli/args.js";
+import { round1 as round } from "./round.js";
 import { benchSentences } from "./sentences.js";
 
 const spec: Record<string, OptionSpec> = {
@@ -58,8 +59,6 @@ export function peakMiB(): { maxrss_mb: number; vmhwm_mb: number | null } {
   }
   return { maxrss_mb: round(maxrss), vmhwm_mb: hwm === null ? null : round(hwm) };
 }
-
-const round = (x: number) => Math.round(x * 10) / 10;
 
 /** A full garbage collection: global.gc under --expose-gc, else the flag is set at run time. */
 function forcedGc(): () => void {

@@ -6,6 +6,7 @@
  * V8's helper threads. Elsewhere (no /proc) the map is empty.
  */
 import * as fs from "node:fs";
+import { round1 as r1 } from "./round.js";
 
 /** Linux's USER_HZ, the unit of /proc's per-thread times (fixed at 100 on every mainstream architecture). */
 const TICKS_PER_SECOND = 100;
@@ -46,7 +47,6 @@ export interface ThreadCpu {
 
 /** Summarises the last sample of each thread against the process' total CPU seconds. */
 export function summariseThreads(seen: ReadonlyMap<number, number>, callingThread: number, totalSeconds: number): ThreadCpu {
-  const r1 = (x: number) => Math.round(x * 10) / 10;
   const others = [...seen].filter(([tid]) => tid !== callingThread).map(([, s]) => s).sort((a, b) => b - a);
   const sum = [...seen.values()].reduce((a, b) => a + b, 0);
   return {
