@@ -9,7 +9,7 @@
  * Targets: wall <= 11 min on 2 cores; analyze tok/s >= 0.9 x bare. `cpu_by_thread` (threadCpu.ts) says
  * where the child's CPU went: the calling thread runs onnxruntime's share of the encoder and every
  * analysis not in the side worker; the largest other thread is onnxruntime's second intra-op thread,
- * the next the side worker (on 2 cores, 2026-12-07: 660.6, 513.0 and 140.7 CPU-s of 1,395 in 781 s).
+ * the next the side worker (on 2 cores, 2026-12-07: 614.0, 485.5 and 130.9 CPU-s of 1,306.2 in 691.9 s).
  */
 import * as child from "node:child_process";
 import * as fs from "node:fs";
