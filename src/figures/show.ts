@@ -4,7 +4,8 @@
  * report reads it), text/html (the plot or table from html.ts, the same path as the report),
  * application/vnd.plotly.v1+json (VS Code, JupyterLab with plotly's extension) and text/plain.
  * plotly.js goes to the page once per kernel session, with the first figure's text/html; later
- * figures queue themselves until it is there. Outside a kernel (plain node) show prints a short text
+ * figures queue themselves until it is there; a kernel whose outputs go to a page that has plotly.js
+ * already (the report's kernels: PAGE_HAS_PLOTLY_ENV) sends it with none. Outside a kernel (plain node) show prints a short text
  * summary to stdout. show() returns its spec, so `const fig = show(meanVectorsFigure(r))` keeps it;
  * showMarkdown and showProvenance return nothing, because tslab prints the value of a cell's last
  * expression.
@@ -19,6 +20,15 @@ export const FIGURE_MIME = "application/vnd.positional-artefacts.figure+json";
 export const TABLE_MIME = "application/vnd.positional-artefacts.table+json";
 export const PROVENANCE_MIME = "application/vnd.positional-artefacts.provenance+json";
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+/**
+ * Set to "1" in a kernel whose outputs are shown on a page that inlines plotly.js itself: the report
+ * (report/generate.ts) draws figures from FIGURE_MIME with the one copy it inlines, so a figure's
+ * text/html there carries only the runtime. Without it each notebook's first figure sent the 4.8 MB
+ * bundle through the kernel's socket (signed, parsed), through the report's outputs cache (written,
+ * hashed) and into the bin: 11 notebooks, 53 MB per report, measured 0.6 CPU-s of 45.
+ */
+export const PAGE_HAS_PLOTLY_ENV = "PA_PAGE_HAS_PLOTLY";
 
 /** The content of a Jupyter display_data message: mime type -> value. */
 export interface DisplayBundle {
@@ -53,7 +63,7 @@ export function show<T extends FigureSpec | TableSpec>(spec: T): T {
     return spec;
   }
   const figure = isFigureSpec(spec);
-  const bundle = displayBundle(spec, { uid: `${process.pid.toString(36)}-${++shown}-${randomBytes(3).toString("hex")}`, plotly: figure && !sent.plotly, runtime: !sent.runtime });
+  const bundle = displayBundle(spec, { uid: `${process.pid.toString(36)}-${++shown}-${randomBytes(3).toString("hex")}`, plotly: figure && !sent.plotly && process.env[PAGE_HAS_PLOTLY_ENV] !== "1", runtime: !sent.runtime });
   sink(bundle);
   if (figure) sent.plotly = true;
   sent.runtime = true;

@@ -14,6 +14,7 @@ import { notebookCacheDir, notebookKey, reusableNotebook, storeNotebook } from "
 import { runNotebooks, type Executed, type NotebookJob } from "./schedule.js";
 import { startPrefetch } from "./prefetch.js";
 import { renderReport } from "./html.js";
+import { PAGE_HAS_PLOTLY_ENV } from "../figures/show.js";
 import { displayPath, reportProvenance } from "./provenance.js";
 
 export interface ReportOptions {
@@ -83,7 +84,9 @@ async function executeAll(notebooks: readonly string[], plans: Record<string, un
   const prefetch = ahead ? startPrefetch(options.models!, { sample: options.sample, seed: options.seed, onProgress }) : null;
   let ran: Map<number, Executed>;
   try {
-    ran = await runNotebooks(startOrder(todo, notebooks), { jobs, cellTimeoutMs: options.cellTimeoutMs, kernelArgv, total: notebooks.length, onProgress });
+    // the report inlines plotly.js once (html.ts): its kernels' figures carry none (show.ts)
+    const env = { [PAGE_HAS_PLOTLY_ENV]: "1" };
+    ran = await runNotebooks(startOrder(todo, notebooks), { jobs, cellTimeoutMs: options.cellTimeoutMs, kernelArgv, total: notebooks.length, onProgress, env });
   } finally {
     await prefetch?.stop();
   }

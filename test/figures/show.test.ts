@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FIGURE_MIME, PLOTLY_MIME, PROVENANCE_MIME, TABLE_MIME, displayBundle, plotlySource, setDisplaySink, show, showMarkdown, showProvenance, summarize, type DisplayBundle } from "../../src/figures/show.js";
+import { FIGURE_MIME, PAGE_HAS_PLOTLY_ENV, PLOTLY_MIME, PROVENANCE_MIME, TABLE_MIME, displayBundle, plotlySource, setDisplaySink, show, showMarkdown, showProvenance, summarize, type DisplayBundle } from "../../src/figures/show.js";
 import type { FigureSpec, TableSpec } from "../../src/figures/spec.js";
 
 const figure: FigureSpec = {
@@ -49,6 +49,33 @@ test("show sends plotly.js with the first figure of a session only, with a fresh
   assert.deepEqual(html.map((h) => h.includes("window.__paRuntime = {}")), [true, true, false, true], "the runtime goes with the first output of a page");
   const ids = html.map((h) => /id="pa-(?:figure|table)-data-([^"]+)"/.exec(h)![1]);
   assert.equal(new Set(ids).size, 4);
+});
+
+test("a kernel whose page has plotly.js (the report's, PAGE_HAS_PLOTLY_ENV=1) sends figures without it, the rest unchanged", () => {
+  const shown = (env: string | undefined) => {
+    const got: DisplayBundle[] = [];
+    const before = process.env[PAGE_HAS_PLOTLY_ENV];
+    if (env === undefined) delete process.env[PAGE_HAS_PLOTLY_ENV];
+    else process.env[PAGE_HAS_PLOTLY_ENV] = env;
+    setDisplaySink((b) => got.push(b));
+    try {
+      show(figure);
+      show(figure);
+    } finally {
+      setDisplaySink(undefined);
+      if (before === undefined) delete process.env[PAGE_HAS_PLOTLY_ENV];
+      else process.env[PAGE_HAS_PLOTLY_ENV] = before;
+    }
+    return got;
+  };
+  const marker = plotlySource().slice(0, 200);
+  const page = shown("1"), plain = shown(undefined), other = shown("0");
+  assert.deepEqual(page.map((b) => (b.data["text/html"] as string).includes(marker)), [false, false]);
+  assert.ok((page[0].data["text/html"] as string).includes("window.__paRuntime = {}"), "the runtime still goes with the first output");
+  assert.ok((page[0].data["text/html"] as string).length < 100000);
+  assert.deepEqual(plain.map((b) => (b.data["text/html"] as string).includes(marker)), [true, false]);
+  assert.deepEqual(other.map((b) => (b.data["text/html"] as string).includes(marker)), [true, false], "only \"1\" means the page has it");
+  assert.deepEqual(page.map((b) => b.data[FIGURE_MIME]), plain.map((b) => b.data[FIGURE_MIME]), "the report's figure data is the same");
 });
 
 test("show of anything but a figure or a table says what it got and what it accepts", () => {

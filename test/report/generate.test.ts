@@ -44,6 +44,33 @@ test("generateReport gives byte-identical files for the same inputs, with no tem
   }
 });
 
+test("the report's kernels send figures without plotly.js (the page inlines it once), and the figure still reaches the report", async () => {
+  const dir = tmp();
+  try {
+    const index = path.resolve(__dirname, "..", "..", "src", "index.js");
+    const code = (source: string, tags: string[] = []) => ({ cell_type: "code", execution_count: null, id: `c${source.length}`, metadata: tags.length ? { tags } : {}, outputs: [], source });
+    const nb = path.join(dir, "shows.ipynb");
+    fs.writeFileSync(nb, JSON.stringify({
+      nbformat: 4, nbformat_minor: 5, metadata: {},
+      cells: [
+        code(`import * as pa from ${JSON.stringify(index)};`),
+        code("let sample = 4;", ["parameters"]),
+        code(`pa.show({ id: "shown-line", title: "shown", data: [{ type: "scatter", x: [1, 2, sample], y: [3, 4, 5] }], layout: {} });`),
+      ],
+    }));
+    const out = await generateReport({ notebooks: [nb], out: path.join(dir, "r.html") });
+    const stored = fs.readdirSync(path.join(results, "notebooks")).filter((f) => f.startsWith("shows-")).map((f) => fs.readFileSync(path.join(results, "notebooks", f), "utf8"));
+    assert.equal(stored.length, 1);
+    assert.ok(stored[0].includes("application/vnd.positional-artefacts.figure+json"), "the figure was shown");
+    assert.ok(!stored[0].includes("* plotly.js v") && stored[0].length < 100000, `outputs without plotly.js (${stored[0].length} characters)`);
+    const html = fs.readFileSync(out, "utf8");
+    assert.equal(html.split("* plotly.js v").length, 2, "plotly inlined once");
+    assert.ok(html.includes('"x":[1,2,4]'), "the figure is in the report");
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
 test("generateReport stops at a failing cell and leaves an existing report untouched and no temporary file", async () => {
   const dir = tmp();
   try {
