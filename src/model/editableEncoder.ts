@@ -9,7 +9,7 @@
 import { encoderGraph, encoderOver, encoderTokenizer, type Encoder, type EncoderOptions, type EncoderRunner } from "./encoder.js";
 import type { EditFeeds } from "./mlm.js";
 import { editFeeds } from "./onnx/edits.js";
-import { KernelSession, type KernelFeed } from "./session.js";
+import { encoderFeeds, encoderOutputs, hiddenStateNames, KernelSession, type KernelFeed } from "./session.js";
 import type { SentenceTokenizer } from "./tokenizer.js";
 
 export interface EditableEncoder {
@@ -67,20 +67,8 @@ interface BatchInput {
   edits: Record<string, KernelFeed>;
 }
 
-/** EncoderSession.runWith's contract on the shared session: hidden_states.0..L [batch, length, hidden] and the extra outputs, checked. */
+/** EncoderSession.runWith's contract on the shared session: the same feeds plus the edit vectors, the same checked outputs. */
 async function runBatch(session: KernelSession, b: BatchInput, extra: readonly { name: string; dims: readonly number[] }[]): Promise<{ layers: Float32Array[]; extra: Float32Array[] }> {
-  const dims = [b.batch, b.length];
-  const feeds: Record<string, KernelFeed> = { input_ids: { type: "int64", data: b.ids, dims }, attention_mask: { type: "int64", data: b.mask, dims }, ...b.edits };
-  if (b.tokenTypes) feeds.token_type_ids = { type: "int64", data: new BigInt64Array(b.ids.length), dims };
-  const names = Array.from({ length: b.layers + 1 }, (_, l) => `hidden_states.${l}`);
-  const out = await session.run(feeds, [...names, ...extra.map((e) => e.name)]);
-  const checked = (name: string, want: number[]) => {
-    const d = out[name].dims;
-    if (d.length !== want.length || d.some((v, i) => v !== want[i])) throw new Error(`${session.name}: ${name} has dims [${d.join(", ")}]; expected [${want.join(", ")}]`);
-    return out[name].data;
-  };
-  return {
-    layers: names.map((n) => checked(n, [b.batch, b.length, b.hidden])),
-    extra: extra.map((e) => checked(e.name, e.dims.map((v) => (v === -1 ? b.batch : v === -2 ? b.length : v)))),
-  };
+  const out = await session.run({ ...encoderFeeds(b.ids, b.mask, b.batch, b.length, b.tokenTypes), ...b.edits }, [...hiddenStateNames(b.layers), ...extra.map((e) => e.name)]);
+  return encoderOutputs(session.name, out, b, extra);
 }

@@ -181,51 +181,71 @@ export class EncoderSession {
    * for length (e.g. [-1, -2, 64], or [-1, 4, -2, -2] for attention probabilities).
    */
   async runWith(ids: BigInt64Array, mask: BigInt64Array, batch: number, length: number, extra: readonly { name: string; dims: readonly number[] }[]): Promise<{ layers: Float32Array[]; extra: Float32Array[] }> {
-    const dims = [batch, length];
     if (ids.length !== batch * length || mask.length !== batch * length) {
       throw new RangeError(`${this.file}: input_ids has ${ids.length} and attention_mask ${mask.length} values; expected batch ${batch} x length ${length} = ${batch * length}`);
     }
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor("int64", ids, dims),
-      attention_mask: new ort.Tensor("int64", mask, dims),
-    };
-    // BERT graphs take token_type_ids; RoBERTa and DistilBERT graphs do not.
-    if (this.session.inputNames.includes("token_type_ids")) {
-      feeds.token_type_ids = new ort.Tensor("int64", new BigInt64Array(ids.length), dims);
-    }
-    const fetches = Array.from({ length: this.layers + 1 }, (_, l) => `hidden_states.${l}`);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, f] of Object.entries(encoderFeeds(ids, mask, batch, length, this.session.inputNames.includes("token_type_ids")))) feeds[name] = new ort.Tensor(f.type, f.data, f.dims);
     let out: ort.InferenceSession.ReturnType;
     try {
-      out = await this.session.run(feeds, [...fetches, ...extra.map((e) => e.name)]);
+      out = await this.session.run(feeds, [...hiddenStateNames(this.layers), ...extra.map((e) => e.name)]);
     } catch (err) {
       const inputs = Object.entries(feeds).map(([name, t]) => `${name} ${t.type} [${t.dims.join(", ")}]`).join(", ");
       throw new Error(`${this.file}: onnxruntime run failed with inputs ${inputs} (${(err as Error).message.split("\n")[0]}); check the graph with \`artefacts inspect\``, { cause: err });
     }
-    let hidden = -1;
-    const layers = fetches.map((name) => {
-      const t = out[name];
-      if (t.type !== "float32") throw new Error(`${this.file}: ${name} is ${t.type}; expected float32, re-export with \`artefacts export\` (fp16 and quantized graphs are not analysable)`);
-      const d = t.dims;
-      if (d.length !== 3 || d[0] !== batch || d[1] !== length || (hidden >= 0 && d[2] !== hidden)) {
-        throw new Error(`${this.file}: ${name} has dims [${d.join(", ")}]; expected [${batch}, ${length}, ${hidden >= 0 ? hidden : "hidden"}]`);
-      }
-      hidden = d[2];
-      return t.data as Float32Array;
-    });
-    return { layers, extra: extra.map((e) => this.#extraOutput(out, e.name, e.dims.map((v) => (v === -1 ? batch : v === -2 ? length : v)))) };
-  }
-
-  #extraOutput(out: ort.InferenceSession.ReturnType, name: string, want: number[]): Float32Array {
-    const t = out[name];
-    if (t.type !== "float32" || t.dims.length !== want.length || t.dims.some((v, i) => v !== want[i])) {
-      throw new Error(`${this.file}: output ${name} is ${t.type} [${t.dims.join(", ")}]; expected float32 [${want.join(", ")}]`);
-    }
-    return t.data as Float32Array;
+    return encoderOutputs(this.file, out, { batch, length, layers: this.layers }, extra);
   }
 
   dispose(): Promise<void> {
     return this.session.release();
   }
+}
+
+/** hidden_states.0 .. hidden_states.L: the outputs every encoder graph has (exposeHiddenStates). */
+export function hiddenStateNames(layers: number): string[] {
+  return Array.from({ length: layers + 1 }, (_, l) => `hidden_states.${l}`);
+}
+
+/**
+ * The feeds of one padded encoder batch, ids and mask row-major [batch x length]: input_ids,
+ * attention_mask, and token_type_ids (zeros) where the graph takes them (BERT graphs do; RoBERTa and
+ * DistilBERT graphs do not). EncoderSession and the editable encoder's session (editableEncoder.ts) feed these.
+ */
+export function encoderFeeds(ids: BigInt64Array, mask: BigInt64Array, batch: number, length: number, tokenTypes: boolean): Record<string, KernelFeed> {
+  const dims = [batch, length];
+  const feeds: Record<string, KernelFeed> = { input_ids: { type: "int64", data: ids, dims }, attention_mask: { type: "int64", data: mask, dims } };
+  if (tokenTypes) feeds.token_type_ids = { type: "int64", data: new BigInt64Array(ids.length), dims };
+  return feeds;
+}
+
+/**
+ * One encoder run's outputs, checked: hidden_states.0..layers, each float32 [batch, length, hidden]
+ * (hidden: given, else the first one's), and each extra output float32 of its dims (-1: batch, -2:
+ * length; e.g. [-1, -2, 64], or [-1, 4, -2, -2] for attention probabilities). The arrays are the
+ * outputs' own buffers, not copies. A wrong one is an error naming `where` and the output.
+ */
+export function encoderOutputs(where: string, out: Record<string, { type?: string; dims: readonly number[]; data: unknown }>, { batch, length, layers, hidden = -1 }: { batch: number; length: number; layers: number; hidden?: number }, extra: readonly { name: string; dims: readonly number[] }[]): { layers: Float32Array[]; extra: Float32Array[] } {
+  const float32 = (name: string) => {
+    const t = out[name];
+    if (t.type !== undefined && t.type !== "float32") throw new Error(`${where}: ${name} is ${t.type}; expected float32, re-export with \`artefacts export\` (fp16 and quantized graphs are not analysable)`);
+    return t;
+  };
+  const hiddenStates = hiddenStateNames(layers).map((name) => {
+    const t = float32(name), d = t.dims;
+    if (d.length !== 3 || d[0] !== batch || d[1] !== length || (hidden >= 0 && d[2] !== hidden)) {
+      throw new Error(`${where}: ${name} has dims [${d.join(", ")}]; expected [${batch}, ${length}, ${hidden >= 0 ? hidden : "hidden"}]`);
+    }
+    hidden = d[2];
+    return t.data as Float32Array;
+  });
+  return {
+    layers: hiddenStates,
+    extra: extra.map(({ name, dims }) => {
+      const t = float32(name), want = dims.map((v) => (v === -1 ? batch : v === -2 ? length : v));
+      if (t.dims.length !== want.length || t.dims.some((v, i) => v !== want[i])) throw new Error(`${where}: output ${name} is float32 [${t.dims.join(", ")}]; expected float32 [${want.join(", ")}]`);
+      return t.data as Float32Array;
+    }),
+  };
 }
 
 /** One input of {@link KernelSession.run}: a typed array and its dims (row-major). */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EncoderSession, resolveThreads } from "../../src/model/session.js";
+import { EncoderSession, encoderOutputs, resolveThreads } from "../../src/model/session.js";
 import { loadCheckpoint } from "../../src/model/checkpoint.js";
 import { buildOnnx } from "../../src/model/onnx/build.js";
 import { synthesize } from "../../src/model/synth.js";
@@ -83,6 +83,19 @@ test("EncoderSession.run checks input sizes and rethrows onnxruntime failures wi
   } finally {
     await s.dispose();
   }
+});
+
+test("encoderOutputs checks every output a run returns: type, the hidden states' dims, each extra output's dims", () => {
+  const f32 = (dims: number[]) => ({ type: "float32", dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)) });
+  const good = { "hidden_states.0": f32([2, 3, 4]), "hidden_states.1": f32([2, 3, 4]), "probs.0": f32([2, 5, 3, 3]) };
+  const extra = [{ name: "probs.0", dims: [-1, 5, -2, -2] }];
+  const ok = encoderOutputs("g.onnx", good, { batch: 2, length: 3, layers: 1 }, extra);
+  assert.deepEqual([ok.layers.length, ok.layers[1].length, ok.extra[0].length], [2, 24, 90]);
+  assert.equal(ok.layers[0], good["hidden_states.0"].data, "the outputs' own buffers");
+  assert.throws(() => encoderOutputs("g.onnx", { ...good, "hidden_states.1": { ...f32([2, 3, 4]), type: "float16" } }, { batch: 2, length: 3, layers: 1 }, extra), /^Error: g\.onnx: hidden_states\.1 is float16; expected float32, re-export with `artefacts export`/);
+  assert.throws(() => encoderOutputs("g.onnx", { ...good, "hidden_states.1": f32([2, 3, 5]) }, { batch: 2, length: 3, layers: 1 }, extra), /^Error: g\.onnx: hidden_states\.1 has dims \[2, 3, 5\]; expected \[2, 3, 4\]$/);
+  assert.throws(() => encoderOutputs("g.onnx", good, { batch: 2, length: 3, layers: 1, hidden: 8 }, extra), /hidden_states\.0 has dims \[2, 3, 4\]; expected \[2, 3, 8\]$/);
+  assert.throws(() => encoderOutputs("g.onnx", { ...good, "probs.0": f32([2, 5, 3, 4]) }, { batch: 2, length: 3, layers: 1 }, extra), /^Error: g\.onnx: output probs\.0 is float32 \[2, 5, 3, 4\]; expected float32 \[2, 5, 3, 3\]$/);
 });
 
 test("resolveThreads takes the option, then PA_THREADS, then the core count", () => {
