@@ -285,16 +285,28 @@ test("minor: an unknown extra tensor is noted, a known head is not", () => {
 
 test("minor: two runs writing one --out at once both finish with one whole file and no temporary left", async () => {
   const out = path.join(dir, "shared.json");
+  // enough work that both runs usually take their first look at --out before either writes it (with
+  // 20 sentences of the 2 x 16 model a fast machine could finish one run before the other began)
+  const big = path.join(dir, "race-corpus.txt"), g = createRandom(5), words = COMMON_WORDS.slice(0, 80);
+  fs.writeFileSync(big, Array.from({ length: 1500 }, () => Array.from({ length: 4 + g.int(8) }, () => words[g.int(80)]).join(" ")).join("\n") + "\n");
   const run = () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, "analyze", "--model", model, "--corpus", corpus, "--sample", "20", "--only", "outliers", "--out", out], { env: { ...process.env, PA_THREADS: "1" }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [bin, "analyze", "--model", model, "--corpus", big, "--sample", "1000", "--only", "outliers", "--out", out], { env: { ...process.env, PA_THREADS: "1" }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => resolve({ code, stderr }));
   });
-  const both = await Promise.all([run(), run()]);
-  assert.deepEqual(both.map((r) => r.code), [0, 0]);
-  // the run that finished second says that it replaced the other's file (both started before either wrote)
-  assert.equal(both.filter((r) => /shared\.json was written by another run while this one worked; this run's result replaces it/.test(r.stderr)).length, 1, both.map((r) => r.stderr).join("\n"));
-  assert.equal(JSON.parse(fs.readFileSync(out, "utf8")).settings.only[0], "outliers");
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes("shared.json") && f !== "shared.json"), []);
+  const replaced = /shared\.json was written by another run while this one worked; this run's result replaces it/;
+  // the pair again until the runs overlap (at most 6 tries): when both started before either wrote, the
+  // one that finished second says that it replaced the other's file; when they did not overlap, neither does
+  const warned: number[] = [];
+  for (let attempt = 0; attempt < 6 && !warned.includes(1); ++attempt) {
+    fs.rmSync(out, { force: true });
+    const both = await Promise.all([run(), run()]);
+    assert.deepEqual(both.map((r) => r.code), [0, 0], both.map((r) => r.stderr).join("\n"));
+    warned.push(both.filter((r) => replaced.test(r.stderr)).length);
+    assert.equal(JSON.parse(fs.readFileSync(out, "utf8")).settings.only[0], "outliers");
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes("shared.json") && f !== "shared.json"), []);
+  }
+  assert.ok(warned.every((n) => n <= 1), `never both: ${warned.join(", ")}`);
+  assert.equal(warned[warned.length - 1], 1, `the overlapping pair warned once (warnings per try: ${warned.join(", ")})`);
 });
