@@ -23,6 +23,7 @@ import { runAnalyses } from "../src/analysis/run.js";
 import { loadCorpus } from "../src/data/corpus.js";
 import { sampleSentences } from "../src/data/sample.js";
 import type { Encoder } from "../src/model/encoder.js";
+import { processCpuSeconds } from "./threadCpu.js";
 
 /** The CLI's default analyze sample: `n` sentences (default 1000) of the default corpus, 4..40 words, seeded. */
 export function analyzeSample(n = 1000, seed = 0): string[] {
@@ -34,18 +35,12 @@ export function runAll(encoder: Encoder, sentences: string[], timings?: Record<s
   return runAnalyses(encoder, sentences, { timings, linalg });
 }
 
-/** This process' CPU seconds so far, every thread (onnxruntime's, the side worker's) included. */
-const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
-
 /** Seconds (wall and this process' CPU) of one extraction pass (default batching), and the real tokens it produced. */
 export async function extractionPass(encoder: Encoder, sentences: string[]): Promise<{ seconds: number; cpu: number; tokens: number }> {
-  const t0 = performance.now(), c0 = cpuSeconds();
+  const t0 = performance.now(), c0 = processCpuSeconds();
   let tokens = 0;
   for await (const b of encoder.encode(sentences)) for (const c of b.tokenCounts) tokens += c;
-  return { seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0, tokens };
+  return { seconds: (performance.now() - t0) / 1000, cpu: processCpuSeconds() - c0, tokens };
 }
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -65,9 +60,9 @@ export async function measureAnalyses(encoder: Encoder, sentences: string[], lin
   // of minutes: the reference is their mean
   const before = await extractionPass(encoder, sentences);
   const timings: Record<string, number> = {};
-  const t0 = performance.now(), c0 = cpuSeconds();
+  const t0 = performance.now(), c0 = processCpuSeconds();
   await runAll(analysisEncoder, sentences, timings, linalg);
-  const total = (performance.now() - t0) / 1000, totalCpu = cpuSeconds() - c0;
+  const total = (performance.now() - t0) / 1000, totalCpu = processCpuSeconds() - c0;
   const after = await extractionPass(encoder, sentences);
   const plain = { seconds: (before.seconds + after.seconds) / 2, cpu: (before.cpu + after.cpu) / 2, tokens: before.tokens };
   const sum = (prefix: string) => Object.entries(timings).filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);

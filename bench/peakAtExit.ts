@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import { peakMiB } from "./memory.js";
-import { summariseThreads, threadCpuSeconds } from "./threadCpu.js";
+import { processCpuSeconds, summariseThreads, threadCpuSeconds } from "./threadCpu.js";
 
 const file = process.env.PA_BENCH_PEAK_FILE;
 if (file) {
@@ -18,7 +18,6 @@ if (file) {
   setInterval(sample, 1000).unref();
   process.on("exit", () => {
     sample();
-    const { user, system } = process.cpuUsage();
-    fs.writeFileSync(file, JSON.stringify({ ...peakMiB(), cpu: summariseThreads(seen, process.pid, (user + system) / 1e6) }));
+    fs.writeFileSync(file, JSON.stringify({ ...peakMiB(), cpu: summariseThreads(seen, process.pid, processCpuSeconds()) }));
   });
 }

@@ -28,6 +28,7 @@ import { formatHelp, intOption, parseArgs, type OptionSpec } from "../src/cli/ar
 import { createEncoder } from "../src/model/encoder.js";
 import { createOrtReducer, jsReducer, type ReduceInput, type Reducer } from "../src/model/reductions.js";
 import { analyzeSample } from "./analyses.js";
+import { processCpuSeconds } from "./threadCpu.js";
 
 const spec: Record<string, OptionSpec> = {
   sentences: { type: "string", help: "sentences of the analyses' sample (default 200)" },
@@ -42,10 +43,9 @@ interface Batch { inputs: ReduceInput[]; mask: Uint8Array }
 
 /** Reduces every layer of every batch; returns wall and process CPU milliseconds (all threads: less sensitive to contention). */
 async function pass(reducer: Reducer, batches: readonly Batch[]): Promise<{ wall: number; cpu: number }> {
-  const t0 = performance.now(), c0 = process.cpuUsage();
+  const t0 = performance.now(), c0 = processCpuSeconds();
   for (const b of batches) await reducer.reduce(b.inputs, b.mask);
-  const c = process.cpuUsage(c0);
-  return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+  return { wall: performance.now() - t0, cpu: (processCpuSeconds() - c0) * 1000 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -8,6 +8,12 @@
 import * as fs from "node:fs";
 import { round1 as r1 } from "./round.js";
 
+/** This process' CPU seconds so far (user + system), every thread included. */
+export function processCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 /** Linux's USER_HZ, the unit of /proc's per-thread times (fixed at 100 on every mainstream architecture). */
 const TICKS_PER_SECOND = 100;
 

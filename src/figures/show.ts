@@ -5,8 +5,8 @@
  * application/vnd.plotly.v1+json (VS Code, JupyterLab with plotly's extension) and text/plain.
  * plotly.js goes to the page once per kernel session, with the first figure's text/html; later
  * figures queue themselves until it is there; a kernel whose outputs go to a page that has plotly.js
- * already (the report's kernels: PAGE_HAS_PLOTLY_ENV) sends it with none. Outside a kernel (plain node) show prints a short text
- * summary to stdout. show() returns its spec, so `const fig = show(meanVectorsFigure(r))` keeps it;
+ * already (the report's kernels: PAGE_HAS_PLOTLY_ENV) sends it with none. Outside a kernel (plain
+ * node) show prints a short text summary to stdout. show() returns its spec, so `const fig = show(meanVectorsFigure(r))` keeps it;
  * showMarkdown and showProvenance return nothing, because tslab prints the value of a cell's last
  * expression.
  */
