@@ -30,9 +30,9 @@ export function analyzeSample(n = 1000, seed = 0): string[] {
   return sampleSentences(loadCorpus("default"), { n, seed, minWords: 4, maxWords: 40 });
 }
 
-/** Runs every analysis over the sentences (default batching, as the CLI), adding seconds per phase to `timings`. */
-export function runAll(encoder: Encoder, sentences: string[], timings?: Record<string, number>, linalg: "onnxruntime" | "js" = "onnxruntime"): Promise<unknown> {
-  return runAnalyses(encoder, sentences, { timings, linalg });
+/** Runs the analyses of `only` (default every default analysis) over the sentences (default batching, as the CLI), adding seconds per phase to `timings`. */
+export function runAll(encoder: Encoder, sentences: string[], timings?: Record<string, number>, linalg: "onnxruntime" | "js" = "onnxruntime", only?: readonly string[]): Promise<unknown> {
+  return runAnalyses(encoder, sentences, { timings, linalg, only });
 }
 
 /** Seconds (wall and this process' CPU) of one extraction pass (default batching), and the real tokens it produced. */
@@ -53,15 +53,15 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
  * overheads split it: streaming (per-batch work), results (result-time computations), encode (the
  * encoder's own time inside runAnalyses beyond a plain extraction pass: GC and cache effects).
  */
-export async function measureAnalyses(encoder: Encoder, sentences: string[], linalg: "onnxruntime" | "js" = "onnxruntime", analysisEncoder: Encoder = encoder): Promise<Record<string, unknown>> {
+export async function measureAnalyses(encoder: Encoder, sentences: string[], linalg: "onnxruntime" | "js" = "onnxruntime", analysisEncoder: Encoder = encoder, only?: readonly string[]): Promise<Record<string, unknown>> {
   await extractionPass(encoder, sentences.slice(0, 64)); // warm-up
-  await runAll(analysisEncoder, sentences.slice(0, 64), undefined, linalg); // warm-up of the kernels
+  await runAll(analysisEncoder, sentences.slice(0, 64), undefined, linalg, only); // warm-up of the kernels
   // extraction alone before and after the analyses, against drift (load, clocks, caches) over a run
   // of minutes: the reference is their mean
   const before = await extractionPass(encoder, sentences);
   const timings: Record<string, number> = {};
   const t0 = performance.now(), c0 = processCpuSeconds();
-  await runAll(analysisEncoder, sentences, timings, linalg);
+  await runAll(analysisEncoder, sentences, timings, linalg, only);
   const total = (performance.now() - t0) / 1000, totalCpu = processCpuSeconds() - c0;
   const after = await extractionPass(encoder, sentences);
   const plain = { seconds: (before.seconds + after.seconds) / 2, cpu: (before.cpu + after.cpu) / 2, tokens: before.tokens };

@@ -28,7 +28,7 @@ import { DEFAULT_SAMPLE } from "../src/cli/analyze.js";
 import { createEncoder } from "../src/model/encoder.js";
 import { readConfig } from "../src/model/config.js";
 import { DEFAULT_ANALYSES } from "../src/analysis/run.js";
-import { siteRequest } from "../src/analysis/registry/index.js";
+import { resolveOnly, siteRequest } from "../src/analysis/registry/index.js";
 import { resolveThreads } from "../src/model/session.js";
 import { analyzeSample, measureAnalyses } from "./analyses.js";
 import { measureSiteAnalyses } from "./siteAnalyses.js";
@@ -64,6 +64,7 @@ const spec: Record<string, OptionSpec> = {
   "memory-model": { type: "list", help: "memory: minilm, embedded (mlm-pos, 4 x 128) or tiny (SYNTHETIC 2 x 64, fast enough for 200,000 sentences); comma-separated (default minilm)" },
   "memory-extraction": { type: "boolean", help: "memory: stream the batches without the analyses (extraction only)" },
   "analyses-memory": { type: "string", help: "analyses: sentence counts of the memory runs with the analyses, or none (default: as --memory)" },
+  "analyses-only": { type: "list", help: "analyses: run only these analyses (and what they need), comma-separated, e.g. the paper's set without massive,norms,isotropy to see what those add (default every default analysis)" },
   "analyses-sentences": { type: "string", help: "analyses: sentences of the cost lines, comma-separated (default 1000 and 20000; --quick: 100)" },
   "site-sentences": { type: "string", help: "site-analyses: sentences of the CLI's sample (default 200; --quick: 32); --repeats rounds" },
   "report-samples": { type: "string", help: "report: report vs analyze at these sample sizes, then a cold and a warm default report; none to skip (default: 2000,20000)" },
@@ -149,21 +150,23 @@ async function main(argv: string[]): Promise<number> {
 /** analyses mode: extraction alone vs runAnalyses on the CLI's sample, then memory with the analyses. */
 async function analysesMode(o: Record<string, unknown>, quick: boolean, keys: string[], threads: number, memSpec: string): Promise<void> {
   const counts = o["analyses-sentences"] !== undefined ? list(o["analyses-sentences"], "analyses-sentences", 2) : quick ? [100] : [1000, DEFAULT_SAMPLE];
+  // --analyses-only: a subset (checked and closed over what it needs as the CLI's --only is), to split the cost by analysis
+  const only = o["analyses-only"] !== undefined ? resolveOnly(o["analyses-only"] as string[]) : null;
   const targets: [string, string][] = [["all-MiniLM-L6-v2", MINILM_DIR]];
   if (keys.includes("synth-base")) targets.push([SYNTH_LABEL, await synthBase()]);
   for (const n of counts) for (const [label, dir] of targets) {
-    log(`analyses: extraction alone vs runAnalyses (every analysis), ${label}, ${n} sentences (default corpus, 4..40 words, seed 0)`);
+    log(`analyses: extraction alone vs runAnalyses (${only ? only.join(",") : "every default analysis"}), ${label}, ${n} sentences (default corpus, 4..40 words, seed 0)`);
     // extraction: the plain encoder (hidden states); the analyses: the encoder as `artefacts analyze` opens
-    // it, with the activation sites the default analyses ask for (massive, norms: the residual sums)
+    // it, with the activation sites the analyses ask for (by default massive and norms: the residual sums)
     const encoder = await createEncoder(dir, { threads });
-    const sites = siteRequest(readConfig(dir), DEFAULT_ANALYSES);
+    const sites = siteRequest(readConfig(dir), only ?? DEFAULT_ANALYSES);
     const withSites = await createEncoder(dir, { threads, sites }).catch(async (err) => {
       await encoder.dispose();
       throw err;
     });
     try {
-      const line = await measureAnalyses(encoder, analyzeSample(n), "onnxruntime", withSites);
-      write({ analyses: { model: label, threads, sites, ...line, load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length } });
+      const line = await measureAnalyses(encoder, analyzeSample(n), "onnxruntime", withSites, only ?? undefined);
+      write({ analyses: { model: label, threads, only: only ?? "default", sites, ...line, load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length } });
     } finally {
       await withSites.dispose();
       await encoder.dispose();
