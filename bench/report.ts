@@ -4,7 +4,8 @@
  * (`node bin/artefacts.js ...`), wall time:
  *
  *   {report_vs_analyze: {model, sample, analyze_s, report_cold_s, ratio}}   target ratio <= 1.3
- *     (report: every default notebook with --model M --sample N, on an empty results cache)
+ *     (report: every default notebook with --model M --sample N, on an empty results cache; analyze_s: the
+ *     mean of one analyze before and one after the report, both in analyze_runs_s)
  *   {report_warm: {cold_s, warm_s}}   the default report twice on one results cache; targets cold < 3 min
  *     (issue 14 item 4, downloads excluded: run once before to fetch), warm < 20 s (outputs reused), same bytes
  *   each line also gives seconds per notebook (report_notebooks_s, cold_notebooks_s, warm_notebooks_s; 0: reused)
@@ -50,6 +51,7 @@ export function notebookSeconds(stderr: string): Record<string, number> {
   for (const m of stderr.matchAll(/\] (?:.*\/)?(\d\d)-[^/:]*\.ipynb: (?:done in ([\d.]+) s|outputs reused)/g)) out[m[1]] = m[2] === undefined ? 0 : Number(m[2]);
   return out;
 }
+const mean = (a: number, b: number) => Math.round(((a + b) / 2) * 100) / 100;
 const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round((a / b) * 100) / 100);
 
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -64,10 +66,16 @@ export function reportVsAnalyze(model: string, samples: number[], log: (m: strin
       // the report's shared pass draws 4..30-word sentences (SHARED_SAMPLING); analyze draws 4..40 by default: the same bounds make it the same
       // sample (its probe caps, SHARED_RUN_OPTIONS, are half analyze's defaults and have no CLI flag: under a second of result time)
       const words = ["--min-words", String(SHARED_SAMPLING.minWords), "--max-words", String(SHARED_SAMPLING.maxWords)];
-      const analyze = timed(["analyze", "--model", model, "--sample", String(n), "--seed", "1", ...words, "--out", path.join(tmp, "a.json")], {});
+      // analyze before AND after the report, their mean the reference (as the analyses bench brackets its
+      // analyses with two extraction passes): a machine that speeds up or slows down over the minutes of a
+      // run shows as two different analyze times, not as a wrong ratio
+      const analyzeOnce = () => timed(["analyze", "--model", model, "--sample", String(n), "--seed", "1", ...words, "--out", path.join(tmp, "a.json")], {});
+      const before = analyzeOnce();
       const results = fs.mkdtempSync(path.join(tmp, "results-"));
       const report = timed(["report", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "r.html")], { PA_RESULTS_DIR: results });
-      const line = { report_vs_analyze: { model, sample: n, analyze_s: analyze.wall, report_cold_s: report.wall, ratio: ratio(report.wall, analyze.wall), analyze_cpu_s: analyze.cpu, report_cold_cpu_s: report.cpu, cpu_ratio: ratio(report.cpu, analyze.cpu), target_max: 1.3, report_notebooks_s: report.notebooks, load_average: load(), cpus: os.cpus().length } };
+      const after = analyzeOnce();
+      const analyze = { wall: mean(before.wall, after.wall), cpu: before.cpu === null || after.cpu === null ? null : mean(before.cpu, after.cpu) };
+      const line = { report_vs_analyze: { model, sample: n, analyze_s: analyze.wall, analyze_runs_s: [before.wall, after.wall], report_cold_s: report.wall, ratio: ratio(report.wall, analyze.wall), analyze_cpu_s: analyze.cpu, analyze_runs_cpu_s: [before.cpu, after.cpu], report_cold_cpu_s: report.cpu, cpu_ratio: ratio(report.cpu, analyze.cpu), target_max: 1.3, report_notebooks_s: report.notebooks, load_average: load(), cpus: os.cpus().length } };
       process.stdout.write(JSON.stringify(line) + "\n");
       out.push(line);
     }
