@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
 async function analysesMode(o: Record<string, unknown>, quick: boolean, keys: string[], threads: number, memSpec: string): Promise<void> {
   const counts = o["analyses-sentences"] !== undefined ? list(o["analyses-sentences"], "analyses-sentences", 2) : quick ? [100] : [1000, DEFAULT_SAMPLE];
   // --analyses-only: a subset (checked and closed over what it needs as the CLI's --only is), to split the cost by analysis
-  const only = o["analyses-only"] !== undefined ? resolveOnly(o["analyses-only"] as string[]) : null;
+  const only = o["analyses-only"] !== undefined ? resolveOnly(o["analyses-only"] as string[]) : undefined;
   const targets: [string, string][] = [["all-MiniLM-L6-v2", MINILM_DIR]];
   if (keys.includes("synth-base")) targets.push([SYNTH_LABEL, await synthBase()]);
   for (const n of counts) for (const [label, dir] of targets) {
@@ -165,7 +165,7 @@ async function analysesMode(o: Record<string, unknown>, quick: boolean, keys: st
       throw err;
     });
     try {
-      const line = await measureAnalyses(encoder, analyzeSample(n), "onnxruntime", withSites, only ?? undefined);
+      const line = await measureAnalyses(encoder, analyzeSample(n), "onnxruntime", withSites, only);
       write({ analyses: { model: label, threads, only: only ?? "default", sites, ...line, load_average: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length } });
     } finally {
       await withSites.dispose();

@@ -52,6 +52,11 @@ export function notebookSeconds(stderr: string): Record<string, number> {
   return out;
 }
 const mean = (a: number, b: number) => Math.round(((a + b) / 2) * 100) / 100;
+
+/** The reference of two runs of one command, one before and one after the measured one: their mean wall and CPU seconds (CPU null if either lacks it). */
+export function bracket(before: { wall: number; cpu: number | null }, after: { wall: number; cpu: number | null }): { wall: number; cpu: number | null } {
+  return { wall: mean(before.wall, after.wall), cpu: before.cpu === null || after.cpu === null ? null : mean(before.cpu, after.cpu) };
+}
 const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round((a / b) * 100) / 100);
 
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -74,7 +79,7 @@ export function reportVsAnalyze(model: string, samples: number[], log: (m: strin
       const results = fs.mkdtempSync(path.join(tmp, "results-"));
       const report = timed(["report", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "r.html")], { PA_RESULTS_DIR: results });
       const after = analyzeOnce();
-      const analyze = { wall: mean(before.wall, after.wall), cpu: before.cpu === null || after.cpu === null ? null : mean(before.cpu, after.cpu) };
+      const analyze = bracket(before, after);
       const line = { report_vs_analyze: { model, sample: n, analyze_s: analyze.wall, analyze_runs_s: [before.wall, after.wall], report_cold_s: report.wall, ratio: ratio(report.wall, analyze.wall), analyze_cpu_s: analyze.cpu, analyze_runs_cpu_s: [before.cpu, after.cpu], report_cold_cpu_s: report.cpu, cpu_ratio: ratio(report.cpu, analyze.cpu), target_max: 1.3, report_notebooks_s: report.notebooks, load_average: load(), cpus: os.cpus().length } };
       process.stdout.write(JSON.stringify(line) + "\n");
       out.push(line);
