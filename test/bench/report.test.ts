@@ -1,0 +1,34 @@
+/**
+ * bench/report.ts (issue 14's report vs analyze): the two-run reference (`bracket`: analyze before and
+ * after the report, their mean) by hand, and one real run of the bench on the embedded mlm-pos pair
+ * (20 sentences: real analyze, real report with real tslab kernels) for the line it prints. The ratio
+ * itself is the bench's business, not a test's.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { bracket } from "../../bench/report.js";
+
+const ROOT = path.join(__dirname, "..", "..", "..");
+
+test("bracket: the mean of the runs before and after (2 decimals), CPU null when either run lacks it", () => {
+  assert.deepEqual(bracket({ wall: 18.3, cpu: 29.7 }, { wall: 20.4, cpu: 34.9 }), { wall: 19.35, cpu: 32.3 });
+  assert.deepEqual(bracket({ wall: 1.8, cpu: 2.3 }, { wall: 1.5, cpu: null }), { wall: 1.65, cpu: null });
+  assert.deepEqual(bracket({ wall: 5, cpu: null }, { wall: 5, cpu: 1 }), { wall: 5, cpu: null });
+});
+
+test("the report bench runs analyze before and after a real report and prints both, their mean and the ratio to it", () => {
+  const model = path.join(ROOT, "models", "mlm-pos");
+  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "bench", "report.js"), "--samples", "20", "--model", model, "--no-warm"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr.split("\n").slice(-8).join("\n"));
+  const line = JSON.parse(r.stdout.trim().split("\n").pop()!).report_vs_analyze;
+  assert.equal(line.model, model);
+  assert.equal(line.sample, 20);
+  assert.equal(line.analyze_runs_s.length, 2);
+  for (const s of [...line.analyze_runs_s, line.report_cold_s]) assert.ok(s > 0, JSON.stringify(line));
+  assert.deepEqual(line.analyze_s, bracket({ wall: line.analyze_runs_s[0], cpu: null }, { wall: line.analyze_runs_s[1], cpu: null }).wall);
+  assert.ok(Math.abs(line.ratio - line.report_cold_s / line.analyze_s) <= 0.005 + 1e-9, JSON.stringify(line));
+  // every default notebook ran (seconds per notebook from the report's progress)
+  assert.equal(Object.keys(line.report_notebooks_s).length, 11, JSON.stringify(line.report_notebooks_s));
+});
