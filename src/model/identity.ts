@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkpointByWeights, findCheckpoint, readCatalog, type Catalog } from "./catalog.js";
-import { hashFile } from "./files.js";
+import { hashFileMemo } from "./files.js";
 
 export interface IdentityOptions {
   /** The weights' sha256 when already known (the encoder's provenance has it): saves hashing the file. */
@@ -28,14 +28,14 @@ export function modelIdentity(source: string, options: IdentityOptions = {}): st
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return source;
   const weights = path.join(dir, "model.safetensors");
   const hasWeights = fs.existsSync(weights);
-  const sha = options.weightsSha256 ?? (hasWeights ? hashFile(weights).sha256 : null);
+  const sha = options.weightsSha256 ?? (hasWeights ? hashFileMemo(weights).sha256 : null);
   const pinned = sha ? checkpointByWeights(sha, catalog) : undefined;
   if (pinned) return pinned.hubId;
   const card = sentenceTransformersId(dir);
   if (card) return card;
   const nameOrPath = configNameOrPath(dir);
   if (nameOrPath) return nameOrPath;
-  const short = sha ?? (fs.existsSync(path.join(dir, "config.json")) ? hashFile(path.join(dir, "config.json")).sha256 : null);
+  const short = sha ?? (fs.existsSync(path.join(dir, "config.json")) ? hashFileMemo(path.join(dir, "config.json")).sha256 : null);
   return short ? `${path.basename(dir)} (${short.slice(0, 8)})` : path.basename(dir);
 }
 

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createEncoder } from "../model/encoder.js";
 import { checkpointDir, findCheckpoint, isFetched, readCatalog } from "../model/catalog.js";
-import { cacheRoot, hashFile } from "../model/files.js";
+import { cacheRoot, hashFileMemo } from "../model/files.js";
 import { loadCheckpoint, staticTensors } from "../model/checkpoint.js";
 import { detectSource } from "../model/export.js";
 import type { StaticTensors } from "../model/types.js";
@@ -111,7 +111,7 @@ export async function sharedKey(source: string, options: Omit<SharedOptions, "ca
   const model = modelIdentity(findCheckpoint(source) ? source : dir, { weightsSha256: weights });
   // `only` joins the fields only when given, so the keys of full passes stay as they were
   // a corpus file is keyed by its bytes too: the same path with new sentences is another sample
-  const corpusFile = (CORPUS_NAMES as readonly string[]).includes(corpus) || !fs.existsSync(corpus) ? {} : { corpusSha256: hashFile(path.resolve(corpus)).sha256 };
+  const corpusFile = (CORPUS_NAMES as readonly string[]).includes(corpus) || !fs.existsSync(corpus) ? {} : { corpusSha256: hashFileMemo(path.resolve(corpus)).sha256 };
   const fields = { format: 1, files, sample, seed, corpus, ...corpusFile, sampling: SHARED_SAMPLING, options: only ? { ...SHARED_RUN_OPTIONS, only } : SHARED_RUN_OPTIONS, toolkit: toolkitVersion() };
   const key = crypto.createHash("sha256").update(stableStringify(fields)).digest("hex");
   return { model, dir, sample, seed, corpus, only, fields, key };
@@ -224,7 +224,7 @@ export function checkpointHashes(source: string, dir: string): { name: string; s
       if (e.name.startsWith(".")) continue;
       const name = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory() && depth < 2) walk(name, depth + 1);
-      else if (e.isFile()) out.push({ name, sha256: hashFile(path.join(dir, name)).sha256 });
+      else if (e.isFile()) out.push({ name, sha256: hashFileMemo(path.join(dir, name)).sha256 });
     }
   };
   walk("", 0);

@@ -12,7 +12,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkpointDir, findCheckpoint, isFetched, readCatalog } from "../model/catalog.js";
-import { hashFile } from "../model/files.js";
+import { hashFileMemo } from "../model/files.js";
 import type { InputRecord } from "../numerics/inputs.js";
 import { checkpointHashes, resultsDir, sharedKey, toolkitVersion } from "./cache.js";
 import { stableStringify } from "./escape.js";
@@ -51,7 +51,7 @@ export function notebookKey({ root, file, parameters, kernelArgv }: { root: stri
     format: 1,
     root: path.resolve(root),
     notebook: path.resolve(file),
-    sha256: hashFile(file).sha256,
+    sha256: hashFileMemo(file).sha256,
     parameters,
     toolkit: toolkitVersion(),
     packages: dependencyVersions(root),
@@ -82,7 +82,7 @@ export async function fingerprint(input: InputRecord): Promise<string> {
         return (await sharedKey(findCheckpoint(input.source) ? input.source : input.dir, { sample: input.sample, seed: input.seed, corpus: input.corpus, ...(input.only ? { only: input.only as never } : {}), offline: true })).key;
       }
       case "file":
-        return hashFile(input.path).sha256;
+        return hashFileMemo(input.path).sha256;
       case "model":
         return crypto.createHash("sha256").update(stableStringify(modelFiles(input.dir))).digest("hex");
       case "folder":

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { hashFile } from "../model/files.js";
+import { hashFileMemo } from "../model/files.js";
 import { stableStringify } from "./escape.js";
 import type { Notebook } from "./execute.js";
 
@@ -82,10 +82,9 @@ export function packageVersions(root: string, names: readonly string[] = TRACKED
   return out;
 }
 
-/** SHA-256 of a file, hex. */
-/** A file's sha256 (hex), streamed. */
+/** A file's sha256 (hex), streamed, remembered while the file is unchanged (hashFileMemo). */
 export function sha256File(file: string): string {
-  return hashFile(file).sha256;
+  return hashFileMemo(file).sha256;
 }
 
 /** A project mime value as an object: kernels may send JSON mime data as an object or as a JSON string. */

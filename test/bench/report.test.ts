@@ -7,8 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { bracket } from "../../bench/report.js";
+import { bracket, floorRatio } from "../../bench/report.js";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 
@@ -16,6 +17,14 @@ test("bracket: the mean of the runs before and after (2 decimals), CPU null when
   assert.deepEqual(bracket({ wall: 18.3, cpu: 29.7 }, { wall: 20.4, cpu: 34.9 }), { wall: 19.35, cpu: 32.3 });
   assert.deepEqual(bracket({ wall: 1.8, cpu: 2.3 }, { wall: 1.5, cpu: null }), { wall: 1.65, cpu: null });
   assert.deepEqual(bracket({ wall: 5, cpu: null }, { wall: 5, cpu: 1 }), { wall: 5, cpu: null });
+});
+
+test("floorRatio: analyze's CPU plus the passes-cached report's CPU, over the cores times analyze's wall time", () => {
+  // 34.3 + 24.2 CPU-s on 2 cores take at least 29.25 s: 1.44 x a 20.3 s analyze
+  assert.equal(floorRatio(34.3, 24.2, 20.3, 2), 1.44);
+  assert.equal(floorRatio(30, 10, 10, 4), 1);
+  assert.equal(floorRatio(null, 10, 10, 2), null);
+  assert.equal(floorRatio(30, null, 10, 2), null);
 });
 
 test("the report bench runs analyze before and after a real report and prints both, their mean and the ratio to it", () => {
@@ -31,4 +40,17 @@ test("the report bench runs analyze before and after a real report and prints bo
   assert.ok(Math.abs(line.ratio - line.report_cold_s / line.analyze_s) <= 0.005 + 1e-9, JSON.stringify(line));
   // every default notebook ran (seconds per notebook from the report's progress)
   assert.equal(Object.keys(line.report_notebooks_s).length, 11, JSON.stringify(line.report_notebooks_s));
+  // the second report read every pass but ran every notebook again (0 s would be outputs reused)
+  assert.equal(Object.keys(line.passes_cached_notebooks_s).length, 11, JSON.stringify(line.passes_cached_notebooks_s));
+  for (const s of Object.values(line.passes_cached_notebooks_s) as number[]) assert.ok(s > 0, JSON.stringify(line.passes_cached_notebooks_s));
+  assert.ok(line.report_passes_cached_s > 0 && line.report_passes_cached_s <= line.report_cold_s + 5, JSON.stringify(line));
+  if (line.analyze_cpu_s !== null) assert.equal(line.floor_ratio, floorRatio(line.analyze_cpu_s, line.report_passes_cached_cpu_s, line.analyze_s, line.cpus));
+  // tslab's compiler on every cell the kernels get: each notebook's prelude, code cells and injected parameters
+  const c = line.tslab_compile_cpu_s;
+  assert.ok(c.create_s > 0 && c.cells_s > 0, JSON.stringify(c));
+  const dir = path.join(ROOT, "notebooks");
+  const notebooks = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { cells: { cell_type: string }[] });
+  const code = notebooks.reduce((n, nb) => n + nb.cells.filter((x) => x.cell_type === "code").length, 0);
+  // every default notebook declares a model or models parameter, so each gets an injected cell
+  assert.equal(c.cells, code + 2 * notebooks.length, JSON.stringify(c));
 });
