@@ -68,6 +68,7 @@ const spec: Record<string, OptionSpec> = {
   "analyses-sentences": { type: "string", help: "analyses: sentences of the cost lines, comma-separated (default 1000 and 20000; --quick: 100)" },
   "site-sentences": { type: "string", help: "site-analyses: sentences of the CLI's sample (default 200; --quick: 32); --repeats rounds" },
   "report-samples": { type: "string", help: "report: report vs analyze at these sample sizes, then a cold and a warm default report; none to skip (default: 2000,20000)" },
+  "report-notebooks": { type: "string", help: "report: report vs analyze with these notebooks only, by their two-digit numbers, comma-separated (default: every notebook)" },
 };
 
 const USAGE = `npm run bench -- [${MODES.join("|")} ...] [--quick] [--models minilm,synth-base,mpnet] [--threads T] [--repeats R]`;
@@ -140,7 +141,8 @@ async function main(argv: string[]): Promise<number> {
   if (run.includes("report")) {
     const samples = (o["report-samples"] as string | undefined) ?? (quick ? "none" : "2000,20000");
     if (samples !== "none") {
-      reportVsAnalyze("all-MiniLM-L6-v2", list(samples, "report-samples", 2), log);
+      const notebooks = o["report-notebooks"] as string | undefined;
+      reportVsAnalyze("all-MiniLM-L6-v2", list(samples, "report-samples", 2), log, notebooks ? notebooks.split(",") : undefined);
       warmReport(log);
     }
   }

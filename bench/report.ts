@@ -6,9 +6,10 @@
  *   {report_vs_analyze: {model, sample, analyze_s, report_cold_s, ratio}}   target ratio <= 1.3
  *     (report: every default notebook with --model M --sample N, on an empty results cache; analyze_s: the
  *     mean of one analyze before and one after the report, both in analyze_runs_s)
- *     and what bounds that ratio from below (floorRatio): report_passes_cached_s/_cpu_s, the same report
- *     again on the results the cold one left (every analysis pass read, the notebooks run afresh in
- *     tslab), and tslab_compile_cpu_s, the CPU tslab's TypeScript compiler spends on the report's cells
+ *     and what bounds it: floor_ratio (floorRatio: the cold report's CPU over the cores, perfectly packed,
+ *     over analyze's wall time); report_passes_cached_s/_cpu_s, the same report again on the results
+ *     the cold one left (every analysis pass read, the notebooks run afresh in tslab: the notebooks' own
+ *     work); tslab_compile_cpu_s, the CPU tslab's TypeScript compiler spends on the report's cells
  *   {report_warm: {cold_s, warm_s}}   the default report twice on one results cache; targets cold < 3 min
  *     (issue 14 item 4, downloads excluded: run once before to fetch), warm < 20 s (outputs reused), same bytes
  *   each line also gives seconds per notebook (report_notebooks_s, cold_notebooks_s, warm_notebooks_s; 0: reused)
@@ -17,7 +18,8 @@
  *   npm run bench -- report                      # 2000 and 20000, then cold + warm default report
  *   npm run bench -- report --report-samples 2000
  *
- *   node dist/bench/report.js [--samples 2000,20000] [--model all-MiniLM-L6-v2] [--no-warm]
+ *   node dist/bench/report.js [--samples 2000,20000] [--model all-MiniLM-L6-v2] [--notebooks 00,01,...] [--no-warm]
+ *   (--notebooks: report vs analyze with those notebooks only, by their two-digit numbers)
  * (also run by `npm run bench` unless --report-samples none).
  */
 import * as child from "node:child_process";
@@ -68,15 +70,13 @@ export function bracket(before: { wall: number; cpu: number | null }, after: { w
 const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round((a / b) * 100) / 100);
 
 /**
- * A lower bound of the cold report's ratio to analyze on `cores` cores. The cold report does analyze's
- * work (the shared pass) and everything the report does on a results cache that already holds every
- * analysis pass (starting the kernels, compiling and running every cell, the figures, the encodings
- * notebooks 04 and 10 make of their own); CPU seconds add up, so its wall time is at least the sum of
- * the two CPU times over the cores, however well the work is packed. Null when a CPU time is missing.
+ * A lower bound of the cold report's ratio to analyze: its CPU seconds (every process, the kernels
+ * included) over `cores`, however well they were packed, over analyze's wall time. No scheduling brings
+ * the ratio below it; only less work does. Null when the CPU time is missing.
  */
-export function floorRatio(analyzeCpu: number | null, passesCachedCpu: number | null, analyzeWall: number, cores: number): number | null {
-  if (analyzeCpu === null || passesCachedCpu === null) return null;
-  return Math.round(((analyzeCpu + passesCachedCpu) / (cores * analyzeWall)) * 100) / 100;
+export function floorRatio(reportCpu: number | null, analyzeWall: number, cores: number): number | null {
+  if (reportCpu === null) return null;
+  return Math.round((reportCpu / (cores * analyzeWall)) * 100) / 100;
 }
 
 /**
@@ -121,10 +121,18 @@ export function tslabCompileCpu(notebooks: readonly string[], parameters: Record
   }
 }
 
-/** The default notebooks in the order the report starts them (the rank in their metadata, then report order). */
-function defaultNotebooks(): string[] {
+/**
+ * The default notebooks in the order the report starts them (the rank in their metadata, then report
+ * order); `only`: those whose names start with one of these numbers ("00", "04"), each of which must match.
+ */
+export function reportNotebooks(only?: readonly string[]): string[] {
   const dir = path.join(packageRoot(), "notebooks");
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));
+  let files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  if (only) {
+    for (const n of only) if (!files.some((f) => f.startsWith(`${n}-`))) throw new RangeError(`--notebooks: no notebook ${JSON.stringify(n)} in ${dir} (there: ${files.map((f) => f.slice(0, 2)).join(", ")}); pass their two-digit numbers, comma-separated`);
+    files = files.filter((f) => only.some((n) => f.startsWith(`${n}-`)));
+  }
+  files = files.map((f) => path.join(dir, f));
   const rank = (f: string) => {
     const start = (readNotebook(f).metadata[NOTEBOOK_META] as { start?: unknown } | undefined)?.start;
     return typeof start === "number" ? start : Infinity;
@@ -134,8 +142,9 @@ function defaultNotebooks(): string[] {
 
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
-/** analyze vs a cold report on `model` at each sample size; prints one JSON line per size. */
-export function reportVsAnalyze(model: string, samples: number[], log: (m: string) => void): Record<string, unknown>[] {
+/** analyze vs a cold report on `model` at each sample size (every default notebook, or `only`: reportNotebooks); prints one JSON line per size. */
+export function reportVsAnalyze(model: string, samples: number[], log: (m: string) => void, only?: readonly string[]): Record<string, unknown>[] {
+  const notebooks = reportNotebooks(only);
   const out: Record<string, unknown>[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pa-bench-report-"));
   try {
@@ -150,17 +159,17 @@ export function reportVsAnalyze(model: string, samples: number[], log: (m: strin
       const analyzeOnce = () => timed(["analyze", "--model", model, "--sample", String(n), "--seed", "1", ...words, "--out", path.join(tmp, "a.json")], {});
       const before = analyzeOnce();
       const results = fs.mkdtempSync(path.join(tmp, "results-"));
-      const reportArgs = ["report", "--model", model, "--sample", String(n), "--seed", "1", "--out", path.join(tmp, "r.html")];
+      const reportArgs = ["report", "--model", model, "--sample", String(n), "--seed", "1", ...(only ? ["--notebooks", notebooks.join(",")] : []), "--out", path.join(tmp, "r.html")];
       const report = timed(reportArgs, { PA_RESULTS_DIR: results });
       // the same report on the results the cold one left, its reused notebook outputs dropped: every
-      // analysis pass is read, every notebook runs afresh in tslab (floorRatio)
+      // analysis pass is read, every notebook runs afresh in tslab: the notebooks' own work
       fs.rmSync(notebookCacheDir(results), { recursive: true, force: true });
       const passesCached = timed(reportArgs, { PA_RESULTS_DIR: results });
       const after = analyzeOnce();
       const analyze = bracket(before, after);
       const cores = os.availableParallelism();
-      const compile = tslabCompileCpu(defaultNotebooks(), { models: [model], sample: n, seed: 1 });
-      const line = { report_vs_analyze: { model, sample: n, analyze_s: analyze.wall, analyze_runs_s: [before.wall, after.wall], report_cold_s: report.wall, ratio: ratio(report.wall, analyze.wall), analyze_cpu_s: analyze.cpu, analyze_runs_cpu_s: [before.cpu, after.cpu], report_cold_cpu_s: report.cpu, cpu_ratio: ratio(report.cpu, analyze.cpu), target_max: 1.3, report_passes_cached_s: passesCached.wall, report_passes_cached_cpu_s: passesCached.cpu, floor_ratio: floorRatio(analyze.cpu, passesCached.cpu, analyze.wall, cores), tslab_compile_cpu_s: compile, report_notebooks_s: report.notebooks, passes_cached_notebooks_s: passesCached.notebooks, load_average: load(), cpus: cores } };
+      const compile = tslabCompileCpu(notebooks, { models: [model], sample: n, seed: 1 });
+      const line = { report_vs_analyze: { model, sample: n, ...(only ? { notebooks: only } : {}), analyze_s: analyze.wall, analyze_runs_s: [before.wall, after.wall], report_cold_s: report.wall, ratio: ratio(report.wall, analyze.wall), analyze_cpu_s: analyze.cpu, analyze_runs_cpu_s: [before.cpu, after.cpu], report_cold_cpu_s: report.cpu, cpu_ratio: ratio(report.cpu, analyze.cpu), target_max: 1.3, report_passes_cached_s: passesCached.wall, report_passes_cached_cpu_s: passesCached.cpu, floor_ratio: floorRatio(report.cpu, analyze.wall, cores), tslab_compile_cpu_s: compile, report_notebooks_s: report.notebooks, passes_cached_notebooks_s: passesCached.notebooks, load_average: load(), cpus: cores } };
       process.stdout.write(JSON.stringify(line) + "\n");
       out.push(line);
     }
@@ -197,7 +206,8 @@ if (require.main === module) {
   const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
   try {
     const samples = get("samples", "2000,20000");
-    if (samples !== "none") reportVsAnalyze(get("model", "all-MiniLM-L6-v2"), samples.split(",").map(Number), log);
+    const only = get("notebooks", "");
+    if (samples !== "none") reportVsAnalyze(get("model", "all-MiniLM-L6-v2"), samples.split(",").map(Number), log, only ? only.split(",") : undefined);
     if (!argv.includes("--no-warm")) warmReport(log);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);

@@ -19,12 +19,11 @@ test("bracket: the mean of the runs before and after (2 decimals), CPU null when
   assert.deepEqual(bracket({ wall: 5, cpu: null }, { wall: 5, cpu: 1 }), { wall: 5, cpu: null });
 });
 
-test("floorRatio: analyze's CPU plus the passes-cached report's CPU, over the cores times analyze's wall time", () => {
-  // 34.3 + 24.2 CPU-s on 2 cores take at least 29.25 s: 1.44 x a 20.3 s analyze
-  assert.equal(floorRatio(34.3, 24.2, 20.3, 2), 1.44);
-  assert.equal(floorRatio(30, 10, 10, 4), 1);
-  assert.equal(floorRatio(null, 10, 10, 2), null);
-  assert.equal(floorRatio(30, null, 10, 2), null);
+test("floorRatio: the cold report's CPU over the cores times analyze's wall time", () => {
+  // 50.6 CPU-s on 2 cores take at least 25.3 s: 1.49 x a 17 s analyze
+  assert.equal(floorRatio(50.6, 17, 2), 1.49);
+  assert.equal(floorRatio(40, 10, 4), 1);
+  assert.equal(floorRatio(null, 10, 2), null);
 });
 
 test("the report bench runs analyze before and after a real report and prints both, their mean and the ratio to it", () => {
@@ -44,7 +43,7 @@ test("the report bench runs analyze before and after a real report and prints bo
   assert.equal(Object.keys(line.passes_cached_notebooks_s).length, 11, JSON.stringify(line.passes_cached_notebooks_s));
   for (const s of Object.values(line.passes_cached_notebooks_s) as number[]) assert.ok(s > 0, JSON.stringify(line.passes_cached_notebooks_s));
   assert.ok(line.report_passes_cached_s > 0 && line.report_passes_cached_s <= line.report_cold_s + 5, JSON.stringify(line));
-  if (line.analyze_cpu_s !== null) assert.equal(line.floor_ratio, floorRatio(line.analyze_cpu_s, line.report_passes_cached_cpu_s, line.analyze_s, line.cpus));
+  assert.equal(line.floor_ratio, floorRatio(line.report_cold_cpu_s, line.analyze_s, line.cpus));
   // tslab's compiler on every cell the kernels get: each notebook's prelude, code cells and injected parameters
   const c = line.tslab_compile_cpu_s;
   assert.ok(c.create_s > 0 && c.cells_s > 0, JSON.stringify(c));
@@ -53,4 +52,21 @@ test("the report bench runs analyze before and after a real report and prints bo
   const code = notebooks.reduce((n, nb) => n + nb.cells.filter((x) => x.cell_type === "code").length, 0);
   // every default notebook declares a model or models parameter, so each gets an injected cell
   assert.equal(c.cells, code + 2 * notebooks.length, JSON.stringify(c));
+});
+
+test("--notebooks: report vs analyze on those notebooks only (by number); an unknown number is refused before any run", () => {
+  const model = path.join(ROOT, "models", "mlm-pos");
+  const bench = path.join(ROOT, "dist", "bench", "report.js");
+  const r = spawnSync(process.execPath, [bench, "--samples", "20", "--model", model, "--notebooks", "01", "--no-warm"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr.split("\n").slice(-8).join("\n"));
+  const line = JSON.parse(r.stdout.trim().split("\n").pop()!).report_vs_analyze;
+  assert.deepEqual(line.notebooks, ["01"]);
+  assert.deepEqual(Object.keys(line.report_notebooks_s), ["01"]);
+  assert.deepEqual(Object.keys(line.passes_cached_notebooks_s), ["01"]);
+  const nb = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", fs.readdirSync(path.join(ROOT, "notebooks")).find((f) => f.startsWith("01-"))!), "utf8")) as { cells: { cell_type: string }[] };
+  assert.equal(line.tslab_compile_cpu_s.cells, nb.cells.filter((c) => c.cell_type === "code").length + 2);
+  const bad = spawnSync(process.execPath, [bench, "--samples", "20", "--model", model, "--notebooks", "01,99", "--no-warm"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--notebooks: no notebook "99"/);
+  assert.doesNotMatch(bad.stderr, /report vs analyze/);
 });
