@@ -29,10 +29,12 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { SHARED_SAMPLING } from "../src/report/cache.js";
 import { cellSource, injectParameters, readNotebook } from "../src/report/execute.js";
-import { NOTEBOOK_META, packageRoot, planParameters } from "../src/report/generate.js";
+import { planParameters, startOrder } from "../src/report/generate.js";
+import { defaultNotebooks } from "../src/cli/report.js";
 import { notebookCacheDir } from "../src/report/notebookCache.js";
 import { resolveTslab } from "../src/report/optional.js";
 import { preludeCell } from "../src/report/schedule.js";
+import { processCpuSeconds } from "./threadCpu.js";
 
 const ROOT = path.join(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "artefacts.js");
@@ -89,17 +91,13 @@ export function tslabCompileCpu(notebooks: readonly string[], parameters: Record
   const converterFile = path.join(path.dirname(resolveTslab()), "dist", "converter.js");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createConverter } = require(converterFile) as { createConverter(o: { isJS: boolean; isBrowser: boolean }): { convert(prev: string, src: string): { declOutput?: string; diagnostics: unknown[] }; close(): void } };
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
   const cwd = process.cwd();
   // the kernels run in the notebooks' folder, and tslab compiles against what it sees from there
   process.chdir(path.dirname(path.resolve(notebooks[0])));
   try {
-    const t0 = cpu();
+    const t0 = processCpuSeconds();
     const converter = createConverter({ isJS: false, isBrowser: false });
-    const t1 = cpu();
+    const t1 = processCpuSeconds();
     let prev = "";
     let cells = 0;
     const read = notebooks.map((file) => ({ file, notebook: readNotebook(file) }));
@@ -113,7 +111,7 @@ export function tslabCompileCpu(notebooks: readonly string[], parameters: Record
         ++cells;
       }
     }
-    const t2 = cpu();
+    const t2 = processCpuSeconds();
     converter.close();
     return { create_s: Math.round((t1 - t0) * 100) / 100, cells_s: Math.round((t2 - t1) * 100) / 100, cells };
   } finally {
@@ -126,18 +124,14 @@ export function tslabCompileCpu(notebooks: readonly string[], parameters: Record
  * order); `only`: those whose names start with one of these numbers ("00", "04"), each of which must match.
  */
 export function reportNotebooks(only?: readonly string[]): string[] {
-  const dir = path.join(packageRoot(), "notebooks");
-  let files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  let files = defaultNotebooks();
+  const numbered = (f: string, n: string) => path.basename(f).startsWith(`${n}-`);
   if (only) {
-    for (const n of only) if (!files.some((f) => f.startsWith(`${n}-`))) throw new RangeError(`--notebooks: no notebook ${JSON.stringify(n)} in ${dir} (there: ${files.map((f) => f.slice(0, 2)).join(", ")}); pass their two-digit numbers, comma-separated`);
-    files = files.filter((f) => only.some((n) => f.startsWith(`${n}-`)));
+    for (const n of only) if (!files.some((f) => numbered(f, n))) throw new RangeError(`--notebooks: no notebook ${JSON.stringify(n)} in ${path.dirname(files[0] ?? "notebooks/")} (there: ${files.map((f) => path.basename(f).slice(0, 2)).join(", ")}); pass their two-digit numbers, comma-separated`);
+    files = files.filter((f) => only.some((n) => numbered(f, n)));
   }
-  files = files.map((f) => path.join(dir, f));
-  const rank = (f: string) => {
-    const start = (readNotebook(f).metadata[NOTEBOOK_META] as { start?: unknown } | undefined)?.start;
-    return typeof start === "number" ? start : Infinity;
-  };
-  return files.map((f, i) => ({ f, i, r: rank(f) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.f);
+  // the report's own start order (generate.ts), on jobs that carry nothing but the file
+  return startOrder(files.map((file, index) => ({ index, file, name: file, parameters: {} })), files).map((j) => j.file);
 }
 
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);

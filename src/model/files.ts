@@ -25,9 +25,10 @@ const memoHolder = globalThis as { [MEMO]?: Map<string, { stat: string; bytes: n
  * and the modification and change times in nanoseconds. Any write changes the times, and a file renamed
  * over it has another inode, so a changed file is read again. For cache keys, model identities and
  * provenance, which hash the same weights many times in one report (each notebook's shared-pass key,
- * each encoder's provenance: a report on an all-MiniLM-L6-v2 folder asked 24 times in its 4 processes, at
- * 0.08 s each; 0.36 s for all-mpnet-base-v2's 438 MB, the page cache warm). With the memo: once a process. Checks of downloaded bytes against a pinned sha256 (catalog.ts, pypi.ts) call hashFile.
- * The memo lives on globalThis, so a report kernel that reloads the toolkit for each notebook keeps it.
+ * each encoder's provenance): a report on an all-MiniLM-L6-v2 folder asked 24 times in its 4 processes,
+ * at 0.08 s each (0.36 s for all-mpnet-base-v2's 438 MB, the page cache warm); with the memo, once a
+ * process. Checks of downloaded bytes against a pinned sha256 (catalog.ts, pypi.ts) call hashFile. The
+ * memo lives on globalThis, so a report kernel that reloads the toolkit for each notebook keeps it.
  */
 export function hashFileMemo(file: string): { bytes: number; sha256: string } {
   const abs = path.resolve(file);
