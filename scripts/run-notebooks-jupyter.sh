@@ -7,34 +7,39 @@
 #
 # Environment: NOTEBOOK_TIMEOUT (seconds per cell, default 600); JUPYTER_OUT (folder for the
 # executed copies, default a temporary folder removed at exit); TSLAB_PREFIX (where
-# `npx tslab install --prefix` registers the kernelspecs, default .cache/jupyter in the package,
-# git-ignored, so nothing outside the checkout changes); TSLAB_BINARY (the tslab the kernelspec runs,
-# default this checkout's node_modules/.bin/tslab; another project's lets its notebooks import what
-# that project installed). Registration is idempotent: it rewrites the same kernel.json each run.
-# Needs `npx tsc -p .` first (the notebooks import dist/).
+# `artefacts-tslab install --prefix` registers the kernelspecs, default .cache/jupyter in the package,
+# git-ignored, so nothing outside the checkout changes); TSLAB_BINARY (the kernel command the
+# kernelspec runs, default this checkout's bin/artefacts-tslab.js, which starts the nearest tslab
+# from the notebook's folder up; another command, e.g. a plain tslab, is registered with tslab's
+# own installer). Registration is idempotent: it rewrites the same kernel.json each run.
+# Needs `npx tsc -p .` first (the notebooks and the launcher import dist/).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON=/usr/bin/python3
 TIMEOUT="${NOTEBOOK_TIMEOUT:-600}"
 PREFIX="${TSLAB_PREFIX:-$ROOT/.cache/jupyter}"
-TSLAB="${TSLAB_BINARY:-$ROOT/node_modules/.bin/tslab}"
+TSLAB="${TSLAB_BINARY:-$ROOT/bin/artefacts-tslab.js}"
 
 if ! "$PYTHON" -c "import nbclient, nbconvert, jupyter_client" 2>/dev/null; then
   echo "run-notebooks-jupyter: $PYTHON lacks nbclient/nbconvert/jupyter_client; apt-get install python3-nbclient python3-nbconvert python3-jupyter-client" >&2
   exit 2
 fi
 if [ ! -x "$TSLAB" ]; then
-  echo "run-notebooks-jupyter: $TSLAB is missing; run npm install (or set TSLAB_BINARY to an installed tslab)" >&2
+  echo "run-notebooks-jupyter: $TSLAB is missing or not executable; run npm install (or set TSLAB_BINARY to an installed kernel command)" >&2
   exit 2
 fi
 
 # Register the tslab and jslab kernelspecs under PREFIX and make Jupyter look there first.
-"$TSLAB" install --python="$PYTHON" --binary="$TSLAB" --prefix="$PREFIX" >/dev/null
+if [ -n "${TSLAB_BINARY:-}" ]; then
+  node "$ROOT/node_modules/tslab/bin/tslab" install --python="$PYTHON" --binary="$TSLAB" --prefix="$PREFIX" >/dev/null
+else
+  node "$TSLAB" install --python="$PYTHON" --prefix="$PREFIX" >/dev/null
+fi
 export JUPYTER_PATH="$PREFIX/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 SPEC="$PREFIX/share/jupyter/kernels/tslab/kernel.json"
 if [ ! -f "$SPEC" ]; then
-  echo "run-notebooks-jupyter: tslab install wrote no $SPEC; check npx tslab install" >&2
+  echo "run-notebooks-jupyter: tslab install wrote no $SPEC; check artefacts-tslab install" >&2
   exit 1
 fi
 

@@ -26,8 +26,10 @@ bash scripts/fetch-minilm.sh
 bash scripts/fetch-mpnet.sh
 
 # Register tslab's kernels for Jupyter (idempotent; writes a kernelspec under the user's Jupyter data dir).
-# The kernelspec names this checkout's tslab binary, so Jupyter needs no global install.
-node_modules/.bin/tslab install --python=/usr/bin/python3 --binary "$PWD/node_modules/.bin/tslab" >&2
+# The kernelspec runs this checkout's launcher, bin/artefacts-tslab.js (src/report/tslabKernel.ts: tslab,
+# answering only once its sockets are bound), so Jupyter needs no global install. This is what
+# `artefacts-tslab install` does; it is called through tslab's installer here because dist/ is not built yet.
+node node_modules/tslab/bin/tslab install --python=/usr/bin/python3 --binary "$PWD/bin/artefacts-tslab.js" >&2
 
 # JupyterLab 4 for the notebook browser test, pinned, in a venv outside git (skipped when PyPI is unreachable).
 bash scripts/setup-jupyterlab.sh

@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type * as Zmq from "zeromq";
 import { loadOptional, NOTEBOOK_PURPOSE, resolveTslab } from "./optional.js";
+import { KERNEL_LAUNCHER } from "./tslabKernel.js";
 import { decodeMessage, encodeMessage, freePorts, type Message } from "./wire.js";
 
 export { decodeMessage, encodeMessage, freePorts, sign } from "./wire.js";
@@ -41,7 +42,7 @@ export interface KernelOptions {
   cwd: string;
   /**
    * The command; `{connection_file}` is replaced by the connection file's path.
-   * Defaults to the tslab found from this package: node .../tslab/bin/tslab kernel --config-path {connection_file}.
+   * Defaults to tslab through this package's launcher (tslabArgv): node .../bin/artefacts-tslab.js kernel --config-path {connection_file}.
    */
   argv?: string[];
   /** How long to wait for the first kernel_info_reply, in ms (default 60000). */
@@ -54,10 +55,14 @@ let zeromq: typeof Zmq | undefined;
 /** zeromq, loaded on first use (an optional dependency; the type import above is erased). */
 const loadZeromq = (): typeof Zmq => (zeromq ??= loadOptional("zeromq", NOTEBOOK_PURPOSE, () => require("zeromq") as typeof Zmq));
 
-/** The default command: the tslab kernel installed beside this package. */
+/**
+ * The default command: tslab through this package's launcher, which holds each request until the
+ * kernel's sockets are bound (tslabKernel.ts). It checks here that tslab is installed, so a missing
+ * tslab is a MissingOptionalError before any process starts.
+ */
 export function tslabArgv(): string[] {
-  const bin = path.join(path.dirname(resolveTslab()), "bin", "tslab");
-  return [process.execPath, bin, "kernel", "--config-path", "{connection_file}"];
+  resolveTslab();
+  return [process.execPath, KERNEL_LAUNCHER, "kernel", "--config-path", "{connection_file}"];
 }
 
 interface Pending {
@@ -104,9 +109,10 @@ export class Kernel {
   }
 
   /**
-   * Spawns a kernel in `cwd`, connects, and waits until it answers kernel_info_request. A tslab
-   * that got the request while still binding its sockets stops reading them (its EBUSY "Socket is
-   * blocked by a bind" rejection ends its shell loop): that start is killed and tried again, up to 3 times.
+   * Spawns a kernel in `cwd`, connects, and waits until it answers kernel_info_request. The default
+   * launcher cannot lose the race between tslab's binds and that request (tslabKernel.ts); a plain
+   * tslab given as `argv` can, and then never replies (its EBUSY "Socket is blocked by a bind"):
+   * that start is killed and tried again, up to 3 times.
    */
   static async start(options: KernelOptions): Promise<Kernel> {
     for (let attempt = 1; ; ++attempt) {

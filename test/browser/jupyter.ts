@@ -39,9 +39,9 @@ export function prepareWorkspace(overrides: Record<string, string> = SMALL_PARAM
   }
   const jupyter = path.join(dir, "jupyter");
   for (const sub of ["config", "data", "runtime", "settings", "workspaces"]) fs.mkdirSync(path.join(jupyter, sub), { recursive: true });
-  // tslab's kernelspec under the workspace; JUPYTER_PATH makes every Jupyter below find it.
-  const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "tslab"), ["install", "--python=/usr/bin/python3", `--binary=${path.join(ROOT, "node_modules", ".bin", "tslab")}`, `--prefix=${path.join(jupyter, "prefix")}`], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`tslab install failed: ${r.stderr}`);
+  // The tslab kernelspec under the workspace, as a user registers it (artefacts-tslab install); JUPYTER_PATH makes every Jupyter below find it.
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "artefacts-tslab.js"), "install", "--python=/usr/bin/python3", `--prefix=${path.join(jupyter, "prefix")}`], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`artefacts-tslab install failed: ${r.stderr}`);
   // JupyterLab: no windowing (every cell stays in the DOM) and no news prompt.
   const settings = path.join(jupyter, "settings", "@jupyterlab");
   fs.mkdirSync(path.join(settings, "notebook-extension"), { recursive: true });

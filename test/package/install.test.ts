@@ -131,14 +131,14 @@ function analyzeAgrees(app: string): void {
   assert.deepEqual(theirs.positions, ours.positions);
 }
 
-/** A notebook in the project's folder, run by Debian's Jupyter with the project's tslab, imports the package by name. */
+/** A notebook in the project's folder, run by Debian's Jupyter with the package's kernel launcher (the project's tslab), imports the package by name. */
 function notebookRuns(app: string): void {
   const nb = path.join(app, "use-package.ipynb");
   fs.copyFileSync(path.join(root, "test", "fixtures", "package", "use-package.ipynb"), nb);
   const out = path.join(work, `nb-${path.basename(app)}`);
   run("bash", [path.join(root, "scripts", "run-notebooks-jupyter.sh"), nb], {
     cwd: app,
-    env: { ...npmEnv, JUPYTER_OUT: out, NOTEBOOK_TIMEOUT: "300", TSLAB_BINARY: path.join(app, "node_modules", ".bin", "tslab"), TSLAB_PREFIX: path.join(work, `jupyter-${path.basename(app)}`) },
+    env: { ...npmEnv, JUPYTER_OUT: out, NOTEBOOK_TIMEOUT: "300", TSLAB_BINARY: path.join(app, "node_modules", ".bin", "artefacts-tslab"), TSLAB_PREFIX: path.join(work, `jupyter-${path.basename(app)}`) },
   });
   const executed = JSON.parse(fs.readFileSync(path.join(out, "use-package.ipynb"), "utf8"));
   const text = (t: unknown) => (Array.isArray(t) ? t.join("") : String(t ?? ""));
@@ -148,7 +148,7 @@ function notebookRuns(app: string): void {
   assert.match(stdout, /^5 layers; the last has 14 tokens x 128$/m);
   assert.ok(outputs.some((o: { data?: Record<string, unknown> }) => text(o.data?.["text/markdown"]) === "**shown by the installed package**"), JSON.stringify(outputs).slice(0, 600));
   const spec = JSON.parse(fs.readFileSync(path.join(work, `jupyter-${path.basename(app)}`, "share", "jupyter", "kernels", "tslab", "kernel.json"), "utf8"));
-  assert.equal(spec.argv[0], path.join(app, "node_modules", ".bin", "tslab"));
+  assert.equal(spec.argv[0], path.join(app, "node_modules", ".bin", "artefacts-tslab"));
 }
 
 /** `npx artefacts report` on the embedded models; returns the HTML. */
@@ -188,7 +188,7 @@ test("npm pack ships the built package, the embedded models and notebooks, and n
   const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf("[")));
   tarball = path.join(work, info.filename);
   const files: string[] = info.files.map((f: { path: string }) => f.path);
-  for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "environment.md", "bin/artefacts.js", "dist/src/index.js", "dist/src/index.d.ts",
+  for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "environment.md", "bin/artefacts.js", "bin/artefacts-tslab.js", "dist/src/report/tslabKernel.js", "dist/src/index.js", "dist/src/index.d.ts",
     "dist/src/cli/main.js", "dist/src/report/optional.js", "models/mlm-pos/model.safetensors", "models/mlm-nopos/tokenizer.json", "notebooks/01-outlier-frequency.ipynb"]) {
     assert.ok(files.includes(f), `${f} is not in the tarball`);
   }

@@ -28,9 +28,9 @@ test("run-notebooks-jupyter.sh runs notebooks with Debian's Jupyter and the tsla
     assert.ok(outputs.some((o: { text?: unknown }) => text(o.text) === "sample=3 seed=1 model=none\n"), JSON.stringify(outputs).slice(0, 400));
     assert.ok(outputs.some((o: { data?: Record<string, unknown> }) => o.data && "application/vnd.positional-artefacts.figure+json" in o.data));
     assert.deepEqual(fs.readdirSync(out), ["01-basic.ipynb"]);
-    // Registration went to the package's own prefix and points at this checkout's tslab.
+    // Registration went to the package's own prefix and runs this checkout's kernel launcher.
     const spec = JSON.parse(fs.readFileSync(path.join(root, ".cache", "jupyter", "share", "jupyter", "kernels", "tslab", "kernel.json"), "utf8"));
-    assert.deepEqual(spec.argv, [path.join(root, "node_modules", ".bin", "tslab"), "kernel", "--config-path", "{connection_file}"]);
+    assert.deepEqual(spec.argv, [fs.realpathSync(path.join(root, "bin", "artefacts-tslab.js")), "kernel", "--config-path", "{connection_file}"]);
   } finally {
     fs.rmSync(out, { recursive: true });
   }
