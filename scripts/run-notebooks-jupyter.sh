@@ -10,8 +10,8 @@
 # `artefacts-tslab install --prefix` registers the kernelspecs, default .cache/jupyter in the package,
 # git-ignored, so nothing outside the checkout changes); TSLAB_BINARY (the kernel command the
 # kernelspec runs, default this checkout's bin/artefacts-tslab.js, which starts the nearest tslab
-# from the notebook's folder up; another command, e.g. a plain tslab, is registered with tslab's
-# own installer). Registration is idempotent: it rewrites the same kernel.json each run.
+# from the notebook's folder up; registered with tslab's own installer, as artefacts-tslab install
+# does). Registration is idempotent: it rewrites the same kernel.json each run.
 # Needs `npx tsc -p .` first (the notebooks and the launcher import dist/).
 set -euo pipefail
 
@@ -31,15 +31,11 @@ if [ ! -x "$TSLAB" ]; then
 fi
 
 # Register the tslab and jslab kernelspecs under PREFIX and make Jupyter look there first.
-if [ -n "${TSLAB_BINARY:-}" ]; then
-  node "$ROOT/node_modules/tslab/bin/tslab" install --python="$PYTHON" --binary="$TSLAB" --prefix="$PREFIX" >/dev/null
-else
-  node "$TSLAB" install --python="$PYTHON" --prefix="$PREFIX" >/dev/null
-fi
+node "$ROOT/node_modules/tslab/bin/tslab" install --python="$PYTHON" --binary="$TSLAB" --prefix="$PREFIX" >/dev/null
 export JUPYTER_PATH="$PREFIX/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 SPEC="$PREFIX/share/jupyter/kernels/tslab/kernel.json"
 if [ ! -f "$SPEC" ]; then
-  echo "run-notebooks-jupyter: tslab install wrote no $SPEC; check artefacts-tslab install" >&2
+  echo "run-notebooks-jupyter: tslab install wrote no $SPEC; check tslab install" >&2
   exit 1
 fi
 

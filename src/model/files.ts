@@ -3,6 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+/** The root folder of this package (dist/src/model -> three folders up): models/, bin/, notebooks/, package.json. */
+export function packageRoot(): string {
+  return path.resolve(__dirname, "..", "..", "..");
+}
+
 /** A file's size and sha256 (hex), read in 4 MiB chunks so multi-GB weights are never held whole. */
 export function hashFile(file: string): { bytes: number; sha256: string } {
   const hash = crypto.createHash("sha256");

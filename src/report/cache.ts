@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createEncoder } from "../model/encoder.js";
 import { checkpointDir, findCheckpoint, isFetched, readCatalog } from "../model/catalog.js";
-import { cacheRoot, hashFileMemo } from "../model/files.js";
+import { cacheRoot, hashFileMemo, packageRoot } from "../model/files.js";
 import { loadCheckpoint, staticTensors } from "../model/checkpoint.js";
 import { detectSource } from "../model/export.js";
 import type { StaticTensors } from "../model/types.js";
@@ -75,7 +75,7 @@ export interface SharedAnalyses {
 
 /** The default report's models, in report order: the pinned real checkpoints, then the embedded pair. */
 export function reportModels(): string[] {
-  const embedded = path.resolve(__dirname, "..", "..", "..", "models");
+  const embedded = path.join(packageRoot(), "models");
   return [...readCatalog().checkpoints.map((c) => c.name), path.join(embedded, "mlm-pos"), path.join(embedded, "mlm-nopos")];
 }
 
@@ -245,7 +245,7 @@ export function toolkitVersion(): { version: string; code: string } {
     }
   };
   walk(src);
-  const version = String(JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "..", "package.json"), "utf8")).version);
+  const version = String(JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version);
   toolkit = { version, code: hash.digest("hex") };
   return toolkit;
 }

@@ -16,6 +16,7 @@ import { startPrefetch } from "./prefetch.js";
 import { renderReport } from "./html.js";
 import { PAGE_HAS_PLOTLY_ENV } from "../figures/show.js";
 import { displayPath, reportProvenance } from "./provenance.js";
+import { packageRoot } from "../model/files.js";
 
 export interface ReportOptions {
   /** Notebook files, in report order. */
@@ -114,11 +115,6 @@ export function startOrder(todo: readonly NotebookJob[], notebooks: readonly str
   };
   const ranks = new Map(todo.map((j) => [j, rank(j)]));
   return [...todo].sort((a, b) => ranks.get(a)! - ranks.get(b)! || a.index - b.index);
-}
-
-/** The package root of this toolkit (dist/src/report -> three folders up). */
-export function packageRoot(): string {
-  return path.resolve(__dirname, "..", "..", "..");
 }
 
 /** The overrides each notebook gets from the report options; throws when an option fits no notebook. */

@@ -19,10 +19,11 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { packageRoot } from "../model/files.js";
 import { resolveTslab } from "./optional.js";
 
-/** This package's kernel launcher (dist/src/report -> three folders up, then bin/). */
-export const KERNEL_LAUNCHER = path.resolve(__dirname, "..", "..", "..", "bin", "artefacts-tslab.js");
+/** This package's kernel launcher. */
+export const KERNEL_LAUNCHER = path.join(packageRoot(), "bin", "artefacts-tslab.js");
 
 /** The part of tslab's `ZmqServer` (dist/jupyter.js) that the wrap touches. */
 export interface TslabServerClass {
@@ -94,10 +95,10 @@ export function startKernel(args: readonly string[], cwd = process.cwd()): void 
   const tslab = tslabFor(cwd);
   const dist = path.join(tslab, "dist");
   bindBeforeServing((require(path.join(dist, "jupyter.js")) as { ZmqServer: TslabServerClass }).ZmqServer);
-  const { getVersion } = require(path.join(dist, "util.js")) as { getVersion(): string };
-  const main = require(path.join(dist, "main.js")) as { startKernel(o: { configPath: string; enableFindLocal: boolean; jsKernel: boolean; globalVersion: string }): void };
-  // enableFindLocal: false, since tslabFor already chose the tslab that tslab's own lookup would.
-  main.startKernel({ configPath, enableFindLocal: false, jsKernel, globalVersion: getVersion() });
+  const main = require(path.join(dist, "main.js")) as { startKernel(o: { configPath: string; enableFindLocal: boolean; jsKernel: boolean }): void };
+  // enableFindLocal: false, since tslabFor already chose the tslab that tslab's own lookup would
+  // (tslab's globalVersion only goes on to that lookup's find, so it is left out).
+  main.startKernel({ configPath, enableFindLocal: false, jsKernel });
 }
 
 const USAGE = `usage: artefacts-tslab install [--python PY] [--user | --sys-prefix | --prefix DIR]

@@ -30,7 +30,7 @@ test("run-notebooks-jupyter.sh runs notebooks with Debian's Jupyter and the tsla
     assert.deepEqual(fs.readdirSync(out), ["01-basic.ipynb"]);
     // Registration went to the package's own prefix and runs this checkout's kernel launcher.
     const spec = JSON.parse(fs.readFileSync(path.join(root, ".cache", "jupyter", "share", "jupyter", "kernels", "tslab", "kernel.json"), "utf8"));
-    assert.deepEqual(spec.argv, [fs.realpathSync(path.join(root, "bin", "artefacts-tslab.js")), "kernel", "--config-path", "{connection_file}"]);
+    assert.deepEqual(spec.argv, [path.join(root, "bin", "artefacts-tslab.js"), "kernel", "--config-path", "{connection_file}"]);
   } finally {
     fs.rmSync(out, { recursive: true });
   }
